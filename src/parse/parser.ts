@@ -1,0 +1,131 @@
+import { createRequire } from 'node:module';
+import Parser from 'tree-sitter';
+import Rust from 'tree-sitter-rust';
+import { extractFacts } from './walker.js';
+import { hashText } from './text.js';
+import type { FileFacts } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/** Versions of the parsing stack, printed in every JSON report. */
+export const GRAMMAR_VERSIONS = {
+  treeSitter: (require('tree-sitter/package.json') as { version: string }).version,
+  treeSitterRust: (require('tree-sitter-rust/package.json') as { version: string }).version,
+};
+
+let parser: Parser | undefined;
+
+/** The process-wide parser; tree-sitter parsers are reusable and creating one per file is waste. */
+export function rustParser(): Parser {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(Rust as unknown as Parser.Language);
+  }
+  return parser;
+}
+
+/** The Rust grammar, for compiling queries once per process. */
+export const RUST_LANGUAGE = Rust as unknown as Parser.Language;
+
+export interface ParseOptions {
+  /** Parse time budget per file in milliseconds; over it, the file is reported partial and unanalysed. */
+  fileBudgetMs: number;
+}
+
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000 };
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8_LOSSY = new TextDecoder('utf-8', { fatal: false });
+
+/** Decodes Rust source bytes; invalid UTF-8 is decoded lossily and flagged, a BOM is dropped as rustc does. */
+export function decodeSource(bytes: Uint8Array): { text: string; invalidUtf8: boolean } {
+  let text: string;
+  let invalidUtf8 = false;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    text = UTF8_LOSSY.decode(bytes);
+    invalidUtf8 = true;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text, invalidUtf8 };
+}
+
+export interface ParsedFile {
+  facts: FileFacts;
+  text: string;
+  tree: Parser.Tree | null;
+}
+
+/**
+ * Parses Rust sources, each distinct content once per cache. Keeps the trees so that query rules
+ * can run on changed files without parsing them again.
+ */
+export class ParseCache {
+  private byHash = new Map<string, ParsedFile>();
+  parsedFiles = 0;
+  parsedBytes = 0;
+
+  constructor(private readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
+
+  /** Facts for the given bytes, parsing them only if this content was not seen before. */
+  parse(bytes: Uint8Array): ParsedFile {
+    const hash = hashText(bytes);
+    const hit = this.byHash.get(hash);
+    if (hit) return hit;
+    const result = this.parseUncached(bytes, hash);
+    this.byHash.set(hash, result);
+    return result;
+  }
+
+  private parseUncached(bytes: Uint8Array, hash: string): ParsedFile {
+    const { text, invalidUtf8 } = decodeSource(bytes);
+    const p = rustParser();
+    p.setTimeoutMicros(this.options.fileBudgetMs * 1000);
+    this.parsedFiles++;
+    this.parsedBytes += bytes.length;
+    let tree: Parser.Tree | null = null;
+    try {
+      // The binding's default buffer is too small for large files; size it to the input.
+      tree = p.parse(text, undefined, { bufferSize: Math.max(64 * 1024, text.length * 2 + 16) }) ?? null;
+    } catch {
+      tree = null;
+    } finally {
+      p.setTimeoutMicros(0);
+      p.reset();
+    }
+    if (!tree) {
+      return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${this.options.fileBudgetMs} ms budget`), text, tree: null };
+    }
+    const facts = extractFacts(tree, text, hash);
+    if (invalidUtf8) {
+      facts.partial = true;
+      facts.partialReason = 'the file is not valid UTF-8 (rustc would reject it); analysed after lossy decoding';
+    } else if (facts.partial) {
+      facts.partialReason = `${facts.errors.length >= 50 ? '50+' : facts.errors.length} syntax error(s); code around them may be unanalysed`;
+    }
+    if (text.includes('\0')) {
+      facts.partial = true;
+      facts.partialReason = (facts.partialReason ? `${facts.partialReason}; ` : '') + 'the file holds NUL bytes';
+    }
+    return { facts, text, tree };
+  }
+}
+
+function emptyFacts(hash: string, reason: string): FileFacts {
+  return {
+    hash,
+    partial: true,
+    partialReason: reason,
+    errors: [],
+    items: [],
+    sites: [],
+    aliases: {},
+    globs: [],
+    mods: [],
+    innerAttrs: [],
+    safetyLines: [],
+    oddIdentifiers: [],
+    lineCount: 0,
+  };
+}

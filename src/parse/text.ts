@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+
+/** Short content hash used as the identity of a file or item body. */
+export function hashText(s: string | Uint8Array): string {
+  return createHash('sha1').update(s).digest('hex').slice(0, 20);
+}
+
+/** Collapses all whitespace runs so formatting-only changes do not count as changes. */
+export function normalizeWs(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Whitespace-collapsed and cut to `max` characters, for args and snippets. */
+export function clip(s: string, max = 240): string {
+  const n = normalizeWs(s);
+  return n.length > max ? `${n.slice(0, max)}…` : n;
+}
+
+/** Decodes the common Rust escapes of a string literal's content; unknown escapes are kept as written. */
+export function unescapeRust(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|[nrt0\\'"]|\n\s*)/g, (_m, e: string) => {
+    switch (e[0]) {
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case '0':
+        return '\0';
+      case 'x':
+        return String.fromCharCode(parseInt(e.slice(1), 16));
+      case 'u': {
+        const cp = parseInt(e.slice(2, -1), 16);
+        return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+      }
+      case '\n':
+        return '';
+      default:
+        return e;
+    }
+  });
+}
+
+/** Content of a string literal token (`"..."`, `b"..."`, `r#"..."#`, `c"..."`). */
+export function literalContent(lit: string): string {
+  let s = lit;
+  if (s[0] === 'b' || s[0] === 'c') s = s.slice(1);
+  if (s[0] === 'r') {
+    const m = /^r(#*)"([\s\S]*)"\1$/.exec(s);
+    return m ? m[2] : s;
+  }
+  if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') return unescapeRust(s.slice(1, -1));
+  return s;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}

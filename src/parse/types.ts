@@ -1,0 +1,119 @@
+/** 1-based line and column (UTF-16 units) of a source range, plus string offsets. */
+export interface Span {
+  line: number;
+  column: number;
+  endLine: number;
+  start: number;
+  end: number;
+}
+
+export type ItemKind =
+  | 'fn'
+  | 'impl'
+  | 'struct'
+  | 'enum'
+  | 'union'
+  | 'trait'
+  | 'static'
+  | 'const'
+  | 'macro'
+  | 'mod'
+  | 'type'
+  | 'extern';
+
+/** One item of a file. `local` is its path inside the file (`Type::method`, `inner::f`); the module prefix is added by the diff stage. */
+export interface ItemFacts {
+  id: number;
+  local: string;
+  name: string;
+  kind: ItemKind;
+  span: Span;
+  /** Hash of the whitespace-normalized text; equal hashes mean an unchanged (or moved) item. */
+  hash: string;
+  isPub: boolean;
+  attrs: string[];
+  parent: number;
+  selfType?: string;
+  trait?: string;
+  params?: string;
+  returnType?: string;
+  unsafe: boolean;
+  /** Declared inside `extern { }` (an FFI import). */
+  foreign: boolean;
+  /** Marked `#[test]`, `#[cfg(test)]` or nested in such an item. */
+  test: boolean;
+  /** Top-level statements of a function body, for the statement-level diff. */
+  stmts: StmtFacts[];
+}
+
+export interface StmtFacts {
+  start: number;
+  end: number;
+  line: number;
+  endLine: number;
+}
+
+export type SiteKind =
+  | 'call'
+  | 'method'
+  | 'macro'
+  | 'path'
+  | 'ident'
+  | 'string'
+  | 'bytes'
+  | 'unsafe'
+  | 'index'
+  | 'arith'
+  | 'attr'
+  | 'extern'
+  | 'closure';
+
+/**
+ * Something a rule may care about, at one place in the file: a call, a literal, an unsafe block...
+ * `text` is the callee path as written, the macro name, or the literal's content.
+ */
+export interface Site {
+  kind: SiteKind;
+  text: string;
+  /** Arguments (calls, macros) or extra detail, whitespace-collapsed and truncated. */
+  args?: string;
+  item: number;
+  line: number;
+  column: number;
+  endLine: number;
+  /** Found inside a macro's token tree, where the grammar gives tokens, not expressions. */
+  inMacro: boolean;
+  /** Full length of a literal before truncation. */
+  len?: number;
+}
+
+export interface ModDecl {
+  name: string;
+  /** The `#[path = "..."]` attribute's value, when present. */
+  pathAttr?: string;
+  inline: boolean;
+  line: number;
+  item: number;
+}
+
+/** Everything the later stages need from one file, computed once per distinct content. */
+export interface FileFacts {
+  hash: string;
+  /** True when the grammar reported errors: what parsed is kept, the rest is unanalysed. */
+  partial: boolean;
+  partialReason?: string;
+  errors: Array<{ line: number; column: number }>;
+  items: ItemFacts[];
+  sites: Site[];
+  /** `use` aliases: local name → full path as written (`C` → `std::process::Command`). */
+  aliases: Record<string, string>;
+  globs: string[];
+  mods: ModDecl[];
+  /** `#![...]` attributes at file level, e.g. `forbid(unsafe_code)`. */
+  innerAttrs: string[];
+  /** Lines that hold a comment mentioning SAFETY, for judging unsafe blocks. */
+  safetyLines: number[];
+  /** Lines holding non-ASCII identifiers or bidirectional-control characters. */
+  oddIdentifiers: Array<{ line: number; text: string }>;
+  lineCount: number;
+}

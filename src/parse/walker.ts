@@ -1,0 +1,518 @@
+import type { Tree, TreeCursor } from 'tree-sitter';
+import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
+import { clip, hashText, literalContent, normalizeWs } from './text.js';
+import { collectUse } from './uses.js';
+
+const ITEM_KINDS: Record<string, ItemKind> = {
+  function_item: 'fn',
+  function_signature_item: 'fn',
+  impl_item: 'impl',
+  struct_item: 'struct',
+  enum_item: 'enum',
+  union_item: 'union',
+  trait_item: 'trait',
+  static_item: 'static',
+  const_item: 'const',
+  macro_definition: 'macro',
+  mod_item: 'mod',
+  type_item: 'type',
+  foreign_mod_item: 'extern',
+};
+
+/** Items whose text is a container: their identity is their path, their content is their children. */
+const CONTAINERS = new Set<ItemKind>(['impl', 'mod', 'trait', 'extern']);
+
+/** Parents under which a bare name or path is a value (possibly a function pointer), not a callee or pattern. */
+const VALUE_PARENTS: Record<string, string | null> = {
+  arguments: null,
+  array_expression: null,
+  tuple_expression: null,
+  return_expression: null,
+  reference_expression: null,
+  type_cast_expression: 'value',
+  field_initializer: 'value',
+  let_declaration: 'value',
+  assignment_expression: 'right',
+  static_item: 'value',
+  const_item: 'value',
+};
+
+/** Subtrees that hold only types, patterns or declarations: no calls, literals or unsafe code. */
+const SKIP_SUBTREE = new Set([
+  'type_identifier', 'primitive_type', 'generic_type', 'reference_type', 'pointer_type', 'array_type', 'tuple_type',
+  'function_type', 'scoped_type_identifier', 'type_parameters', 'type_arguments', 'where_clause', 'trait_bounds',
+  'abstract_type', 'dynamic_type', 'bounded_type', 'lifetime', 'field_declaration_list', 'ordered_field_declaration_list',
+  'field_identifier', 'unit_type', 'never_type', 'qualified_type', 'bracketed_type', 'mutable_specifier', 'self_parameter',
+]);
+
+const MAX_ARGS = 300;
+const MAX_LITERAL = 8192;
+
+const typeNames: string[] = [];
+const fieldNames: string[] = [];
+
+interface TokState {
+  buf: string[];
+  line: number;
+  column: number;
+  colons: boolean;
+  dot: boolean;
+  method: string | null;
+}
+
+interface Frame {
+  type: string;
+  /** Item that owns sites found under this node (-1: file level). */
+  item: number;
+  /** The item this node *is* (-1 when the node is not an item). */
+  self: number;
+  /** Local path prefix for items declared under this node. */
+  ctx: string;
+  attrs: string[] | null;
+  attrSites: number[] | null;
+  tok: TokState | null;
+  ints: number;
+  test: boolean;
+  inMacro: boolean;
+  /** Set on a function body: its named children are the statements of item `stmtsOf`. */
+  stmtsOf: number;
+}
+
+function newFrame(): Frame {
+  return { type: '', item: -1, self: -1, ctx: '', attrs: null, attrSites: null, tok: null, ints: 0, test: false, inMacro: false, stmtsOf: -1 };
+}
+
+/** Strips generic arguments and references so `&'a mut Foo<T>` becomes `Foo`. */
+export function bareType(t: string): string {
+  let s = t.replace(/\s+/g, ' ');
+  let prev;
+  do {
+    prev = s;
+    s = s.replace(/<[^<>]*>/g, '');
+  } while (s !== prev);
+  return s.replace(/^(&\s*('\w+\s*)?(mut\s+)?)+/, '').replace(/^(dyn|impl)\s+/, '').trim();
+}
+
+/**
+ * Extracts the facts of one parsed file in a single cursor walk. Iterative, with pooled frames, so
+ * deep nesting cannot overflow the JavaScript stack and large files do not churn the heap.
+ */
+export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
+  const items: ItemFacts[] = [];
+  const sites: Site[] = [];
+  const aliases: Record<string, string> = {};
+  const globs: string[] = [];
+  const facts: FileFacts = {
+    hash, partial: false, errors: [], items, sites, aliases, globs, mods: [], innerAttrs: [], safetyLines: [], oddIdentifiers: [], lineCount: 0,
+  };
+  const cur: TreeCursor = tree.walk();
+  const pool: Frame[] = [newFrame()];
+  let depth = 0;
+  Object.assign(pool[0], { type: 'source_file', attrs: [], attrSites: [] });
+
+  const text = (): string => src.slice(cur.startIndex, cur.endIndex);
+  const addSite = (kind: SiteKind, t: string, f: Frame, line: number, column: number, endLine: number, args?: string, len?: number): number => {
+    sites.push({ kind, text: t, args, item: f.item, line, column, endLine, inMacro: f.inMacro, len });
+    return sites.length - 1;
+  };
+  const pos = (): [number, number] => {
+    const sp = cur.startPosition;
+    return [sp.row + 1, sp.column + 1];
+  };
+
+  const flushTok = (f: Frame, asCall: boolean, args?: string): void => {
+    const t = f.tok!;
+    if (t.method !== null && asCall) addSite('method', t.method, f, t.line, t.column, t.line, args);
+    else if (t.buf.length > 0) {
+      const p = t.buf.join('::');
+      if (asCall) addSite('call', p, f, t.line, t.column, t.line, args);
+      else if (t.buf.length >= 2) addSite('path', p, f, t.line, t.column, t.line);
+    }
+    t.buf = [];
+    t.colons = false;
+    t.dot = false;
+    t.method = null;
+  };
+
+  // Macro bodies are token soup to the grammar: rebuild paths, calls and method calls from the token sequence.
+  const onToken = (parent: Frame, type: string): void => {
+    const t = parent.tok!;
+    switch (type) {
+      case 'identifier':
+      case 'self':
+      case 'super':
+      case 'crate':
+      case 'primitive_type': {
+        if (t.dot) {
+          t.method = text();
+          t.dot = false;
+          t.buf = [];
+          [t.line, t.column] = pos();
+          return;
+        }
+        if (t.method !== null) flushTok(parent, false);
+        if (!(t.colons || t.buf.length === 0)) flushTok(parent, false);
+        if (t.buf.length === 0) [t.line, t.column] = pos();
+        t.buf.push(text());
+        t.colons = false;
+        return;
+      }
+      case '::':
+        t.colons = true;
+        return;
+      case '.':
+        flushTok(parent, false);
+        t.dot = true;
+        return;
+      case '!':
+        if (t.buf.length > 0) {
+          addSite('macro', t.buf.join('::'), parent, t.line, t.column, t.line);
+          t.buf = [];
+          t.colons = false;
+        }
+        return;
+      case 'token_tree': {
+        const args = cur.startIndex;
+        if (src[args] === '(' && (t.buf.length > 0 || t.method !== null)) {
+          flushTok(parent, true, clip(src.slice(args, Math.min(cur.endIndex, args + MAX_ARGS * 2)), MAX_ARGS));
+        } else flushTok(parent, false);
+        return;
+      }
+      case 'integer_literal':
+        parent.ints++;
+        flushTok(parent, false);
+        return;
+      default:
+        flushTok(parent, false);
+    }
+  };
+
+  // Fills the item that `parent` is, from one of its direct children.
+  const onItemChild = (parent: Frame, type: string, frame: Frame): void => {
+    const it = items[parent.self];
+    const fid = cur.currentFieldId;
+    const field = fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
+    if (type === 'visibility_modifier') it.isPub = true;
+    else if (type === 'function_modifiers' || type === 'unsafe') {
+      if (type === 'unsafe' || /\bunsafe\b/.test(text())) it.unsafe = true;
+    }
+    switch (field) {
+      case 'name':
+        it.name = text();
+        if (it.kind !== 'impl') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+        break;
+      case 'type':
+        if (it.kind === 'impl') it.selfType = bareType(text());
+        break;
+      case 'trait':
+        if (it.kind === 'impl') it.trait = bareType(text());
+        break;
+      case 'parameters':
+        it.params = clip(text(), 400);
+        break;
+      case 'return_type':
+        it.returnType = clip(text(), 200);
+        break;
+      case 'body':
+        if (it.kind === 'impl') {
+          it.name = it.trait ? `<${it.selfType} as ${it.trait}>` : (it.selfType ?? '?');
+          it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+        }
+        if (it.kind === 'fn') frame.stmtsOf = it.id;
+        if (it.kind === 'mod') facts.mods[facts.mods.length - 1].inline = true;
+        break;
+      default:
+        break;
+    }
+    if (it.local === '' && it.name !== '') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+    frame.ctx = it.kind === 'extern' ? parent.ctx : it.local || parent.ctx;
+  };
+
+  const enterItem = (parent: Frame, frame: Frame, kind: ItemKind): void => {
+    const id = items.length;
+    const attrs = parent.attrs ?? [];
+    const attrSites = parent.attrSites ?? [];
+    parent.attrs = null;
+    parent.attrSites = null;
+    const [line, column] = pos();
+    const start = cur.startIndex;
+    const end = cur.endIndex;
+    const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
+    const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
+    const test = parent.test || attrs.some((a) => a === 'test' || /^cfg\(\s*test\s*\)$/.test(a) || /^(tokio|async_std)::test/.test(a));
+    const name = kind === 'extern' ? `extern#${line}` : '';
+    items.push({
+      id,
+      local: name,
+      name,
+      kind,
+      span: { line, column, endLine: cur.endPosition.row + 1, start, end },
+      hash: CONTAINERS.has(kind) ? '' : hashText(normalizeWs(src.slice(start, end))),
+      // Methods of trait impls and trait items are as public as the trait and type.
+      isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
+      attrs,
+      parent: parent.item,
+      selfType: inImpl ? (parentItem?.selfType ?? parentItem?.name) : undefined,
+      trait: inImpl ? (parentItem?.trait ?? (parentItem?.kind === 'trait' ? parentItem.name : undefined)) : undefined,
+      unsafe: false,
+      foreign: parentItem?.kind === 'extern',
+      test,
+      stmts: [],
+    });
+    for (const s of attrSites) sites[s].item = id;
+    frame.item = id;
+    frame.self = id;
+    frame.test = test;
+    if (kind === 'mod') {
+      const pathAttr = attrs.map((a) => /^path\s*=\s*"([^"]*)"/.exec(a)?.[1]).find((x) => x !== undefined);
+      facts.mods.push({ name: '', pathAttr, inline: false, line, item: id });
+    }
+  };
+
+  for (;;) {
+    const parent = pool[depth];
+    const typeId = cur.nodeTypeId;
+    let type = typeNames[typeId];
+    if (type === undefined) type = typeNames[typeId] = cur.nodeType;
+    if (depth + 1 >= pool.length) pool.push(newFrame());
+    const frame = pool[depth + 1];
+    frame.type = type;
+    frame.item = parent.item;
+    frame.self = -1;
+    frame.ctx = parent.ctx;
+    frame.attrs = null;
+    frame.attrSites = null;
+    frame.tok = null;
+    frame.ints = 0;
+    frame.test = parent.test;
+    frame.inMacro = parent.inMacro;
+    frame.stmtsOf = -1;
+    let descend = true;
+
+    if (parent.self >= 0) onItemChild(parent, type, frame);
+    if (parent.stmtsOf >= 0 && type !== 'line_comment' && type !== 'block_comment' && type !== 'empty_statement' && cur.nodeIsNamed) {
+      items[parent.stmtsOf].stmts.push({ start: cur.startIndex, end: cur.endIndex, line: cur.startPosition.row + 1, endLine: cur.endPosition.row + 1 });
+    }
+    if (parent.tok !== null) onToken(parent, type);
+
+    if (SKIP_SUBTREE.has(type) || type === 'visibility_modifier' || type === 'parameters' || type === 'function_modifiers') {
+      descend = false;
+    } else {
+      switch (type) {
+        case 'line_comment':
+        case 'block_comment': {
+          descend = false;
+          const t = src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400));
+          if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(cur.endPosition.row + 1);
+          break;
+        }
+        case 'attribute_item':
+        case 'inner_attribute_item': {
+          descend = false;
+          const inner = normalizeWs(text().replace(/^#!?\[/, '').replace(/\]$/, ''));
+          const [line, column] = pos();
+          const idx = addSite('attr', inner, parent, line, column, cur.endPosition.row + 1);
+          if (type === 'inner_attribute_item') {
+            if (parent.type === 'source_file') facts.innerAttrs.push(inner);
+            else if (parent.item >= 0) items[parent.item].attrs.push(inner);
+          } else {
+            (parent.attrs ??= []).push(inner);
+            (parent.attrSites ??= []).push(idx);
+          }
+          break;
+        }
+        case 'use_declaration':
+          descend = false;
+          collectUse(cur.currentNode, aliases, globs);
+          break;
+        case 'extern_crate_declaration': {
+          descend = false;
+          const n = cur.currentNode;
+          const name = n.childForFieldName('name')?.text;
+          const alias = n.childForFieldName('alias')?.text;
+          if (name) aliases[alias ?? name] = name;
+          break;
+        }
+        case 'call_expression': {
+          const n = cur.currentNode;
+          const argsNode = n.childForFieldName('arguments');
+          const args = argsNode ? clip(src.slice(argsNode.startIndex, Math.min(argsNode.endIndex, argsNode.startIndex + MAX_ARGS * 2)), MAX_ARGS) : '';
+          let callee = n.childForFieldName('function');
+          if (callee?.type === 'generic_function') callee = callee.childForFieldName('function');
+          if (callee?.type === 'field_expression') {
+            const f = callee.childForFieldName('field');
+            if (f) addSite('method', f.text, frame, f.startPosition.row + 1, f.startPosition.column + 1, n.endPosition.row + 1, args);
+          } else if (callee && /^(identifier|scoped_identifier|self|super|crate)$/.test(callee.type)) {
+            addSite('call', callee.text.replace(/\s+/g, ''), frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, args);
+          }
+          break;
+        }
+        case 'macro_invocation': {
+          const n = cur.currentNode;
+          const m = n.childForFieldName('macro');
+          const tt = n.lastNamedChild;
+          const args = tt && tt.type === 'token_tree' ? clip(src.slice(tt.startIndex, Math.min(tt.endIndex, tt.startIndex + MAX_ARGS * 2)), MAX_ARGS) : '';
+          if (m) addSite('macro', m.text.replace(/\s+/g, ''), frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, args);
+          frame.inMacro = true;
+          break;
+        }
+        case 'macro_definition':
+          frame.inMacro = true;
+          break;
+        case 'token_tree': {
+          const [line, column] = pos();
+          frame.tok = { buf: [], line, column, colons: false, dot: false, method: null };
+          frame.inMacro = true;
+          break;
+        }
+        case 'string_literal':
+        case 'raw_string_literal': {
+          descend = false;
+          const s = cur.startIndex;
+          const e = cur.endIndex;
+          const cut = Math.min(e, s + MAX_LITERAL + 8);
+          const raw = src.slice(s, cut);
+          const content = cut === e ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
+          const [line, column] = pos();
+          addSite('string', content, frame, line, column, cur.endPosition.row + 1, raw[0] === 'b' ? 'bytes' : undefined, e - s);
+          break;
+        }
+        case 'integer_literal':
+          if (parent.type === 'array_expression') parent.ints++;
+          break;
+        case 'unsafe_block': {
+          const [line, column] = pos();
+          addSite('unsafe', 'unsafe', frame, line, column, cur.endPosition.row + 1);
+          break;
+        }
+        case 'index_expression': {
+          const n = cur.currentNode;
+          const idx = n.namedChildren[1];
+          addSite('index', idx ? clip(idx.text, 80) : '', frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, idx?.type);
+          break;
+        }
+        case 'binary_expression': {
+          if (frame.item >= 0 && items[frame.item].kind === 'fn') {
+            const n = cur.currentNode;
+            const op = n.childForFieldName('operator')?.type;
+            const right = n.childForFieldName('right');
+            const line = n.startPosition.row + 1;
+            if ((op === '/' || op === '%') && right && right.type !== 'integer_literal') {
+              addSite('arith', op, frame, line, n.startPosition.column + 1, line, clip(n.text, 120));
+            } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(n.startIndex, Math.min(n.endIndex, n.startIndex + 200)))) {
+              addSite('arith', op, frame, line, n.startPosition.column + 1, line, clip(n.text, 120));
+            }
+          }
+          break;
+        }
+        case 'identifier':
+        case 'scoped_identifier': {
+          if (type === 'scoped_identifier') descend = false;
+          if (parent.tok === null && parent.self < 0 && parent.type in VALUE_PARENTS) {
+            const want = VALUE_PARENTS[parent.type];
+            let ok = want === null;
+            if (!ok) {
+              const fid = cur.currentFieldId;
+              ok = fid !== 0 && (fieldNames[fid] ??= cur.currentFieldName) === want;
+            }
+            if (ok) {
+              const [line, column] = pos();
+              addSite(type === 'identifier' ? 'ident' : 'path', text().replace(/\s+/g, ''), frame, line, column, line);
+            }
+          } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
+            // `static X: T = some::path;` — a path as the value of a static or const.
+            const fid = cur.currentFieldId;
+            if (fid !== 0 && (fieldNames[fid] ??= cur.currentFieldName) === 'value') {
+              const [line, column] = pos();
+              addSite('path', text().replace(/\s+/g, ''), frame, line, column, line);
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      const kind = ITEM_KINDS[type];
+      if (kind !== undefined && parent.tok === null) {
+        enterItem(parent, frame, kind);
+        if (kind === 'extern') {
+          const [line, column] = pos();
+          addSite('extern', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 60)).split('{')[0], 60), frame, line, column, cur.endPosition.row + 1);
+        }
+      }
+    }
+
+    if (descend && cur.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    leave(frame);
+    if (!advance()) break;
+  }
+  collectErrors(tree, facts);
+  collectOddIdentifiers(src, facts);
+  facts.lineCount = tree.rootNode.endPosition.row + 1;
+  return facts;
+
+  /** Moves to the next node in pre-order, closing the frames it leaves; false at the end of the tree. */
+  function advance(): boolean {
+    for (;;) {
+      if (cur.gotoNextSibling()) return true;
+      if (!cur.gotoParent()) return false;
+      leave(pool[depth]);
+      depth--;
+    }
+  }
+
+  function leave(f: Frame): void {
+    if (f.tok !== null) flushTok(f, false);
+    if (f.self >= 0) {
+      const it = items[f.self];
+      if (it.kind === 'mod') {
+        const m = facts.mods.find((x) => x.item === it.id);
+        if (m) m.name = it.name;
+      }
+    }
+    if ((f.type === 'array_expression' || f.type === 'token_tree') && f.ints >= 16) {
+      const [line, column] = pos();
+      sites.push({
+        kind: 'bytes', text: `${f.ints} integer literals`, item: f.item, line, column, endLine: cur.endPosition.row + 1, inMacro: f.inMacro, len: f.ints,
+        args: clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400)), 200),
+      });
+    }
+  }
+}
+
+/** Non-ASCII identifiers and bidirectional-control characters, found by one scan of the text. */
+function collectOddIdentifiers(src: string, facts: FileFacts): void {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(src)) return;
+  const lines = src.split('\n');
+  for (let i = 0; i < lines.length && facts.oddIdentifiers.length < 100; i++) {
+    const l = lines[i];
+    // eslint-disable-next-line no-control-regex
+    if (!/[^\x00-\x7f]/.test(l)) continue;
+    if (/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/.test(l)) {
+      facts.oddIdentifiers.push({ line: i + 1, text: 'bidi-control' });
+      continue;
+    }
+    if (/^\s*(\/\/|\*|\/\*)/.test(l)) continue;
+    // Identifiers outside string literals and comments: strip those, then look for non-ASCII words.
+    const code = l.replace(/\/\/.*$/, '').replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/'(?:[^'\\]|\\.)'/g, "''");
+    for (const w of code.match(/[\p{L}_][\p{L}\p{N}_]*/gu) ?? []) {
+      // eslint-disable-next-line no-control-regex
+      if (/[^\x00-\x7f]/.test(w)) {
+        facts.oddIdentifiers.push({ line: i + 1, text: w });
+        break;
+      }
+    }
+  }
+}
+
+function collectErrors(tree: Tree, facts: FileFacts): void {
+  if (!tree.rootNode.hasError) return;
+  facts.partial = true;
+  const errs = tree.rootNode.descendantsOfType('ERROR');
+  for (const e of errs.slice(0, 50)) facts.errors.push({ line: e.startPosition.row + 1, column: e.startPosition.column + 1 });
+  if (errs.length === 0) facts.errors.push({ line: 1, column: 1 });
+}

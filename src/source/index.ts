@@ -1,0 +1,28 @@
+import { readFile, stat } from 'node:fs/promises';
+import { readDirectory } from './directory.js';
+import { readTarball } from './tarball.js';
+import { DEFAULT_LIMITS, InputError, type CrateTree, type SourceLimits } from './types.js';
+
+export { DEFAULT_LIMITS, InputError } from './types.js';
+export type { CrateTree, SourceLimits, SourceNote } from './types.js';
+export { readTarball } from './tarball.js';
+
+/** Loads a release from a directory or a `.crate` / `.tar.gz` / `.tgz` / `.tar` file into memory. */
+export async function loadSource(input: string, limits: SourceLimits = DEFAULT_LIMITS): Promise<CrateTree> {
+  let st;
+  try {
+    st = await stat(input);
+  } catch {
+    throw new InputError('no such file or directory', input);
+  }
+  if (st.isDirectory()) return readDirectory(input, limits, input);
+  if (!st.isFile()) throw new InputError('not a file or directory', input);
+  if (st.size > limits.maxTotalBytes) throw new InputError(`archive is ${st.size} bytes, over the ${limits.maxTotalBytes} byte limit`, input);
+  if (!/\.(crate|tar\.gz|tgz|tar)$/i.test(input)) throw new InputError('expected a directory or a .crate, .tar.gz, .tgz or .tar file', input);
+  return readTarball(await readFile(input), limits, input);
+}
+
+/** An empty release, used as the "old" side when scanning a first release. */
+export function emptyTree(label = '(none)'): CrateTree {
+  return { label, files: new Map(), notes: [] };
+}
