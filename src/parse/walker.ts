@@ -35,6 +35,8 @@ const VALUE_PARENTS: Record<string, string | null> = {
   assignment_expression: 'right',
   static_item: 'value',
   const_item: 'value',
+  unary_expression: null,
+  field_expression: 'value',
 };
 
 /** Subtrees that hold only types, patterns or declarations: no calls, literals or unsafe code. */

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { readDirectory } from './directory.js';
 import { readTarball } from './tarball.js';
+import { checkEntryPath, findCollisions } from './paths.js';
 import { DEFAULT_LIMITS, InputError, type CrateTree, type SourceLimits } from './types.js';
 
 export { DEFAULT_LIMITS, InputError } from './types.js';
@@ -25,4 +26,21 @@ export async function loadSource(input: string, limits: SourceLimits = DEFAULT_L
 /** An empty release, used as the "old" side when scanning a first release. */
 export function emptyTree(label = '(none)'): CrateTree {
   return { label, files: new Map(), notes: [] };
+}
+
+/**
+ * Builds a release from an in-memory map of paths to contents, with the same path checks as the
+ * archive reader (used by tests, the rule harness and library callers that already hold the files).
+ */
+export function treeFromFiles(files: Record<string, string | Uint8Array>, label = '(memory)', limits: SourceLimits = DEFAULT_LIMITS): CrateTree {
+  const map = new Map<string, Uint8Array>();
+  for (const [p, c] of Object.entries(files)) {
+    map.set(checkEntryPath(p, limits, label), typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
+  }
+  const notes = findCollisions(map.keys()).map(([a, b]) => ({
+    kind: 'case-collision' as const,
+    path: b,
+    message: `${a} and ${b} differ only in letter case or Unicode normalization`,
+  }));
+  return { label, files: map, notes };
 }

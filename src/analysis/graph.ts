@@ -1,0 +1,202 @@
+import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
+import type { Site } from '../parse/types.js';
+import type { Catalogue } from './catalogue.js';
+import { Resolver, type CapHit } from './resolve.js';
+
+export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
+
+/** A resolved call (or function used as a value) from one item to another. */
+export interface Edge {
+  to: string;
+  kind: EdgeKind;
+  file: string;
+  line: number;
+  /** Several candidates matched by name only: the edge may not exist at run time. */
+  approx: boolean;
+  site: number;
+}
+
+export interface CapUse extends CapHit {
+  file: string;
+  line: number;
+  site: number;
+}
+
+export type EntryKind = 'public' | 'build' | 'proc-macro' | 'ctor' | 'bin' | 'implicit' | 'test';
+
+/** Traits whose methods the compiler or std call without a visible call site. */
+const IMPLICIT_TRAITS = new Set([
+  'Drop', 'Default', 'Deref', 'DerefMut', 'Display', 'Debug', 'Clone', 'From', 'TryFrom', 'Iterator', 'FromStr', 'Hash',
+  'PartialEq', 'Eq', 'PartialOrd', 'Ord', 'AsRef', 'AsMut', 'Borrow', 'Index', 'IndexMut', 'Add', 'Sub', 'Mul', 'Div',
+  'Neg', 'Not', 'Future', 'Read', 'Write', 'Serialize', 'Deserialize', 'Visitor', 'Fn', 'FnMut', 'FnOnce', 'Error',
+]);
+
+/** Names of methods so common in std that a by-name match to a crate method says little. */
+const UBIQUITOUS = new Set(['new', 'from', 'into', 'len', 'is_empty', 'get', 'iter', 'next', 'clone', 'fmt', 'as_ref', 'default', 'to_string', 'unwrap', 'map', 'push', 'insert', 'read', 'write', 'with_capacity', 'as_str', 'parse', 'collect', 'eq', 'cmp', 'hash', 'drop', 'deref', 'build']);
+
+const MAX_CANDIDATES = 6;
+
+/** The call graph of one release: items as nodes, resolved calls and function values as edges. */
+export class CallGraph {
+  readonly resolver: Resolver;
+  readonly edges = new Map<string, Edge[]>();
+  readonly unknown = new Map<string, number>();
+  readonly caps = new Map<string, CapUse[]>();
+  readonly entries = new Map<string, EntryKind>();
+  readonly callers = new Map<string, number>();
+  private byName = new Map<string, ItemRef[]>();
+  private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
+  private macros = new Map<string, ItemRef[]>();
+
+  constructor(readonly view: ReleaseView, cat: Catalogue) {
+    this.resolver = new Resolver(view, cat);
+    for (const ref of view.items.values()) {
+      const it = ref.item;
+      if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(this.byName, it.name, ref);
+      if (it.kind === 'macro') push(this.macros, it.name, ref);
+      const e = this.entryKind(ref);
+      if (e) this.entries.set(ref.key, e);
+    }
+    for (const file of view.rust.values()) this.indexFile(file);
+  }
+
+  private entryKind(ref: ItemRef): EntryKind | undefined {
+    const { item, file } = ref;
+    if (item.kind !== 'fn' && item.kind !== 'static') return undefined;
+    const a = item.attrs;
+    if (a.some((x) => /^(ctor|dtor|ctor::ctor)\b/.test(x) || /link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func)/.test(x))) return 'ctor';
+    if (item.test || file.role === 'test' || file.role === 'bench' || file.role === 'example') return 'test';
+    if (file.role === 'build' && item.name === 'main' && item.parent < 0) return 'build';
+    if (a.some((x) => /^proc_macro(_derive|_attribute)?\b/.test(x))) return 'proc-macro';
+    if (file.role === 'bin' && item.name === 'main' && item.parent < 0) return 'bin';
+    if (item.trait && IMPLICIT_TRAITS.has(item.trait.split('::').pop()!)) return 'implicit';
+    if (item.isPub && (file.role === 'lib' || file.role === 'proc-macro') && item.kind === 'fn') return 'public';
+    return undefined;
+  }
+
+  private indexFile(file: RustFile): void {
+    const keys = this.view.keyOf.get(file.path) ?? [];
+    const sites = file.facts.sites;
+    for (let i = 0; i < sites.length; i++) {
+      const s = sites[i];
+      if (s.item < 0) continue;
+      const from = keys[s.item];
+      if (s.kind === 'unsafe' || s.kind === 'extern') {
+        push(this.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i });
+        continue;
+      }
+      if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
+        const hit = this.resolver.capOf(file, i);
+        if (hit) {
+          push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
+          continue;
+        }
+      }
+      if (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path') {
+        const targets = this.targets(file, from, s);
+        if (targets === null) {
+          if (s.kind === 'call' || s.kind === 'method') this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
+          continue;
+        }
+        const approx = targets.length > 1 || s.kind === 'method';
+        const kind: EdgeKind = s.kind === 'ident' || s.kind === 'path' ? 'value' : s.kind === 'macro' ? 'macro' : s.kind;
+        for (const t of targets) {
+          if (t.key === from) continue;
+          push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
+          this.callers.set(t.key, (this.callers.get(t.key) ?? 0) + 1);
+        }
+      }
+    }
+  }
+
+  /** Crate items a site may refer to; null when it names nothing in the crate. */
+  private targets(file: RustFile, from: string, s: Site): ItemRef[] | null {
+    const items = this.view.items;
+    if (s.kind === 'macro') {
+      const m = this.macros.get(s.text.split('::').pop()!);
+      return m && m.length <= MAX_CANDIDATES ? m : null;
+    }
+    if (s.kind === 'method') {
+      const c = (this.byName.get(s.text) ?? []).filter((r) => r.item.selfType !== undefined);
+      if (c.length === 0 || c.length > MAX_CANDIDATES || (UBIQUITOUS.has(s.text) && c.length > 1)) return null;
+      return c;
+    }
+    const full = this.resolver.resolvePath(file, s.text);
+    const exact = items.get(full) ?? items.get(`${file.module}::${full}`) ?? items.get(`${from}::${full}`);
+    if (exact) return okTarget(exact, s) ? [exact] : null;
+    const segs = full.split('::');
+    const name = segs[segs.length - 1];
+    if (segs[0] === 'crate' || segs[0] === file.module.split('::')[0]) {
+      // A path into the crate that did not match a key exactly: re-exports or `#[path]` modules. Match by tail.
+      const tail = segs.slice(1).join('::');
+      const c = [...(this.byName.get(name) ?? [])].filter((r) => r.key.endsWith(`::${tail}`) && okTarget(r, s));
+      if (c.length > 0 && c.length <= MAX_CANDIDATES) return c;
+    }
+    if (segs.length >= 2) {
+      const owner = segs[segs.length - 2];
+      const c = (this.byName.get(name) ?? []).filter((r) => (r.item.selfType === owner || r.key.endsWith(`::${owner}::${name}`)) && okTarget(r, s));
+      if (c.length > 0 && c.length <= MAX_CANDIDATES) return c;
+      return null;
+    }
+    if (s.kind === 'ident' && !(this.byName.has(name))) return null;
+    const c = (this.byName.get(name) ?? []).filter((r) => r.item.selfType === undefined && okTarget(r, s));
+    if (c.length === 0 || c.length > MAX_CANDIDATES) return null;
+    const same = c.filter((r) => r.file === file);
+    return same.length > 0 ? same : c;
+  }
+
+  /** Edges by target, built on first use. */
+  reverse(): Map<string, Array<Edge & { from: string }>> {
+    if (!this.reversed) {
+      this.reversed = new Map();
+      for (const [from, list] of this.edges) for (const e of list) push(this.reversed, e.to, { ...e, from });
+    }
+    return this.reversed;
+  }
+
+  /**
+   * Breadth-first search from `start` over edges (depth-bounded). Returns, for each reached item, the
+   * edge that first reached it, so that traces are shortest paths.
+   */
+  reach(start: string, maxDepth = 12, maxNodes = 20_000): Map<string, Edge | null> {
+    const seen = new Map<string, Edge | null>([[start, null]]);
+    let frontier = [start];
+    for (let d = 0; d < maxDepth && frontier.length > 0 && seen.size < maxNodes; d++) {
+      const next: string[] = [];
+      for (const k of frontier) {
+        for (const e of this.edges.get(k) ?? []) {
+          if (seen.has(e.to)) continue;
+          seen.set(e.to, { ...e, to: e.to, file: e.file, line: e.line, kind: e.kind, approx: e.approx, site: e.site, from: k } as Edge & { from: string });
+          next.push(e.to);
+        }
+      }
+      frontier = next;
+    }
+    return seen;
+  }
+
+  /** The path of edges from the search start to `target`, using the map `reach` returned. */
+  static path(reached: Map<string, Edge | null>, target: string): Array<Edge & { from: string }> {
+    const out: Array<Edge & { from: string }> = [];
+    let k = target;
+    for (let guard = 0; guard < 1000; guard++) {
+      const e = reached.get(k) as (Edge & { from: string }) | null | undefined;
+      if (!e) break;
+      out.unshift(e);
+      k = e.from;
+    }
+    return out;
+  }
+}
+
+function okTarget(r: ItemRef, s: Site): boolean {
+  const k = r.item.kind;
+  if (s.kind === 'ident' || s.kind === 'path') return k === 'fn' || k === 'static' || k === 'const';
+  return k === 'fn';
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}

@@ -1,0 +1,100 @@
+import type { ReleaseView, RustFile } from '../diff/types.js';
+import type { Site } from '../parse/types.js';
+import { capabilityOfPath, type Catalogue } from './catalogue.js';
+
+/** A site whose path resolves to a catalogued capability. */
+export interface CapHit {
+  cap: string;
+  /** The full path the site resolved to, or `.method` for method-name matches. */
+  resolved: string;
+}
+
+const STD_ROOTS: Record<string, string> = { core: 'std', alloc: 'std' };
+
+/**
+ * Resolves paths as written to full paths, per release: `use` aliases of the file, renamed
+ * dependencies (`foo = { package = "reqwest" }`), `core::`/`alloc::` as `std::`, and glob imports.
+ */
+export class Resolver {
+  private depRenames = new Map<string, string>();
+  /** Crate roots a path may start with: std and the declared dependencies (null when there is no manifest). */
+  private roots: Set<string> | null = null;
+  private cache = new Map<RustFile, Map<number, CapHit | null>>();
+
+  constructor(readonly view: ReleaseView, readonly cat: Catalogue) {
+    for (const d of view.manifest?.deps ?? []) {
+      const n = d.name.replace(/-/g, '_');
+      const p = d.package.replace(/-/g, '_');
+      if (n !== p) this.depRenames.set(n, p);
+    }
+    if (view.manifest) {
+      this.roots = new Set(['std', 'core', 'alloc', 'proc_macro']);
+      for (const d of view.manifest.deps) this.roots.add(d.package.replace(/-/g, '_'));
+    }
+  }
+
+  /** Full path of a path as written in `file` (no catalogue involved). */
+  resolvePath(file: RustFile, written: string): string {
+    let p = written.replace(/^::/, '').replace(/::<[^>]*>/g, '');
+    const segs = p.split('::');
+    const alias = file.facts.aliases[segs[0]];
+    if (alias !== undefined && alias !== segs[0]) {
+      segs.splice(0, 1, ...alias.replace(/^::/, '').split('::'));
+    } else if (alias === undefined && segs[0] === 'self' && file.module) {
+      segs.splice(0, 1, ...file.module.split('::'));
+    } else if (segs[0] === 'super') {
+      const mod = file.module.split('::');
+      while (segs[0] === 'super') {
+        segs.shift();
+        mod.pop();
+      }
+      segs.unshift(...mod);
+    }
+    const root = STD_ROOTS[segs[0]];
+    if (root) segs[0] = root;
+    const ren = this.depRenames.get(segs[0]);
+    if (ren) segs[0] = ren;
+    p = segs.join('::');
+    return p;
+  }
+
+  /** The capability a site exercises, if any. Cached per file and site. */
+  capOf(file: RustFile, index: number): CapHit | undefined {
+    let m = this.cache.get(file);
+    if (!m) {
+      m = new Map();
+      this.cache.set(file, m);
+    }
+    const hit = m.get(index);
+    if (hit !== undefined) return hit ?? undefined;
+    const r = this.compute(file, file.facts.sites[index]);
+    m.set(index, r ?? null);
+    return r;
+  }
+
+  /** A path can only reach an external crate that the manifest declares; anything else is crate-local. */
+  private external(full: string): boolean {
+    const i = full.indexOf('::');
+    return this.roots === null || i < 0 || this.roots.has(full.slice(0, i));
+  }
+
+  private compute(file: RustFile, s: Site): CapHit | undefined {
+    if (s.kind === 'method') {
+      const c = this.cat.methods.get(s.text);
+      return c ? { cap: c, resolved: `.${s.text}` } : undefined;
+    }
+    if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
+    const full = this.resolvePath(file, s.text);
+    if (this.external(full)) {
+      const c = capabilityOfPath(this.cat, full);
+      if (c) return { cap: c, resolved: full };
+    }
+    for (const g of file.facts.globs) {
+      const cand = `${this.resolvePath(file, g)}::${s.text}`;
+      if (!this.external(cand)) continue;
+      const gc = capabilityOfPath(this.cat, cand);
+      if (gc) return { cap: gc, resolved: cand };
+    }
+    return undefined;
+  }
+}

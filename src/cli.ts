@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { diffReleases, scanRelease, InputError, RuleError, VERSION, type Report } from './index.js';
+import { REPORTERS, type Format } from './report/index.js';
+
+const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
+
+Usage:
+  cratefence diff <old> <new> [options]   compare two releases (directories or .crate/.tar.gz files)
+  cratefence scan <crate> [options]       review a first release: everything counts as added
+
+Options:
+  --format text|json        output format (default: text)
+  --output FILE             write the report to FILE instead of stdout
+  --fail-on review|block|never
+                            exit 1 when the verdict is at or above this level (default: block)
+  --rules DIR               use the rules in DIR instead of the bundled ones
+  --no-progress             never show progress on stderr
+  --debug                   print stack traces for errors
+  -h, --help                show this help
+  -v, --version             print the version
+
+Exit codes: 0 below the --fail-on level, 1 at or above it, 2 on bad input or usage.`;
+
+/** A usage mistake: printed with a hint, exit code 2. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const LEVEL = { pass: 0, review: 1, block: 2, never: 3 } as const;
+
+function progress(enabled: boolean): { phase: (p: string) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { phase: () => {}, stop: () => {} };
+  let current = 'reading';
+  let spinner: { text: string; stop: () => void } | null = null;
+  // Only crates that take more than a second get a spinner.
+  const timer = setTimeout(async () => {
+    const { default: ora } = await import('ora');
+    spinner = ora({ text: current, stream: process.stderr }).start();
+  }, 1000);
+  return {
+    phase: (p) => {
+      current = p;
+      if (spinner) spinner.text = p;
+    },
+    stop: () => {
+      clearTimeout(timer);
+      spinner?.stop();
+    },
+  };
+}
+
+async function writeAtomically(file: string, data: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+/** Runs the CLI; sets process.exitCode (0 clean, 1 at or above --fail-on, 2 error). */
+export async function main(argv: string[]): Promise<void> {
+  let debug = argv.includes('--debug');
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        output: { type: 'string' },
+        'fail-on': { type: 'string', default: 'block' },
+        rules: { type: 'string' },
+        progress: { type: 'boolean', default: true },
+        'no-progress': { type: 'boolean' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+    debug = values.debug ?? false;
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    if (values.version) {
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    }
+    const [cmd, ...args] = positionals;
+    const format = values.format as Format;
+    if (!(format in REPORTERS)) throw new UsageError(`--format must be one of ${Object.keys(REPORTERS).join(', ')}`);
+    const failOn = values['fail-on'] as keyof typeof LEVEL;
+    if (!['review', 'block', 'never'].includes(failOn)) throw new UsageError('--fail-on must be review, block or never');
+    const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined };
+    const prog = progress(values.progress !== false && !values['no-progress']);
+    let report: Report;
+    try {
+      if (cmd === 'diff') {
+        if (args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
+        report = await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase });
+      } else if (cmd === 'scan') {
+        if (args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
+        report = await scanRelease(args[0], { ...opts, onPhase: prog.phase });
+      } else {
+        throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
+      }
+    } finally {
+      prog.stop();
+    }
+    const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+    const text = REPORTERS[format](report, { color });
+    if (values.output) await writeAtomically(values.output, text);
+    else process.stdout.write(text);
+    process.exitCode = LEVEL[report.verdict] >= LEVEL[failOn] ? 1 : 0;
+  } catch (err) {
+    const e = err as Error;
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`cratefence: ${e.message}\nRun 'cratefence --help' for usage.\n`);
+    } else if (e instanceof InputError || e instanceof RuleError) {
+      process.stderr.write(`cratefence: ${e.message}\n`);
+    } else {
+      process.stderr.write(`cratefence: internal error: ${e.message}\n`);
+    }
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,259 @@
+import { diffArrays, diffLines } from 'diff';
+import type { Site } from '../parse/types.js';
+import { hashText, normalizeWs } from '../parse/text.js';
+import { diffManifests } from './manifest.js';
+import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
+
+export type { ReleaseDelta, ReleaseView, FileChange, ItemChange, ItemRef, RustFile, FileRole } from './types.js';
+export { buildRelease, roleOf, moduleOf, isBinary } from './release.js';
+export { parseManifest, diffManifests } from './manifest.js';
+export type { Manifest, ManifestDelta, DepSpec } from './manifest.js';
+
+/** Beyond this many edits a text diff gives up and the whole file counts as rewritten. */
+const MAX_EDIT_LENGTH = 20_000;
+
+const sitesByItemCache = new WeakMap<Site[], Map<number, number[]>>();
+
+/** Site indices of a file grouped by owning item (-1 for file level). */
+export function sitesByItem(sites: Site[]): Map<number, number[]> {
+  let m = sitesByItemCache.get(sites);
+  if (!m) {
+    m = new Map();
+    for (let i = 0; i < sites.length; i++) {
+      const list = m.get(sites[i].item);
+      if (list) list.push(i);
+      else m.set(sites[i].item, [i]);
+    }
+    sitesByItemCache.set(sites, m);
+  }
+  return m;
+}
+
+const fp = (s: Site) => `${s.kind}|${s.text}|${s.args ?? ''}`;
+
+function textOf(bytes: Uint8Array | undefined): string {
+  return bytes ? Buffer.from(bytes).toString('utf8') : '';
+}
+
+function countLines(s: string): number {
+  if (s === '') return 0;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
+  return s.endsWith('\n') ? n : n + 1;
+}
+
+/** Line-level diff of one file: counts and the new-side line numbers that are added. */
+function diffFileText(oldText: string, newText: string): { added: number; removed: number; addedLines: Set<number> } {
+  const addedLines = new Set<number>();
+  const changes = diffLines(oldText, newText, { maxEditLength: MAX_EDIT_LENGTH });
+  if (!changes) {
+    const n = countLines(newText);
+    for (let i = 1; i <= n; i++) addedLines.add(i);
+    return { added: n, removed: countLines(oldText), addedLines };
+  }
+  let line = 1;
+  let added = 0;
+  let removed = 0;
+  for (const c of changes) {
+    if (c.added) {
+      for (let i = 0; i < c.count; i++) addedLines.add(line + i);
+      added += c.count;
+      line += c.count;
+    } else if (c.removed) removed += c.count;
+    else line += c.count;
+  }
+  return { added, removed, addedLines };
+}
+
+/**
+ * Marks which sites of `newSites` (indices into the new file's sites) the new side adds, given the
+ * sites of the same code in the old release: a multiset difference of fingerprints, so moved or
+ * reformatted code is not "new". Sites on added lines are the ones taken as new first.
+ */
+function multisetNew(oldSites: Site[], oldIdx: number[], newSitesArr: Site[], newIdx: number[], addedLines: Set<number> | undefined, out: Set<number>): void {
+  const counts = new Map<string, number>();
+  for (const i of oldIdx) {
+    const k = fp(oldSites[i]);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const onAdded: number[] = [];
+  for (const i of newIdx) {
+    const s = newSitesArr[i];
+    if (addedLines?.has(s.line)) {
+      onAdded.push(i);
+      continue;
+    }
+    const k = fp(s);
+    const c = counts.get(k) ?? 0;
+    if (c > 0) counts.set(k, c - 1);
+    else out.add(i);
+  }
+  for (const i of onAdded) {
+    const k = fp(newSitesArr[i]);
+    const c = counts.get(k) ?? 0;
+    if (c > 0) counts.set(k, c - 1);
+    else out.add(i);
+  }
+}
+
+function stmtTexts(ref: ItemRef): string[] {
+  return ref.item.stmts.map((s) => normalizeWs(ref.file.text.slice(s.start, s.end)));
+}
+
+/** Statement-level diff of a changed function body. */
+function diffStatements(oldRef: ItemRef, newRef: ItemRef): Pick<ItemChange, 'addedStmts' | 'removedStmts' | 'totalStmts'> {
+  const a = stmtTexts(oldRef);
+  const b = stmtTexts(newRef);
+  const addedStmts: ItemChange['addedStmts'] = [];
+  let removedStmts = 0;
+  let j = 0;
+  for (const c of diffArrays(a, b)) {
+    if (c.added) {
+      for (let k = 0; k < c.count; k++) {
+        const st = newRef.item.stmts[j + k];
+        addedStmts.push({ line: st.line, endLine: st.endLine });
+      }
+      j += c.count;
+    } else if (c.removed) removedStmts += c.count;
+    else j += c.count;
+  }
+  return { addedStmts, removedStmts, totalStmts: b.length };
+}
+
+/** Compares two parsed releases at the level of files, items, statements, sites and the manifest. */
+export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta {
+  const files: FileChange[] = [];
+  const oldPaths = new Set(oldV.tree.files.keys());
+  const newPaths = new Set(newV.tree.files.keys());
+  const removedByHash = new Map<string, string>();
+  for (const p of oldPaths) if (!newPaths.has(p)) removedByHash.set(hashText(oldV.tree.files.get(p)!), p);
+  const renamedFrom = new Set<string>();
+  let linesAdded = 0;
+  let linesRemoved = 0;
+
+  for (const p of [...newPaths].sort()) {
+    const nb = newV.tree.files.get(p)!;
+    const binary = newV.binaries.has(p);
+    if (oldPaths.has(p)) {
+      const ob = oldV.tree.files.get(p)!;
+      if (ob.length === nb.length && Buffer.compare(Buffer.from(ob.buffer, ob.byteOffset, ob.length), Buffer.from(nb.buffer, nb.byteOffset, nb.length)) === 0) continue;
+      const fc: FileChange = { path: p, status: 'modified', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() };
+      if (!binary && !oldV.binaries.has(p)) {
+        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb));
+        Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines });
+      }
+      files.push(fc);
+    } else {
+      const from = removedByHash.get(hashText(nb));
+      if (from !== undefined && !renamedFrom.has(from)) {
+        renamedFrom.add(from);
+        files.push({ path: p, oldPath: from, status: 'renamed', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() });
+        continue;
+      }
+      const fc: FileChange = { path: p, status: 'added', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() };
+      if (!binary) {
+        const n = countLines(newV.rust.get(p)?.text ?? textOf(nb));
+        fc.linesAdded = n;
+        for (let i = 1; i <= n; i++) fc.addedLines.add(i);
+      }
+      files.push(fc);
+    }
+  }
+  for (const p of [...oldPaths].sort()) {
+    if (newPaths.has(p) || renamedFrom.has(p)) continue;
+    const ob = oldV.tree.files.get(p)!;
+    const n = oldV.binaries.has(p) ? 0 : countLines(oldV.rust.get(p)?.text ?? textOf(ob));
+    files.push({ path: p, status: 'removed', binary: oldV.binaries.has(p), linesAdded: 0, linesRemoved: n, addedLines: new Set() });
+  }
+  for (const f of files) {
+    linesAdded += f.linesAdded;
+    linesRemoved += f.linesRemoved;
+  }
+  const fileByPath = new Map(files.map((f) => [f.path, f]));
+
+  // Items: by qualified path first, then unmatched ones by body hash (moves).
+  const items: ItemChange[] = [];
+  const oldByHash = new Map<string, ItemRef[]>();
+  for (const ref of oldV.items.values()) {
+    if (ref.item.hash === '' || newV.items.has(ref.key)) continue;
+    const l = oldByHash.get(ref.item.hash);
+    if (l) l.push(ref);
+    else oldByHash.set(ref.item.hash, [ref]);
+  }
+  const matchedOld = new Set<string>();
+  const newSites = new Map<string, Set<number>>();
+  const changedFiles = new Set(files.filter((f) => f.status !== 'renamed').map((f) => f.path));
+
+  for (const [path, file] of newV.rust) {
+    const fc = fileByPath.get(path);
+    if (!fc || fc.status === 'renamed') continue; // identical content: nothing new in it
+    const out = new Set<number>();
+    newSites.set(path, out);
+    const byItem = sitesByItem(file.facts.sites);
+    const keys = newV.keyOf.get(path) ?? [];
+    const oldFile = oldV.rust.get(path);
+    // File-level sites (attributes, statics at top level) against the same file's old version.
+    const top = byItem.get(-1) ?? [];
+    if (top.length > 0) {
+      const oldTop = oldFile ? (sitesByItem(oldFile.facts.sites).get(-1) ?? []) : [];
+      multisetNew(oldFile?.facts.sites ?? [], oldTop, file.facts.sites, top, fc.addedLines, out);
+    }
+    for (const item of file.facts.items) {
+      const key = keys[item.id];
+      const ref = newV.items.get(key)!;
+      const idx = byItem.get(item.id) ?? [];
+      let oldRef = oldV.items.get(key);
+      let status: ItemChange['status'] | null = null;
+      if (oldRef) {
+        matchedOld.add(key);
+        if (item.hash !== '' && oldRef.item.hash === item.hash) {
+          status = oldRef.file.path === path ? null : 'moved';
+        } else {
+          if (item.hash !== '' || idx.length > 0) {
+            const oldIdx = sitesByItem(oldRef.file.facts.sites).get(oldRef.item.id) ?? [];
+            const before = out.size;
+            multisetNew(oldRef.file.facts.sites, oldIdx, file.facts.sites, idx, fc.addedLines, out);
+            if (item.hash !== '' || out.size > before) status = 'changed';
+          }
+        }
+      } else {
+        const cands = item.hash !== '' ? oldByHash.get(item.hash) : undefined;
+        const moved = cands?.find((c) => !matchedOld.has(c.key));
+        if (moved) {
+          matchedOld.add(moved.key);
+          oldRef = moved;
+          status = 'moved';
+        } else {
+          status = 'added';
+          for (const i of idx) out.add(i);
+        }
+      }
+      if (status === null) continue;
+      if (item.kind === 'impl' || item.kind === 'mod' || item.kind === 'trait' || item.kind === 'extern') {
+        if (status !== 'added') continue; // containers are judged by their members
+      }
+      const change: ItemChange = { key, oldKey: oldRef?.key, status, newRef: ref, oldRef, addedStmts: [], removedStmts: 0, totalStmts: item.stmts.length };
+      if (status === 'changed' && oldRef && item.kind === 'fn') Object.assign(change, diffStatements(oldRef, ref));
+      if (status === 'added') change.addedStmts = item.stmts.map((s) => ({ line: s.line, endLine: s.endLine }));
+      items.push(change);
+    }
+  }
+  for (const [key, ref] of oldV.items) {
+    if (matchedOld.has(key) || newV.items.has(key)) continue;
+    items.push({ key, status: 'removed', oldRef: ref, addedStmts: [], removedStmts: ref.item.stmts.length, totalStmts: 0 });
+  }
+  void changedFiles;
+  return {
+    old: oldV,
+    new: newV,
+    files,
+    fileByPath,
+    items,
+    itemByKey: new Map(items.filter((i) => i.newRef).map((i) => [i.key, i])),
+    newSites,
+    manifest: diffManifests(oldV.manifest, newV.manifest),
+    notes: newV.tree.notes,
+    linesAdded,
+    linesRemoved,
+  };
+}

@@ -1,0 +1,106 @@
+import type { CrateTree } from '../source/types.js';
+import type { ParseCache } from '../parse/parser.js';
+import { ManifestError, parseManifest, type Manifest } from './manifest.js';
+import type { FileRole, ItemRef, ReleaseView, RustFile } from './types.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** True for content a reviewer cannot read as text: NUL bytes or invalid UTF-8. */
+export function isBinary(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  try {
+    UTF8.decode(bytes);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Decides when a file's code runs, from its path and the manifest. */
+export function roleOf(path: string, buildPath: string | undefined, procMacro: boolean): FileRole {
+  if (path === buildPath) return 'build';
+  if (path.startsWith('tests/')) return 'test';
+  if (path.startsWith('benches/')) return 'bench';
+  if (path.startsWith('examples/')) return 'example';
+  if (path === 'src/main.rs' || path.startsWith('src/bin/')) return 'bin';
+  if (path.startsWith('src/')) return procMacro ? 'proc-macro' : 'lib';
+  return 'other';
+}
+
+/** Module path for the items of a file, stable across releases for the same file path. */
+export function moduleOf(path: string, libPath: string): string {
+  if (path === libPath) return 'crate';
+  if (path === 'src/main.rs') return 'main';
+  const noExt = path.replace(/\.rs$/, '').replace(/\/(mod|main)$/, '');
+  const segs = noExt.split('/').map((s) => s.replace(/[^A-Za-z0-9_]/g, '_'));
+  if (segs[0] === 'src') {
+    if (segs[1] === 'bin') return `bin::${segs.slice(2).join('::')}`;
+    return ['crate', ...segs.slice(1)].join('::');
+  }
+  return segs.join('::');
+}
+
+/** Parses every Rust file of a release (through the shared cache) and indexes its items by qualified path. */
+export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
+  let manifest: Manifest | null = null;
+  let manifestError: string | undefined;
+  const mbytes = tree.files.get('Cargo.toml');
+  if (mbytes) {
+    try {
+      manifest = parseManifest(Buffer.from(mbytes).toString('utf8'));
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      manifestError = e.message;
+    }
+  } else if (tree.files.size > 0) manifestError = 'no Cargo.toml at the crate root';
+  const buildPath = manifest?.build === false ? undefined : manifest?.build ?? (tree.files.has('build.rs') ? 'build.rs' : undefined);
+  const procMacro = manifest?.procMacro ?? false;
+  const libPath = manifest?.libPath ?? 'src/lib.rs';
+  const view: ReleaseView = {
+    label: tree.label,
+    tree,
+    manifest,
+    manifestError,
+    name: manifest?.name ?? tree.topFolder?.replace(/-\d+\.\d+\.\d+.*$/, ''),
+    version: manifest?.version ?? /-(\d+\.\d+\.\d+.*)$/.exec(tree.topFolder ?? '')?.[1],
+    buildPath,
+    procMacro,
+    rust: new Map(),
+    binaries: new Set(),
+    items: new Map(),
+    keyOf: new Map(),
+  };
+  const paths = [...tree.files.keys()].sort();
+  for (const path of paths) {
+    const bytes = tree.files.get(path)!;
+    if (!path.endsWith('.rs')) {
+      if (isBinary(bytes)) view.binaries.add(path);
+      continue;
+    }
+    const parsed = cache.parse(bytes);
+    const file: RustFile = {
+      path,
+      role: roleOf(path, buildPath, procMacro),
+      module: moduleOf(path, libPath),
+      facts: parsed.facts,
+      text: parsed.text,
+      tree: parsed.tree,
+    };
+    view.rust.set(path, file);
+    const keys: string[] = [];
+    for (const item of parsed.facts.items) {
+      let key = `${file.module}::${item.local || `${item.kind}#${item.span.line}`}`;
+      if (view.items.has(key)) {
+        let n = 2;
+        while (view.items.has(`${key}#${n}`)) n++;
+        key = `${key}#${n}`;
+      }
+      const ref: ItemRef = { key, file, item };
+      view.items.set(key, ref);
+      keys.push(key);
+    }
+    view.keyOf.set(path, keys);
+  }
+  return view;
+}

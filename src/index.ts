@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
+import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
+import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
+import { ScanContext } from './rules/context.js';
+import { loadRules, DEFAULT_RULES_DIR } from './rules/loader.js';
+import { ANALYZERS } from './rules/analyzers/index.js';
+import { runRules } from './rules/engine.js';
+import { scoreFindings } from './score/index.js';
+import type { Report } from './report/types.js';
+
+export type { Report } from './report/types.js';
+export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
+export type { Verdict } from './score/index.js';
+export { InputError } from './source/index.js';
+export { RuleError } from './rules/loader.js';
+
+const require = createRequire(import.meta.url);
+export const VERSION = (require('../package.json') as { version: string }).version;
+
+export interface ScanOptions {
+  rulesDir?: string;
+  limits?: SourceLimits;
+  parse?: ParseOptions;
+  /** Called with a short phase name as the scan proceeds (for progress display). */
+  onPhase?: (phase: string) => void;
+}
+
+/** Loads the rule set once, checking every analyzer name. */
+export function rulesFor(dir: string = DEFAULT_RULES_DIR) {
+  return loadRules(dir, new Set(Object.keys(ANALYZERS)));
+}
+
+/** Compares two in-memory releases and produces the report. Pure: no file or network access. */
+export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: ScanOptions = {}): { report: Report; delta: ReleaseDelta } {
+  const t0 = performance.now();
+  const rules = rulesFor(options.rulesDir);
+  const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS);
+  options.onPhase?.('parsing');
+  const oldV = buildRelease(oldTree, cache);
+  const newV = buildRelease(newTree, cache);
+  const t1 = performance.now();
+  options.onPhase?.('diffing');
+  const delta = diffViews(oldV, newV);
+  const t2 = performance.now();
+  options.onPhase?.('analysing');
+  const ctx = new ScanContext(delta, rules);
+  const t3 = performance.now();
+  options.onPhase?.('applying rules');
+  const findings = runRules(ctx);
+  const scored = scoreFindings(findings, ctx.capsBefore, ctx.capsAfter);
+  const t4 = performance.now();
+  const before = [...ctx.capsBefore].sort();
+  const after = [...ctx.capsAfter].sort();
+  const partialFiles = [...delta.newSites.keys()]
+    .map((p) => newV.rust.get(p)!)
+    .filter((f) => f.facts.partial)
+    .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
+  const report: Report = {
+    schemaVersion: 1,
+    tool: { name: 'cratefence', version: VERSION, ...GRAMMAR_VERSIONS },
+    crate: { name: newV.name ?? oldV.name ?? null, old: oldV.version ?? null, new: newV.version ?? null },
+    verdict: scored.verdict,
+    score: scored.score,
+    verdictReason: scored.verdictReason,
+    summary: {
+      filesChanged: delta.files.length,
+      filesAdded: delta.files.filter((f) => f.status === 'added').length,
+      filesRemoved: delta.files.filter((f) => f.status === 'removed').length,
+      linesAdded: delta.linesAdded,
+      linesRemoved: delta.linesRemoved,
+      itemsAdded: delta.items.filter((i) => i.status === 'added').length,
+      itemsChanged: delta.items.filter((i) => i.status === 'changed').length,
+      itemsRemoved: delta.items.filter((i) => i.status === 'removed').length,
+      rustFilesParsed: cache.parsedFiles,
+      partialFiles,
+      notes: [...oldTree.notes, ...newTree.notes].filter((n) => n.kind === 'skipped').map((n) => n.message),
+    },
+    capabilities: { before, after, added: after.filter((c) => !ctx.capsBefore.has(c)) },
+    findings,
+    scoreBreakdown: scored.breakdown,
+    timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
+  };
+  return { report, delta };
+}
+
+/** Compares two releases given as directories or `.crate` / `.tar.gz` files. */
+export async function diffReleases(oldInput: string, newInput: string, options: ScanOptions = {}): Promise<Report> {
+  options.onPhase?.('reading');
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const [oldTree, newTree] = await Promise.all([loadSource(oldInput, limits), loadSource(newInput, limits)]);
+  return analyzeTrees(oldTree, newTree, options).report;
+}
+
+/** Scans a first release: everything in it counts as added. */
+export async function scanRelease(input: string, options: ScanOptions = {}): Promise<Report> {
+  options.onPhase?.('reading');
+  const tree = await loadSource(input, options.limits ?? DEFAULT_LIMITS);
+  return analyzeTrees(emptyTree(), tree, options).report;
+}

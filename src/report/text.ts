@@ -1,0 +1,67 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Finding } from '../rules/types.js';
+import type { Report } from './types.js';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const SEV_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+function sevColor(c: ChalkInstance, sev: Finding['severity']): (s: string) => string {
+  switch (sev) {
+    case 'critical':
+      return c.bgRed.white.bold;
+    case 'high':
+      return c.red.bold;
+    case 'medium':
+      return c.yellow.bold;
+    case 'low':
+      return c.cyan;
+    default:
+      return c.gray;
+  }
+}
+
+/** Compiler-style text: a verdict line, then findings grouped by file with their source lines and traces. */
+export function formatText(report: Report, options: TextOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out: string[] = [];
+  const name = report.crate.name ?? '(unnamed crate)';
+  const versions = report.crate.old ? `${report.crate.old} → ${report.crate.new ?? '?'}` : `${report.crate.new ?? '?'} (first release)`;
+  const verdictColor = report.verdict === 'block' ? c.bgRed.white.bold : report.verdict === 'review' ? c.bgYellow.black.bold : c.bgGreen.black.bold;
+  out.push(`${c.bold(name)} ${versions}`);
+  out.push(`${verdictColor(` ${report.verdict.toUpperCase()} `)} score ${report.score}/100 — ${report.verdictReason}`);
+  const s = report.summary;
+  out.push(c.gray(`${s.filesChanged} files changed (+${s.linesAdded} −${s.linesRemoved} lines), ${s.itemsAdded} items added, ${s.itemsChanged} changed, ${s.itemsRemoved} removed`));
+  if (report.capabilities.added.length > 0) out.push(`new capabilities: ${report.capabilities.added.map((x) => c.magenta(x)).join(', ')}`);
+  for (const p of s.partialFiles) out.push(c.yellow(`partially analysed: ${p.file}: ${p.reason}`));
+  out.push('');
+  const shown = report.findings.filter((f) => f.severity !== 'info');
+  const byFile = new Map<string, Finding[]>();
+  for (const f of shown) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const [file, list] of byFile) {
+    out.push(c.underline(file));
+    for (const f of list) {
+      const sev = sevColor(c, f.severity)(f.severity.padEnd(8));
+      out.push(`${sev} ${c.bold(f.ruleId)} ${c.gray(`[${f.category}, ${f.confidence} confidence${f.points ? `, +${f.points}` : ''}]`)}`);
+      out.push(`  ${f.message}`);
+      out.push(c.gray(`  --> ${f.file}:${f.line}:${f.column}${f.item ? ` in ${f.item}` : ''}`));
+      if (f.snippet) {
+        const width = String(f.line + f.snippet.split('\n').length).length;
+        f.snippet.split('\n').forEach((l, i) => out.push(`${c.gray(`${String(f.line + i).padStart(width)} |`)} ${l}`));
+      }
+      if (f.trace && f.trace.length > 0) {
+        out.push(c.gray('  reached through:'));
+        f.trace.forEach((h, i) => out.push(`  ${i === 0 ? '  ' : '  └→ '.padStart(4 + i * 2)}${c.cyan(h.item)} ${c.gray(`(${h.file}:${h.line})`)}`));
+      }
+      out.push('');
+    }
+  }
+  const info = report.findings.length - shown.length;
+  const counts = SEV_ORDER.map((sv) => [sv, report.findings.filter((f) => f.severity === sv).length] as const).filter(([, n]) => n > 0);
+  out.push(counts.length > 0 ? `${report.findings.length} findings: ${counts.map(([sv, n]) => `${n} ${sv}`).join(', ')}${info > 0 ? ' (info findings are in the JSON report)' : ''}` : 'no findings');
+  const top = report.scoreBreakdown.filter((b) => b.points > 0).slice(0, 5);
+  if (top.length > 0) out.push(c.gray(`score from: ${top.map((b) => `${b.ruleId ?? b.capability} +${b.points}`).join(', ')}`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,106 @@
+import type { ScanContext } from '../context.js';
+import type { CompiledRule } from '../loader.js';
+import type { Match, TraceHop } from '../types.js';
+import type { Site } from '../../parse/types.js';
+import { siteMatch, short } from './util.js';
+
+/** Parameter types through which callers pass data they may not control. */
+const UNTRUSTED = /&\s*(mut\s+)?\[u8\]|&\s*(mut\s+)?str\b|&\s*String\b|impl\s+(std::io::)?(Buf)?Read\b|:\s*(R|B)\s*[,)]|Bytes\b|Vec<u8>|&\s*\[char\]|Iterator<Item\s*=\s*(u8|&str|char)>|&\s*(mut\s+)?\[\w+\]/;
+const PANIC_MACROS = /^(std::|core::)?(panic|unreachable|todo|unimplemented|assert|assert_eq|assert_ne)$/;
+
+export type DosKind = 'panic' | 'alloc';
+
+/** What kind of hazard a site is, if any, with a description. */
+export function hazardOf(s: Site): { kind: DosKind; what: string } | null {
+  switch (s.kind) {
+    case 'method':
+      if (s.text === 'unwrap' || s.text === 'expect') return { kind: 'panic', what: `.${s.text}()` };
+      if (s.text === 'reserve' || s.text === 'reserve_exact' || s.text === 'with_capacity' || s.text === 'repeat' || s.text === 'resize') {
+        return /^\(\s*[0-9_]+(usize|u32|u64)?\s*\)$/.test(s.args ?? '') ? null : { kind: 'alloc', what: `.${s.text}${short(s.args ?? '()', 40)}` };
+      }
+      return null;
+    case 'call':
+      if (/(^|::)(Vec|String|VecDeque|HashMap|BytesMut)::with_capacity$/.test(s.text) && !/^\(\s*[0-9_]+\s*\)$/.test(s.args ?? '')) {
+        return { kind: 'alloc', what: `${s.text}${short(s.args ?? '', 40)}` };
+      }
+      return null;
+    case 'macro':
+      if (PANIC_MACROS.test(s.text)) return { kind: 'panic', what: `${s.text}!` };
+      if (s.text === 'vec' && /;\s*[a-z_][\w.()]*\s*[\])]$/.test(s.args ?? '')) return { kind: 'alloc', what: `vec!${short(s.args ?? '', 40)}` };
+      return null;
+    case 'index':
+      if (s.args === 'range_expression' && /^\.\.$/.test(s.text)) return null;
+      return { kind: 'panic', what: `indexing [${short(s.text, 30)}]` };
+    case 'arith':
+      return { kind: 'panic', what: s.text === '/' || s.text === '%' ? `division ${short(s.args ?? '', 40)}` : `arithmetic on a length ${short(s.args ?? '', 40)}` };
+    default:
+      return null;
+  }
+}
+
+/**
+ * New panics or input-sized allocations reachable from a public function that takes untrusted input
+ * (`&[u8]`, `&str`, readers). Tests, examples, benches, build scripts and consts are not DoS surfaces.
+ */
+export function dosAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const want = String(rule.spec.match.params?.kind ?? 'panic') as DosKind;
+  const g = ctx.newGraph;
+  const out: Match[] = [];
+  const entryCache = new Map<string, TraceHop[] | null>();
+  for (const ns of ctx.newSites()) {
+    const { file, index, site } = ns;
+    if (file.role !== 'lib' || !ctx.isProduct(file, site.item) || site.item < 0 || !ns.itemKey) continue;
+    const item = file.facts.items[site.item];
+    if (item.kind !== 'fn') continue;
+    const h = hazardOf(site);
+    if (!h || h.kind !== want) continue;
+    let path = entryCache.get(ns.itemKey);
+    if (path === undefined) {
+      path = findUntrustedEntry(ctx, ns.itemKey);
+      entryCache.set(ns.itemKey, path);
+    }
+    if (!path) continue;
+    const trace = [...path, { item: ns.itemKey, file: file.path, line: site.line }];
+    const entry = path[0]?.item ?? ns.itemKey;
+    const entryRef = g.view.items.get(entry);
+    out.push(siteMatch(ctx, file, index, { what: h.what, entry, params: short(entryRef?.item.params ?? '', 60) }, { trace: trace.length > 1 ? trace : undefined }));
+  }
+  return out;
+}
+
+/** Walks callers backwards from `key` to the nearest public function taking untrusted input; returns the hops to `key` (exclusive). */
+function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
+  const g = ctx.newGraph;
+  const rev = g.reverse();
+  const prev = new Map<string, { from: string; file: string; line: number } | null>([[key, null]]);
+  let frontier = [key];
+  for (let d = 0; d < 10 && frontier.length > 0 && prev.size < 5000; d++) {
+    const next: string[] = [];
+    for (const k of frontier) {
+      if (isUntrustedEntry(ctx, k)) {
+        const hops: TraceHop[] = [];
+        let cur = k;
+        for (let i = 0; i < 20; i++) {
+          const p = prev.get(cur);
+          if (!p) break;
+          hops.push({ item: cur, file: p.file, line: p.line });
+          cur = p.from;
+        }
+        return hops;
+      }
+      for (const e of rev.get(k) ?? []) {
+        if (prev.has(e.from) || e.approx) continue;
+        prev.set(e.from, { from: k, file: e.file, line: e.line });
+        next.push(e.from);
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
+  if (ctx.newGraph.entries.get(key) !== 'public') return false;
+  const ref = ctx.newGraph.view.items.get(key)!;
+  return UNTRUSTED.test(ref.item.params ?? '');
+}

@@ -1,0 +1,86 @@
+import type { ScanContext } from '../context.js';
+import type { CompiledRule } from '../loader.js';
+import type { Match, Severity, TraceHop } from '../types.js';
+import { siteMatch, short } from './util.js';
+
+const PAYLOAD_CAPS = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'unsafe', 'decode', 'env.read-all', 'mem'];
+const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'env.read-all'];
+const CTOR_ATTR = /^(ctor|dtor|ctor::ctor)\b|link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func|\.fini_array)/;
+
+/**
+ * A small change to an existing, public or widely called function whose new call leads into new or
+ * far-away code that reaches a dangerous capability: the "one-line hook, payload elsewhere" pattern.
+ */
+export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const maxStmts = Number(rule.spec.match.params?.maxAddedStatements ?? 3);
+  const minCallers = Number(rule.spec.match.params?.minCallers ?? 3);
+  const g = ctx.newGraph;
+  const out: Match[] = [];
+  for (const ch of ctx.delta.items) {
+    if (ch.status !== 'changed' || !ch.newRef || ch.newRef.item.kind !== 'fn') continue;
+    const { file, item } = ch.newRef;
+    if (!ctx.isProduct(file, item.id)) continue;
+    if (ch.addedStmts.length > maxStmts) continue;
+    const entry = g.entries.get(ch.key);
+    const callers = g.callers.get(ch.key) ?? 0;
+    if (!entry && callers < minCallers) continue;
+    for (const e of g.edges.get(ch.key) ?? []) {
+      if (!ctx.isNew(file.path, e.site)) continue;
+      const target = ctx.delta.new.items.get(e.to);
+      if (!target) continue;
+      const tChange = ctx.delta.itemByKey.get(e.to);
+      const targetNew = tChange?.status === 'added';
+      const otherFile = target.file.path !== file.path;
+      const newFile = ctx.delta.fileByPath.get(target.file.path)?.status === 'added';
+      const viaValue = e.kind === 'value';
+      const reached = ctx.reachedCaps(e.to, PAYLOAD_CAPS);
+      if (reached.length === 0) continue;
+      // The payload must be in code this release adds or changes: an old helper that always did this is not a jump.
+      const fresh = reached.filter((r) => {
+        const hc = ctx.delta.itemByKey.get(r.holder);
+        return hc?.status === 'added' || ctx.isNew(r.cap.file, r.cap.site);
+      });
+      if (fresh.length === 0) continue;
+      const far = otherFile || targetNew || newFile || viaValue || fresh[0].trace.length > 2;
+      if (!far) continue;
+      const strong = fresh.filter((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
+      const best = strong[0] ?? fresh[0];
+      let severity: Severity = strong.length > 0 ? 'high' : 'medium';
+      if (strong.length > 0 && (newFile || targetNew) && (entry === 'public' || entry === 'implicit' || entry === 'build' || entry === 'proc-macro')) severity = 'critical';
+      const trace: TraceHop[] = [{ item: ch.key, file: file.path, line: file.facts.sites[e.site].line }, ...best.trace];
+      const distance = [newFile ? 'a file new in this release' : otherFile ? `another file (${target.file.path})` : '', targetNew ? 'a function new in this release' : '', viaValue ? 'a function pointer' : '']
+        .filter(Boolean)
+        .join(', ');
+      out.push(
+        siteMatch(ctx, file, e.site, {
+          caller: ch.key, entry: entry ?? `${callers} callers`, target: e.to, distance: distance || `${best.trace.length} calls away`, capability: best.cap.cap,
+          capCall: short(best.cap.resolved, 60), stmts: String(ch.addedStmts.length),
+        }, { trace, severity }),
+      );
+    }
+  }
+  return out;
+}
+
+/** New functions that run without any call: static constructors and linker-section initializers. */
+export function staticCtorAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const ch of ctx.delta.items) {
+    if (ch.status !== 'added' && ch.status !== 'changed') continue;
+    const ref = ch.newRef!;
+    const attr = ref.item.attrs.find((a) => CTOR_ATTR.test(a));
+    if (!attr) continue;
+    const oldAttr = ch.oldRef?.item.attrs.find((a) => CTOR_ATTR.test(a));
+    if (oldAttr && ch.status === 'changed' && ctx.reachedCaps(ch.key, PAYLOAD_CAPS).every((r) => !ctx.isNew(r.cap.file, r.cap.site))) continue;
+    const reached = ctx.reachedCaps(ch.key, PAYLOAD_CAPS);
+    const strong = reached.find((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
+    const line = ref.item.span.line;
+    out.push({
+      file: ref.file.path, line, column: 1, endLine: line, role: ref.file.role, item: ch.key, text: attr,
+      data: { attr: `#[${short(attr, 60)}]`, reaches: strong ? ` and reaches ${strong.cap.cap} (${short(strong.cap.resolved, 50)})` : reached[0] ? ` and reaches ${reached[0].cap.cap}` : '' },
+      severity: strong ? 'critical' : 'high',
+      trace: strong?.trace ?? reached[0]?.trace,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+import type { ScanContext } from '../context.js';
+import type { CompiledRule } from '../loader.js';
+import type { Match } from '../types.js';
+import { siteMatch } from './util.js';
+
+/** Build script added, or changed: code that runs on every machine that compiles the crate. */
+export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const change = String(rule.spec.match.params?.change ?? 'added');
+  const bp = ctx.delta.new.buildPath;
+  if (!bp || !ctx.delta.new.tree.files.has(bp)) return [];
+  const fc = ctx.delta.fileByPath.get(bp);
+  const oldBp = ctx.delta.old.buildPath;
+  const hadBuild = !!oldBp && ctx.delta.old.tree.files.has(oldBp);
+  const data = { path: bp, added: String(fc?.linesAdded ?? 0), removed: String(fc?.linesRemoved ?? 0) };
+  const m: Match = { file: bp, line: 1, column: 1, endLine: 1, role: 'build', item: null, data, text: bp };
+  if (change === 'added' && !hadBuild) return [m];
+  if (change === 'modified' && hadBuild && (fc || oldBp !== bp)) {
+    const first = fc ? Math.min(...[...fc.addedLines].slice(0, 1000), Infinity) : 1;
+    return [{ ...m, line: Number.isFinite(first) ? first : 1, endLine: Number.isFinite(first) ? first : 1 }];
+  }
+  return [];
+}
+
+interface Magic {
+  kind: string;
+  test: (b: Uint8Array) => boolean;
+  executable: boolean;
+}
+
+const MAGICS: Magic[] = [
+  { kind: 'ELF executable or library', executable: true, test: (b) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46 },
+  { kind: 'Windows PE executable', executable: true, test: (b) => b[0] === 0x4d && b[1] === 0x5a },
+  { kind: 'Mach-O executable', executable: true, test: (b) => [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) },
+  { kind: 'WebAssembly module', executable: true, test: (b) => b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d },
+  { kind: 'static library or archive', executable: true, test: (b) => Buffer.from(b.subarray(0, 7)).toString('latin1') === '!<arch>' },
+  { kind: 'zip archive', executable: false, test: (b) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4 },
+  { kind: 'gzip data', executable: false, test: (b) => b[0] === 0x1f && b[1] === 0x8b },
+  { kind: 'xz data', executable: false, test: (b) => b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a },
+];
+
+const HARMLESS_EXT = /\.(png|jpe?g|gif|ico|svg|webp|bmp|ttf|otf|woff2?|pdf|der|pem|crt|bin|dat|snap|ppm|pgm)$/i;
+
+/** Binary files added or changed, graded by what they are. */
+export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const fc of ctx.delta.files) {
+    if (!fc.binary || fc.status === 'removed' || fc.status === 'renamed') continue;
+    const bytes = ctx.delta.new.tree.files.get(fc.path)!;
+    const magic = MAGICS.find((m) => bytes.length >= 4 && m.test(bytes));
+    const kind = magic?.kind ?? (HARMLESS_EXT.test(fc.path) ? `binary data (${fc.path.split('.').pop()})` : 'unrecognised binary data');
+    const severity = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
+    const role = /^(tests|benches|examples|fuzz)\//.test(fc.path) && !magic?.executable ? 'test' : 'other';
+    out.push({ file: fc.path, line: 1, column: 1, endLine: 1, role, item: null, text: kind, data: { kind, size: String(bytes.length), status: fc.status }, severity });
+  }
+  return out;
+}
+
+/** Problems with the archive itself: duplicate entries, case collisions, dangling links. */
+export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
+  return ctx.delta.new.tree.notes
+    .filter((n) => n.kind !== 'skipped')
+    .map((n) => ({
+      file: n.path,
+      line: 1,
+      column: 1,
+      endLine: 1,
+      role: 'archive' as const,
+      item: null,
+      text: n.kind,
+      data: { detail: n.message, kind: n.kind },
+      severity: n.kind === 'duplicate-entry' && n.message.includes('different') ? ('high' as const) : undefined,
+    }));
+}
+
+/** Changed files that were only partly analysed (syntax errors, invalid UTF-8, parse budget). */
+export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const path of ctx.delta.newSites.keys()) {
+    const f = ctx.delta.new.rust.get(path)!;
+    if (!f.facts.partial) continue;
+    const line = f.facts.errors[0]?.line ?? 1;
+    out.push({
+      file: path, line, column: f.facts.errors[0]?.column ?? 1, endLine: line, role: f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test',
+      item: null, text: f.facts.partialReason ?? 'partial', data: { reason: f.facts.partialReason ?? 'parse errors' },
+    });
+  }
+  return out;
+}
+
+/** Removal of `#![forbid(unsafe_code)]` / `#![deny(unsafe_code)]` from the crate root. */
+export function lintRemovedAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const [path, oldF] of ctx.delta.old.rust) {
+    const had = oldF.facts.innerAttrs.find((a) => /^(forbid|deny)\s*\(.*\bunsafe_code\b/.test(a));
+    if (!had) continue;
+    const nf = ctx.delta.new.rust.get(path);
+    if (nf && nf.facts.innerAttrs.some((a) => /^(forbid|deny)\s*\(.*\bunsafe_code\b/.test(a))) continue;
+    out.push({ file: path, line: 1, column: 1, endLine: 1, role: nf?.role ?? 'lib', item: null, text: had, data: { lint: `#![${had}]` } });
+  }
+  return out;
+}
+
+/** Non-ASCII identifiers or bidirectional-control characters on added lines. */
+export function oddIdentifiersAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const kind = String(rule.spec.match.params?.kind ?? 'bidi');
+  const out: Match[] = [];
+  for (const path of ctx.delta.newSites.keys()) {
+    const f = ctx.delta.new.rust.get(path)!;
+    const fc = ctx.delta.fileByPath.get(path);
+    for (const o of f.facts.oddIdentifiers) {
+      if (!fc?.addedLines.has(o.line)) continue;
+      if ((kind === 'bidi') !== (o.text === 'bidi-control')) continue;
+      out.push({ file: path, line: o.line, column: 1, endLine: o.line, role: f.role, item: null, text: o.text, data: { ident: o.text } });
+    }
+  }
+  return out;
+}
+
+/** `include_bytes!` / `include_str!` / `include!` of files, graded by what the included file is. */
+export function includeAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const ns of ctx.newSites()) {
+    const s = ns.site;
+    if (s.kind !== 'macro' || !/^(std::)?include(_bytes|_str)?$/.test(s.text)) continue;
+    const arg = /"([^"]*)"/.exec(s.args ?? '')?.[1];
+    const generated = /OUT_DIR/.test(s.args ?? '');
+    let target: string | undefined;
+    if (arg && !generated) {
+      const dir = ns.file.path.split('/').slice(0, -1);
+      for (const seg of arg.split('/')) {
+        if (seg === '..') dir.pop();
+        else if (seg !== '.') dir.push(seg);
+      }
+      target = dir.join('/');
+    }
+    const bin = target ? ctx.delta.new.binaries.has(target) : false;
+    const exists = target ? ctx.delta.new.tree.files.has(target) : false;
+    const bytes = target ? ctx.delta.new.tree.files.get(target) : undefined;
+    const exe = !!bytes && bytes.length >= 4 && ((bytes[0] === 0x7f && bytes[1] === 0x45) || (bytes[0] === 0x4d && bytes[1] === 0x5a) || (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73));
+    let severity: Match['severity'];
+    let what: string;
+    if (generated) {
+      what = 'a file generated at build time (OUT_DIR), which no reviewer can read in the release';
+      severity = s.text.endsWith('include') ? 'medium' : 'low';
+    } else if (exe) {
+      what = `an executable (${target})`;
+      severity = 'high';
+    } else if (bin) {
+      what = `binary data (${target})`;
+      severity = 'medium';
+    } else if (target && !exists) {
+      what = `${target}, which is not in the published crate`;
+      severity = 'medium';
+    } else continue;
+    out.push({ ...siteMatchOf(ctx, ns), data: { macro: s.text, what }, severity });
+  }
+  return out;
+}
+
+function siteMatchOf(ctx: ScanContext, ns: { file: import('../../diff/types.js').RustFile; index: number }): Match {
+  return siteMatch(ctx, ns.file, ns.index, {});
+}
+
+/** `#[path = "..."]` modules that load a file from an unusual place. */
+export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const path of ctx.delta.newSites.keys()) {
+    const f = ctx.delta.new.rust.get(path)!;
+    const fc = ctx.delta.fileByPath.get(path);
+    for (const m of f.facts.mods) {
+      if (!m.pathAttr || !fc?.addedLines.has(m.line)) continue;
+      const odd = m.pathAttr.includes('..') || !m.pathAttr.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(m.pathAttr);
+      out.push({
+        file: path, line: m.line, column: 1, endLine: m.line, role: f.role, item: ctx.itemKey(f, m.item), text: m.pathAttr,
+        data: { path: m.pathAttr, module: m.name }, severity: odd ? 'medium' : undefined,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+import { capMatches } from '../../analysis/catalogue.js';
+import { sitesByItem } from '../../diff/index.js';
+import type { RustFile } from '../../diff/types.js';
+import { entropy } from '../../parse/text.js';
+import type { ScanContext } from '../context.js';
+import type { CompiledRule } from '../loader.js';
+import type { Match } from '../types.js';
+import { changedItems, short, siteMatch } from './util.js';
+
+/** Environment variables that hold credentials. */
+const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AWS_|AZURE_|GCP_|GOOGLE_APPLICATION|CARGO_REGISTRY|NPM_|GH_|GITHUB_|GITLAB_|SSH_AUTH_SOCK|SESSION|AUTH)/i;
+/** Paths and names of credential stores and keys. */
+const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
+/** Literals that look for cryptocurrency keys or seed phrases. */
+const WALLET = /(mnemonic|seed phrase|private[ _-]?key|BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY|\[1-9A-HJ-NP-Za-km-z\]|0x\[a-fA-F0-9\]\{64\}|solana|metamask|phantom|exodus|electrum|ethereum|bitcoin|xprv)/i;
+/** CI services' marker variables. */
+const CI_ENV = /\b(CI|GITHUB_ACTIONS|GITHUB_WORKFLOW|GITLAB_CI|CI_JOB_TOKEN|TRAVIS|JENKINS_URL|JENKINS_HOME|CIRCLECI|BUILDKITE|TF_BUILD|TEAMCITY_VERSION|BITBUCKET_BUILD_NUMBER|DRONE|CODEBUILD_BUILD_ID|APPVEYOR|BUILD_ID|RUNNER_OS)\b/;
+const LOCALE_ENV = /\b(LANG|LC_ALL|LC_CTYPE|LC_MESSAGES|LANGUAGE|TZ)\b/;
+const HOST_ENV = /\b(USER|USERNAME|LOGNAME|HOSTNAME|COMPUTERNAME|USERDOMAIN)\b/;
+
+interface SourceHit {
+  file: RustFile;
+  index: number;
+  what: string;
+  holder: string;
+}
+
+/** Scans the sites of every item reached from `key` for ones that `pred` names; nearest first. */
+function findSources(ctx: ScanContext, key: string, pred: (file: RustFile, index: number) => string | null): SourceHit[] {
+  const out: SourceHit[] = [];
+  for (const holder of ctx.reachFrom(key).keys()) {
+    const ref = ctx.delta.new.items.get(holder);
+    if (!ref) continue;
+    for (const i of sitesByItem(ref.file.facts.sites).get(ref.item.id) ?? []) {
+      const what = pred(ref.file, i);
+      if (what) out.push({ file: ref.file, index: i, what, holder });
+    }
+  }
+  return out;
+}
+
+function envName(args: string | undefined): string {
+  return /"([^"]*)"/.exec(args ?? '')?.[1] ?? '';
+}
+
+/** Secret sources: credential env vars, the whole environment, credential files, wallet-key patterns. */
+function secretSource(ctx: ScanContext, file: RustFile, i: number): string | null {
+  const s = file.facts.sites[i];
+  if (s.kind === 'string') {
+    if (SENSITIVE_PATH.test(s.text)) return `the credential path "${short(s.text, 60)}"`;
+    if (WALLET.test(s.text)) return `the key pattern "${short(s.text, 60)}"`;
+    return null;
+  }
+  const hit = ctx.newGraph.resolver.capOf(file, i);
+  if (!hit) return null;
+  if (hit.cap === 'env.read-all') return 'every environment variable';
+  if (hit.cap === 'env.read' && SECRET_ENV.test(envName(s.args))) return `the secret environment variable ${envName(s.args)}`;
+  return null;
+}
+
+/** Secrets (env tokens, credential files, key patterns) reaching the network or a process from new code. */
+export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn'];
+  const out = new Map<string, Match>();
+  for (const ch of changedItems(ctx)) {
+    const sources = findSources(ctx, ch.key, (f, i) => secretSource(ctx, f, i));
+    if (sources.length === 0) continue;
+    for (const r of ctx.reachedCaps(ch.key, sinks)) {
+      const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || sources.some((s) => ctx.isNew(s.file.path, s.index));
+      if (!anyNew) continue;
+      const src = sources[0];
+      const sinkFile = ctx.delta.new.rust.get(r.cap.file)!;
+      const k = `${r.cap.file}:${r.cap.site}`;
+      const prev = out.get(k);
+      if (prev && (prev.trace?.length ?? 0) <= r.trace.length) continue;
+      const srcSite = src.file.facts.sites[src.index];
+      out.set(k, siteMatch(ctx, sinkFile, r.cap.site, {
+        source: src.what, sourceAt: `${src.file.path}:${srcSite.line}`, sink: r.cap.cap, sinkCall: short(r.cap.resolved, 60), entry: ch.key,
+      }, { trace: r.trace, item: r.holder }));
+    }
+  }
+  return [...out.values()];
+}
+
+const TRIGGERS: Record<string, (ctx: ScanContext, f: RustFile, i: number) => string | null> = {
+  ci: (ctx, f, i) => {
+    const s = f.facts.sites[i];
+    if (s.kind === 'string' && CI_ENV.test(s.text) && s.text.length < 40) return `the CI marker "${s.text}"`;
+    const hit = ctx.newGraph.resolver.capOf(f, i);
+    if (hit?.cap === 'env.read' && CI_ENV.test(envName(s.args))) return `the CI variable ${envName(s.args)}`;
+    return null;
+  },
+  time: (ctx, f, i) => (ctx.newGraph.resolver.capOf(f, i)?.cap === 'time.now' ? `the current date (${f.facts.sites[i].text})` : null),
+  locale: (ctx, f, i) => {
+    const s = f.facts.sites[i];
+    const hit = ctx.newGraph.resolver.capOf(f, i);
+    if (hit?.cap === 'host.locale') return `the system locale or time zone (${s.text})`;
+    if (hit?.cap === 'env.read' && LOCALE_ENV.test(envName(s.args))) return `the locale variable ${envName(s.args)}`;
+    return null;
+  },
+  host: (ctx, f, i) => {
+    const s = f.facts.sites[i];
+    const hit = ctx.newGraph.resolver.capOf(f, i);
+    if (hit?.cap === 'host.identity') return `the machine's or user's identity (${s.text})`;
+    if (hit?.cap === 'env.read' && HOST_ENV.test(envName(s.args))) return `the user or host variable ${envName(s.args)}`;
+    return null;
+  },
+  random: (ctx, f, i) => (ctx.newGraph.resolver.capOf(f, i)?.cap === 'random' ? `a random draw (${f.facts.sites[i].text})` : null),
+  'target-cfg': (_ctx, f, i) => {
+    const s = f.facts.sites[i];
+    if (s.kind === 'attr' && /^cfg\s*\(.*target_(os|arch|env|family|vendor)\s*=/.test(s.text)) return `#[${short(s.text, 60)}]`;
+    if (s.kind === 'macro' && s.text === 'cfg' && /target_(os|arch|env|family|vendor)/.test(s.args ?? '')) return `cfg!${short(s.args ?? '', 60)}`;
+    return null;
+  },
+};
+
+/** Dangerous capabilities reached from new code that also consults a trigger condition. */
+export function triggerAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const kind = String(rule.spec.match.params?.source ?? '');
+  const pred = TRIGGERS[kind];
+  if (!pred) throw new Error(`rule ${rule.spec.id}: unknown trigger source "${kind}"`);
+  const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write', 'fs.delete', 'ffi.dlopen'];
+  const out = new Map<string, Match>();
+  for (const ch of changedItems(ctx)) {
+    const sources = findSources(ctx, ch.key, (f, i) => pred(ctx, f, i));
+    if (sources.length === 0) continue;
+    const reached = ctx.reachedCaps(ch.key, sinks);
+    if (reached.length === 0) continue;
+    const src = sources[0];
+    const anyNew = ch.status === 'added' || sources.some((s) => ctx.isNew(s.file.path, s.index)) || reached.some((r) => ctx.isNew(r.cap.file, r.cap.site));
+    if (!anyNew) continue;
+    const k = `${src.file.path}:${src.index}`;
+    if (out.has(k)) continue;
+    const sinkList = [...new Set(reached.map((r) => r.cap.cap))].join(', ');
+    out.set(k, siteMatch(ctx, src.file, src.index, { source: src.what, sinks: sinkList, entry: ch.key }, { trace: reached[0].trace, item: src.holder }));
+  }
+  return [...out.values()];
+}
+
+/** Decoding or decryption in code that also reaches process, network, file writes or dynamic loading. */
+export function decodeFeedsAnalyzer(ctx: ScanContext): Match[] {
+  const out = new Map<string, Match>();
+  for (const ch of changedItems(ctx)) {
+    const decodes = ctx.reachedCaps(ch.key, ['decode']);
+    if (decodes.length === 0) continue;
+    const sinks = ctx.reachedCaps(ch.key, ['process.spawn', 'network', 'fs.write', 'ffi.dlopen', 'ffi.mprotect', 'ffi.mmap']);
+    if (sinks.length === 0) continue;
+    const d = decodes[0];
+    const anyNew = ch.status === 'added' || ctx.isNew(d.cap.file, d.cap.site) || sinks.some((s) => ctx.isNew(s.cap.file, s.cap.site));
+    if (!anyNew) continue;
+    const k = `${d.cap.file}:${d.cap.site}`;
+    if (out.has(k)) continue;
+    const file = ctx.delta.new.rust.get(d.cap.file)!;
+    out.set(k, siteMatch(ctx, file, d.cap.site, { decoder: short(d.cap.resolved, 60), sinks: [...new Set(sinks.map((s) => s.cap.cap))].join(', ') }, { trace: sinks[0].trace, item: d.holder }));
+  }
+  return [...out.values()];
+}
+
+/** Long string literals that look like encoded data (base64 / hex) by charset and entropy. */
+export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const minLength = Number(rule.spec.match.params?.minLength ?? 48);
+  const out: Match[] = [];
+  for (const ns of ctx.newSites()) {
+    const s = ns.site;
+    if (s.kind !== 'string' || s.text.length < minLength) continue;
+    const t = s.text.replace(/\\\n\s*/g, '').replace(/\s+/g, '');
+    if (t.length < minLength || /\s/.test(s.text.trim().slice(0, 200)) && t.length < s.text.length * 0.9) continue;
+    const b64 = /^[A-Za-z0-9+/=_-]+$/.test(t);
+    const hex = /^(0x)?[0-9a-fA-F]+$/.test(t);
+    if (!b64 && !hex) continue;
+    const h = entropy(t);
+    if (hex ? h < 3.4 : h < 4.6) continue;
+    out.push(siteMatch(ctx, ns.file, ns.index, { length: String(s.len ?? t.length), entropy: h.toFixed(2), encoding: hex ? 'hex' : 'base64-like' }));
+  }
+  return out;
+}
+
+/** True when any capability under `patterns` is used in `ctx`'s new release. */
+export function crateUses(ctx: ScanContext, patterns: string[]): boolean {
+  for (const c of ctx.capsAfter) if (patterns.some((p) => capMatches(c, p))) return true;
+  return false;
+}

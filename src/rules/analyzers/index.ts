@@ -1,0 +1,33 @@
+import type { ScanContext } from '../context.js';
+import type { CompiledRule } from '../loader.js';
+import type { Match } from '../types.js';
+import { manifestAnalyzer } from './manifest.js';
+import {
+  archiveNotesAnalyzer, binaryFilesAnalyzer, buildScriptAnalyzer, includeAnalyzer, lintRemovedAnalyzer, oddIdentifiersAnalyzer,
+  pathAttrAnalyzer, unanalysedAnalyzer,
+} from './files.js';
+import { decodeFeedsAnalyzer, exfiltrationAnalyzer, literalEntropyAnalyzer, triggerAnalyzer } from './flow.js';
+import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
+import { dosAnalyzer } from './dos.js';
+
+export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
+
+/** Engine-side checks that rule files switch on by name (`match.analyzer`) and parametrize (`match.params`). */
+export const ANALYZERS: Record<string, Analyzer> = {
+  manifest: manifestAnalyzer,
+  'build-script': buildScriptAnalyzer,
+  'binary-files': binaryFilesAnalyzer,
+  'archive-notes': archiveNotesAnalyzer,
+  unanalysed: unanalysedAnalyzer,
+  'lint-removed': lintRemovedAnalyzer,
+  'odd-identifiers': oddIdentifiersAnalyzer,
+  include: includeAnalyzer,
+  'path-attr': pathAttrAnalyzer,
+  exfiltration: exfiltrationAnalyzer,
+  trigger: triggerAnalyzer,
+  'decode-feeds': decodeFeedsAnalyzer,
+  'literal-entropy': literalEntropyAnalyzer,
+  'far-jump': farJumpAnalyzer,
+  'static-ctor': staticCtorAnalyzer,
+  dos: dosAnalyzer,
+};

@@ -1,0 +1,154 @@
+import type { ReleaseDelta, RustFile } from '../diff/types.js';
+import type { Site } from '../parse/types.js';
+import { CallGraph, type CapUse } from '../analysis/graph.js';
+import { capMatches } from '../analysis/catalogue.js';
+import type { RuleSet } from './loader.js';
+import type { TraceHop } from './types.js';
+
+const NON_PRODUCT_ROLES = new Set(['test', 'bench', 'example']);
+
+export interface NewSite {
+  file: RustFile;
+  index: number;
+  site: Site;
+  itemKey: string | null;
+}
+
+export interface Reached {
+  cap: CapUse;
+  /** The item holding the capability use. */
+  holder: string;
+  trace: TraceHop[];
+}
+
+/** Capabilities a release uses in code that ships (not tests, benches or examples). */
+function crateCaps(graph: CallGraph): Set<string> {
+  const out = new Set<string>();
+  for (const [key, uses] of graph.caps) {
+    const ref = graph.view.items.get(key);
+    if (!ref || ref.item.test || NON_PRODUCT_ROLES.has(ref.file.role)) continue;
+    for (const u of uses) out.add(u.cap);
+  }
+  if (graph.view.buildPath && graph.view.rust.has(graph.view.buildPath)) out.add('build.script');
+  if (graph.view.procMacro) out.add('build.proc-macro');
+  return out;
+}
+
+/** Everything rules may ask about one comparison. Built once per scan; rules never re-parse or re-diff. */
+export class ScanContext {
+  readonly oldGraph: CallGraph;
+  readonly newGraph: CallGraph;
+  readonly capsBefore: Set<string>;
+  readonly capsAfter: Set<string>;
+  readonly firstRelease: boolean;
+  private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
+
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet) {
+    this.oldGraph = new CallGraph(delta.old, rules.catalogue);
+    this.newGraph = new CallGraph(delta.new, rules.catalogue);
+    this.capsBefore = crateCaps(this.oldGraph);
+    this.capsAfter = crateCaps(this.newGraph);
+    this.firstRelease = delta.old.tree.files.size === 0;
+  }
+
+  /** True when the old release used a capability under `pattern` in shipped code. */
+  had(pattern: string): boolean {
+    for (const c of this.capsBefore) if (capMatches(c, pattern)) return true;
+    return false;
+  }
+
+  has(pattern: string): boolean {
+    for (const c of this.capsAfter) if (capMatches(c, pattern)) return true;
+    return false;
+  }
+
+  itemKey(file: RustFile, item: number): string | null {
+    if (item < 0) return null;
+    return this.delta.new.keyOf.get(file.path)?.[item] ?? null;
+  }
+
+  /** Shipped code: not a test, bench or example file, and not a `#[test]` / `#[cfg(test)]` item. */
+  isProduct(file: RustFile, item: number): boolean {
+    if (NON_PRODUCT_ROLES.has(file.role)) return false;
+    return item < 0 || !file.facts.items[item]?.test;
+  }
+
+  /** Sites that the new release adds, in changed files, in path order. */
+  *newSites(): Generator<NewSite> {
+    for (const [path, set] of this.delta.newSites) {
+      const file = this.delta.new.rust.get(path)!;
+      for (const index of [...set].sort((a, b) => a - b)) {
+        const site = file.facts.sites[index];
+        yield { file, index, site, itemKey: this.itemKey(file, site.item) };
+      }
+    }
+  }
+
+  /** True when the site at `index` of `path` is one the new release adds. */
+  isNew(path: string, index: number): boolean {
+    return this.delta.newSites.get(path)?.has(index) ?? false;
+  }
+
+  /** Items reachable from `key` in the new release, with the edge that first reached each. */
+  reachFrom(key: string): ReturnType<CallGraph['reach']> {
+    let r = this.reachCache.get(key);
+    if (!r) {
+      r = this.newGraph.reach(key);
+      this.reachCache.set(key, r);
+    }
+    return r;
+  }
+
+  /**
+   * Capability uses under `patterns` that `key` reaches in the new release, nearest first, each with
+   * the call path from `key` to the item that holds it.
+   */
+  reachedCaps(key: string, patterns: string[], filter?: (u: CapUse, holder: string) => boolean): Reached[] {
+    const reached = this.reachFrom(key);
+    const out: Reached[] = [];
+    for (const holder of reached.keys()) {
+      for (const u of this.newGraph.caps.get(holder) ?? []) {
+        if (!patterns.some((p) => capMatches(u.cap, p))) continue;
+        if (filter && !filter(u, holder)) continue;
+        out.push({ cap: u, holder, trace: this.trace(reached, holder, u) });
+      }
+    }
+    out.sort((a, b) => a.trace.length - b.trace.length);
+    return out;
+  }
+
+  /**
+   * Like `reachedCaps`, but for data items (consts, statics) also through the functions that use them:
+   * a blob is as dangerous as the code that consumes it.
+   */
+  reachedCapsViaUsers(key: string, patterns: string[]): Reached[] {
+    const direct = this.reachedCaps(key, patterns);
+    if (direct.length > 0) return direct;
+    const ref = this.delta.new.items.get(key);
+    if (!ref || (ref.item.kind !== 'const' && ref.item.kind !== 'static')) return direct;
+    for (const e of this.newGraph.reverse().get(key) ?? []) {
+      const r = this.reachedCaps(e.from, patterns);
+      if (r.length > 0) return r;
+    }
+    return direct;
+  }
+
+  /** Hops from the search start to the capability use: every item on the path with the line of the next call. */
+  trace(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
+    const path = CallGraph.path(reached, holder);
+    const hops: TraceHop[] = path.map((e) => ({ item: e.from, file: e.file, line: e.line }));
+    hops.push({ item: holder, file: use.file, line: use.line });
+    return hops;
+  }
+
+  /** Source lines `line..endLine` (at most three) of a new-side file. */
+  snippet(path: string, line: number, endLine = line): string {
+    const file = this.delta.new.rust.get(path);
+    if (!file || line <= 0) return '';
+    const lines = file.text.split('\n', Math.min(endLine, line + 2));
+    return lines
+      .slice(line - 1, Math.min(endLine, line + 2))
+      .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
+      .join('\n');
+  }
+}

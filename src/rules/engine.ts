@@ -1,0 +1,193 @@
+import { capMatches } from '../analysis/catalogue.js';
+import type { ScanContext } from './context.js';
+import type { CompiledCondition, CompiledRule } from './loader.js';
+import { ANALYZERS } from './analyzers/index.js';
+import type { Finding, Match } from './types.js';
+
+const NON_PRODUCT = new Set(['test', 'bench', 'example']);
+
+/** Runs every rule over the delta and returns findings in file and line order. */
+export function runRules(ctx: ScanContext): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const rule of ctx.rules.rules) {
+    for (const m of matchesOf(ctx, rule)) {
+      const f = toFinding(ctx, rule, m);
+      if (!f) continue;
+      const k = `${f.ruleId}|${f.file}|${f.line}|${f.message}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      findings.push(f);
+    }
+  }
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.ruleId.localeCompare(b.ruleId)));
+  return findings;
+}
+
+function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const m = rule.spec.match;
+  if (m.analyzer) {
+    const fn = ANALYZERS[m.analyzer];
+    if (!fn) throw new Error(`rule ${rule.spec.id}: unknown analyzer ${m.analyzer}`);
+    return fn(ctx, rule);
+  }
+  if (m.query) return queryMatches(ctx, rule);
+  const out: Match[] = [];
+  for (const ns of ctx.newSites()) {
+    const { file, index, site } = ns;
+    let data: Record<string, string>;
+    if (m.capability) {
+      const hit = ctx.newGraph.resolver.capOf(file, index);
+      if (!hit || !m.capability.some((p) => capMatches(hit.cap, p))) continue;
+      data = { capability: hit.cap, resolved: hit.resolved, callee: site.text };
+    } else if (m.sites) {
+      if (!m.sites.kind.includes(site.kind)) continue;
+      if (rule.siteText && !rule.siteText.test(site.text)) continue;
+      data = { callee: site.text };
+    } else continue;
+    const item = ns.itemKey;
+    out.push({
+      file: file.path,
+      line: site.line,
+      column: site.column,
+      endLine: site.endLine,
+      role: file.role,
+      item,
+      text: site.text,
+      args: site.args,
+      inMacro: site.inMacro,
+      isPub: site.item >= 0 ? file.facts.items[site.item].isPub : undefined,
+      data: { ...data, text: short(site.text), args: short(site.args ?? '') },
+      ...(ctx.isProduct(file, site.item) ? {} : { role: file.role === 'lib' || file.role === 'proc-macro' ? 'test' : file.role }),
+    });
+  }
+  return out;
+}
+
+/** Query rules: matches in changed files whose text is not matched the same number of times in the old file. */
+function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
+  const out: Match[] = [];
+  for (const path of ctx.delta.newSites.keys()) {
+    const file = ctx.delta.new.rust.get(path)!;
+    if (!file.tree) continue;
+    const oldFile = ctx.delta.old.rust.get(path);
+    const oldCounts = new Map<string, number>();
+    if (oldFile?.tree) {
+      for (const c of rule.query!.captures(oldFile.tree.rootNode)) {
+        if (c.name !== 'match') continue;
+        const t = c.node.text.replace(/\s+/g, ' ');
+        oldCounts.set(t, (oldCounts.get(t) ?? 0) + 1);
+      }
+    }
+    for (const c of rule.query!.captures(file.tree.rootNode)) {
+      if (c.name !== 'match') continue;
+      const t = c.node.text.replace(/\s+/g, ' ');
+      const n = oldCounts.get(t) ?? 0;
+      if (n > 0) {
+        oldCounts.set(t, n - 1);
+        continue;
+      }
+      const line = c.node.startPosition.row + 1;
+      const itemId = innermostItem(file, c.node.startIndex);
+      out.push({
+        file: path,
+        line,
+        column: c.node.startPosition.column + 1,
+        endLine: c.node.endPosition.row + 1,
+        role: ctx.isProduct(file, itemId) ? file.role : 'test',
+        item: ctx.itemKey(file, itemId),
+        text: t,
+        data: { text: short(t) },
+      });
+    }
+  }
+  return out;
+}
+
+/** The innermost item of a file containing offset `at` (-1 when none). */
+export function innermostItem(file: { facts: { items: Array<{ span: { start: number; end: number } }> } }, at: number): number {
+  let best = -1;
+  let bestLen = Infinity;
+  file.facts.items.forEach((it, i) => {
+    if (it.span.start <= at && at < it.span.end && it.span.end - it.span.start < bestLen) {
+      best = i;
+      bestLen = it.span.end - it.span.start;
+    }
+  });
+  return best;
+}
+
+function short(s: string, max = 80): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+/** Evaluates a `where` or `adjust.when` condition against a match. */
+export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean {
+  if (c.role && !c.role.includes(m.role as never)) return false;
+  if (c.hadCapability && !c.hadCapability.some((p) => ctx.had(p))) return false;
+  if (c.crateHasCapability && !c.crateHasCapability.some((p) => ctx.has(p))) return false;
+  if (c.firstRelease !== undefined && c.firstRelease !== ctx.firstRelease) return false;
+  if (c.argsRe && !c.argsRe.test(m.args ?? '')) return false;
+  if (c.argsNotRe && c.argsNotRe.test(m.args ?? '')) return false;
+  if (c.textRe && !c.textRe.test(m.text ?? '')) return false;
+  if (c.textNotRe && c.textNotRe.test(m.text ?? '')) return false;
+  if (c.minLength !== undefined && (m.text ?? '').length < c.minLength) return false;
+  if (c.inMacro !== undefined && c.inMacro !== (m.inMacro ?? false)) return false;
+  if (c.isPub !== undefined && c.isPub !== (m.isPub ?? false)) return false;
+  if (c.dataRe) {
+    for (const [k, re] of Object.entries(c.dataRe)) if (!re.test(m.data[k] ?? '')) return false;
+  }
+  if (c.safetyComment !== undefined) {
+    const file = ctx.delta.new.rust.get(m.file);
+    const has = !!file && file.facts.safetyLines.some((l) => l >= m.line - 4 && l <= m.line);
+    if (has !== c.safetyComment) return false;
+  }
+  if (c.itemReaches) {
+    if (!m.item) return false;
+    if (ctx.reachedCapsViaUsers(m.item, c.itemReaches).length === 0) return false;
+  }
+  return true;
+}
+
+function fill(template: string, data: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => data[k] ?? `{${k}}`);
+}
+
+function toFinding(ctx: ScanContext, rule: CompiledRule, m: Match): Finding | null {
+  const spec = rule.spec;
+  if (rule.include && !rule.include(m.file)) return null;
+  if (rule.exclude && rule.exclude(m.file)) return null;
+  if (!spec.includeTests && NON_PRODUCT.has(m.role)) return null;
+  if (rule.where && !holds(ctx, rule.where, m)) return null;
+  let severity = m.severity ?? spec.severity;
+  let confidence = m.confidence ?? spec.confidence;
+  const notes: string[] = [];
+  if (m.extra) notes.push(m.extra);
+  for (const a of rule.adjust) {
+    if (!holds(ctx, a.cond, m)) continue;
+    if (a.suppress) return null;
+    if (a.severity) severity = a.severity;
+    if (a.confidence) confidence = a.confidence;
+    if (a.note) notes.push(fill(a.note, m.data));
+  }
+  const data = { ...m.data, item: m.item ?? '(file level)', file: m.file };
+  let message = fill(spec.message, data);
+  if (notes.length > 0) message += ` (${notes.join('; ')})`;
+  return {
+    ruleId: spec.id,
+    category: spec.category,
+    severity,
+    confidence,
+    message,
+    file: m.file,
+    line: m.line,
+    column: m.column,
+    endLine: m.endLine,
+    snippet: ctx.snippet(m.file, m.line, m.endLine),
+    item: m.item ?? null,
+    ...(m.trace && m.trace.length > 0 ? { trace: m.trace } : {}),
+    note: spec.note,
+    role: m.role === 'manifest' || m.role === 'archive' ? undefined : m.role,
+  };
+}

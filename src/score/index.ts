@@ -1,0 +1,113 @@
+import type { Confidence, Finding, Severity } from '../rules/types.js';
+
+export type Verdict = 'pass' | 'review' | 'block';
+
+/** Base points per severity: what one certain finding of that severity weighs. */
+export const SEVERITY_POINTS: Record<Severity, number> = { info: 0, low: 3, medium: 10, high: 25, critical: 50 };
+/** How much of the base a finding keeps at each confidence. */
+export const CONFIDENCE_FACTOR: Record<Confidence, number> = { low: 0.4, medium: 0.7, high: 1 };
+/** Code that runs inside the compiler (build scripts, proc-macros) runs on every machine that builds the crate. */
+export const ROLE_FACTOR: Record<string, number> = { build: 1.5, 'proc-macro': 1.5, lib: 1, bin: 0.8, other: 0.6, test: 0.2, bench: 0.2, example: 0.2 };
+/** A finding whose trace starts at an entry point is reachable by every user. */
+export const REACH_FACTOR = 1.2;
+/** The k-th finding (0-based) of one rule counts REPEAT_DECAY^k: many of one kind add up slowly. */
+export const REPEAT_DECAY = 0.5;
+/** Capabilities whose first appearance in a crate is itself worth points. */
+export const DELTA_CAPABILITIES: Record<string, number> = {
+  network: 5, process: 5, 'fs.write': 3, 'fs.delete': 3, 'fs.permissions': 3, 'ffi.dlopen': 5, 'ffi.mprotect': 5, 'env.read-all': 3,
+  decode: 2, 'build.script': 3, 'build.proc-macro': 3, 'ffi.extern': 2, 'unsafe.block': 2,
+};
+/** Raw points at which the score reaches 63 (1 - 1/e). */
+export const SCALE = 45;
+export const BLOCK_SCORE = 70;
+export const REVIEW_SCORE = 20;
+
+export interface BreakdownEntry {
+  kind: 'finding' | 'capability';
+  ruleId?: string;
+  file?: string;
+  line?: number;
+  capability?: string;
+  severity?: Severity;
+  confidence?: Confidence;
+  base: number;
+  factors: Record<string, number>;
+  points: number;
+  reason: string;
+}
+
+export interface ScoreResult {
+  score: number;
+  verdict: Verdict;
+  raw: number;
+  breakdown: BreakdownEntry[];
+  verdictReason: string;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Turns findings and the capability delta into a 0–100 score and a verdict, explaining every point. */
+export function scoreFindings(findings: Finding[], capsBefore: Set<string>, capsAfter: Set<string>): ScoreResult {
+  const breakdown: BreakdownEntry[] = [];
+  const byRule = new Map<string, Array<{ f: Finding; pts: number; factors: Record<string, number> }>>();
+  for (const f of findings) {
+    const base = SEVERITY_POINTS[f.severity];
+    if (base === 0) {
+      f.points = 0;
+      continue;
+    }
+    const factors: Record<string, number> = { confidence: CONFIDENCE_FACTOR[f.confidence] };
+    const rf = ROLE_FACTOR[f.role ?? 'lib'] ?? 1;
+    if (rf !== 1) factors.role = rf;
+    if (f.trace && f.trace.length > 1) factors.reach = REACH_FACTOR;
+    const pts = Object.values(factors).reduce((a, b) => a * b, base);
+    const list = byRule.get(f.ruleId) ?? [];
+    list.push({ f, pts, factors });
+    byRule.set(f.ruleId, list);
+  }
+  let raw = 0;
+  for (const list of byRule.values()) {
+    list.sort((a, b) => b.pts - a.pts);
+    list.forEach((e, k) => {
+      const factors = { ...e.factors };
+      if (k > 0) factors.repeat = REPEAT_DECAY ** k;
+      const points = round2(e.pts * (k > 0 ? REPEAT_DECAY ** k : 1));
+      e.f.points = points;
+      raw += points;
+      breakdown.push({
+        kind: 'finding', ruleId: e.f.ruleId, file: e.f.file, line: e.f.line, severity: e.f.severity, confidence: e.f.confidence,
+        base: SEVERITY_POINTS[e.f.severity], factors, points,
+        reason: `${e.f.severity}/${e.f.confidence} ${e.f.ruleId} at ${e.f.file}:${e.f.line}`,
+      });
+    });
+  }
+  for (const [cap, pts] of Object.entries(DELTA_CAPABILITIES)) {
+    const has = (set: Set<string>) => [...set].some((c) => c === cap || c.startsWith(`${cap}.`));
+    if (has(capsAfter) && !has(capsBefore)) {
+      raw += pts;
+      breakdown.push({ kind: 'capability', capability: cap, base: pts, factors: {}, points: pts, reason: `the crate gains the ${cap} capability, which the previous release did not use` });
+    }
+  }
+  raw = round2(raw);
+  const score = Math.min(100, Math.round(100 * (1 - Math.exp(-raw / SCALE))));
+  breakdown.sort((a, b) => b.points - a.points);
+  const strong = (f: Finding) => f.confidence !== 'low';
+  let verdict: Verdict = 'pass';
+  let verdictReason = `score ${score} is below ${REVIEW_SCORE} and no finding of medium or higher severity is at least medium confidence`;
+  const critical = findings.find((f) => f.severity === 'critical' && strong(f));
+  const medium = findings.find((f) => SEVERITY_POINTS[f.severity] >= SEVERITY_POINTS.medium && strong(f));
+  if (critical) {
+    verdict = 'block';
+    verdictReason = `critical finding ${critical.ruleId} at ${critical.file}:${critical.line}`;
+  } else if (score >= BLOCK_SCORE) {
+    verdict = 'block';
+    verdictReason = `score ${score} is at or above ${BLOCK_SCORE}`;
+  } else if (score >= REVIEW_SCORE) {
+    verdict = 'review';
+    verdictReason = `score ${score} is at or above ${REVIEW_SCORE}`;
+  } else if (medium) {
+    verdict = 'review';
+    verdictReason = `${medium.severity} finding ${medium.ruleId} at ${medium.file}:${medium.line}`;
+  }
+  return { score, verdict, raw, breakdown, verdictReason };
+}
