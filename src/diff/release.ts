@@ -102,5 +102,22 @@ export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
     }
     view.keyOf.set(path, keys);
   }
+  markTestModules(view);
   return view;
+}
+
+/** Files of modules declared `#[cfg(test)] mod name;` elsewhere are test code, whatever their path. */
+function markTestModules(view: ReleaseView): void {
+  const testMods: string[] = [];
+  for (const file of view.rust.values()) {
+    for (const m of file.facts.mods) {
+      if (m.inline || !file.facts.items[m.item]?.test) continue;
+      testMods.push(`${file.module === 'main' ? 'crate' : file.module}::${m.name}`);
+    }
+  }
+  if (testMods.length === 0) return;
+  for (const file of view.rust.values()) {
+    if (file.role !== 'lib' && file.role !== 'proc-macro' && file.role !== 'bin') continue;
+    if (testMods.some((t) => file.module === t || file.module.startsWith(`${t}::`))) file.role = 'test';
+  }
 }

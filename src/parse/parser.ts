@@ -80,6 +80,9 @@ export class ParseCache {
 
   private parseUncached(bytes: Uint8Array, hash: string): ParsedFile {
     const { text, invalidUtf8 } = decodeSource(bytes);
+    // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
+    // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
+    const input = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
     const p = rustParser();
     p.setTimeoutMicros(this.options.fileBudgetMs * 1000);
     this.parsedFiles++;
@@ -87,7 +90,7 @@ export class ParseCache {
     let tree: Parser.Tree | null = null;
     try {
       // The binding's default buffer is too small for large files; size it to the input.
-      tree = p.parse(text, undefined, { bufferSize: Math.max(64 * 1024, text.length * 2 + 16) }) ?? null;
+      tree = p.parse(input, undefined, { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) }) ?? null;
     } catch {
       tree = null;
     } finally {
@@ -98,6 +101,7 @@ export class ParseCache {
       return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${this.options.fileBudgetMs} ms budget`), text, tree: null };
     }
     const facts = extractFacts(tree, text, hash);
+    if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
     if (invalidUtf8) {
       facts.partial = true;
       facts.partialReason = 'the file is not valid UTF-8 (rustc would reject it); analysed after lossy decoding';

@@ -102,7 +102,8 @@ export interface FileFacts {
   /** True when the grammar reported errors: what parsed is kept, the rest is unanalysed. */
   partial: boolean;
   partialReason?: string;
-  errors: Array<{ line: number; column: number }>;
+  /** Where the grammar gave up: start, end line and the size of the unparsed text. */
+  errors: Array<{ line: number; column: number; endLine: number; bytes: number }>;
   items: ItemFacts[];
   sites: Site[];
   /** `use` aliases: local name → full path as written (`C` → `std::process::Command`). */

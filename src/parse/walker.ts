@@ -194,7 +194,8 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     const it = items[parent.self];
     const fid = cur.currentFieldId;
     const field = fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
-    if (type === 'visibility_modifier') it.isPub = true;
+    // Only plain `pub` is public API; `pub(crate)`, `pub(super)` and `pub(in …)` stay inside the crate.
+    if (type === 'visibility_modifier') it.isPub = cur.endIndex - cur.startIndex === 3;
     else if (type === 'function_modifiers' || type === 'unsafe') {
       if (type === 'unsafe' || /\bunsafe\b/.test(text())) it.unsafe = true;
     }
@@ -452,7 +453,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     if (!advance()) break;
   }
   collectErrors(tree, facts);
-  collectOddIdentifiers(src, facts);
+  collectOddIdentifiers(src, facts, tree);
   facts.lineCount = tree.rootNode.endPosition.row + 1;
   return facts;
 
@@ -486,7 +487,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
 }
 
 /** Non-ASCII identifiers and bidirectional-control characters, found by one scan of the text. */
-function collectOddIdentifiers(src: string, facts: FileFacts): void {
+function collectOddIdentifiers(src: string, facts: FileFacts, tree: Tree): void {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(src)) return;
   const lines = src.split('\n');
@@ -498,13 +499,13 @@ function collectOddIdentifiers(src: string, facts: FileFacts): void {
       facts.oddIdentifiers.push({ line: i + 1, text: 'bidi-control' });
       continue;
     }
-    if (/^\s*(\/\/|\*|\/\*)/.test(l)) continue;
-    // Identifiers outside string literals and comments: strip those, then look for non-ASCII words.
-    const code = l.replace(/\/\/.*$/, '').replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/'(?:[^'\\]|\\.)'/g, "''");
-    for (const w of code.match(/[\p{L}_][\p{L}\p{N}_]*/gu) ?? []) {
+    // Ask the tree what each non-ASCII word is: only identifiers count, not strings or comments.
+    for (const m of l.matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) {
       // eslint-disable-next-line no-control-regex
-      if (/[^\x00-\x7f]/.test(w)) {
-        facts.oddIdentifiers.push({ line: i + 1, text: w });
+      if (!/[^\x00-\x7f]/.test(m[0])) continue;
+      const node = tree.rootNode.descendantForPosition({ row: i, column: m.index ?? 0 });
+      if (/identifier$/.test(node.type)) {
+        facts.oddIdentifiers.push({ line: i + 1, text: m[0] });
         break;
       }
     }
@@ -515,6 +516,8 @@ function collectErrors(tree: Tree, facts: FileFacts): void {
   if (!tree.rootNode.hasError) return;
   facts.partial = true;
   const errs = tree.rootNode.descendantsOfType('ERROR');
-  for (const e of errs.slice(0, 50)) facts.errors.push({ line: e.startPosition.row + 1, column: e.startPosition.column + 1 });
-  if (errs.length === 0) facts.errors.push({ line: 1, column: 1 });
+  for (const e of errs.slice(0, 50)) {
+    facts.errors.push({ line: e.startPosition.row + 1, column: e.startPosition.column + 1, endLine: e.endPosition.row + 1, bytes: e.endIndex - e.startIndex });
+  }
+  if (errs.length === 0) facts.errors.push({ line: 1, column: 1, endLine: 1, bytes: 0 });
 }

@@ -11,7 +11,7 @@ export const ROLE_FACTOR: Record<string, number> = { build: 1.5, 'proc-macro': 1
 /** A finding whose trace starts at an entry point is reachable by every user. */
 export const REACH_FACTOR = 1.2;
 /** The k-th finding (0-based) of one rule counts REPEAT_DECAY^k: many of one kind add up slowly. */
-export const REPEAT_DECAY = 0.5;
+export const REPEAT_DECAY = 0.35;
 /** Capabilities whose first appearance in a crate is itself worth points. */
 export const DELTA_CAPABILITIES: Record<string, number> = {
   network: 5, process: 5, 'fs.write': 3, 'fs.delete': 3, 'fs.permissions': 3, 'ffi.dlopen': 5, 'ffi.mprotect': 5, 'env.read-all': 3,

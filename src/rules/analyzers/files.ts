@@ -72,16 +72,31 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
     }));
 }
 
-/** Changed files that were only partly analysed (syntax errors, invalid UTF-8, parse budget). */
+/**
+ * Changed files that were only partly analysed (syntax errors, invalid UTF-8, parse budget). Errors
+ * outside the lines this release adds were there before and are not news; large unparsed regions
+ * weigh more than a token the grammar does not know.
+ */
 export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
     if (!f.facts.partial) continue;
-    const line = f.facts.errors[0]?.line ?? 1;
+    const fc = ctx.delta.fileByPath.get(path);
+    const role = f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test';
+    const whole = f.facts.errors.length === 0 || !f.tree;
+    const onAdded = f.facts.errors.filter((e) => {
+      for (let l = e.line; l <= e.endLine && l < e.line + 500; l++) if (fc?.addedLines.has(l)) return true;
+      return false;
+    });
+    if (!whole && onAdded.length === 0 && !/UTF-8|NUL|budget/.test(f.facts.partialReason ?? '')) continue;
+    const first = onAdded[0] ?? f.facts.errors[0];
+    const unparsed = onAdded.reduce((n, e) => n + e.bytes, 0);
+    const big = whole || unparsed > 2048 || unparsed > f.text.length * 0.05 || /UTF-8|NUL|budget/.test(f.facts.partialReason ?? '');
+    const reason = onAdded.length > 0 && !whole ? `${onAdded.length} syntax error(s) on added lines, ${unparsed} characters unparsed` : (f.facts.partialReason ?? 'parse errors');
     out.push({
-      file: path, line, column: f.facts.errors[0]?.column ?? 1, endLine: line, role: f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test',
-      item: null, text: f.facts.partialReason ?? 'partial', data: { reason: f.facts.partialReason ?? 'parse errors' },
+      file: path, line: first?.line ?? 1, column: first?.column ?? 1, endLine: first?.line ?? 1, role,
+      item: null, text: reason, data: { reason }, severity: big ? undefined : 'low',
     });
   }
   return out;
@@ -161,6 +176,15 @@ function siteMatchOf(ctx: ScanContext, ns: { file: import('../../diff/types.js')
   return siteMatch(ctx, ns.file, ns.index, {});
 }
 
+function resolveRel(dir: string, rel: string): string {
+  const parts = dir.split('/').filter(Boolean);
+  for (const seg of rel.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
+}
+
 /** `#[path = "..."]` modules that load a file from an unusual place. */
 export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
@@ -169,7 +193,10 @@ export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
     const fc = ctx.delta.fileByPath.get(path);
     for (const m of f.facts.mods) {
       if (!m.pathAttr || !fc?.addedLines.has(m.line)) continue;
-      const odd = m.pathAttr.includes('..') || !m.pathAttr.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(m.pathAttr);
+      // Relative to the folder of the declaring file (the reference's rule for non-inline modules).
+      const dir = path.replace(/[^/]*$/, '');
+      const target = resolveRel(dir, m.pathAttr);
+      const odd = !m.pathAttr.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(m.pathAttr) || !ctx.delta.new.tree.files.has(target);
       out.push({
         file: path, line: m.line, column: 1, endLine: m.line, role: f.role, item: ctx.itemKey(f, m.item), text: m.pathAttr,
         data: { path: m.pathAttr, module: m.name }, severity: odd ? 'medium' : undefined,
