@@ -43,15 +43,19 @@ function countLines(s: string): number {
 }
 
 /** Line-level diff of one file: counts and the new-side line numbers that are added. */
-function diffFileText(oldText: string, newText: string): { added: number; removed: number; addedLines: Set<number> } {
+function diffFileText(oldText: string, newText: string): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
   const addedLines = new Set<number>();
+  const removedLines = new Set<number>();
   const changes = diffLines(oldText, newText, { maxEditLength: MAX_EDIT_LENGTH });
   if (!changes) {
     const n = countLines(newText);
+    const m = countLines(oldText);
     for (let i = 1; i <= n; i++) addedLines.add(i);
-    return { added: n, removed: countLines(oldText), addedLines };
+    for (let i = 1; i <= m; i++) removedLines.add(i);
+    return { added: n, removed: m, addedLines, removedLines };
   }
   let line = 1;
+  let oldLine = 1;
   let added = 0;
   let removed = 0;
   for (const c of changes) {
@@ -59,10 +63,16 @@ function diffFileText(oldText: string, newText: string): { added: number; remove
       for (let i = 0; i < c.count; i++) addedLines.add(line + i);
       added += c.count;
       line += c.count;
-    } else if (c.removed) removed += c.count;
-    else line += c.count;
+    } else if (c.removed) {
+      for (let i = 0; i < c.count; i++) removedLines.add(oldLine + i);
+      removed += c.count;
+      oldLine += c.count;
+    } else {
+      line += c.count;
+      oldLine += c.count;
+    }
   }
-  return { added, removed, addedLines };
+  return { added, removed, addedLines, removedLines };
 }
 
 /**
@@ -137,20 +147,20 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     if (oldPaths.has(p)) {
       const ob = oldV.tree.files.get(p)!;
       if (ob.length === nb.length && Buffer.compare(Buffer.from(ob.buffer, ob.byteOffset, ob.length), Buffer.from(nb.buffer, nb.byteOffset, nb.length)) === 0) continue;
-      const fc: FileChange = { path: p, status: 'modified', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() };
+      const fc: FileChange = { path: p, status: 'modified', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set(), removedLines: new Set() };
       if (!binary && !oldV.binaries.has(p)) {
         const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb));
-        Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines });
+        Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines, removedLines: d.removedLines });
       }
       files.push(fc);
     } else {
       const from = removedByHash.get(hashText(nb));
       if (from !== undefined && !renamedFrom.has(from)) {
         renamedFrom.add(from);
-        files.push({ path: p, oldPath: from, status: 'renamed', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() });
+        files.push({ path: p, oldPath: from, status: 'renamed', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set(), removedLines: new Set() });
         continue;
       }
-      const fc: FileChange = { path: p, status: 'added', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set() };
+      const fc: FileChange = { path: p, status: 'added', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set(), removedLines: new Set() };
       if (!binary) {
         const n = countLines(newV.rust.get(p)?.text ?? textOf(nb));
         fc.linesAdded = n;
@@ -163,7 +173,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     if (newPaths.has(p) || renamedFrom.has(p)) continue;
     const ob = oldV.tree.files.get(p)!;
     const n = oldV.binaries.has(p) ? 0 : countLines(oldV.rust.get(p)?.text ?? textOf(ob));
-    files.push({ path: p, status: 'removed', binary: oldV.binaries.has(p), linesAdded: 0, linesRemoved: n, addedLines: new Set() });
+    files.push({ path: p, status: 'removed', binary: oldV.binaries.has(p), linesAdded: 0, linesRemoved: n, addedLines: new Set(), removedLines: new Set() });
   }
   for (const f of files) {
     linesAdded += f.linesAdded;

@@ -52,6 +52,8 @@ export interface FileChange {
   linesRemoved: number;
   /** New-side line numbers that the text diff marks as added. */
   addedLines: Set<number>;
+  /** Old-side line numbers that the text diff marks as removed. */
+  removedLines: Set<number>;
 }
 
 export type ItemStatus = 'added' | 'removed' | 'changed' | 'moved';

@@ -64,36 +64,61 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
   return out;
 }
 
-/** Query rules: matches in changed files whose text is not matched the same number of times in the old file. */
+/** Contiguous runs of line numbers, as 0-based row ranges for a query. */
+function lineRuns(lines: Set<number>): Array<[number, number]> {
+  const sorted = [...lines].sort((x, y) => x - y);
+  const runs: Array<[number, number]> = [];
+  for (const l of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && l === last[1] + 1) last[1] = l;
+    else runs.push([l, l]);
+  }
+  return runs;
+}
+
+function capturesIn(rule: CompiledRule, tree: import('tree-sitter').Tree, lines: Set<number>): Array<{ text: string; node: import('tree-sitter').SyntaxNode }> {
+  const out: Array<{ text: string; node: import('tree-sitter').SyntaxNode }> = [];
+  const seen = new Set<number>();
+  for (const [a, b] of lineRuns(lines)) {
+    for (const c of rule.query!.captures(tree.rootNode, { startPosition: { row: a - 1, column: 0 }, endPosition: { row: b, column: 0 } })) {
+      if (c.name !== 'match' || seen.has(c.node.startIndex)) continue;
+      const line = c.node.startPosition.row + 1;
+      if (line < a || line > b) continue;
+      seen.add(c.node.startIndex);
+      out.push({ text: c.node.text.replace(/\s+/g, ' '), node: c.node });
+    }
+  }
+  return out;
+}
+
+/**
+ * Query rules: matches starting on added lines, less those whose text starts on removed lines of the
+ * old file (moved code). The query only runs over the changed line ranges, so cost follows the change.
+ */
 function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
   const out: Match[] = [];
   for (const path of ctx.delta.newSites.keys()) {
     const file = ctx.delta.new.rust.get(path)!;
-    if (!file.tree) continue;
+    const fc = ctx.delta.fileByPath.get(path);
+    if (!file.tree || !fc || fc.addedLines.size === 0) continue;
     const oldFile = ctx.delta.old.rust.get(path);
     const oldCounts = new Map<string, number>();
-    if (oldFile?.tree) {
-      for (const c of rule.query!.captures(oldFile.tree.rootNode)) {
-        if (c.name !== 'match') continue;
-        const t = c.node.text.replace(/\s+/g, ' ');
-        oldCounts.set(t, (oldCounts.get(t) ?? 0) + 1);
-      }
+    if (oldFile?.tree && fc.removedLines.size > 0) {
+      for (const c of capturesIn(rule, oldFile.tree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
     }
-    for (const c of rule.query!.captures(file.tree.rootNode)) {
-      if (c.name !== 'match') continue;
-      const t = c.node.text.replace(/\s+/g, ' ');
+    for (const { text: t, node } of capturesIn(rule, file.tree, fc.addedLines)) {
       const n = oldCounts.get(t) ?? 0;
       if (n > 0) {
         oldCounts.set(t, n - 1);
         continue;
       }
-      const line = c.node.startPosition.row + 1;
-      const itemId = innermostItem(file, c.node.startIndex);
+      const line = node.startPosition.row + 1;
+      const itemId = innermostItem(file, node.startIndex);
       out.push({
         file: path,
         line,
-        column: c.node.startPosition.column + 1,
-        endLine: c.node.endPosition.row + 1,
+        column: node.startPosition.column + 1,
+        endLine: node.endPosition.row + 1,
         role: ctx.isProduct(file, itemId) ? file.role : 'test',
         item: ctx.itemKey(file, itemId),
         text: t,

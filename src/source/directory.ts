@@ -2,6 +2,45 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
 import { checkEntryPath, findCollisions } from './paths.js';
+import picomatch from 'picomatch';
+import { parse as parseToml } from 'smol-toml';
+
+/** Turns Cargo's gitignore-style include/exclude patterns into one matcher. */
+function cargoMatcher(patterns: string[]): (p: string) => boolean {
+  const globs: string[] = [];
+  for (const raw of patterns) {
+    const anchored = raw.startsWith('/');
+    const p = raw.replace(/^\//, '').replace(/\/$/, '');
+    if (p === '') continue;
+    for (const g of anchored ? [p, `${p}/**`] : [p, `${p}/**`, `**/${p}`, `**/${p}/**`]) globs.push(g);
+  }
+  return picomatch(globs, { dot: true });
+}
+
+/**
+ * What `cargo package` would publish from this folder, by the manifest's `include` / `exclude`.
+ * Returns null when the manifest names neither (everything is published).
+ */
+async function packageFilter(root: string): Promise<{ keep: (p: string) => boolean; how: string } | null> {
+  let pkg: Record<string, unknown>;
+  try {
+    const doc = parseToml(await readFile(path.join(root, 'Cargo.toml'), 'utf8')) as Record<string, unknown>;
+    pkg = (doc.package ?? {}) as Record<string, unknown>;
+  } catch {
+    return null; // the diff stage reports an unreadable manifest
+  }
+  const inc = Array.isArray(pkg.include) ? pkg.include.map(String) : null;
+  const exc = Array.isArray(pkg.exclude) ? pkg.exclude.map(String) : null;
+  if (inc) {
+    const m = cargoMatcher(inc);
+    return { keep: (p) => p === 'Cargo.toml' || m(p), how: 'package.include' };
+  }
+  if (exc) {
+    const m = cargoMatcher(exc);
+    return { keep: (p) => p === 'Cargo.toml' || !m(p), how: 'package.exclude' };
+  }
+  return null;
+}
 
 /** Folders that are build or VCS state, never part of a published crate. Skipping them is reported. */
 const SKIP_AT_ROOT = new Set(['.git', 'target']);
@@ -31,6 +70,8 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
   const realRoot = await realpath(root);
   const files = new Map<string, Uint8Array>();
   const notes: SourceNote[] = [];
+  const filter = await packageFilter(root);
+  let leftOut = 0;
   let total = 0;
   const stack: string[] = [''];
   while (stack.length > 0) {
@@ -63,17 +104,29 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
       }
       const tst = await stat(target);
       if (tst.isDirectory()) {
+        // Like `cargo package`, leave out folders that are packages of their own (workspace members).
+        if (await exists(path.join(target, 'Cargo.toml'))) {
+          notes.push({ kind: 'skipped', path: clean, message: `${clean}/ holds its own Cargo.toml (another package) and is not part of this crate; not analysed` });
+          continue;
+        }
         if (!st.isSymbolicLink()) stack.push(clean);
         else notes.push({ kind: 'skipped', path: clean, message: `${clean} is a link to a folder inside the crate; its files are analysed at their real location` });
         continue;
       }
       if (!tst.isFile()) throw new InputError(`${clean} is not a regular file (devices and FIFOs are refused)`, input);
+      if (filter && !filter.keep(clean)) {
+        leftOut++;
+        continue;
+      }
       if (files.size >= limits.maxFiles) throw new InputError(`more than ${limits.maxFiles} files`, input);
       if (tst.size > limits.maxFileBytes) throw new InputError(`${clean} is ${tst.size} bytes, over the ${limits.maxFileBytes} byte per-file limit`, input);
       total += tst.size;
       if (total > limits.maxTotalBytes) throw new InputError(`total size exceeds the ${limits.maxTotalBytes} byte limit`, input);
       files.set(clean, await readFile(target));
     }
+  }
+  if (filter && leftOut > 0) {
+    notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed` });
   }
   for (const [a, b] of findCollisions(files.keys())) {
     notes.push({ kind: 'case-collision', path: b, message: `${a} and ${b} differ only in letter case or Unicode normalization` });

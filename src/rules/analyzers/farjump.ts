@@ -5,6 +5,7 @@ import { siteMatch, short } from './util.js';
 
 const PAYLOAD_CAPS = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'unsafe', 'decode', 'env.read-all', 'mem'];
 const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'env.read-all'];
+const MIDDLING = ['fs.write', 'fs.permissions', 'decode', 'ffi.extern', 'ffi.mmap'];
 const CTOR_ATTR = /^(ctor|dtor|ctor::ctor)\b|link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func|\.fini_array)/;
 
 /**
@@ -44,8 +45,10 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       const far = otherFile || targetNew || newFile || viaValue || fresh[0].trace.length > 2;
       if (!far) continue;
       const strong = fresh.filter((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
-      const best = strong[0] ?? fresh[0];
-      let severity: Severity = strong.length > 0 ? 'high' : 'medium';
+      const middling = fresh.filter((r) => MIDDLING.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
+      const best = strong[0] ?? middling[0] ?? fresh[0];
+      // Unsafe code or raw memory alone behind a new call is what refactorings of SIMD paths look like.
+      let severity: Severity = strong.length > 0 ? 'high' : middling.length > 0 ? 'medium' : 'low';
       if (strong.length > 0 && (newFile || targetNew) && (entry === 'public' || entry === 'implicit' || entry === 'build' || entry === 'proc-macro')) severity = 'critical';
       const trace: TraceHop[] = [{ item: ch.key, file: file.path, line: file.facts.sites[e.site].line }, ...best.trace];
       const distance = [newFile ? 'a file new in this release' : otherFile ? `another file (${target.file.path})` : '', targetNew ? 'a function new in this release' : '', viaValue ? 'a function pointer' : '']

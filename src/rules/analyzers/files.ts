@@ -68,7 +68,7 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
       item: null,
       text: n.kind,
       data: { detail: n.message, kind: n.kind },
-      severity: n.kind === 'duplicate-entry' && n.message.includes('different') ? ('high' as const) : undefined,
+      severity: n.kind === 'duplicate-entry' && n.message.includes('different') ? ('high' as const) : n.kind === 'dangling-link' ? ('info' as const) : undefined,
     }));
 }
 

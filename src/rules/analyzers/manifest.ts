@@ -52,7 +52,11 @@ export function typosquatOf(name: string, popular: Set<string>): string | undefi
   const n = canon(name);
   if (popular.has(n)) return undefined;
   const squash = (s: string) => s.replace(/[-_]/g, '');
-  const max = n.length <= 4 ? 0 : n.length <= 8 ? 1 : 2;
+  const max = n.length <= 4 ? 0 : n.length <= 11 ? 1 : 2;
+  // Family members of a popular crate (`serde_core`, `tokio-macros`) are not imitations of it.
+  const family = /[-_](core|derive|macros?|impl|sys|internals?|shared|util|utils|types|codegen|attributes|proc[-_]macros?|common|backend)$/;
+  const stem = n.replace(family, '');
+  if (stem !== n && popular.has(stem)) return undefined;
   for (const p of popular) {
     if (squash(p) === squash(n)) return p;
     if (max > 0 && editDistance(n, p, max) <= max) return p;
