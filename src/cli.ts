@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { diffReleases, scanRelease, InputError, RuleError, VERSION, type Report } from './index.js';
-import { REPORTERS, type Format } from './report/index.js';
+import { FORMATS, reporter, type Format } from './report/index.js';
 
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
 
@@ -87,7 +87,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
-    if (!(format in REPORTERS)) throw new UsageError(`--format must be one of ${Object.keys(REPORTERS).join(', ')}`);
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const failOn = values['fail-on'] as keyof typeof LEVEL;
     if (!['review', 'block', 'never'].includes(failOn)) throw new UsageError('--fail-on must be review, block or never');
     const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined };
@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<void> {
       prog.stop();
     }
     const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    const text = REPORTERS[format](report, { color });
+    const text = (await reporter(format))(report, { color });
     if (values.output) await writeAtomically(values.output, text);
     else process.stdout.write(text);
     process.exitCode = LEVEL[report.verdict] >= LEVEL[failOn] ? 1 : 0;

@@ -2,6 +2,7 @@ import type { Tree, TreeCursor } from 'tree-sitter';
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
 import { clip, hashText, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
+import { LineIndex, lexTokenTree } from './tokens.js';
 
 const ITEM_KINDS: Record<string, ItemKind> = {
   function_item: 'fn',
@@ -50,17 +51,11 @@ const SKIP_SUBTREE = new Set([
 const MAX_ARGS = 300;
 const MAX_LITERAL = 8192;
 
+/** Node kinds whose offsets the walk needs as soon as it enters them. */
+const NEEDS_RANGE = new Set(['call_expression', 'macro_invocation', 'binary_expression', 'index_expression']);
+
 const typeNames: string[] = [];
 const fieldNames: string[] = [];
-
-interface TokState {
-  buf: string[];
-  line: number;
-  column: number;
-  colons: boolean;
-  dot: boolean;
-  method: string | null;
-}
 
 interface Frame {
   type: string;
@@ -72,16 +67,29 @@ interface Frame {
   ctx: string;
   attrs: string[] | null;
   attrSites: number[] | null;
-  tok: TokState | null;
   ints: number;
   test: boolean;
   inMacro: boolean;
   /** Set on a function body: its named children are the statements of item `stmtsOf`. */
   stmtsOf: number;
+  start: number;
+  end: number;
+  /** A call, macro, operator or index expression waiting for its children to be seen. */
+  pend: Pending | null;
+}
+
+interface Pending {
+  kind: 'call' | 'macro' | 'binop' | 'index';
+  callee: string | null;
+  method: boolean;
+  line: number;
+  column: number;
+  op: string | null;
+  bracket: boolean;
 }
 
 function newFrame(): Frame {
-  return { type: '', item: -1, self: -1, ctx: '', attrs: null, attrSites: null, tok: null, ints: 0, test: false, inMacro: false, stmtsOf: -1 };
+  return { type: '', item: -1, self: -1, ctx: '', attrs: null, attrSites: null, ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null };
 }
 
 /** Strips generic arguments and references so `&'a mut Foo<T>` becomes `Foo`. */
@@ -122,71 +130,20 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     return [sp.row + 1, sp.column + 1];
   };
 
-  const flushTok = (f: Frame, asCall: boolean, args?: string): void => {
-    const t = f.tok!;
-    if (t.method !== null && asCall) addSite('method', t.method, f, t.line, t.column, t.line, args);
-    else if (t.buf.length > 0) {
-      const p = t.buf.join('::');
-      if (asCall) addSite('call', p, f, t.line, t.column, t.line, args);
-      else if (t.buf.length >= 2) addSite('path', p, f, t.line, t.column, t.line);
-    }
-    t.buf = [];
-    t.colons = false;
-    t.dot = false;
-    t.method = null;
-  };
-
-  // Macro bodies are token soup to the grammar: rebuild paths, calls and method calls from the token sequence.
-  const onToken = (parent: Frame, type: string): void => {
-    const t = parent.tok!;
-    switch (type) {
-      case 'identifier':
-      case 'self':
-      case 'super':
-      case 'crate':
-      case 'primitive_type': {
-        if (t.dot) {
-          t.method = text();
-          t.dot = false;
-          t.buf = [];
-          [t.line, t.column] = pos();
-          return;
-        }
-        if (t.method !== null) flushTok(parent, false);
-        if (!(t.colons || t.buf.length === 0)) flushTok(parent, false);
-        if (t.buf.length === 0) [t.line, t.column] = pos();
-        t.buf.push(text());
-        t.colons = false;
-        return;
+  const lines = new LineIndex(src);
+  const clipArgs = (t: string) => clip(t, MAX_ARGS);
+  // Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
+  const lexMacro = (f: Frame, start: number, end: number): void => {
+    lexTokenTree(src, start, end, clipArgs, (t) => {
+      const [line, column] = lines.pos(t.start);
+      if (t.kind === 'string') {
+        const raw = t.text.length > MAX_LITERAL + 8 ? t.text.slice(0, MAX_LITERAL + 8) : t.text;
+        const content = raw.length === t.text.length ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
+        sites.push({ kind: 'string', text: content, args: t.bytes ? 'bytes' : undefined, item: f.item, line, column, endLine: lines.pos(t.end)[0], inMacro: true, len: t.len });
+      } else {
+        sites.push({ kind: t.kind, text: t.text, args: t.args, item: f.item, line, column, endLine: t.kind === 'bytes' ? lines.pos(t.end)[0] : line, inMacro: true, len: t.len });
       }
-      case '::':
-        t.colons = true;
-        return;
-      case '.':
-        flushTok(parent, false);
-        t.dot = true;
-        return;
-      case '!':
-        if (t.buf.length > 0) {
-          addSite('macro', t.buf.join('::'), parent, t.line, t.column, t.line);
-          t.buf = [];
-          t.colons = false;
-        }
-        return;
-      case 'token_tree': {
-        const args = cur.startIndex;
-        if (src[args] === '(' && (t.buf.length > 0 || t.method !== null)) {
-          flushTok(parent, true, clip(src.slice(args, Math.min(cur.endIndex, args + MAX_ARGS * 2)), MAX_ARGS));
-        } else flushTok(parent, false);
-        return;
-      }
-      case 'integer_literal':
-        parent.ints++;
-        flushTok(parent, false);
-        return;
-      default:
-        flushTok(parent, false);
-    }
+    });
   };
 
   // Fills the item that `parent` is, from one of its direct children.
@@ -229,6 +186,83 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     }
     if (it.local === '' && it.name !== '') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
     frame.ctx = it.kind === 'extern' ? parent.ctx : it.local || parent.ctx;
+  };
+
+  // Calls, macros, operators and index expressions are recorded from their children as the walk
+  // meets them, so no node object is ever built for them.
+  const fieldOf = (): string | null => {
+    const fid = cur.currentFieldId;
+    return fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
+  };
+  const argsText = (a: number, b: number) => clip(src.slice(a, Math.min(b, a + MAX_ARGS * 2)), MAX_ARGS);
+  const onPendingChild = (parent: Frame, p: Pending, type: string): void => {
+    switch (p.kind) {
+      case 'call': {
+        const field = fieldOf();
+        if (field === 'function') {
+          if (type === 'identifier' || type === 'scoped_identifier' || type === 'self' || type === 'super' || type === 'crate') {
+            p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+          } else if (type === 'field_expression' || type === 'generic_function') {
+            p.method = type === 'field_expression';
+            // Look one level down for the method name (`field`) or the generic function's path.
+            if (cur.gotoFirstChild()) {
+              do {
+                const f = fieldOf();
+                if (type === 'field_expression' && f === 'field') {
+                  p.callee = src.slice(cur.startIndex, cur.endIndex);
+                  [p.line, p.column] = lines.pos(cur.startIndex);
+                } else if (type === 'generic_function' && f === 'function') {
+                  const t = typeNames[cur.nodeTypeId] ?? cur.nodeType;
+                  if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+                  else if (t === 'field_expression') {
+                    p.method = true;
+                    const e = cur.endIndex;
+                    const dot = src.lastIndexOf('.', e);
+                    p.callee = src.slice(dot + 1, e).trim();
+                    [p.line, p.column] = lines.pos(dot + 1);
+                  }
+                }
+              } while (cur.gotoNextSibling());
+              cur.gotoParent();
+            }
+          }
+        } else if (field === 'arguments' && p.callee !== null) {
+          const a = cur.startIndex;
+          sites.push({ kind: p.method ? 'method' : 'call', text: p.callee, args: argsText(a, cur.endIndex), item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: parent.inMacro });
+        }
+        return;
+      }
+      case 'macro': {
+        if (type === 'identifier' || type === 'scoped_identifier') {
+          if (p.callee === null) p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+        } else if (type === 'token_tree' && p.callee !== null) {
+          sites.push({ kind: 'macro', text: p.callee, args: argsText(cur.startIndex, cur.endIndex), item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: depth > 0 ? pool[depth - 1].inMacro : false });
+          p.callee = null;
+        }
+        return;
+      }
+      case 'binop': {
+        const field = fieldOf();
+        if (field === 'operator') p.op = type;
+        else if (field === 'right' && p.op !== null) {
+          const op = p.op;
+          if ((op === '/' || op === '%') && type !== 'integer_literal') {
+            sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
+          } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(parent.start, Math.min(parent.end, parent.start + 200)))) {
+            sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
+          }
+        }
+        return;
+      }
+      case 'index': {
+        if (type === '[') p.bracket = true;
+        else if (p.bracket) {
+          p.bracket = false;
+          sites.push({ kind: 'index', text: clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), args: type, item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: parent.inMacro });
+        }
+        return;
+      }
+    }
   };
 
   const enterItem = (parent: Frame, frame: Frame, kind: ItemKind): void => {
@@ -285,19 +319,26 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     frame.ctx = parent.ctx;
     frame.attrs = null;
     frame.attrSites = null;
-    frame.tok = null;
     frame.ints = 0;
     frame.test = parent.test;
     frame.inMacro = parent.inMacro;
     frame.stmtsOf = -1;
+    frame.pend = null;
+    let start = 0;
+    let end = 0;
+    if (parent.stmtsOf >= 0 || NEEDS_RANGE.has(type)) {
+      start = cur.startIndex;
+      end = cur.endIndex;
+    }
+    frame.start = start;
+    frame.end = end;
     let descend = true;
 
     if (parent.self >= 0) onItemChild(parent, type, frame);
-    if (parent.stmtsOf >= 0 && type !== 'line_comment' && type !== 'block_comment' && type !== 'empty_statement' && cur.nodeIsNamed) {
-      items[parent.stmtsOf].stmts.push({ start: cur.startIndex, end: cur.endIndex, line: cur.startPosition.row + 1, endLine: cur.endPosition.row + 1 });
+    if (parent.stmtsOf >= 0 && type !== 'line_comment' && type !== 'block_comment' && type !== 'empty_statement' && type !== '{' && type !== '}' && type !== ';') {
+      items[parent.stmtsOf].stmts.push({ start, end, line: lines.pos(start)[0], endLine: lines.pos(end)[0] });
     }
-    if (parent.tok !== null) onToken(parent, type);
-
+    if (parent.pend !== null) onPendingChild(parent, parent.pend, type);
     if (SKIP_SUBTREE.has(type) || type === 'visibility_modifier' || type === 'parameters' || type === 'function_modifiers') {
       descend = false;
     } else {
@@ -336,38 +377,25 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           if (name) aliases[alias ?? name] = name;
           break;
         }
-        case 'call_expression': {
-          const n = cur.currentNode;
-          const argsNode = n.childForFieldName('arguments');
-          const args = argsNode ? clip(src.slice(argsNode.startIndex, Math.min(argsNode.endIndex, argsNode.startIndex + MAX_ARGS * 2)), MAX_ARGS) : '';
-          let callee = n.childForFieldName('function');
-          if (callee?.type === 'generic_function') callee = callee.childForFieldName('function');
-          if (callee?.type === 'field_expression') {
-            const f = callee.childForFieldName('field');
-            if (f) addSite('method', f.text, frame, f.startPosition.row + 1, f.startPosition.column + 1, n.endPosition.row + 1, args);
-          } else if (callee && /^(identifier|scoped_identifier|self|super|crate)$/.test(callee.type)) {
-            addSite('call', callee.text.replace(/\s+/g, ''), frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, args);
-          }
-          break;
-        }
-        case 'macro_invocation': {
-          const n = cur.currentNode;
-          const m = n.childForFieldName('macro');
-          const tt = n.lastNamedChild;
-          const args = tt && tt.type === 'token_tree' ? clip(src.slice(tt.startIndex, Math.min(tt.endIndex, tt.startIndex + MAX_ARGS * 2)), MAX_ARGS) : '';
-          if (m) addSite('macro', m.text.replace(/\s+/g, ''), frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, args);
-          frame.inMacro = true;
+        case 'call_expression':
+        case 'macro_invocation':
+        case 'binary_expression':
+        case 'index_expression': {
+          if (type === 'binary_expression' && !(frame.item >= 0 && items[frame.item].kind === 'fn')) break;
+          const [line, column] = lines.pos(start);
+          const kind = type === 'call_expression' ? 'call' : type === 'macro_invocation' ? 'macro' : type === 'binary_expression' ? 'binop' : 'index';
+          frame.pend = { kind, callee: null, method: false, line, column, op: null, bracket: false };
+          if (kind === 'macro') frame.inMacro = true;
           break;
         }
         case 'macro_definition':
           frame.inMacro = true;
           break;
-        case 'token_tree': {
-          const [line, column] = pos();
-          frame.tok = { buf: [], line, column, colons: false, dot: false, method: null };
+        case 'token_tree':
+          descend = false;
           frame.inMacro = true;
+          lexMacro(frame, cur.startIndex, cur.endIndex);
           break;
-        }
         case 'string_literal':
         case 'raw_string_literal': {
           descend = false;
@@ -388,30 +416,10 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           addSite('unsafe', 'unsafe', frame, line, column, cur.endPosition.row + 1);
           break;
         }
-        case 'index_expression': {
-          const n = cur.currentNode;
-          const idx = n.namedChildren[1];
-          addSite('index', idx ? clip(idx.text, 80) : '', frame, n.startPosition.row + 1, n.startPosition.column + 1, n.endPosition.row + 1, idx?.type);
-          break;
-        }
-        case 'binary_expression': {
-          if (frame.item >= 0 && items[frame.item].kind === 'fn') {
-            const n = cur.currentNode;
-            const op = n.childForFieldName('operator')?.type;
-            const right = n.childForFieldName('right');
-            const line = n.startPosition.row + 1;
-            if ((op === '/' || op === '%') && right && right.type !== 'integer_literal') {
-              addSite('arith', op, frame, line, n.startPosition.column + 1, line, clip(n.text, 120));
-            } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(n.startIndex, Math.min(n.endIndex, n.startIndex + 200)))) {
-              addSite('arith', op, frame, line, n.startPosition.column + 1, line, clip(n.text, 120));
-            }
-          }
-          break;
-        }
         case 'identifier':
         case 'scoped_identifier': {
           if (type === 'scoped_identifier') descend = false;
-          if (parent.tok === null && parent.self < 0 && parent.type in VALUE_PARENTS) {
+          if (parent.self < 0 && parent.type in VALUE_PARENTS) {
             const want = VALUE_PARENTS[parent.type];
             let ok = want === null;
             if (!ok) {
@@ -436,7 +444,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           break;
       }
       const kind = ITEM_KINDS[type];
-      if (kind !== undefined && parent.tok === null) {
+      if (kind !== undefined) {
         enterItem(parent, frame, kind);
         if (kind === 'extern') {
           const [line, column] = pos();
@@ -468,7 +476,6 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
   }
 
   function leave(f: Frame): void {
-    if (f.tok !== null) flushTok(f, false);
     if (f.self >= 0) {
       const it = items[f.self];
       if (it.kind === 'mod') {
@@ -476,7 +483,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         if (m) m.name = it.name;
       }
     }
-    if ((f.type === 'array_expression' || f.type === 'token_tree') && f.ints >= 16) {
+    if (f.type === 'array_expression' && f.ints >= 16) {
       const [line, column] = pos();
       sites.push({
         kind: 'bytes', text: `${f.ints} integer literals`, item: f.item, line, column, endLine: cur.endPosition.row + 1, inMacro: f.inMacro, len: f.ints,

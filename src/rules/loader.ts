@@ -1,17 +1,27 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
 import picomatch from 'picomatch';
-import YAML from 'yaml';
 import Parser from 'tree-sitter';
 import { RUST_LANGUAGE } from '../parse/parser.js';
-import { loadCatalogue, type Catalogue } from '../analysis/catalogue.js';
+import type { Catalogue } from '../analysis/catalogue.js';
 import { RULE_SCHEMA } from './schema.js';
 import type { Adjustment, Condition, RuleSpec } from './types.js';
 
+const require = createRequire(import.meta.url);
+
 /** The rules folder shipped with the package. */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+/** The bundled rules, validated and serialized at build time (scripts/bundle-rules.mjs). */
+export const RULES_BUNDLE = fileURLToPath(new URL('../rules.bundle.json', import.meta.url));
+
+/** What the build step writes: validated rule specs plus a fingerprint of the files they came from. */
+export interface RuleBundle {
+  fingerprint: string;
+  specs: Array<{ spec: RuleSpec; file: string }>;
+  catalogue: { paths: Record<string, string>; methods: Record<string, string> };
+}
 
 /** A rule file is invalid: the message names the file and the key. */
 export class RuleError extends Error {
@@ -71,7 +81,17 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   return out;
 }
 
-function listRuleFiles(dir: string): string[] {
+/** Cheap identity of a rules folder: every rule file's path, size and modification time. */
+export function fingerprint(dir: string): string {
+  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml')]
+    .map((f) => {
+      const st = statSync(f);
+      return `${path.relative(dir, f)}:${st.size}:${Math.floor(st.mtimeMs)}`;
+    })
+    .join('|');
+}
+
+export function listRuleFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -87,16 +107,13 @@ function listRuleFiles(dir: string): string[] {
 
 const cache = new Map<string, RuleSet>();
 
-/**
- * Loads, validates and compiles every rule in a folder, once per process: queries and regexes are
- * compiled here and never per file.
- */
-export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<string>): RuleSet {
-  const hit = cache.get(dir);
-  if (hit) return hit;
+/** Reads and validates every rule file of a folder (YAML and JSON-schema checks); no compilation. */
+export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<{ spec: RuleSpec; file: string }> {
+  const YAML = require('yaml') as typeof import('yaml');
+  const { Ajv } = require('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(RULE_SCHEMA);
-  const rules: CompiledRule[] = [];
+  const out: Array<{ spec: RuleSpec; file: string }> = [];
   const ids = new Set<string>();
   for (const file of listRuleFiles(dir)) {
     const rel = path.relative(dir, file);
@@ -119,26 +136,72 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
     if (spec.match.analyzer && knownAnalyzers && !knownAnalyzers.has(spec.match.analyzer)) {
       throw new RuleError(`${rel}: match.analyzer "${spec.match.analyzer}" is not a known analyzer`);
     }
-    const compiled: CompiledRule = {
-      spec,
-      file: rel,
-      where: spec.where ? compileCondition(spec.where, `${rel}: where`) : undefined,
-      adjust: (spec.adjust ?? []).map((a, i) => ({ ...a, cond: compileCondition(a.when, `${rel}: adjust[${i}].when`) })),
-    };
-    if (spec.paths?.include?.length) compiled.include = picomatch(spec.paths.include, { dot: true });
-    if (spec.paths?.exclude?.length) compiled.exclude = picomatch(spec.paths.exclude, { dot: true });
-    if (spec.match.query) {
-      try {
-        compiled.query = new Parser.Query(RUST_LANGUAGE, spec.match.query);
-      } catch (e) {
-        throw new RuleError(`${rel}: match.query does not compile: ${(e as Error).message}`);
-      }
-      if (!/@match\b/.test(spec.match.query)) throw new RuleError(`${rel}: match.query needs a @match capture`);
-    }
-    if (spec.match.sites?.text) compiled.siteText = compileRegex(spec.match.sites.text, `${rel}: match.sites.text`);
-    rules.push(compiled);
+    out.push({ spec, file: rel });
   }
-  const set: RuleSet = { dir, rules, catalogue: loadCatalogue(dir) };
+  return out;
+}
+
+/** Reads the capability catalogue of a rules folder. */
+export function readCatalogue(dir: string): RuleBundle['catalogue'] {
+  const YAML = require('yaml') as typeof import('yaml');
+  const file = path.join(dir, 'capabilities.yaml');
+  let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown> };
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RuleError(`capabilities.yaml: ${(e as Error).message}`);
+  }
+  const check = (m: Record<string, unknown> | undefined, key: string): Record<string, string> => {
+    for (const [k, v] of Object.entries(m ?? {})) if (typeof v !== 'string') throw new RuleError(`capabilities.yaml: ${key}.${k} must name a capability`);
+    return (m ?? {}) as Record<string, string>;
+  };
+  return { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods') };
+}
+
+function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string }): CompiledRule {
+  const compiled: CompiledRule = {
+    spec,
+    file: rel,
+    where: spec.where ? compileCondition(spec.where, `${rel}: where`) : undefined,
+    adjust: (spec.adjust ?? []).map((a, i) => ({ ...a, cond: compileCondition(a.when, `${rel}: adjust[${i}].when`) })),
+  };
+  if (spec.paths?.include?.length) compiled.include = picomatch(spec.paths.include, { dot: true });
+  if (spec.paths?.exclude?.length) compiled.exclude = picomatch(spec.paths.exclude, { dot: true });
+  if (spec.match.query) {
+    try {
+      compiled.query = new Parser.Query(RUST_LANGUAGE, spec.match.query);
+    } catch (e) {
+      throw new RuleError(`${rel}: match.query does not compile: ${(e as Error).message}`);
+    }
+    if (!/@match\b/.test(spec.match.query)) throw new RuleError(`${rel}: match.query needs a @match capture`);
+  }
+  if (spec.match.sites?.text) compiled.siteText = compileRegex(spec.match.sites.text, `${rel}: match.sites.text`);
+  return compiled;
+}
+
+/**
+ * Loads, validates and compiles every rule in a folder, once per process: queries and regexes are
+ * compiled here and never per file. The bundled folder is read from its build-time bundle when the
+ * bundle's fingerprint still matches the files; any other folder is read and validated in full.
+ */
+export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<string>): RuleSet {
+  const hit = cache.get(dir);
+  if (hit) return hit;
+  let bundle: RuleBundle | null = null;
+  if (dir === DEFAULT_RULES_DIR && existsSync(RULES_BUNDLE)) {
+    const b = JSON.parse(readFileSync(RULES_BUNDLE, 'utf8')) as RuleBundle;
+    if (b.fingerprint === fingerprint(dir)) bundle = b;
+  }
+  const specs = bundle ? bundle.specs : readRuleSpecs(dir, knownAnalyzers);
+  const cat = bundle ? bundle.catalogue : readCatalogue(dir);
+  if (knownAnalyzers) {
+    for (const s of specs) {
+      if (s.spec.match.analyzer && !knownAnalyzers.has(s.spec.match.analyzer)) throw new RuleError(`${s.file}: match.analyzer "${s.spec.match.analyzer}" is not a known analyzer`);
+    }
+  }
+  const rules = specs.map(compileRule);
+  const catalogue: Catalogue = { paths: new Map(Object.entries(cat.paths)), methods: new Map(Object.entries(cat.methods)) };
+  const set: RuleSet = { dir, rules, catalogue };
   cache.set(dir, set);
   return set;
 }

@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
 import { checkEntryPath, findCollisions } from './paths.js';
@@ -68,16 +68,20 @@ async function exists(p: string): Promise<boolean> {
 export async function readDirectory(dir: string, limits: SourceLimits, input: string): Promise<CrateTree> {
   const root = await findRoot(dir, input);
   const realRoot = await realpath(root);
-  const files = new Map<string, Uint8Array>();
   const notes: SourceNote[] = [];
   const filter = await packageFilter(root);
   let leftOut = 0;
-  let total = 0;
-  const stack: string[] = [''];
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
-    const abs = path.join(root, rel);
-    const entries = await readdir(abs, { withFileTypes: true });
+  // 1. List: folders breadth-first with typed entries, so plain files and folders cost no extra syscall.
+  const wanted: Array<{ rel: string; abs: string }> = [];
+  const queue: string[] = [''];
+  while (queue.length > 0) {
+    const rel = queue.shift()!;
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
+    if (rel !== '' && entries.some((e) => e.name === 'Cargo.toml' && !e.isDirectory())) {
+      // Like `cargo package`, leave out folders that are packages of their own (workspace members).
+      notes.push({ kind: 'skipped', path: rel, message: `${rel}/ holds its own Cargo.toml (another package) and is not part of this crate; not analysed` });
+      continue;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
@@ -86,13 +90,16 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
         continue;
       }
       const clean = checkEntryPath(childRel, limits, input);
-      const childAbs = path.join(root, clean);
-      const st = await lstat(childAbs);
-      let target = childAbs;
-      if (st.isSymbolicLink()) {
+      const abs = path.join(root, clean);
+      if (e.isDirectory()) {
+        queue.push(clean);
+        continue;
+      }
+      let target = abs;
+      if (e.isSymbolicLink()) {
         let real: string;
         try {
-          real = await realpath(childAbs);
+          real = await realpath(abs);
         } catch {
           notes.push({ kind: 'dangling-link', path: clean, message: `symbolic link ${clean} points to nothing` });
           continue;
@@ -100,30 +107,38 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
         if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
           throw new InputError(`symbolic link ${clean} points outside the crate (${real})`, input);
         }
-        target = real;
-      }
-      const tst = await stat(target);
-      if (tst.isDirectory()) {
-        // Like `cargo package`, leave out folders that are packages of their own (workspace members).
-        if (await exists(path.join(target, 'Cargo.toml'))) {
-          notes.push({ kind: 'skipped', path: clean, message: `${clean}/ holds its own Cargo.toml (another package) and is not part of this crate; not analysed` });
+        if ((await stat(real)).isDirectory()) {
+          notes.push({ kind: 'skipped', path: clean, message: `${clean} is a link to a folder inside the crate; its files are analysed at their real location` });
           continue;
         }
-        if (!st.isSymbolicLink()) stack.push(clean);
-        else notes.push({ kind: 'skipped', path: clean, message: `${clean} is a link to a folder inside the crate; its files are analysed at their real location` });
-        continue;
+        target = real;
+      } else if (!e.isFile()) {
+        throw new InputError(`${clean} is not a regular file (devices and FIFOs are refused)`, input);
       }
-      if (!tst.isFile()) throw new InputError(`${clean} is not a regular file (devices and FIFOs are refused)`, input);
       if (filter && !filter.keep(clean)) {
         leftOut++;
         continue;
       }
-      if (files.size >= limits.maxFiles) throw new InputError(`more than ${limits.maxFiles} files`, input);
-      if (tst.size > limits.maxFileBytes) throw new InputError(`${clean} is ${tst.size} bytes, over the ${limits.maxFileBytes} byte per-file limit`, input);
-      total += tst.size;
-      if (total > limits.maxTotalBytes) throw new InputError(`total size exceeds the ${limits.maxTotalBytes} byte limit`, input);
-      files.set(clean, await readFile(target));
+      if (wanted.length >= limits.maxFiles) throw new InputError(`more than ${limits.maxFiles} files`, input);
+      wanted.push({ rel: clean, abs: target });
     }
+  }
+  // 2. Read, many at a time; sizes are checked before a file is read.
+  const files = new Map<string, Uint8Array>();
+  let total = 0;
+  const BATCH = 64;
+  for (let i = 0; i < wanted.length; i += BATCH) {
+    const chunk = wanted.slice(i, i + BATCH);
+    const sizes = await Promise.all(chunk.map((w) => stat(w.abs)));
+    chunk.forEach((w, k) => {
+      const st = sizes[k];
+      if (!st.isFile()) throw new InputError(`${w.rel} is not a regular file (devices and FIFOs are refused)`, input);
+      if (st.size > limits.maxFileBytes) throw new InputError(`${w.rel} is ${st.size} bytes, over the ${limits.maxFileBytes} byte per-file limit`, input);
+      total += st.size;
+      if (total > limits.maxTotalBytes) throw new InputError(`total size exceeds the ${limits.maxTotalBytes} byte limit`, input);
+    });
+    const datas = await Promise.all(chunk.map((w) => readFile(w.abs)));
+    chunk.forEach((w, k) => files.set(w.rel, datas[k]));
   }
   if (filter && leftOut > 0) {
     notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed` });

@@ -1,12 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { readDirectory } from './directory.js';
-import { readTarball } from './tarball.js';
 import { checkEntryPath, findCollisions } from './paths.js';
 import { DEFAULT_LIMITS, InputError, type CrateTree, type SourceLimits } from './types.js';
 
 export { DEFAULT_LIMITS, InputError } from './types.js';
 export type { CrateTree, SourceLimits, SourceNote } from './types.js';
-export { readTarball } from './tarball.js';
 
 /** Loads a release from a directory or a `.crate` / `.tar.gz` / `.tgz` / `.tar` file into memory. */
 export async function loadSource(input: string, limits: SourceLimits = DEFAULT_LIMITS): Promise<CrateTree> {
@@ -20,6 +18,7 @@ export async function loadSource(input: string, limits: SourceLimits = DEFAULT_L
   if (!st.isFile()) throw new InputError('not a file or directory', input);
   if (st.size > limits.maxTotalBytes) throw new InputError(`archive is ${st.size} bytes, over the ${limits.maxTotalBytes} byte limit`, input);
   if (!/\.(crate|tar\.gz|tgz|tar)$/i.test(input)) throw new InputError('expected a directory or a .crate, .tar.gz, .tgz or .tar file', input);
+  const { readTarball } = await import('./tarball.js');
   return readTarball(await readFile(input), limits, input);
 }
 
