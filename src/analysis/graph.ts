@@ -1,6 +1,6 @@
 import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
-import type { Catalogue } from './catalogue.js';
+import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { Resolver, type CapHit } from './resolve.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
@@ -58,6 +58,15 @@ export class CallGraph {
       if (e) this.entries.set(ref.key, e);
     }
     for (const file of view.rust.values()) this.indexFile(file);
+    // `extern { fn mmap(...); }` declares the C function itself: give the declaration its capability,
+    // so calls to it (under any Rust name, `#[link_name]` included) reach it.
+    for (const ref of view.items.values()) {
+      if (!ref.item.foreign || ref.item.kind !== 'fn') continue;
+      const linkName = ref.item.attrs.map((a) => /^link_name\s*=\s*"([^"]+)"/.exec(a)?.[1]).find(Boolean);
+      const cName = linkName ?? ref.item.name;
+      const cap = capabilityOfPath(cat, `libc::${cName}`);
+      if (cap) push(this.caps, ref.key, { cap, resolved: `extern fn ${cName}`, file: ref.file.path, line: ref.item.span.line, site: -1 });
+    }
   }
 
   private entryKind(ref: ItemRef): EntryKind | undefined {

@@ -1,7 +1,7 @@
 import type { CrateTree } from '../source/types.js';
 import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
-import type { FileRole, ItemRef, ReleaseView, RustFile } from './types.js';
+import type { FileRole, ReleaseView, RustFile } from './types.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -72,38 +72,78 @@ export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
     keyOf: new Map(),
   };
   const paths = [...tree.files.keys()].sort();
+  const parseAs = (path: string, module: string, role: FileRole): RustFile => {
+    const parsed = cache.parse(tree.files.get(path)!);
+    const file: RustFile = { path, role, module, facts: parsed.facts, text: parsed.text, tree: parsed.tree };
+    view.rust.set(path, file);
+    return file;
+  };
   for (const path of paths) {
     const bytes = tree.files.get(path)!;
     if (!path.endsWith('.rs')) {
       if (isBinary(bytes)) view.binaries.add(path);
       continue;
     }
-    const parsed = cache.parse(bytes);
-    const file: RustFile = {
-      path,
-      role: roleOf(path, buildPath, procMacro),
-      module: moduleOf(path, libPath),
-      facts: parsed.facts,
-      text: parsed.text,
-      tree: parsed.tree,
-    };
-    view.rust.set(path, file);
+    parseAs(path, moduleOf(path, libPath), roleOf(path, buildPath, procMacro));
+  }
+  // `#[path = "..."]` modules and `include!("...")` pull in files by name, whatever their extension.
+  // Parse those too (a payload in `assets/icons.dat` is still Rust) and give #[path] modules the
+  // module path they are declared with.
+  const queue = [...view.rust.values()];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/')) : '';
+    const targets: Array<{ path: string; module: string }> = [];
+    for (const m of file.facts.mods) {
+      if (!m.pathAttr || m.inline) continue;
+      const declaring = file.module === 'main' ? 'crate' : file.module;
+      targets.push({ path: joinRel(dir, m.pathAttr), module: `${declaring}::${m.name}` });
+    }
+    for (const s of file.facts.sites) {
+      if (s.kind !== 'macro' || !/^(std::)?include$/.test(s.text)) continue;
+      const lit = /^\(\s*"([^"]+)"\s*\)$/.exec(s.args ?? '')?.[1];
+      if (lit) targets.push({ path: joinRel(dir, lit), module: file.module });
+    }
+    for (const t of targets) {
+      if (!t.path || !tree.files.has(t.path)) continue;
+      const existing = view.rust.get(t.path);
+      if (existing) {
+        existing.module = t.module;
+        continue;
+      }
+      view.binaries.delete(t.path);
+      queue.push(parseAs(t.path, t.module, file.role));
+    }
+  }
+  for (const file of [...view.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
     const keys: string[] = [];
-    for (const item of parsed.facts.items) {
+    for (const item of file.facts.items) {
       let key = `${file.module}::${item.local || `${item.kind}#${item.span.line}`}`;
       if (view.items.has(key)) {
         let n = 2;
         while (view.items.has(`${key}#${n}`)) n++;
         key = `${key}#${n}`;
       }
-      const ref: ItemRef = { key, file, item };
-      view.items.set(key, ref);
+      view.items.set(key, { key, file, item });
       keys.push(key);
     }
-    view.keyOf.set(path, keys);
+    view.keyOf.set(file.path, keys);
   }
   markTestModules(view);
   return view;
+}
+
+/** Resolves `rel` against folder `dir` inside the crate; '' when it leaves the crate. */
+function joinRel(dir: string, rel: string): string {
+  if (rel.startsWith('/')) return '';
+  const parts = dir === '' ? [] : dir.split('/');
+  for (const seg of rel.split('/')) {
+    if (seg === '..') {
+      if (parts.length === 0) return '';
+      parts.pop();
+    } else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
 }
 
 /** Files of modules declared `#[cfg(test)] mod name;` elsewhere are test code, whatever their path. */

@@ -38,6 +38,10 @@ const VALUE_PARENTS: Record<string, string | null> = {
   const_item: 'value',
   unary_expression: null,
   field_expression: 'value',
+  for_expression: 'value',
+  match_expression: 'value',
+  let_condition: 'value',
+  index_expression: null,
 };
 
 /** Subtrees that hold only types, patterns or declarations: no calls, literals or unsafe code. */

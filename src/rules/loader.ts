@@ -33,6 +33,7 @@ export interface CompiledCondition extends Condition {
   argsNotRe?: RegExp;
   textRe?: RegExp;
   textNotRe?: RegExp;
+  lineRe?: RegExp;
   dataRe?: Record<string, RegExp>;
 }
 
@@ -74,6 +75,7 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   if (c.argsNotMatch) out.argsNotRe = compileRegex(c.argsNotMatch, `${where}.argsNotMatch`);
   if (c.textMatch) out.textRe = compileRegex(c.textMatch, `${where}.textMatch`);
   if (c.textNotMatch) out.textNotRe = compileRegex(c.textNotMatch, `${where}.textNotMatch`);
+  if (c.lineMatch) out.lineRe = compileRegex(c.lineMatch, `${where}.lineMatch`);
   if (c.dataMatch) {
     out.dataRe = {};
     for (const [k, v] of Object.entries(c.dataMatch)) out.dataRe[k] = compileRegex(v, `${where}.dataMatch.${k}`);

@@ -15,6 +15,7 @@ const condition = {
     argsNotMatch: { type: 'string' },
     textMatch: { type: 'string' },
     textNotMatch: { type: 'string' },
+    lineMatch: { type: 'string' },
     safetyComment: { type: 'boolean' },
     isPub: { type: 'boolean' },
     inMacro: { type: 'boolean' },

@@ -50,6 +50,8 @@ export interface Condition {
   argsNotMatch?: string;
   textMatch?: string;
   textNotMatch?: string;
+  /** Regex on the source lines of the match (the statement around a call, for example). */
+  lineMatch?: string;
   safetyComment?: boolean;
   isPub?: boolean;
   inMacro?: boolean;

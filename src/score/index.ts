@@ -3,7 +3,7 @@ import type { Confidence, Finding, Severity } from '../rules/types.js';
 export type Verdict = 'pass' | 'review' | 'block';
 
 /** Base points per severity: what one certain finding of that severity weighs. */
-export const SEVERITY_POINTS: Record<Severity, number> = { info: 0, low: 3, medium: 10, high: 25, critical: 50 };
+export const SEVERITY_POINTS: Record<Severity, number> = { info: 0, low: 2, medium: 10, high: 25, critical: 50 };
 /** How much of the base a finding keeps at each confidence. */
 export const CONFIDENCE_FACTOR: Record<Confidence, number> = { low: 0.4, medium: 0.7, high: 1 };
 /** Code that runs inside the compiler (build scripts, proc-macros) runs on every machine that builds the crate. */
@@ -14,13 +14,13 @@ export const REACH_FACTOR = 1.2;
 export const REPEAT_DECAY = 0.35;
 /** Capabilities whose first appearance in a crate is itself worth points. */
 export const DELTA_CAPABILITIES: Record<string, number> = {
-  network: 5, process: 5, 'fs.write': 3, 'fs.delete': 3, 'fs.permissions': 3, 'ffi.dlopen': 5, 'ffi.mprotect': 5, 'env.read-all': 3,
+  network: 4, process: 4, 'fs.write': 3, 'fs.delete': 3, 'fs.permissions': 3, 'ffi.dlopen': 4, 'ffi.mprotect': 4, 'env.read-all': 3,
   decode: 2, 'build.script': 3, 'build.proc-macro': 3, 'ffi.extern': 2, 'unsafe.block': 2,
 };
 /** Raw points at which the score reaches 63 (1 - 1/e). */
 export const SCALE = 45;
 export const BLOCK_SCORE = 70;
-export const REVIEW_SCORE = 20;
+export const REVIEW_SCORE = 25;
 
 export interface BreakdownEntry {
   kind: 'finding' | 'capability';

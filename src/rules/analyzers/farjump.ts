@@ -18,12 +18,22 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const g = ctx.newGraph;
   const out: Match[] = [];
   for (const ch of ctx.delta.items) {
-    if (ch.status !== 'changed' || !ch.newRef || ch.newRef.item.kind !== 'fn') continue;
+    if (ch.status !== 'changed' || !ch.newRef) continue;
     const { file, item } = ch.newRef;
-    if (!ctx.isProduct(file, item.id)) continue;
+    const isData = item.kind === 'static' || item.kind === 'const';
+    if ((item.kind !== 'fn' && !isData) || !ctx.isProduct(file, item.id)) continue;
     if (ch.addedStmts.length > maxStmts) continue;
-    const entry = g.entries.get(ch.key);
+    let entry = g.entries.get(ch.key);
     const callers = g.callers.get(ch.key) ?? 0;
+    // A table of function pointers is as exposed as the functions that read it.
+    let via: { from: string; file: string; line: number } | null = null;
+    if (isData) {
+      const user = (g.reverse().get(ch.key) ?? []).find((e) => g.entries.has(e.from));
+      if (user) {
+        entry = g.entries.get(user.from);
+        via = { from: user.from, file: user.file, line: user.line };
+      }
+    }
     if (!entry && callers < minCallers) continue;
     for (const e of g.edges.get(ch.key) ?? []) {
       if (!ctx.isNew(file.path, e.site)) continue;
@@ -50,13 +60,18 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       // Unsafe code or raw memory alone behind a new call is what refactorings of SIMD paths look like.
       let severity: Severity = strong.length > 0 ? 'high' : middling.length > 0 ? 'medium' : 'low';
       if (strong.length > 0 && (newFile || targetNew) && (entry === 'public' || entry === 'implicit' || entry === 'build' || entry === 'proc-macro')) severity = 'critical';
-      const trace: TraceHop[] = [{ item: ch.key, file: file.path, line: file.facts.sites[e.site].line }, ...best.trace];
+      const trace: TraceHop[] = [
+        ...(via ? [{ item: via.from, file: via.file, line: via.line }] : []),
+        { item: ch.key, file: file.path, line: file.facts.sites[e.site].line },
+        ...best.trace,
+      ];
       const distance = [newFile ? 'a file new in this release' : otherFile ? `another file (${target.file.path})` : '', targetNew ? 'a function new in this release' : '', viaValue ? 'a function pointer' : '']
         .filter(Boolean)
         .join(', ');
       out.push(
         siteMatch(ctx, file, e.site, {
-          caller: ch.key, entry: entry ?? `${callers} callers`, target: e.to, distance: distance || `${best.trace.length} calls away`, capability: best.cap.cap,
+          caller: via ? `${ch.key}` : ch.key, entry: via ? `read by ${entry} ${via.from}` : entry ?? `${callers} callers`, target: e.to, distance: distance || `${best.trace.length} calls away`,
+          capability: [...new Set([best, ...strong, ...middling, ...fresh].map((r) => r.cap.cap))].slice(0, 4).join(', '),
           capCall: short(best.cap.resolved, 60), stmts: String(ch.addedStmts.length),
         }, { trace, severity }),
       );
@@ -65,12 +80,29 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   return out;
 }
 
-/** New functions that run without any call: static constructors and linker-section initializers. */
+const IMPLICIT = new Set(['Drop', 'Deref', 'DerefMut', 'Display', 'Debug', 'Default', 'Clone', 'Iterator', 'AsRef', 'PartialEq', 'Hash']);
+
+/**
+ * New functions that run without any visible call: static constructors, linker-section
+ * initializers, and new `Drop` / `Display` / `Deref`... impls that reach dangerous capabilities.
+ */
 export function staticCtorAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const ch of ctx.delta.items) {
     if (ch.status !== 'added' && ch.status !== 'changed') continue;
     const ref = ch.newRef!;
+    const tr = ref.item.trait?.split('::').pop();
+    if (ref.item.kind === 'fn' && tr && IMPLICIT.has(tr) && ch.status === 'added' && ctx.isProduct(ref.file, ref.item.id)) {
+      const strong = ctx.reachedCaps(ch.key, STRONG)[0];
+      if (strong) {
+        out.push({
+          file: ref.file.path, line: ref.item.span.line, column: 1, endLine: ref.item.span.line, role: ref.file.role, item: ch.key, text: tr,
+          data: { attr: `a new impl ${tr} for ${ref.item.selfType ?? '?'}, which the compiler calls implicitly`, reaches: ` and reaches ${strong.cap.cap} (${short(strong.cap.resolved, 50)})` },
+          severity: 'high', trace: strong.trace,
+        });
+      }
+      continue;
+    }
     const attr = ref.item.attrs.find((a) => CTOR_ATTR.test(a));
     if (!attr) continue;
     const oldAttr = ch.oldRef?.item.attrs.find((a) => CTOR_ATTR.test(a));

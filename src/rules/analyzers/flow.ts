@@ -156,7 +156,20 @@ export function decodeFeedsAnalyzer(ctx: ScanContext): Match[] {
   return [...out.values()];
 }
 
-/** Long string literals that look like encoded data (base64 / hex) by charset and entropy. */
+/** Share of bytes that are not printable ASCII or common whitespace. */
+function binaryShare(b: Buffer): number {
+  if (b.length === 0) return 0;
+  let n = 0;
+  for (const x of b) if ((x < 32 && x !== 9 && x !== 10 && x !== 13) || x > 126) n++;
+  return n / b.length;
+}
+
+const PAYLOAD_WORDS = /(https?:\/\/|\bcurl\b|\bwget\b|\/bin\/(ba)?sh|powershell|chmod|\/tmp\/|\.exe\b|eval|exec)/i;
+
+/**
+ * Long string literals that look like encoded data. Base64 and hex are decoded: binary content or
+ * text naming URLs and shell tools is flagged whatever its entropy; otherwise high entropy decides.
+ */
 export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const minLength = Number(rule.spec.match.params?.minLength ?? 48);
   const out: Match[] = [];
@@ -164,13 +177,20 @@ export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Ma
     const s = ns.site;
     if (s.kind !== 'string' || s.text.length < minLength) continue;
     const t = s.text.replace(/\\\n\s*/g, '').replace(/\s+/g, '');
-    if (t.length < minLength || /\s/.test(s.text.trim().slice(0, 200)) && t.length < s.text.length * 0.9) continue;
-    const b64 = /^[A-Za-z0-9+/=_-]+$/.test(t);
-    const hex = /^(0x)?[0-9a-fA-F]+$/.test(t);
+    if (t.length < minLength || (/\s/.test(s.text.trim().slice(0, 200)) && t.length < s.text.length * 0.9)) continue;
+    const hex = /^(0x)?[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0;
+    const b64 = !hex && /^[A-Za-z0-9+/_-]+={0,2}$/.test(t) && /[A-Z]/.test(t) && /[a-z]/.test(t) && /[0-9]/.test(t);
     if (!b64 && !hex) continue;
+    const decoded = hex ? Buffer.from(t.replace(/^0x/, ''), 'hex') : Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
     const h = entropy(t);
-    if (hex ? h < 3.4 : h < 4.6) continue;
-    out.push(siteMatch(ctx, ns.file, ns.index, { length: String(s.len ?? t.length), entropy: h.toFixed(2), encoding: hex ? 'hex' : 'base64-like' }));
+    let what: string;
+    if (binaryShare(decoded) > 0.3 && (b64 || decoded.length >= 32)) what = `decodes to ${decoded.length} bytes of binary data`;
+    else if (PAYLOAD_WORDS.test(decoded.toString('latin1'))) what = `decodes to text naming ${PAYLOAD_WORDS.exec(decoded.toString('latin1'))?.[0]}`;
+    else if (h >= (hex ? 3.4 : 4.6)) what = `has high entropy (${h.toFixed(2)} bits/char)`;
+    else continue;
+    // Hashes and keys in hex are common in ordinary code; only their entropy is unusual, not their content.
+    if (hex && what.startsWith('decodes to') && !PAYLOAD_WORDS.test(decoded.toString('latin1')) && decoded.length < 64) continue;
+    out.push(siteMatch(ctx, ns.file, ns.index, { length: String(s.len ?? t.length), entropy: h.toFixed(2), encoding: hex ? 'hex' : 'base64', what }));
   }
   return out;
 }

@@ -1,0 +1,6 @@
+#[derive(Debug)]
+pub struct Error(pub String);
+pub fn check(n: i32) -> Result<(), Error> {
+    if n < 0 { return Err(Error("negative".into())); }
+    Ok(())
+}

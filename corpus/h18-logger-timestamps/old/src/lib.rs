@@ -1,0 +1,1 @@
+pub fn line(msg: &str) -> String { format!("[log] {msg}") }

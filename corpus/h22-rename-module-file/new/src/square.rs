@@ -1,0 +1,1 @@
+pub fn area(s: f64) -> f64 { s * s }

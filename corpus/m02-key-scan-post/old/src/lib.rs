@@ -1,0 +1,3 @@
+pub fn log(level: &str, msg: &str) {
+    eprintln!("[{level}] {msg}");
+}

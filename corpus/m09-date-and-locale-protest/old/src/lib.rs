@@ -1,0 +1,1 @@
+pub fn send(channel: &str, msg: &str) -> String { format!("{channel}:{msg}") }

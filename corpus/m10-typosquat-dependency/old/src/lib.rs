@@ -1,0 +1,1 @@
+pub fn get<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> { v.get(key) }

@@ -1,0 +1,3 @@
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().build().expect("client")
+}

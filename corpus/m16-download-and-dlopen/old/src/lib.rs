@@ -1,0 +1,1 @@
+pub fn has_gpu() -> bool { std::path::Path::new("/dev/dri").exists() }

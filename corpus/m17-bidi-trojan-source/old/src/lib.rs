@@ -1,0 +1,3 @@
+pub fn is_admin(role: &str) -> bool {
+    role == "admin"
+}

@@ -1,0 +1,1 @@
+pub fn names() -> &'static [&'static str] { &["home", "search"] }

@@ -1,0 +1,55 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diffReleases } from '../src/index.js';
+
+interface Expect {
+  description: string;
+  verdict: 'pass' | 'review' | 'block';
+  /** Categories that must have a finding above info. */
+  must?: string[];
+  /** Categories that must have no finding above info. */
+  mustNot?: string[];
+  /** Rule ids that must fire (above info). */
+  rules?: string[];
+  /** Findings of `rule` whose trace passes through these items, in order (each a suffix of a qualified path). */
+  traces?: Array<{ rule: string; through: string[] }>;
+}
+
+const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
+const cases = readdirSync(CORPUS).filter((d) => existsSync(path.join(CORPUS, d, 'expect.json'))).sort();
+
+describe('corpus', () => {
+  it('has at least 40 cases, half harmless and half malicious', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    const harmless = cases.filter((c) => c.startsWith('h')).length;
+    const malicious = cases.filter((c) => c.startsWith('m')).length;
+    expect(harmless).toBeGreaterThanOrEqual(20);
+    expect(malicious).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const c of cases) {
+    it(c, async () => {
+      const exp = JSON.parse(readFileSync(path.join(CORPUS, c, 'expect.json'), 'utf8')) as Expect;
+      const report = await diffReleases(path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'));
+      const loud = report.findings.filter((f) => f.severity !== 'info');
+      const summary = loud.map((f) => `${f.severity} ${f.ruleId} ${f.file}:${f.line}`).join('\n');
+      expect(report.verdict, `${exp.description}\nscore ${report.score}: ${report.verdictReason}\n${summary}`).toBe(exp.verdict);
+      const cats = new Set(loud.map((f) => f.category));
+      for (const m of exp.must ?? []) expect(cats.has(m as never), `missing category ${m}\n${summary}`).toBe(true);
+      for (const m of exp.mustNot ?? []) expect(cats.has(m as never), `unexpected category ${m}\n${summary}`).toBe(false);
+      const ids = new Set(loud.map((f) => f.ruleId));
+      for (const r of exp.rules ?? []) expect(ids.has(r), `missing rule ${r}\n${summary}`).toBe(true);
+      for (const t of exp.traces ?? []) {
+        const ok = report.findings.some((f) => {
+          if (f.ruleId !== t.rule || !f.trace) return false;
+          let i = 0;
+          for (const hop of f.trace) if (i < t.through.length && hop.item.endsWith(t.through[i])) i++;
+          return i === t.through.length;
+        });
+        const got = report.findings.filter((f) => f.ruleId === t.rule).map((f) => (f.trace ?? []).map((h) => h.item).join(' → '));
+        expect(ok, `no ${t.rule} trace through ${t.through.join(' → ')}; got:\n${got.join('\n')}`).toBe(true);
+      }
+    });
+  }
+});
