@@ -1,0 +1,122 @@
+import { mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, InputError, loadSource, treeFromFiles } from '../src/source/index.js';
+import { readTarball } from '../src/source/tarball.js';
+import { crateEntries, makeTar } from './helpers/tarball.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'cratefence-src-'));
+const read = async (buf: Buffer, limits = DEFAULT_LIMITS) => readTarball(buf, limits, 'test.crate');
+
+describe('tarball reader', () => {
+  it('reads a crate and strips the top folder', async () => {
+    const t = await read(await makeTar(crateEntries('demo', '1.0.0', 'pub fn f() {}')));
+    expect([...t.files.keys()].sort()).toEqual(['Cargo.toml', 'src/lib.rs']);
+    expect(t.topFolder).toBe('demo-1.0.0');
+  });
+
+  it.each([
+    ['path traversal', 'demo-1.0.0/../../etc/x', /path traversal/],
+    ['absolute path', '/etc/passwd', /absolute path/],
+    ['drive letter', 'C:/x/y.rs', /drive-letter/],
+    ['backslash', 'demo-1.0.0\\..\\x.rs', /backslash/],
+  ])('refuses %s', async (_n, name, msg) => {
+    const buf = await makeTar([...crateEntries('demo', '1.0.0', ''), { name, content: 'x' }]);
+    await expect(read(buf)).rejects.toThrow(msg);
+  });
+
+  it('refuses entries outside the single top folder', async () => {
+    const buf = await makeTar([...crateEntries('demo', '1.0.0', ''), { name: 'other-1.0.0/x.rs', content: 'x' }]);
+    await expect(read(buf)).rejects.toThrow(/outside the top folder/);
+  });
+
+  it('refuses symlinks and hard links that leave the crate, and devices', async () => {
+    await expect(read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/evil', type: 'symlink', linkname: '../../../etc/passwd' }]))).rejects.toThrow(/points outside/);
+    await expect(read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/evil', type: 'symlink', linkname: '/etc/passwd' }]))).rejects.toThrow(/points outside/);
+    await expect(read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/evil', type: 'link', linkname: 'etc/passwd' }]))).rejects.toThrow(/points outside/);
+    await expect(read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/dev', type: 'character-device' }]))).rejects.toThrow(/devices and FIFOs/);
+    await expect(read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/pipe', type: 'fifo' }]))).rejects.toThrow(/devices and FIFOs/);
+  });
+
+  it('follows links that stay inside the crate', async () => {
+    const t = await read(await makeTar([...crateEntries('d', '1.0.0', 'pub fn f() {}'), { name: 'd-1.0.0/src/alias.rs', type: 'symlink', linkname: 'lib.rs' }]));
+    expect(Buffer.from(t.files.get('src/alias.rs')!).toString()).toBe('pub fn f() {}');
+  });
+
+  it('reports duplicate entries with different contents', async () => {
+    const t = await read(await makeTar([...crateEntries('d', '1.0.0', 'pub fn a() {}'), { name: 'd-1.0.0/src/lib.rs', content: 'pub fn b() {}' }]));
+    expect(t.notes.map((n) => n.kind)).toContain('duplicate-entry');
+    expect(Buffer.from(t.files.get('src/lib.rs')!).toString()).toBe('pub fn b() {}');
+  });
+
+  it('reports names that collide by case or Unicode normalization', async () => {
+    const t = await read(await makeTar([...crateEntries('d', '1.0.0', ''), { name: 'd-1.0.0/src/Lib.rs', content: '' }, { name: 'd-1.0.0/src/caf\u00e9.rs', content: '' }, { name: 'd-1.0.0/src/cafe\u0301.rs', content: '' }]));
+    expect(t.notes.filter((n) => n.kind === 'case-collision').length).toBe(2);
+  });
+
+  it('enforces file-count, per-file, total and depth limits', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `f${i}.rs`, content: '' }));
+    await expect(read(await makeTar(crateEntries('d', '1.0.0', '', many)), { ...DEFAULT_LIMITS, maxFiles: 10 })).rejects.toThrow(/tar bomb/);
+    await expect(read(await makeTar(crateEntries('d', '1.0.0', 'x'.repeat(5000))), { ...DEFAULT_LIMITS, maxFileBytes: 1000 })).rejects.toThrow(/per-file limit/);
+    const deep = `${Array.from({ length: 50 }, () => 'a').join('/')}/x.rs`;
+    await expect(read(await makeTar(crateEntries('d', '1.0.0', '', [{ name: deep, content: '' }])))).rejects.toThrow(/nested deeper/);
+  });
+
+  it('stops a gzip bomb at the size cap without inflating it all', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const limits = { ...DEFAULT_LIMITS, maxTotalBytes: 1024 * 1024, maxFiles: 100 };
+    await expect(read(bomb, limits)).rejects.toThrow(/gzip bomb/);
+  });
+
+  it('gives a clear error for truncated or corrupt archives', async () => {
+    const good = await makeTar(crateEntries('d', '1.0.0', 'pub fn f() {}'));
+    await expect(read(good.subarray(0, good.length - 20))).rejects.toThrow(InputError);
+    await expect(read(Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('garbage garbage garbage')]))).rejects.toThrow(/corrupt or truncated gzip/);
+    await expect(read(Buffer.from('not a tarball at all'.repeat(40)))).rejects.toThrow(InputError);
+  });
+});
+
+describe('folder reader', () => {
+  it('refuses a symlink that leaves the crate', async () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
+    mkdirSync(path.join(d, 'src'));
+    symlinkSync('/etc/hostname', path.join(d, 'src', 'lib.rs'));
+    await expect(loadSource(d)).rejects.toThrow(/points outside the crate/);
+  });
+
+  it('leaves out nested packages, .git, and files cargo would not publish, and says so', async () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\nexclude = ["/benches"]\n');
+    for (const p of ['src', 'benches', 'sub/src', '.git']) mkdirSync(path.join(d, p), { recursive: true });
+    writeFileSync(path.join(d, 'src/lib.rs'), '');
+    writeFileSync(path.join(d, 'benches/b.rs'), '');
+    writeFileSync(path.join(d, 'sub/Cargo.toml'), '[package]\nname = "sub"\nversion = "0.1.0"\n');
+    writeFileSync(path.join(d, 'sub/src/lib.rs'), '');
+    writeFileSync(path.join(d, '.git/HEAD'), '');
+    const t = await loadSource(d);
+    expect([...t.files.keys()].sort()).toEqual(['Cargo.toml', 'src/lib.rs']);
+    expect(t.notes.filter((n) => n.kind === 'skipped').length).toBe(3);
+  });
+
+  it('reports a missing path and a folder without Cargo.toml', async () => {
+    await expect(loadSource('/nonexistent/cratefence')).rejects.toThrow(/no such file/);
+    await expect(loadSource(tmp())).rejects.toThrow(/no Cargo.toml/);
+  });
+
+  it('never writes anything while reading archives', async () => {
+    const d = tmp();
+    const crate = path.join(d, 'x.crate');
+    writeFileSync(crate, await makeTar(crateEntries('x', '1.0.0', 'pub fn f() {}')));
+    const before = readdirSync(tmpdir()).length;
+    await loadSource(crate);
+    expect(readdirSync(d)).toEqual(['x.crate']);
+    expect(readdirSync(tmpdir()).length).toBe(before);
+  });
+
+  it('checks in-memory trees the same way', () => {
+    expect(() => treeFromFiles({ '../x.rs': '' })).toThrow(/path traversal/);
+  });
+});
