@@ -44,6 +44,10 @@ export class CallGraph {
   readonly caps = new Map<string, CapUse[]>();
   readonly entries = new Map<string, EntryKind>();
   readonly callers = new Map<string, number>();
+  /** Items that call themselves directly, with the site of the call. */
+  readonly selfCalls = new Map<string, number[]>();
+  /** Calls whose target could not be resolved, in total (kept as unknown edges, not dropped). */
+  unresolved = 0;
   private byName = new Map<string, ItemRef[]>();
   private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
   private macros = new Map<string, ItemRef[]>();
@@ -104,13 +108,19 @@ export class CallGraph {
       if (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path') {
         const targets = this.targets(file, from, s);
         if (targets === null) {
-          if (s.kind === 'call' || s.kind === 'method') this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
+          if (s.kind === 'call' || s.kind === 'method') {
+            this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
+            this.unresolved++;
+          }
           continue;
         }
         const approx = targets.length > 1 || s.kind === 'method';
         const kind: EdgeKind = s.kind === 'ident' || s.kind === 'path' ? 'value' : s.kind === 'macro' ? 'macro' : s.kind;
         for (const t of targets) {
-          if (t.key === from) continue;
+          if (t.key === from) {
+            if (!approx) push(this.selfCalls, from, i);
+            continue;
+          }
           push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
           this.callers.set(t.key, (this.callers.get(t.key) ?? 0) + 1);
         }

@@ -389,7 +389,22 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           const [line, column] = lines.pos(start);
           const kind = type === 'call_expression' ? 'call' : type === 'macro_invocation' ? 'macro' : type === 'binary_expression' ? 'binop' : 'index';
           frame.pend = { kind, callee: null, method: false, line, column, op: null, bracket: false };
-          if (kind === 'macro') frame.inMacro = true;
+          if (kind === 'macro') {
+            frame.inMacro = true;
+            // `lazy_static! { static ref X: T = init(); }` and `thread_local!` declare statics whose
+            // initializers run on first use: give them an item so `X` resolves to its initializer.
+            if (parent.item < 0 || items[parent.item].kind === 'mod') {
+              const head = src.slice(start, Math.min(end, start + 400));
+              const m = /^(?:::)?(?:[\w]+::)*(lazy_static|thread_local)\s*!\s*[({[][^]*?\bstatic\s+(?:ref\s+)?([A-Za-z_]\w*)/.exec(head);
+              if (m) {
+                enterItem(parent, frame, 'static');
+                const it = items[frame.self];
+                it.name = m[2];
+                it.local = parent.ctx ? `${parent.ctx}::${m[2]}` : m[2];
+                frame.ctx = it.local;
+              }
+            }
+          }
           break;
         }
         case 'macro_definition':

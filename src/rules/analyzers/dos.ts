@@ -8,7 +8,7 @@ import { siteMatch, short } from './util.js';
 const UNTRUSTED = /&\s*(mut\s+)?\[u8\]|&\s*(mut\s+)?str\b|&\s*String\b|impl\s+(std::io::)?(Buf)?Read\b|:\s*(R|B)\s*[,)]|Bytes\b|Vec<u8>|&\s*\[char\]|Iterator<Item\s*=\s*(u8|&str|char)>|&\s*(mut\s+)?\[\w+\]/;
 const PANIC_MACROS = /^(std::|core::)?(panic|unreachable|todo|unimplemented|assert|assert_eq|assert_ne)$/;
 
-export type DosKind = 'panic' | 'alloc';
+export type DosKind = 'panic' | 'alloc' | 'recursion';
 
 /** What kind of hazard a site is, if any, with a description. */
 export function hazardOf(s: Site): { kind: DosKind; what: string } | null {
@@ -52,7 +52,12 @@ export function dosAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     if (file.role !== 'lib' || !ctx.isProduct(file, site.item) || site.item < 0 || !ns.itemKey) continue;
     const item = file.facts.items[site.item];
     if (item.kind !== 'fn') continue;
-    const h = hazardOf(site);
+    let h = hazardOf(site);
+    if (want === 'recursion') {
+      // A new direct self-call in a function without a depth or limit parameter.
+      const self = g.selfCalls.get(ns.itemKey);
+      h = self?.includes(index) && !/\b(depth|level|limit|budget|remaining|max\w*|fuel)\b/i.test(item.params ?? '') ? { kind: 'recursion', what: `recursion into ${item.name}` } : null;
+    }
     if (!h || h.kind !== want) continue;
     let path = entryCache.get(ns.itemKey);
     if (path === undefined) {
@@ -103,4 +108,48 @@ function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
   if (ctx.newGraph.entries.get(key) !== 'public') return false;
   const ref = ctx.newGraph.view.items.get(key)!;
   return UNTRUSTED.test(ref.item.params ?? '');
+}
+
+const LIMIT_WORDS = /\b(depth|limit|max_?\w*|MAX_\w+|recursion|nesting|too_?(deep|large|long|many)|budget)\b/i;
+const CHECK_WORDS = /\b(if|return|Err|bail!|ensure!|assert!|break|panic!)\b/;
+
+/**
+ * A changed function on an untrusted-input path loses lines that checked a depth, size or count
+ * limit: the protection against exhaustion is gone.
+ */
+export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  for (const ch of ctx.delta.items) {
+    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || ch.newRef.item.kind !== 'fn') continue;
+    const { file, item } = ch.newRef;
+    if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
+    const fc = ctx.delta.fileByPath.get(file.path);
+    const oldText = ch.oldRef.file.text.split('\n');
+    const removed: Array<{ line: number; text: string }> = [];
+    const sameFile = ch.oldRef.file.path === file.path && fc;
+    for (let l = ch.oldRef.item.span.line; l <= ch.oldRef.item.span.endLine; l++) {
+      if (sameFile && !fc.removedLines.has(l)) continue;
+      const t = (oldText[l - 1] ?? '').trim();
+      if (LIMIT_WORDS.test(t) && CHECK_WORDS.test(t)) removed.push({ line: l, text: t });
+    }
+    if (removed.length === 0) continue;
+    const newBody = file.text.slice(item.span.start, item.span.end).replace(/\s+/g, ' ');
+    // A check counts as gone only when none of its limit names survive in the new body: rewritten
+    // checks (`core::u64::MAX` → `u64::MAX`) keep their names.
+    const gone = removed.filter((r) => {
+      const bounds = r.text.match(/\b(MAX_\w+|\w*(max|limit|budget)\w*)\b/gi) ?? [];
+      const names = bounds.length > 0 ? bounds : (r.text.match(new RegExp(LIMIT_WORDS.source, 'gi')) ?? []);
+      return names.every((n) => !newBody.includes(n));
+    });
+    if (gone.length === 0) continue;
+    const path = findUntrustedEntry(ctx, ch.key);
+    if (!path && !(ctx.newGraph.entries.get(ch.key) === 'public')) continue;
+    const line = item.span.line;
+    out.push({
+      file: file.path, line, column: 1, endLine: line, role: file.role, item: ch.key, text: gone[0].text,
+      data: { check: short(gone[0].text, 80), oldLine: String(gone[0].line), entry: path?.[0]?.item ?? ch.key },
+      trace: path && path.length > 0 ? [...path, { item: ch.key, file: file.path, line }] : undefined,
+    });
+  }
+  return out;
 }

@@ -8,7 +8,8 @@ import {
 } from './files.js';
 import { decodeFeedsAnalyzer, exfiltrationAnalyzer, literalEntropyAnalyzer, triggerAnalyzer } from './flow.js';
 import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
-import { dosAnalyzer } from './dos.js';
+import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
+import { reachDeltaAnalyzer } from './reach.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -30,4 +31,6 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'far-jump': farJumpAnalyzer,
   'static-ctor': staticCtorAnalyzer,
   dos: dosAnalyzer,
+  'limit-removed': limitRemovedAnalyzer,
+  'reach-delta': reachDeltaAnalyzer,
 };
