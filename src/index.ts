@@ -22,6 +22,8 @@ export interface ScanOptions {
   rulesDir?: string;
   limits?: SourceLimits;
   parse?: ParseOptions;
+  /** Build the call graph and follow calls (default true). Off, rules see only each item's own code. */
+  reachability?: boolean;
   /** Called with a short phase name as the scan proceeds (for progress display). */
   onPhase?: (phase: string) => void;
 }
@@ -44,7 +46,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const delta = diffViews(oldV, newV);
   const t2 = performance.now();
   options.onPhase?.('analysing');
-  const ctx = new ScanContext(delta, rules);
+  const ctx = new ScanContext(delta, rules, options.reachability ?? true);
   const t3 = performance.now();
   options.onPhase?.('applying rules');
   const findings = runRules(ctx);
@@ -73,6 +75,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       itemsChanged: delta.items.filter((i) => i.status === 'changed').length,
       itemsRemoved: delta.items.filter((i) => i.status === 'removed').length,
       rustFilesParsed: cache.parsedFiles,
+      unresolvedCalls: ctx.newGraph.unresolved,
       partialFiles,
       notes: [...oldTree.notes, ...newTree.notes].filter((n) => n.kind === 'skipped').map((n) => n.message),
     },

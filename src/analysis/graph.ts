@@ -52,7 +52,8 @@ export class CallGraph {
   private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
   private macros = new Map<string, ItemRef[]>();
 
-  constructor(readonly view: ReleaseView, cat: Catalogue) {
+  /** With `edges` false only capability uses are indexed: no call resolution, no reachability. */
+  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true) {
     this.resolver = new Resolver(view, cat);
     for (const ref of view.items.values()) {
       const it = ref.item;
@@ -105,7 +106,7 @@ export class CallGraph {
           continue;
         }
       }
-      if (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path') {
+      if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s);
         if (targets === null) {
           if (s.kind === 'call' || s.kind === 'method') {

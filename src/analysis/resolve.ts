@@ -33,6 +33,21 @@ export class Resolver {
     }
   }
 
+  /** The dependency alias a written path goes through when it names a crate renamed with `package =`. */
+  renamedAlias(file: RustFile, written: string): string | undefined {
+    const first = written.replace(/^::/, '').split('::')[0];
+    const expanded = (file.facts.aliases[first] ?? first).replace(/^::/, '').split('::')[0];
+    const pkg = this.depRenames.get(expanded);
+    if (!pkg) return undefined;
+    // `reqwest_011 = { package = "reqwest" }` renames to keep two versions apart; only names that
+    // share nothing with the real crate disguise it.
+    const squash = (x: string) => x.toLowerCase().replace(/[-_0-9]/g, '');
+    const a = squash(expanded);
+    const b = squash(pkg);
+    if (a.includes(b) || b.includes(a)) return undefined;
+    return `${expanded} = ${pkg}`;
+  }
+
   /** Full path of a path as written in `file` (no catalogue involved). */
   resolvePath(file: RustFile, written: string): string {
     let p = written.replace(/^::/, '').replace(/::<[^>]*>/g, '');

@@ -250,7 +250,9 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         if (field === 'operator') p.op = type;
         else if (field === 'right' && p.op !== null) {
           const op = p.op;
-          if ((op === '/' || op === '%') && type !== 'integer_literal') {
+          if (op === '^') {
+            sites.push({ kind: 'arith', text: '^', args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
+          } else if ((op === '/' || op === '%') && type !== 'integer_literal') {
             sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
           } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(parent.start, Math.min(parent.end, parent.start + 200)))) {
             sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });

@@ -19,6 +19,8 @@ export interface Report {
     itemsChanged: number;
     itemsRemoved: number;
     rustFilesParsed: number;
+    /** Calls in the new release whose target is not known (external crates, trait objects, closures). */
+    unresolvedCalls: number;
     partialFiles: Array<{ file: string; reason: string }>;
     notes: string[];
   };

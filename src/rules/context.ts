@@ -43,9 +43,9 @@ export class ScanContext {
   readonly firstRelease: boolean;
   private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
 
-  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet) {
-    this.oldGraph = new CallGraph(delta.old, rules.catalogue);
-    this.newGraph = new CallGraph(delta.new, rules.catalogue);
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {
+    this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability);
+    this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability);
     this.capsBefore = crateCaps(this.oldGraph);
     this.capsAfter = crateCaps(this.newGraph);
     this.firstRelease = delta.old.tree.files.size === 0;

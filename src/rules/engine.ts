@@ -40,6 +40,8 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
       const hit = ctx.newGraph.resolver.capOf(file, index);
       if (!hit || !m.capability.some((p) => capMatches(hit.cap, p))) continue;
       data = { capability: hit.cap, resolved: hit.resolved, callee: site.text };
+      const renamed = ctx.newGraph.resolver.renamedAlias(file, site.text);
+      if (renamed) data.renamed = renamed;
     } else if (m.sites) {
       if (!m.sites.kind.includes(site.kind)) continue;
       if (rule.siteText && !rule.siteText.test(site.text)) continue;

@@ -32,6 +32,7 @@ export function hazardOf(s: Site): { kind: DosKind; what: string } | null {
       if (s.args === 'range_expression' && /^\.\.$/.test(s.text)) return null;
       return { kind: 'panic', what: `indexing [${short(s.text, 30)}]` };
     case 'arith':
+      if (s.text === '^') return null;
       return { kind: 'panic', what: s.text === '/' || s.text === '%' ? `division ${short(s.args ?? '', 40)}` : `arithmetic on a length ${short(s.args ?? '', 40)}` };
     default:
       return null;

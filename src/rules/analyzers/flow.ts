@@ -1,4 +1,5 @@
-import { capMatches } from '../../analysis/catalogue.js';
+import { capMatches, capabilityOfPath } from '../../analysis/catalogue.js';
+import { lexTokenTree } from '../../parse/tokens.js';
 import { sitesByItem } from '../../diff/index.js';
 import type { RustFile } from '../../diff/types.js';
 import { entropy } from '../../parse/text.js';
@@ -199,4 +200,27 @@ export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Ma
 export function crateUses(ctx: ScanContext, patterns: string[]): boolean {
   for (const c of ctx.capsAfter) if (patterns.some((p) => capMatches(c, p))) return true;
   return false;
+}
+
+/**
+ * String literals in build scripts that hold Rust code using dangerous capabilities: code generated
+ * into OUT_DIR and `include!`d never appears in the source a reviewer reads.
+ */
+export function generatedCodeAnalyzer(ctx: ScanContext): Match[] {
+  const out: Match[] = [];
+  const cat = ctx.rules.catalogue;
+  for (const ns of ctx.newSites()) {
+    const { file, site } = ns;
+    if (site.kind !== 'string' || file.role !== 'build' || site.text.length < 12 || !site.text.includes('::')) continue;
+    const found: string[] = [];
+    lexTokenTree(site.text, 0, site.text.length, (t) => t, (t) => {
+      if (t.kind !== 'call' && t.kind !== 'path') return;
+      const p = t.text.replace(/^(core|alloc)::/, 'std::');
+      const cap = capabilityOfPath(cat, p);
+      if (cap && /^(process|network|fs\.(write|delete|permissions)|ffi\.(dlopen|mprotect)|env)/.test(cap)) found.push(`${cap} (${p})`);
+    });
+    if (found.length === 0) continue;
+    out.push(siteMatch(ctx, file, ns.index, { uses: [...new Set(found)].slice(0, 3).join(', ') }));
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import {
   archiveNotesAnalyzer, binaryFilesAnalyzer, buildScriptAnalyzer, includeAnalyzer, lintRemovedAnalyzer, oddIdentifiersAnalyzer,
   pathAttrAnalyzer, unanalysedAnalyzer,
 } from './files.js';
-import { decodeFeedsAnalyzer, exfiltrationAnalyzer, literalEntropyAnalyzer, triggerAnalyzer } from './flow.js';
+import { decodeFeedsAnalyzer, exfiltrationAnalyzer, generatedCodeAnalyzer, literalEntropyAnalyzer, triggerAnalyzer } from './flow.js';
 import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
 import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
@@ -28,6 +28,7 @@ export const ANALYZERS: Record<string, Analyzer> = {
   trigger: triggerAnalyzer,
   'decode-feeds': decodeFeedsAnalyzer,
   'literal-entropy': literalEntropyAnalyzer,
+  'generated-code': generatedCodeAnalyzer,
   'far-jump': farJumpAnalyzer,
   'static-ctor': staticCtorAnalyzer,
   dos: dosAnalyzer,

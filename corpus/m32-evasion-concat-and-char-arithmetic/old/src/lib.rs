@@ -1,0 +1,1 @@
+pub fn name(rgb: u32) -> &'static str { if rgb == 0 { "black" } else { "colour" } }

@@ -1,0 +1,1 @@
+pub fn width() -> u16 { 80 }

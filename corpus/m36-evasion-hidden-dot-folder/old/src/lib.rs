@@ -1,0 +1,1 @@
+pub fn dir() -> &'static str { ".cache" }
