@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { diffReleases, scanRelease, InputError, RuleError, VERSION, type Report } from './index.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
+import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
 
@@ -16,6 +17,9 @@ Options:
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: block)
   --rules DIR               use the rules in DIR instead of the bundled ones
+  --file-budget-ms N        parse time allowed per file (default 10000); slower files are
+                            reported as unanalysed code
+  --crate-budget-ms N       parse time allowed per scan (default 180000)
   --no-progress             never show progress on stderr
   --debug                   print stack traces for errors
   -h, --help                show this help
@@ -69,6 +73,8 @@ export async function main(argv: string[]): Promise<void> {
         output: { type: 'string' },
         'fail-on': { type: 'string', default: 'block' },
         rules: { type: 'string' },
+        'file-budget-ms': { type: 'string' },
+        'crate-budget-ms': { type: 'string' },
         progress: { type: 'boolean', default: true },
         'no-progress': { type: 'boolean' },
         debug: { type: 'boolean' },
@@ -90,7 +96,17 @@ export async function main(argv: string[]): Promise<void> {
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const failOn = values['fail-on'] as keyof typeof LEVEL;
     if (!['review', 'block', 'never'].includes(failOn)) throw new UsageError('--fail-on must be review, block or never');
-    const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined };
+    const budget = (v: string | undefined, name: string, dflt: number) => {
+      if (v === undefined) return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} takes a positive whole number of milliseconds`);
+      return n;
+    };
+    const parse = {
+      fileBudgetMs: budget(values['file-budget-ms'], 'file-budget-ms', DEFAULT_PARSE_OPTIONS.fileBudgetMs),
+      crateBudgetMs: budget(values['crate-budget-ms'], 'crate-budget-ms', DEFAULT_PARSE_OPTIONS.crateBudgetMs),
+    };
+    const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse };
     const prog = progress(values.progress !== false && !values['no-progress']);
     let report: Report;
     try {

@@ -54,8 +54,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t4 = performance.now();
   const before = [...ctx.capsBefore].sort();
   const after = [...ctx.capsAfter].sort();
-  const partialFiles = [...delta.newSites.keys()]
-    .map((p) => newV.rust.get(p)!)
+  const partialFiles = [...newV.rust.values()]
     .filter((f) => f.facts.partial)
     .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
   const report: Report = {

@@ -115,13 +115,17 @@ export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
       queue.push(parseAs(t.path, t.module, file.role));
     }
   }
+  // Same-named items (cfg variants, repeated macros) get `#2`, `#3`… in file order; the counter keeps
+  // this linear however many there are.
+  const dupes = new Map<string, number>();
   for (const file of [...view.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
     const keys: string[] = [];
     for (const item of file.facts.items) {
       let key = `${file.module}::${item.local || `${item.kind}#${item.span.line}`}`;
       if (view.items.has(key)) {
-        let n = 2;
+        let n = dupes.get(key) ?? 2;
         while (view.items.has(`${key}#${n}`)) n++;
+        dupes.set(key, n + 1);
         key = `${key}#${n}`;
       }
       view.items.set(key, { key, file, item });

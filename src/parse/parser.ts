@@ -30,9 +30,11 @@ export const RUST_LANGUAGE = Rust as unknown as Parser.Language;
 export interface ParseOptions {
   /** Parse time budget per file in milliseconds; over it, the file is reported partial and unanalysed. */
   fileBudgetMs: number;
+  /** Time budget for all parsing of one scan; files left when it runs out are reported unanalysed. */
+  crateBudgetMs: number;
 }
 
-export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000 };
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000, crateBudgetMs: 180_000 };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const UTF8_LOSSY = new TextDecoder('utf-8', { fatal: false });
@@ -65,6 +67,8 @@ export class ParseCache {
   private byHash = new Map<string, ParsedFile>();
   parsedFiles = 0;
   parsedBytes = 0;
+  /** Milliseconds spent parsing and extracting so far. */
+  spentMs = 0;
 
   constructor(private readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
 
@@ -79,7 +83,19 @@ export class ParseCache {
   }
 
   private parseUncached(bytes: Uint8Array, hash: string): ParsedFile {
+    const t0 = performance.now();
+    try {
+      return this.parseTimed(bytes, hash);
+    } finally {
+      this.spentMs += performance.now() - t0;
+    }
+  }
+
+  private parseTimed(bytes: Uint8Array, hash: string): ParsedFile {
     const { text, invalidUtf8 } = decodeSource(bytes);
+    if (this.spentMs > this.options.crateBudgetMs) {
+      return { facts: emptyFacts(hash, `not analysed: the scan's ${this.options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
+    }
     // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
     // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
     const input = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;

@@ -1,65 +1,65 @@
 import type { SyntaxNode } from 'tree-sitter';
 
+/** Deeper `use` trees than this are not expanded (rustc itself would give up long before). */
+const MAX_USE_NODES = 10_000;
+
 /**
  * Expands a `use` tree into alias → full path entries and glob prefixes.
  * `use std::process::{Command as C, Stdio};` gives `C → std::process::Command`, `Stdio → std::process::Stdio`.
+ * Iterative, so hostile nesting cannot overflow the stack.
  */
 export function collectUse(node: SyntaxNode, aliases: Record<string, string>, globs: string[]): void {
   const arg = node.childForFieldName('argument');
-  if (arg) walkUse(arg, '', aliases, globs);
-}
-
-function join(prefix: string, p: string): string {
-  return prefix === '' ? p : `${prefix}::${p}`;
-}
-
-function walkUse(n: SyntaxNode, prefix: string, aliases: Record<string, string>, globs: string[]): void {
-  switch (n.type) {
-    case 'identifier':
-    case 'crate':
-    case 'super':
-    case 'self':
-    case 'metavariable': {
-      if (n.type === 'self') {
+  if (!arg) return;
+  const stack: Array<{ n: SyntaxNode; prefix: string }> = [{ n: arg, prefix: '' }];
+  let budget = MAX_USE_NODES;
+  while (stack.length > 0 && budget-- > 0) {
+    const { n, prefix } = stack.pop()!;
+    const join = (p: string) => (prefix === '' ? p : `${prefix}::${p}`);
+    switch (n.type) {
+      case 'identifier':
+      case 'crate':
+      case 'super':
+      case 'metavariable':
+        aliases[n.text] = join(n.text);
+        break;
+      case 'self': {
         // `use a::b::{self}` names the module itself.
         const last = prefix.split('::').pop();
         if (last) aliases[last] = prefix;
-        return;
+        break;
       }
-      aliases[n.text] = join(prefix, n.text);
-      return;
+      case 'scoped_identifier': {
+        const full = join(n.text.replace(/\s+/g, ''));
+        const name = n.childForFieldName('name')?.text ?? full.split('::').pop()!;
+        if (name === 'self') {
+          const mod = full.slice(0, -'::self'.length);
+          aliases[mod.split('::').pop()!] = mod;
+        } else aliases[name] = full;
+        break;
+      }
+      case 'use_as_clause': {
+        const path = n.childForFieldName('path');
+        const alias = n.childForFieldName('alias');
+        if (path && alias && alias.text !== '_') aliases[alias.text] = join(path.text.replace(/\s+/g, ''));
+        break;
+      }
+      case 'scoped_use_list': {
+        const path = n.childForFieldName('path');
+        const list = n.childForFieldName('list');
+        if (list) stack.push({ n: list, prefix: path ? join(path.text.replace(/\s+/g, '')) : prefix });
+        break;
+      }
+      case 'use_list':
+        for (const c of n.namedChildren) stack.push({ n: c, prefix });
+        break;
+      case 'use_wildcard': {
+        const inner = n.namedChildren[0];
+        globs.push(inner ? join(inner.text.replace(/\s+/g, '')) : prefix);
+        break;
+      }
+      default:
+        break;
     }
-    case 'scoped_identifier': {
-      const full = join(prefix, n.text.replace(/\s+/g, ''));
-      const name = n.childForFieldName('name')?.text ?? full.split('::').pop()!;
-      if (name === 'self') {
-        const mod = full.slice(0, -'::self'.length);
-        aliases[mod.split('::').pop()!] = mod;
-      } else aliases[name] = full;
-      return;
-    }
-    case 'use_as_clause': {
-      const path = n.childForFieldName('path');
-      const alias = n.childForFieldName('alias');
-      if (path && alias && alias.text !== '_') aliases[alias.text] = join(prefix, path.text.replace(/\s+/g, ''));
-      return;
-    }
-    case 'scoped_use_list': {
-      const path = n.childForFieldName('path');
-      const list = n.childForFieldName('list');
-      const p = path ? join(prefix, path.text.replace(/\s+/g, '')) : prefix;
-      if (list) walkUse(list, p, aliases, globs);
-      return;
-    }
-    case 'use_list':
-      for (const c of n.namedChildren) walkUse(c, prefix, aliases, globs);
-      return;
-    case 'use_wildcard': {
-      const inner = n.namedChildren[0];
-      globs.push(inner ? join(prefix, inner.text.replace(/\s+/g, '')) : prefix);
-      return;
-    }
-    default:
-      return;
   }
 }

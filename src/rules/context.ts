@@ -41,6 +41,8 @@ export class ScanContext {
   readonly capsBefore: Set<string>;
   readonly capsAfter: Set<string>;
   readonly firstRelease: boolean;
+  /** Parts of the analysis that could not finish (query budgets), reported as unanalysed code. */
+  readonly gaps: Array<{ file: string; reason: string }> = [];
   private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
 
   constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {

@@ -10,7 +10,9 @@ const NON_PRODUCT = new Set(['test', 'bench', 'example']);
 export function runRules(ctx: ScanContext): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (const rule of ctx.rules.rules) {
+  // The unanalysed-code check runs last so that it also reports what other rules could not finish.
+  const ordered = [...ctx.rules.rules].sort((a, b) => Number(a.spec.match.analyzer === 'unanalysed') - Number(b.spec.match.analyzer === 'unanalysed'));
+  for (const rule of ordered) {
     for (const m of matchesOf(ctx, rule)) {
       const f = toFinding(ctx, rule, m);
       if (!f) continue;
@@ -78,11 +80,22 @@ function lineRuns(lines: Set<number>): Array<[number, number]> {
   return runs;
 }
 
-function capturesIn(rule: CompiledRule, tree: import('tree-sitter').Tree, lines: Set<number>): Array<{ text: string; node: import('tree-sitter').SyntaxNode }> {
+/** Time one query may spend on one file, and how deep a match may start: hostile nesting cannot stall a scan. */
+export const QUERY_BUDGET_MS = 2000;
+const QUERY_MAX_START_DEPTH = 200;
+
+function capturesIn(ctx: ScanContext, rule: CompiledRule, file: string, tree: import('tree-sitter').Tree, lines: Set<number>): Array<{ text: string; node: import('tree-sitter').SyntaxNode }> {
   const out: Array<{ text: string; node: import('tree-sitter').SyntaxNode }> = [];
   const seen = new Set<number>();
+  const t0 = performance.now();
   for (const [a, b] of lineRuns(lines)) {
-    for (const c of rule.query!.captures(tree.rootNode, { startPosition: { row: a - 1, column: 0 }, endPosition: { row: b, column: 0 } })) {
+    const left = QUERY_BUDGET_MS - (performance.now() - t0);
+    if (left <= 0) {
+      ctx.gaps.push({ file, reason: `rule ${rule.spec.id} ran out of its ${QUERY_BUDGET_MS} ms query budget` });
+      break;
+    }
+    const opts = { startPosition: { row: a - 1, column: 0 }, endPosition: { row: b, column: 0 }, maxStartDepth: QUERY_MAX_START_DEPTH, timeoutMicros: Math.ceil(left * 1000) };
+    for (const c of rule.query!.captures(tree.rootNode, opts)) {
       if (c.name !== 'match' || seen.has(c.node.startIndex)) continue;
       const line = c.node.startPosition.row + 1;
       if (line < a || line > b) continue;
@@ -106,9 +119,9 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
     const oldFile = ctx.delta.old.rust.get(path);
     const oldCounts = new Map<string, number>();
     if (oldFile?.tree && fc.removedLines.size > 0) {
-      for (const c of capturesIn(rule, oldFile.tree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
+      for (const c of capturesIn(ctx, rule, path, oldFile.tree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
     }
-    for (const { text: t, node } of capturesIn(rule, file.tree, fc.addedLines)) {
+    for (const { text: t, node } of capturesIn(ctx, rule, path, file.tree, fc.addedLines)) {
       const n = oldCounts.get(t) ?? 0;
       if (n > 0) {
         oldCounts.set(t, n - 1);
@@ -179,7 +192,7 @@ export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean
 }
 
 function fill(template: string, data: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => data[k] ?? `{${k}}`);
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => data[k] ?? `{?${k}}`);
 }
 
 function toFinding(ctx: ScanContext, rule: CompiledRule, m: Match): Finding | null {

@@ -79,6 +79,10 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
  */
 export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
+  for (const g of ctx.gaps) {
+    const f = ctx.delta.new.rust.get(g.file);
+    out.push({ file: g.file, line: 1, column: 1, endLine: 1, role: f?.role ?? 'lib', item: null, text: g.reason, data: { reason: g.reason } });
+  }
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
     if (!f.facts.partial) continue;

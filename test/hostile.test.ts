@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrees, rulesFor } from '../src/index.js';
+import { treeFromFiles, emptyTree } from '../src/source/index.js';
+import { manifest } from './helpers/fixture.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+
+function scanLib(lib: string | Buffer, parse?: { fileBudgetMs: number; crateBudgetMs: number }) {
+  const files = { 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': lib };
+  const t0 = performance.now();
+  const { report } = analyzeTrees(treeFromFiles({ 'Cargo.toml': manifest('0.0.9'), 'src/lib.rs': '' }), treeFromFiles(files as Record<string, string | Uint8Array>), parse ? { parse } : {});
+  return { report, ms: performance.now() - t0 };
+}
+
+describe('hostile source', () => {
+  it.each([
+    ['100k nested parentheses', `pub fn f() { let x = ${'('.repeat(100_000)}1${')'.repeat(100_000)}; }`],
+    ['100k nested blocks', `pub fn f() ${'{'.repeat(100_000)}${'}'.repeat(100_000)}`],
+    ['100k nested use lists', `use a${'::{b'.repeat(100_000)}${'}'.repeat(100_000)};`],
+    ['100k nested macro groups', `pub fn f() { m!${'('.repeat(100_000)}${')'.repeat(100_000)}; }`],
+    ['100k nested generics', `impl Foo${'<'.repeat(100_000)}T${'>'.repeat(100_000)} {}`],
+    ['a 4 MB line', `pub const X: &str = "${'a'.repeat(4_000_000)}"; pub fn g() { ${'f();'.repeat(200_000)} }`],
+    ['many macros', 'macro_rules! m { () => {} }\n'.repeat(20_000)],
+  ])('%s: finishes without crashing', (_name, src) => {
+    const { report, ms } = scanLib(src);
+    expect(report.schemaVersion).toBe(1);
+    expect(ms).toBeLessThan(30_000);
+  });
+
+  it('invalid UTF-8 and NUL bytes make a partial file and an unanalysed-code finding', () => {
+    const bad = Buffer.concat([Buffer.from('pub fn f() { let s = "'), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('"; }\n')]);
+    const { report } = scanLib(bad);
+    expect(report.summary.partialFiles.map((p) => p.file)).toContain('src/lib.rs');
+    expect(report.findings.some((f) => f.ruleId === 'unanalysed-code')).toBe(true);
+  });
+
+  it('CRLF line endings and a BOM keep line numbers right', () => {
+    const { report } = scanLib('\ufeffpub fn f() {\r\n    let _ = std::process::Command::new("sh").status();\r\n}\r\n');
+    const f = report.findings.find((x) => x.ruleId === 'process-spawn');
+    expect(f?.line).toBe(2);
+    expect(report.summary.partialFiles).toEqual([]);
+  });
+
+  it('a file over the parse budget is reported, never silently skipped', () => {
+    const big = `pub fn f() {\n${'    let _ = (1 + 2) * (3 + 4);\n'.repeat(200_000)}}\n`;
+    const { report } = scanLib(big, { fileBudgetMs: 1, crateBudgetMs: 60_000 });
+    const p = report.summary.partialFiles.find((x) => x.file === 'src/lib.rs');
+    expect(p?.reason).toMatch(/budget/);
+    expect(report.findings.some((f) => f.ruleId === 'unanalysed-code' && f.severity !== 'info')).toBe(true);
+    expect(report.verdict).not.toBe('pass');
+  });
+
+  it('files left when the scan budget runs out are reported', () => {
+    const files: Record<string, string> = { 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': 'mod a;' };
+    for (let i = 0; i < 30; i++) files[`src/m${i}.rs`] = `pub fn f${i}() {}\n${'// padding\n'.repeat(20_000)}`;
+    const { report } = analyzeTrees(emptyTree(), treeFromFiles(files), { parse: { fileBudgetMs: 10_000, crateBudgetMs: 1 } });
+    expect(report.summary.partialFiles.some((p) => /scan's 1 ms parsing budget/.test(p.reason))).toBe(true);
+    expect(report.findings.some((f) => f.ruleId === 'unanalysed-code')).toBe(true);
+  });
+});
+
+describe('rule regexes are linear', () => {
+  // Every regex a rule compiles, run against inputs built from its own characters: a backtracking
+  // blow-up shows as a run far longer than a linear scan of 50 KB.
+  const regexes: Array<[string, RegExp]> = [];
+  for (const r of rulesFor().rules) {
+    if (r.siteText) regexes.push([`${r.spec.id} match.sites.text`, r.siteText]);
+    for (const [i, a] of [r.where, ...r.adjust.map((x) => x.cond)].entries()) {
+      if (!a) continue;
+      for (const k of ['argsRe', 'argsNotRe', 'textRe', 'textNotRe', 'lineRe'] as const) if (a[k]) regexes.push([`${r.spec.id} ${i} ${k}`, a[k]!]);
+      for (const [k, re] of Object.entries(a.dataRe ?? {})) regexes.push([`${r.spec.id} ${i} data.${k}`, re]);
+    }
+  }
+  it('collects the rule regexes', () => expect(regexes.length).toBeGreaterThan(20));
+  it.each(regexes)('%s', (_name, re) => {
+    const alphabet = [...new Set(re.source.replace(/\\[dswbDSWB]/g, 'a1 ').replace(/[\\^$()[\]{}|?*+]/g, ''))].join('') || 'a';
+    const inputs = [
+      alphabet.repeat(Math.ceil(50_000 / alphabet.length)),
+      `${'a'.repeat(50_000)}!`,
+      `(${'"'.repeat(25_000)}`,
+      `${' '.repeat(25_000)}x`,
+      `${'a::'.repeat(15_000)}(`,
+    ];
+    for (const s of inputs) {
+      const t0 = performance.now();
+      re.test(s);
+      expect(performance.now() - t0).toBeLessThan(200);
+    }
+  });
+});
+
+describe('cratefence never runs the code it scans', () => {
+  it('scans a crate whose build script and proc-macro would leave marker files, and none appear', () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-nexec-'));
+    const marker = path.join(d, 'MARKER');
+    for (const side of ['old', 'new']) mkdirSync(path.join(d, side, 'src'), { recursive: true });
+    const toml = (v: string) => `[package]\nname = "trap"\nversion = "${v}"\n\n[lib]\nproc-macro = true\n`;
+    writeFileSync(path.join(d, 'old', 'Cargo.toml'), toml('0.1.0'));
+    writeFileSync(path.join(d, 'old', 'src', 'lib.rs'), '');
+    writeFileSync(path.join(d, 'new', 'Cargo.toml'), toml('0.1.1'));
+    writeFileSync(path.join(d, 'new', 'build.rs'), `fn main() { std::fs::write(${JSON.stringify(marker + '.build')}, "ran").unwrap(); }\n`);
+    writeFileSync(path.join(d, 'new', 'src', 'lib.rs'), `use proc_macro::TokenStream;\n#[proc_macro]\npub fn m(t: TokenStream) -> TokenStream { std::fs::write(${JSON.stringify(marker + '.macro')}, "ran").unwrap(); t }\n`);
+    // No network either: a preload makes every socket and DNS look-up throw.
+    const preload = path.join(d, 'no-network.cjs');
+    writeFileSync(preload, `const net = require('net'); const dns = require('dns');\nnet.Socket.prototype.connect = () => { throw new Error('network used'); };\ndns.lookup = () => { throw new Error('dns used'); };\n`);
+    const r = spawnSync(process.execPath, ['--require', preload, path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(d, 'old'), path.join(d, 'new'), '--format', 'json', '--fail-on', 'never'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.findings.some((f: { ruleId: string }) => f.ruleId === 'build-script-added')).toBe(true);
+    expect(existsSync(`${marker}.build`)).toBe(false);
+    expect(existsSync(`${marker}.macro`)).toBe(false);
+  });
+});
