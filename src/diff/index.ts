@@ -29,6 +29,22 @@ export function sitesByItem(sites: Site[]): Map<number, number[]> {
   return m;
 }
 
+const itemHashes = new WeakMap<object, string>();
+
+/**
+ * Identity of an item's body: a hash of its whitespace-normalized text, computed on first use, so
+ * items of files that did not change are never hashed. '' for containers.
+ */
+export function itemHash(ref: ItemRef): string {
+  if (ref.item.container) return '';
+  let h = itemHashes.get(ref.item);
+  if (h === undefined) {
+    h = hashText(normalizeWs(ref.file.text.slice(ref.item.span.start, ref.item.span.end)));
+    itemHashes.set(ref.item, h);
+  }
+  return h;
+}
+
 const fp = (s: Site) => `${s.kind}|${s.text}|${s.args ?? ''}`;
 
 function textOf(bytes: Uint8Array | undefined): string {
@@ -185,10 +201,11 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   const items: ItemChange[] = [];
   const oldByHash = new Map<string, ItemRef[]>();
   for (const ref of oldV.items.values()) {
-    if (ref.item.hash === '' || newV.items.has(ref.key)) continue;
-    const l = oldByHash.get(ref.item.hash);
+    if (ref.item.container || newV.items.has(ref.key)) continue;
+    const h = itemHash(ref);
+    const l = oldByHash.get(h);
     if (l) l.push(ref);
-    else oldByHash.set(ref.item.hash, [ref]);
+    else oldByHash.set(h, [ref]);
   }
   const matchedOld = new Set<string>();
   const newSites = new Map<string, Set<number>>();
@@ -216,18 +233,19 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
       let status: ItemChange['status'] | null = null;
       if (oldRef) {
         matchedOld.add(key);
-        if (item.hash !== '' && oldRef.item.hash === item.hash) {
+        const same = !item.container && !oldRef.item.container && itemHash(oldRef) === itemHash(ref) && oldRef.file.text.slice(oldRef.item.span.start, oldRef.item.span.end).replace(/\s+/g, ' ').trim() === ref.file.text.slice(item.span.start, item.span.end).replace(/\s+/g, ' ').trim();
+        if (same) {
           status = oldRef.file.path === path ? null : 'moved';
         } else {
-          if (item.hash !== '' || idx.length > 0) {
+          if (!item.container || idx.length > 0) {
             const oldIdx = sitesByItem(oldRef.file.facts.sites).get(oldRef.item.id) ?? [];
             const before = out.size;
             multisetNew(oldRef.file.facts.sites, oldIdx, file.facts.sites, idx, fc.addedLines, out);
-            if (item.hash !== '' || out.size > before) status = 'changed';
+            if (!item.container || out.size > before) status = 'changed';
           }
         }
       } else {
-        const cands = item.hash !== '' ? oldByHash.get(item.hash) : undefined;
+        const cands = !item.container ? oldByHash.get(itemHash(ref)) : undefined;
         const moved = cands?.find((c) => !matchedOld.has(c.key));
         if (moved) {
           matchedOld.add(moved.key);

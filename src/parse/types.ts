@@ -28,8 +28,8 @@ export interface ItemFacts {
   name: string;
   kind: ItemKind;
   span: Span;
-  /** Hash of the whitespace-normalized text; equal hashes mean an unchanged (or moved) item. */
-  hash: string;
+  /** Impl, mod, trait or extern block: judged by its members, never by its own text. */
+  container: boolean;
   isPub: boolean;
   attrs: string[];
   parent: number;

@@ -1,6 +1,6 @@
 import type { Tree, TreeCursor } from 'tree-sitter';
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
-import { clip, hashText, literalContent, normalizeWs } from './text.js';
+import { clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
 import { LineIndex, lexTokenTree } from './tokens.js';
 
@@ -291,7 +291,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
       name,
       kind,
       span: { line, column, endLine: cur.endPosition.row + 1, start, end },
-      hash: CONTAINERS.has(kind) ? '' : hashText(normalizeWs(src.slice(start, end))),
+      container: CONTAINERS.has(kind),
       // Methods of trait impls and trait items are as public as the trait and type.
       isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
       attrs,
