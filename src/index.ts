@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from './root.js';
 import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
 import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
 import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
@@ -15,8 +17,7 @@ export type { Verdict } from './score/index.js';
 export { InputError } from './source/index.js';
 export { RuleError } from './rules/loader.js';
 
-const require = createRequire(import.meta.url);
-export const VERSION = (require('../package.json') as { version: string }).version;
+export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface ScanOptions {
   rulesDir?: string;

@@ -1,20 +1,20 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import Parser from 'tree-sitter';
 import { RUST_LANGUAGE } from '../parse/parser.js';
 import type { Catalogue } from '../analysis/catalogue.js';
+import { packageRoot } from '../root.js';
 import { RULE_SCHEMA } from './schema.js';
 import type { Adjustment, Condition, RuleSpec } from './types.js';
 
 const require = createRequire(import.meta.url);
 
 /** The rules folder shipped with the package. */
-export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+export const DEFAULT_RULES_DIR = path.join(packageRoot(), 'rules');
 /** The bundled rules, validated and serialized at build time (scripts/bundle-rules.mjs). */
-export const RULES_BUNDLE = fileURLToPath(new URL('../rules.bundle.json', import.meta.url));
+export const RULES_BUNDLE = path.join(packageRoot(), 'dist', 'rules.bundle.json');
 
 /** What the build step writes: validated rule specs plus a fingerprint of the files they came from. */
 export interface RuleBundle {
