@@ -51,12 +51,16 @@ export class CallGraph {
   private byName = new Map<string, ItemRef[]>();
   private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
   private macros = new Map<string, ItemRef[]>();
+  /** Names of the crate's own modules, inline or file-based. */
+  private localModules = new Set<string>();
 
   /** With `edges` false only capability uses are indexed: no call resolution, no reachability. */
   constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true) {
     this.resolver = new Resolver(view, cat);
+    for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
     for (const ref of view.items.values()) {
       const it = ref.item;
+      if (it.kind === 'mod') this.localModules.add(it.name);
       if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(this.byName, it.name, ref);
       if (it.kind === 'macro') push(this.macros, it.name, ref);
       const e = this.entryKind(ref);
@@ -141,7 +145,12 @@ export class CallGraph {
       if (c.length === 0 || c.length > MAX_CANDIDATES || (UBIQUITOUS.has(s.text) && c.length > 1)) return null;
       return c;
     }
+    // Most bare names are local variables and most paths lead into std or a dependency: rule them
+    // out before resolving anything.
+    if (s.kind === 'ident' && !this.byName.has(s.text)) return null;
     const full = this.resolver.resolvePath(file, s.text);
+    // Local modules shadow crates of the same name in expression paths (`mod serde; serde::go()`).
+    if (this.resolver.isExternal(full) && !this.localModules.has(full.slice(0, full.indexOf('::')))) return null;
     const exact = items.get(full) ?? items.get(`${file.module}::${full}`) ?? items.get(`${from}::${full}`);
     if (exact) return okTarget(exact, s) ? [exact] : null;
     const segs = full.split('::');

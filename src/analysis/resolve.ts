@@ -87,6 +87,14 @@ export class Resolver {
     return r;
   }
 
+  /** True when a resolved path starts with std or a declared dependency (so it is not crate-local). */
+  isExternal(full: string): boolean {
+    const i = full.indexOf('::');
+    if (i < 0) return false;
+    const root = full.slice(0, i);
+    return root === 'std' || (this.roots !== null && this.roots.has(root));
+  }
+
   /** A path can only reach an external crate that the manifest declares; anything else is crate-local. */
   private external(full: string): boolean {
     const i = full.indexOf('::');

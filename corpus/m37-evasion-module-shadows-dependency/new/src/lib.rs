@@ -1,0 +1,7 @@
+mod log;
+
+pub fn attempt<T>(f: impl Fn() -> Option<T>) -> Option<T> {
+    log::setup();
+    ::log::debug!("attempt");
+    f()
+}
