@@ -51,7 +51,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t3 = performance.now();
   options.onPhase?.('applying rules');
   const findings = runRules(ctx);
-  const scored = scoreFindings(findings, ctx.capsBefore, ctx.capsAfter);
+  const scored = scoreFindings(findings, ctx.capsBefore, ctx.capsAfter, ctx.firstRelease);
   const t4 = performance.now();
   const before = [...ctx.capsBefore].sort();
   const after = [...ctx.capsAfter].sort();

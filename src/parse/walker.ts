@@ -283,7 +283,8 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     const end = cur.endIndex;
     const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
     const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
-    const test = parent.test || attrs.some((a) => a === 'test' || /^cfg\(\s*test\s*\)$/.test(a) || /^(tokio|async_std)::test/.test(a));
+    // `#[test]`, `#[cfg(test)]`, `#[cfg(all(test, …))]` — but not `#[cfg(not(test))]` or `cfg(any(test, …))`.
+    const test = parent.test || attrs.some((a) => a === 'test' || /^(tokio|async_std)::test/.test(a) || (/^cfg\((all\()?\s*test\b/.test(a) && !/not\s*\(\s*test/.test(a)));
     const name = kind === 'extern' ? `extern#${line}` : '';
     items.push({
       id,

@@ -47,7 +47,7 @@ export interface ScoreResult {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Turns findings and the capability delta into a 0–100 score and a verdict, explaining every point. */
-export function scoreFindings(findings: Finding[], capsBefore: Set<string>, capsAfter: Set<string>): ScoreResult {
+export function scoreFindings(findings: Finding[], capsBefore: Set<string>, capsAfter: Set<string>, firstRelease = false): ScoreResult {
   const breakdown: BreakdownEntry[] = [];
   const byRule = new Map<string, Array<{ f: Finding; pts: number; factors: Record<string, number> }>>();
   for (const f of findings) {
@@ -81,7 +81,8 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
       });
     });
   }
-  for (const [cap, pts] of Object.entries(DELTA_CAPABILITIES)) {
+  // A first release has no "before": every capability would count as new, which says nothing.
+  for (const [cap, pts] of firstRelease ? [] : Object.entries(DELTA_CAPABILITIES)) {
     const has = (set: Set<string>) => [...set].some((c) => c === cap || c.startsWith(`${cap}.`));
     if (has(capsAfter) && !has(capsBefore)) {
       raw += pts;

@@ -142,7 +142,8 @@ export function triggerAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
 export function decodeFeedsAnalyzer(ctx: ScanContext): Match[] {
   const out = new Map<string, Match>();
   for (const ch of changedItems(ctx)) {
-    const decodes = ctx.reachedCaps(ch.key, ['decode']);
+    // Base64 engines encode as well as decode: count them only next to a `.decode…()` call.
+    const decodes = ctx.reachedCaps(ch.key, ['decode']).filter((r) => r.cap.cap !== 'decode.base64-engine' || holderDecodes(ctx, r.holder));
     if (decodes.length === 0) continue;
     const sinks = ctx.reachedCaps(ch.key, ['process.spawn', 'network', 'fs.write', 'ffi.dlopen', 'ffi.mprotect', 'ffi.mmap']);
     if (sinks.length === 0) continue;
@@ -157,12 +158,34 @@ export function decodeFeedsAnalyzer(ctx: ScanContext): Match[] {
   return [...out.values()];
 }
 
+function holderDecodes(ctx: ScanContext, holder: string): boolean {
+  const ref = ctx.delta.new.items.get(holder);
+  if (!ref) return false;
+  return (sitesByItem(ref.file.facts.sites).get(ref.item.id) ?? []).some((i) => {
+    const s = ref.file.facts.sites[i];
+    return s.kind === 'method' && /^decode/.test(s.text);
+  });
+}
+
 /** Share of bytes that are not printable ASCII or common whitespace. */
 function binaryShare(b: Buffer): number {
   if (b.length === 0) return 0;
   let n = 0;
   for (const x of b) if ((x < 32 && x !== 9 && x !== 10 && x !== 13) || x > 126) n++;
   return n / b.length;
+}
+
+/** Headers of executables and archives, the things worth hiding in a literal. */
+function magicOf(b: Buffer): string | undefined {
+  if (b.length < 4) return undefined;
+  if (b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46) return 'an ELF executable';
+  if (b[0] === 0x4d && b[1] === 0x5a) return 'a Windows executable';
+  if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(b.readUInt32BE(0))) return 'a Mach-O executable';
+  if (b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) return 'a WebAssembly module';
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip data';
+  if (b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4) return 'a zip archive';
+  if (b.subarray(0, 2).toString('latin1') === '#!') return 'a script';
+  return undefined;
 }
 
 const PAYLOAD_WORDS = /(https?:\/\/|\bcurl\b|\bwget\b|\/bin\/(ba)?sh|powershell|chmod|\/tmp\/|\.exe\b|eval|exec)/i;
@@ -184,13 +207,15 @@ export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Ma
     if (!b64 && !hex) continue;
     const decoded = hex ? Buffer.from(t.replace(/^0x/, ''), 'hex') : Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
     const h = entropy(t);
+    const magic = magicOf(decoded);
+    const words = PAYLOAD_WORDS.exec(decoded.toString('latin1'))?.[0];
     let what: string;
-    if (binaryShare(decoded) > 0.3 && (b64 || decoded.length >= 32)) what = `decodes to ${decoded.length} bytes of binary data`;
-    else if (PAYLOAD_WORDS.test(decoded.toString('latin1'))) what = `decodes to text naming ${PAYLOAD_WORDS.exec(decoded.toString('latin1'))?.[0]}`;
-    else if (h >= (hex ? 3.4 : 4.6)) what = `has high entropy (${h.toFixed(2)} bits/char)`;
+    if (magic) what = `decodes to ${magic} (${decoded.length} bytes)`;
+    else if (words) what = `decodes to text naming ${words}`;
+    // Hex tables and digests are ordinary; only base64 binary without a known header is unusual.
+    else if (!hex && binaryShare(decoded) > 0.3 && decoded.length >= 48) what = `decodes to ${decoded.length} bytes of binary data`;
+    else if (h >= (hex ? 3.9 : 4.6) && t.length >= 96) what = `has high entropy (${h.toFixed(2)} bits/char)`;
     else continue;
-    // Hashes and keys in hex are common in ordinary code; only their entropy is unusual, not their content.
-    if (hex && what.startsWith('decodes to') && !PAYLOAD_WORDS.test(decoded.toString('latin1')) && decoded.length < 64) continue;
     out.push(siteMatch(ctx, ns.file, ns.index, { length: String(s.len ?? t.length), entropy: h.toFixed(2), encoding: hex ? 'hex' : 'base64', what }));
   }
   return out;
