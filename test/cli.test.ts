@@ -58,6 +58,14 @@ describe('cratefence CLI', () => {
     expect(a.findings.map((x: { ruleId: string; line: number }) => `${x.ruleId}:${x.line}`)).toEqual(b.findings.map((x: { ruleId: string; line: number }) => `${x.ruleId}:${x.line}`));
   });
 
+  it('reports a top folder that does not match the manifest', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-top-'));
+    await packSide(path.join(CORPUS, 'h09-error-message-urls', 'new'), 'serde-9.9.9', path.join(d, 'x.crate'));
+    const rep = JSON.parse(run(['scan', path.join(d, 'x.crate'), '--format', 'json']).out);
+    const f = rep.findings.find((x: { ruleId: string }) => x.ruleId === 'archive-ambiguity');
+    expect(f?.message).toMatch(/top folder is serde-9\.9\.9 but its Cargo\.toml describes errs-0\.2\.1/);
+  });
+
   it('exits 0 below --fail-on and honours --fail-on review and never', () => {
     const harmless = ['diff', path.join(CORPUS, 'h01-network-client-new-endpoint', 'old'), path.join(CORPUS, 'h01-network-client-new-endpoint', 'new')];
     expect(run(harmless).code).toBe(0);

@@ -27,6 +27,20 @@ describe('tarball reader', () => {
     await expect(read(buf)).rejects.toThrow(msg);
   });
 
+  it('refuses names that are not valid UTF-8', async () => {
+    const tar = Buffer.from(await makeTar([...crateEntries('demo', '1.0.0', ''), { name: 'demo-1.0.0/src/xx.rs', content: '' }], false));
+    // Patch the last entry's name bytes in place ("xx" → 0xff 0xfe) and fix the header checksum.
+    const at = tar.indexOf('demo-1.0.0/src/xx.rs');
+    tar[at + 15] = 0xff;
+    tar[at + 16] = 0xfe;
+    const header = tar.subarray(at, at + 512);
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    await expect(read(tar)).rejects.toThrow(/not valid UTF-8/);
+  });
+
   it('refuses entries outside the single top folder', async () => {
     const buf = await makeTar([...crateEntries('demo', '1.0.0', ''), { name: 'other-1.0.0/x.rs', content: 'x' }]);
     await expect(read(buf)).rejects.toThrow(/outside the top folder/);

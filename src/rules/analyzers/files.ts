@@ -55,9 +55,16 @@ export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
   return out;
 }
 
-/** Problems with the archive itself: duplicate entries, case collisions, dangling links. */
+/** Problems with the archive itself: duplicate entries, case collisions, dangling links, a wrong top folder. */
 export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
-  return ctx.delta.new.tree.notes
+  const v = ctx.delta.new;
+  const out: Match[] = [];
+  const expected = v.manifest?.name && v.manifest.version ? `${v.manifest.name}-${v.manifest.version}` : undefined;
+  if (v.tree.topFolder && expected && v.tree.topFolder !== expected) {
+    const detail = `the archive's top folder is ${v.tree.topFolder} but its Cargo.toml describes ${expected}`;
+    out.push({ file: 'Cargo.toml', line: 1, column: 1, endLine: 1, role: 'archive', item: null, text: 'top-folder-mismatch', data: { detail, kind: 'top-folder-mismatch' } });
+  }
+  return out.concat(ctx.delta.new.tree.notes
     .filter((n) => n.kind !== 'skipped')
     .map((n) => ({
       file: n.path,
@@ -69,7 +76,7 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
       text: n.kind,
       data: { detail: n.message, kind: n.kind },
       severity: n.kind === 'duplicate-entry' && n.message.includes('different') ? ('high' as const) : n.kind === 'dangling-link' ? ('info' as const) : undefined,
-    }));
+    })));
 }
 
 /**
