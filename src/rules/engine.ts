@@ -2,7 +2,7 @@ import { capMatches } from '../analysis/catalogue.js';
 import type { ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
-import type { Finding, Match } from './types.js';
+import { SEVERITIES, type Finding, type Match } from './types.js';
 
 const NON_PRODUCT = new Set(['test', 'bench', 'example']);
 
@@ -22,7 +22,8 @@ export function runRules(ctx: ScanContext): Finding[] {
       findings.push(f);
     }
   }
-  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.ruleId.localeCompare(b.ruleId)));
+  const sev = (f: Finding) => SEVERITIES.indexOf(f.severity);
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || sev(b) - sev(a) || a.ruleId.localeCompare(b.ruleId)));
   return findings;
 }
 

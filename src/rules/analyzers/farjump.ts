@@ -54,7 +54,9 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       if (fresh.length === 0) continue;
       const far = otherFile || targetNew || newFile || viaValue || fresh[0].trace.length > 2;
       if (!far) continue;
-      const strong = fresh.filter((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
+      const strong = fresh
+        .filter((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)))
+        .sort((a, b) => STRONG.findIndex((p) => a.cap.cap.startsWith(p)) - STRONG.findIndex((p) => b.cap.cap.startsWith(p)));
       const middling = fresh.filter((r) => MIDDLING.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)));
       const best = strong[0] ?? middling[0] ?? fresh[0];
       // Unsafe code or raw memory alone behind a new call is what refactorings of SIMD paths look like.

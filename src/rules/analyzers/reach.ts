@@ -3,6 +3,7 @@ import type { CallGraph } from '../../analysis/graph.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
+import type { Reached } from '../context.js';
 import { short } from './util.js';
 
 const WATCHED = ['network', 'process.spawn', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi.dlopen', 'ffi.mprotect', 'env.read-all', 'decode'];
@@ -35,9 +36,16 @@ function capsReached(g: CallGraph, key: string): Set<string> {
   return out;
 }
 
+const PRIORITY = ['process', 'network', 'ffi', 'env.read-all', 'fs.delete', 'fs.write', 'fs.permissions', 'decode'];
+const rank = (cap: string) => {
+  const i = PRIORITY.findIndex((p) => capMatches(cap, p));
+  return i < 0 ? PRIORITY.length : i;
+};
+
 /**
- * An entry point that existed before and now reaches a capability it did not reach: the change in
- * what users' calls can do, with the shortest path to the new capability use.
+ * An entry point that existed before and now reaches capabilities it did not reach: one finding per
+ * entry, listing the new capabilities, with the shortest path to the most dangerous one. High when
+ * the crate never used a capability before, info when it already did elsewhere.
  */
 export function reachDeltaAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const watched = (rule.spec.match.params?.capabilities as string[] | undefined) ?? WATCHED;
@@ -47,20 +55,28 @@ export function reachDeltaAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
     const ref = ctx.delta.new.items.get(entry)!;
     if (!ctx.isProduct(ref.file, ref.item.id)) continue;
     const before = capsReached(ctx.oldGraph, entry);
-    const reached = ctx.reachedCaps(entry, watched).filter((r) => r.holder !== entry || r.trace.length > 1);
-    const seen = new Set<string>();
-    for (const r of reached) {
-      if (before.has(r.cap.cap) || seen.has(r.cap.cap) || r.trace.length < 2) continue;
-      if ([...before].some((b) => capMatches(b, r.cap.cap))) continue;
-      seen.add(r.cap.cap);
-      const first = r.trace[0];
-      out.push({
-        file: first.file, line: first.line, column: 1, endLine: first.line, role: ref.file.role, item: entry,
-        text: r.cap.cap, isPub: ref.item.isPub,
-        data: { entry, kind: ctx.newGraph.entries.get(entry) ?? '', capability: r.cap.cap, capCall: short(r.cap.resolved, 60), at: `${r.cap.file}:${r.cap.line}`, hops: String(r.trace.length - 1) },
-        trace: r.trace,
-      });
+    const fresh = new Map<string, Reached>();
+    for (const r of ctx.reachedCaps(entry, watched)) {
+      if (r.trace.length < 2 || fresh.has(r.cap.cap)) continue;
+      if ([...before].some((b) => capMatches(b, r.cap.cap) || capMatches(r.cap.cap, b))) continue;
+      fresh.set(r.cap.cap, r);
     }
+    if (fresh.size === 0) continue;
+    const list = [...fresh.values()].sort((a, b) => rank(a.cap.cap) - rank(b.cap.cap) || a.trace.length - b.trace.length);
+    const best = list[0];
+    const novel = list.filter((r) => !ctx.had(r.cap.cap.split('.')[0]) && !ctx.had(r.cap.cap));
+    const first = best.trace[0];
+    out.push({
+      file: first.file, line: first.line, column: 1, endLine: first.line, role: ref.file.role, item: entry,
+      text: best.cap.cap, isPub: ref.item.isPub,
+      data: {
+        entry, kind: ctx.newGraph.entries.get(entry) ?? '', capabilities: list.map((r) => r.cap.cap).join(', '),
+        capCall: short(best.cap.resolved, 60), at: `${best.cap.file}:${best.cap.line}`, hops: String(best.trace.length - 1),
+      },
+      severity: novel.length > 0 ? undefined : 'info',
+      extra: novel.length > 0 ? undefined : 'the crate already used these capabilities elsewhere',
+      trace: best.trace,
+    });
   }
   return out;
 }
