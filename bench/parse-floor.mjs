@@ -10,10 +10,13 @@ import { BENCH, CACHE, checkout } from './lib/pairs.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
+// A typical release (few files changed) and a heavy one (many files changed) of a medium and a large crate.
 const CASES = [
   { size: 'small', repo: 'dtolnay/itoa', old: '1.0.14', new: '1.0.15' },
-  { size: 'medium', repo: 'algesten/ureq', old: '3.1.4', new: '3.2.0' },
-  { size: 'large', repo: 'rust-lang/libc', old: '0.2.186', new: '0.2.187' },
+  { size: 'medium, typical', repo: 'algesten/ureq', old: '3.1.0', new: '3.1.1' },
+  { size: 'medium, heavy', repo: 'algesten/ureq', old: '3.1.4', new: '3.2.0' },
+  { size: 'large, typical', repo: 'rust-lang/libc', old: '0.2.185', new: '0.2.186' },
+  { size: 'large, heavy', repo: 'rust-lang/libc', old: '0.2.186', new: '0.2.187' },
 ];
 const cli = path.join(BENCH, '..', 'bin', 'cratefence.js');
 const floor = path.join(BENCH, 'floor-parse.mjs');
@@ -29,19 +32,22 @@ function time(args) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`| crate | size | .rs files (both sides) | floor ms (median of ${runs}) | cratefence ms | ratio |`);
-console.log('|---|---|---|---|---|---|');
+console.log(`| crate | size | .rs files (both sides) | changed .rs | floor ms (median of ${runs}) | cratefence ms | ratio |`);
+console.log('|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   const a = checkout(c.repo, c.old);
   const b = checkout(c.repo, c.new);
   // The floor parses exactly the .rs files cratefence analyses (what cargo would publish), both sides.
   const list = [];
+  const trees = [];
   for (const dir of [a, b]) {
     const tree = await loadSource(dir);
+    trees.push(tree);
     for (const p of tree.files.keys()) if (p.endsWith('.rs')) list.push(path.join(dir, p));
   }
+  const changed = [...trees[1].files.keys()].filter((p) => p.endsWith('.rs') && (!trees[0].files.has(p) || Buffer.compare(Buffer.from(trees[0].files.get(p)), Buffer.from(trees[1].files.get(p))) !== 0)).length;
   mkdirSync(CACHE, { recursive: true });
-  const listFile = path.join(CACHE, `floor-${c.size}.txt`);
+  const listFile = path.join(CACHE, `floor-${c.size.replace(/\W+/g, '-')}.txt`);
   writeFileSync(listFile, list.join('\n'));
   const f = [];
   const s = [];
@@ -51,5 +57,5 @@ for (const c of CASES) {
   }
   const fm = median(f);
   const sm = median(s);
-  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${fm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} |`);
+  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} |`);
 }
