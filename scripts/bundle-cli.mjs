@@ -10,7 +10,7 @@ await build({
   format: 'esm',
   target: 'node20',
   outfile: 'dist/cratefence.js',
-  external: ['tree-sitter', 'tree-sitter-rust', 'ajv', 'yaml', 'ora'],
+  external: ['tree-sitter', 'tree-sitter-rust', 'ajv', 'yaml'],
   // CommonJS dependencies (tar-stream) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cratefenceRequire } from 'node:module'; const require = __cratefenceRequire(import.meta.url);" },
   logLevel: 'warning',

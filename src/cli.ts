@@ -34,23 +34,25 @@ class UsageError extends Error {
 
 const LEVEL = { pass: 0, review: 1, block: 2, never: 3 } as const;
 
+/**
+ * Progress on stderr for scans that take longer than a second: one status line, rewritten in place.
+ * The analysis is synchronous, so the line is written as phases report in, not by a timer.
+ */
 function progress(enabled: boolean): { phase: (p: string) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { phase: () => {}, stop: () => {} };
-  let current = 'reading';
-  let spinner: { text: string; stop: () => void } | null = null;
-  // Only crates that take more than a second get a spinner.
-  const timer = setTimeout(async () => {
-    const { default: ora } = await import('ora');
-    spinner = ora({ text: current, stream: process.stderr }).start();
-  }, 1000);
+  const start = Date.now();
+  let last = 0;
+  let shown = false;
   return {
     phase: (p) => {
-      current = p;
-      if (spinner) spinner.text = p;
+      const now = Date.now();
+      if (now - start < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r\x1b[2Kcratefence: ${p} (${((now - start) / 1000).toFixed(1)} s)`);
     },
     stop: () => {
-      clearTimeout(timer);
-      spinner?.stop();
+      if (shown) process.stderr.write('\r\x1b[2K');
     },
   };
 }
@@ -75,7 +77,6 @@ export async function main(argv: string[]): Promise<void> {
         rules: { type: 'string' },
         'file-budget-ms': { type: 'string' },
         'crate-budget-ms': { type: 'string' },
-        progress: { type: 'boolean', default: true },
         'no-progress': { type: 'boolean' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -107,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
       crateBudgetMs: budget(values['crate-budget-ms'], 'crate-budget-ms', DEFAULT_PARSE_OPTIONS.crateBudgetMs),
     };
     const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse };
-    const prog = progress(values.progress !== false && !values['no-progress']);
+    const prog = progress(!values['no-progress']);
     let report: Report;
     try {
       if (cmd === 'diff') {

@@ -40,8 +40,9 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const rules = rulesFor(options.rulesDir);
   const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS);
   options.onPhase?.('parsing');
-  const oldV = buildRelease(oldTree, cache);
-  const newV = buildRelease(newTree, cache);
+  const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
+  const oldV = buildRelease(oldTree, cache, progress('old'));
+  const newV = buildRelease(newTree, cache, progress('new'));
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);

@@ -42,7 +42,7 @@ export function moduleOf(path: string, libPath: string): string {
 }
 
 /** Parses every Rust file of a release (through the shared cache) and indexes its items by qualified path. */
-export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
+export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (done: number, total: number) => void): ReleaseView {
   let manifest: Manifest | null = null;
   let manifestError: string | undefined;
   const mbytes = tree.files.get('Cargo.toml');
@@ -78,6 +78,8 @@ export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
     view.rust.set(path, file);
     return file;
   };
+  const rsTotal = paths.filter((p) => p.endsWith('.rs')).length;
+  let rsDone = 0;
   for (const path of paths) {
     const bytes = tree.files.get(path)!;
     if (!path.endsWith('.rs')) {
@@ -85,6 +87,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache): ReleaseView {
       continue;
     }
     parseAs(path, moduleOf(path, libPath), roleOf(path, buildPath, procMacro));
+    progress?.(++rsDone, rsTotal);
   }
   // `#[path = "..."]` modules and `include!("...")` pull in files by name, whatever their extension.
   // Parse those too (a payload in `assets/icons.dat` is still Rust) and give #[path] modules the
