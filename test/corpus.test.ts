@@ -26,6 +26,7 @@ describe('corpus', () => {
     const malicious = cases.filter((c) => c.startsWith('m')).length;
     expect(harmless).toBeGreaterThanOrEqual(20);
     expect(malicious).toBeGreaterThanOrEqual(20);
+    expect(Math.abs(harmless - malicious)).toBeLessThanOrEqual(Math.ceil(cases.length * 0.1));
   });
 
   for (const c of cases) {

@@ -21,6 +21,21 @@ export interface Reached {
   trace: TraceHop[];
 }
 
+/** The first argument of a call's argument text, whitespace-normalized (`("git")` → `"git"`). */
+function firstArg(args: string | undefined): string {
+  const a = (args ?? '').replace(/^\(/, '');
+  let depth = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return a.slice(0, i).trim();
+      depth--;
+    } else if (c === ',' && depth === 0) return a.slice(0, i).trim();
+  }
+  return a.trim();
+}
+
 /** Capabilities a release uses in code that ships (not tests, benches or examples). */
 function crateCaps(graph: CallGraph): Set<string> {
   const out = new Set<string>();
@@ -51,6 +66,26 @@ export class ScanContext {
     this.capsBefore = crateCaps(this.oldGraph);
     this.capsAfter = crateCaps(this.newGraph);
     this.firstRelease = delta.old.tree.files.size === 0;
+  }
+
+  private oldCalls: Set<string> | null = null;
+
+  /**
+   * True when the old release already made this call with the same first argument (`Command::new("git")`
+   * again): the new site repeats known behaviour.
+   */
+  seenBefore(resolved: string, args: string | undefined): boolean {
+    if (!this.oldCalls) {
+      this.oldCalls = new Set();
+      for (const uses of this.oldGraph.caps.values()) {
+        for (const u of uses) {
+          const f = this.delta.old.rust.get(u.file);
+          const s = u.site >= 0 ? f?.facts.sites[u.site] : undefined;
+          if (s) this.oldCalls.add(`${u.resolved}|${firstArg(s.args)}`);
+        }
+      }
+    }
+    return this.oldCalls.has(`${resolved}|${firstArg(args)}`);
   }
 
   /** True when the old release used a capability under `pattern` in shipped code. */

@@ -169,6 +169,7 @@ export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean
   if (c.hadCapability && !c.hadCapability.some((p) => ctx.had(p))) return false;
   if (c.crateHasCapability && !c.crateHasCapability.some((p) => ctx.has(p))) return false;
   if (c.firstRelease !== undefined && c.firstRelease !== ctx.firstRelease) return false;
+  if (c.seenBefore !== undefined && c.seenBefore !== (m.data.resolved !== undefined && ctx.seenBefore(m.data.resolved, m.args))) return false;
   if (c.argsRe && !c.argsRe.test(m.args ?? '')) return false;
   if (c.argsNotRe && c.argsNotRe.test(m.args ?? '')) return false;
   if (c.textRe && !c.textRe.test(m.text ?? '')) return false;

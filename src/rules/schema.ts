@@ -20,6 +20,7 @@ const condition = {
     isPub: { type: 'boolean' },
     inMacro: { type: 'boolean' },
     firstRelease: { type: 'boolean' },
+    seenBefore: { type: 'boolean' },
     minLength: { type: 'integer', minimum: 0 },
     dataMatch: { type: 'object', additionalProperties: { type: 'string' } },
   },

@@ -56,6 +56,8 @@ export interface Condition {
   isPub?: boolean;
   inMacro?: boolean;
   firstRelease?: boolean;
+  /** The old release already made the same call with the same first argument. */
+  seenBefore?: boolean;
   minLength?: number;
   dataMatch?: Record<string, string>;
 }

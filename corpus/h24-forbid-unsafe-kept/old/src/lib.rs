@@ -1,0 +1,2 @@
+#![forbid(unsafe_code)]
+pub fn words(s: &str) -> usize { s.split_whitespace().count() }

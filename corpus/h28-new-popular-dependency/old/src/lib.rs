@@ -1,0 +1,2 @@
+#[derive(serde::Serialize)]
+pub struct Report { pub title: String }

@@ -1,0 +1,3 @@
+pub fn get(url: &str) -> Result<String, ureq::Error> {
+    Ok(ureq::get(url).call()?.into_string()?)
+}

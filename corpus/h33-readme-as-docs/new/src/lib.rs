@@ -1,0 +1,2 @@
+#![doc = include_str!("../README.md")]
+pub fn one() -> u8 { 1 }

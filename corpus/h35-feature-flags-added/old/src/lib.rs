@@ -1,0 +1,2 @@
+#![cfg_attr(not(feature = "std"), no_std)]
+pub fn width(s: &str) -> usize { s.len() }
