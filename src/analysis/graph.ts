@@ -82,7 +82,7 @@ export class CallGraph {
     const { item, file } = ref;
     if (item.kind !== 'fn' && item.kind !== 'static') return undefined;
     const a = item.attrs;
-    if (a.some((x) => /^(ctor|dtor|ctor::ctor)\b/.test(x) || /link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func)/.test(x))) return 'ctor';
+    if (a.some((x) => /(?:^|[(,]\s*)(ctor|dtor|ctor::ctor)\b/.test(x) || /link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func)/.test(x))) return 'ctor';
     if (item.test || file.role === 'test' || file.role === 'bench' || file.role === 'example') return 'test';
     if (file.role === 'build' && item.name === 'main' && item.parent < 0) return 'build';
     if (a.some((x) => /^proc_macro(_derive|_attribute)?\b/.test(x))) return 'proc-macro';

@@ -50,7 +50,8 @@ export class Resolver {
 
   /** Full path of a path as written in `file` (no catalogue involved). */
   resolvePath(file: RustFile, written: string): string {
-    let p = written.replace(/^::/, '').replace(/::<[^>]*>/g, '');
+    // `<std::process::Command>::new` and `<T as Trait>::f` name the same thing as `T::new` / `T::f`.
+    let p = written.replace(/^<\s*([^<>]*?)(?:\s+as\s+[^<>]*)?\s*>::/, '$1::').replace(/^::/, '').replace(/::<[^>]*>/g, '');
     const segs = p.split('::');
     const alias = file.facts.aliases[segs[0]];
     if (alias !== undefined && alias !== segs[0]) {

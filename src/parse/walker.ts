@@ -247,7 +247,8 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     frame.self = id;
     frame.test = test;
     if (kind === 'mod') {
-      const pathAttr = attrs.map((a) => /^path\s*=\s*"([^"]*)"/.exec(a)?.[1]).find((x) => x !== undefined);
+      // Also `#[cfg_attr(unix, path = "…")]`, which applies the path on some targets only.
+      const pathAttr = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).find((x) => x !== undefined);
       facts.mods.push({ name: '', pathAttr, inline: false, line, item: id });
     }
   };

@@ -6,7 +6,8 @@ import { siteMatch, short } from './util.js';
 const PAYLOAD_CAPS = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'unsafe', 'decode', 'env.read-all', 'mem'];
 const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'env.read-all'];
 const MIDDLING = ['fs.write', 'fs.permissions', 'decode', 'ffi.extern', 'ffi.mmap'];
-const CTOR_ATTR = /^(ctor|dtor|ctor::ctor)\b|link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func|\.fini_array)/;
+// Unanchored on purpose: `#[cfg_attr(all(), link_section = ".init_array")]` must match too.
+const CTOR_ATTR = /(?:^|[(,]\s*)(ctor|dtor|ctor::ctor|ctor::dtor)\b|link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func|\.fini_array)/;
 
 /**
  * A small change to an existing, public or widely called function whose new call leads into new or
