@@ -98,9 +98,12 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/')) : '';
     const targets: Array<{ path: string; module: string }> = [];
     for (const m of file.facts.mods) {
-      if (!m.pathAttr || m.inline) continue;
-      const declaring = file.module === 'main' ? 'crate' : file.module;
-      targets.push({ path: joinRel(dir, m.pathAttr), module: `${declaring}::${m.name}` });
+      if (m.pathAttrs.length === 0 || m.inline) continue;
+      const declaring = [file.module === 'main' ? 'crate' : file.module, ...m.inlineParents].join('::');
+      for (const p of m.pathAttrs) {
+        const t = pathTarget(tree, dir, m.inlineParents, p);
+        if (t) targets.push({ path: t, module: `${declaring}::${m.name}` });
+      }
     }
     for (const s of file.facts.sites) {
       if (s.kind !== 'macro' || !/^(std::)?include$/.test(s.text)) continue;
@@ -138,6 +141,19 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   }
   markTestModules(view);
   return view;
+}
+
+/**
+ * Where a `#[path]` module lives. The base folder is the declaring file's folder, extended by the
+ * inline `mod x { }` blocks around the declaration; both are tried. '' when neither is in the crate.
+ */
+export function pathTarget(tree: CrateTree, dir: string, inlineParents: string[], rel: string): string {
+  const nested = [dir, ...inlineParents].filter(Boolean).join('/');
+  for (const base of inlineParents.length > 0 ? [nested, dir] : [dir]) {
+    const t = joinRel(base, rel);
+    if (t && tree.files.has(t)) return t;
+  }
+  return '';
 }
 
 /** Resolves `rel` against folder `dir` inside the crate; '' when it leaves the crate. */

@@ -89,8 +89,12 @@ export interface Site {
 
 export interface ModDecl {
   name: string;
-  /** The `#[path = "..."]` attribute's value, when present. */
+  /** The `#[path = "..."]` attribute's value, when present (the first of several `cfg_attr` variants). */
   pathAttr?: string;
+  /** Every path the module may be loaded from, one per `#[path]` / `#[cfg_attr(…, path = …)]`. */
+  pathAttrs: string[];
+  /** Names of the inline `mod x { }` blocks around the declaration, outermost first (they shift the base folder). */
+  inlineParents: string[];
   inline: boolean;
   line: number;
   item: number;

@@ -248,8 +248,10 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     frame.test = test;
     if (kind === 'mod') {
       // Also `#[cfg_attr(unix, path = "…")]`, which applies the path on some targets only.
-      const pathAttr = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).find((x) => x !== undefined);
-      facts.mods.push({ name: '', pathAttr, inline: false, line, item: id });
+      const pathAttrs = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).filter((x): x is string => x !== undefined);
+      const inlineParents: string[] = [];
+      for (let p = parent.item; p >= 0; p = items[p].parent) if (items[p].kind === 'mod') inlineParents.unshift(items[p].name);
+      facts.mods.push({ name: '', pathAttr: pathAttrs[0], pathAttrs, inlineParents, inline: false, line, item: id });
     }
   };
 

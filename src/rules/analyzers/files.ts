@@ -2,6 +2,7 @@ import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
 import { siteMatch } from './util.js';
+import { pathTarget } from '../../diff/release.js';
 
 /** Build script added, or changed: code that runs on every machine that compiles the crate. */
 export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
@@ -187,30 +188,20 @@ function siteMatchOf(ctx: ScanContext, ns: { file: import('../../diff/types.js')
   return siteMatch(ctx, ns.file, ns.index, {});
 }
 
-function resolveRel(dir: string, rel: string): string {
-  const parts = dir.split('/').filter(Boolean);
-  for (const seg of rel.split('/')) {
-    if (seg === '..') parts.pop();
-    else if (seg !== '.' && seg !== '') parts.push(seg);
-  }
-  return parts.join('/');
-}
-
 /** `#[path = "..."]` modules that load a file from an unusual place. */
 export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
     const fc = ctx.delta.fileByPath.get(path);
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     for (const m of f.facts.mods) {
-      if (!m.pathAttr || !fc?.addedLines.has(m.line)) continue;
-      // Relative to the folder of the declaring file (the reference's rule for non-inline modules).
-      const dir = path.replace(/[^/]*$/, '');
-      const target = resolveRel(dir, m.pathAttr);
-      const odd = !m.pathAttr.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(m.pathAttr) || !ctx.delta.new.tree.files.has(target);
+      if (m.pathAttrs.length === 0 || !fc?.addedLines.has(m.line)) continue;
+      // Odd: a target that is not a .rs file, lives outside the crate, or names build output.
+      const odd = m.pathAttrs.some((p) => !p.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(p) || !pathTarget(ctx.delta.new.tree, dir, m.inlineParents, p));
       out.push({
-        file: path, line: m.line, column: 1, endLine: m.line, role: f.role, item: ctx.itemKey(f, m.item), text: m.pathAttr,
-        data: { path: m.pathAttr, module: m.name }, severity: odd ? 'medium' : undefined,
+        file: path, line: m.line, column: 1, endLine: m.line, role: f.role, item: ctx.itemKey(f, m.item), text: m.pathAttrs.join(', '),
+        data: { path: m.pathAttrs.join('`, `'), module: m.name }, severity: odd ? 'medium' : undefined,
       });
     }
   }
