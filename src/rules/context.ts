@@ -178,6 +178,13 @@ export class ScanContext {
     return hops;
   }
 
+  /** Text of a new-side item (at most 20 000 characters), '' when unknown. */
+  itemText(key: string | null): string {
+    const ref = key ? this.delta.new.items.get(key) : undefined;
+    if (!ref) return '';
+    return ref.file.text.slice(ref.item.span.start, Math.min(ref.item.span.end, ref.item.span.start + 20_000));
+  }
+
   /** Source lines `line..endLine` (at most three) of a new-side file. */
   snippet(path: string, line: number, endLine = line): string {
     const file = this.delta.new.rust.get(path);

@@ -175,6 +175,7 @@ export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean
   if (c.textRe && !c.textRe.test(m.text ?? '')) return false;
   if (c.textNotRe && c.textNotRe.test(m.text ?? '')) return false;
   if (c.lineRe && !c.lineRe.test(ctx.snippet(m.file, m.line, m.endLine))) return false;
+  if (c.itemRe && !c.itemRe.test(ctx.itemText(m.item ?? null))) return false;
   if (c.minLength !== undefined && (m.text ?? '').length < c.minLength) return false;
   if (c.inMacro !== undefined && c.inMacro !== (m.inMacro ?? false)) return false;
   if (c.isPub !== undefined && c.isPub !== (m.isPub ?? false)) return false;

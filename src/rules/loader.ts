@@ -34,6 +34,7 @@ export interface CompiledCondition extends Condition {
   textRe?: RegExp;
   textNotRe?: RegExp;
   lineRe?: RegExp;
+  itemRe?: RegExp;
   dataRe?: Record<string, RegExp>;
 }
 
@@ -76,6 +77,7 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   if (c.textMatch) out.textRe = compileRegex(c.textMatch, `${where}.textMatch`);
   if (c.textNotMatch) out.textNotRe = compileRegex(c.textNotMatch, `${where}.textNotMatch`);
   if (c.lineMatch) out.lineRe = compileRegex(c.lineMatch, `${where}.lineMatch`);
+  if (c.itemMatch) out.itemRe = compileRegex(c.itemMatch, `${where}.itemMatch`);
   if (c.dataMatch) {
     out.dataRe = {};
     for (const [k, v] of Object.entries(c.dataMatch)) out.dataRe[k] = compileRegex(v, `${where}.dataMatch.${k}`);
@@ -160,7 +162,7 @@ export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   return { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods') };
 }
 
-function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string }): CompiledRule {
+export function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string }): CompiledRule {
   const compiled: CompiledRule = {
     spec,
     file: rel,

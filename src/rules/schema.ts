@@ -16,6 +16,7 @@ const condition = {
     textMatch: { type: 'string' },
     textNotMatch: { type: 'string' },
     lineMatch: { type: 'string' },
+    itemMatch: { type: 'string' },
     safetyComment: { type: 'boolean' },
     isPub: { type: 'boolean' },
     inMacro: { type: 'boolean' },

@@ -52,6 +52,8 @@ export interface Condition {
   textNotMatch?: string;
   /** Regex on the source lines of the match (the statement around a call, for example). */
   lineMatch?: string;
+  /** Regex on the text of the enclosing item (the whole function). */
+  itemMatch?: string;
   safetyComment?: boolean;
   isPub?: boolean;
   inMacro?: boolean;

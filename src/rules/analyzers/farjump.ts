@@ -55,6 +55,8 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       if (fresh.length === 0) continue;
       const far = otherFile || targetNew || newFile || viaValue || fresh[0].trace.length > 2;
       if (!far) continue;
+      // A build script runs whole at compile time and is read whole; a helper inside it hides nothing.
+      if (file.role === 'build' && fresh.every((r) => r.cap.file === file.path)) continue;
       const strong = fresh
         .filter((r) => STRONG.some((p) => r.cap.cap === p || r.cap.cap.startsWith(`${p}.`)))
         .sort((a, b) => STRONG.findIndex((p) => a.cap.cap.startsWith(p)) - STRONG.findIndex((p) => b.cap.cap.startsWith(p)));

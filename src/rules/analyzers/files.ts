@@ -167,8 +167,9 @@ export function includeAnalyzer(ctx: ScanContext): Match[] {
     let severity: Match['severity'];
     let what: string;
     if (generated) {
+      // What the build script generates is judged by the build-script rules; the include itself is context.
       what = 'a file generated at build time (OUT_DIR), which no reviewer can read in the release';
-      severity = s.text.endsWith('include') ? 'medium' : 'low';
+      severity = 'low';
     } else if (exe) {
       what = `an executable (${target})`;
       severity = 'high';
@@ -188,6 +189,15 @@ function siteMatchOf(ctx: ScanContext, ns: { file: import('../../diff/types.js')
   return siteMatch(ctx, ns.file, ns.index, {});
 }
 
+function joinFolder(base: string, rel: string): string {
+  const parts = base.split('/').filter(Boolean);
+  for (const seg of rel.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
+}
+
 /** `#[path = "..."]` modules that load a file from an unusual place. */
 export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
@@ -197,6 +207,12 @@ export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     for (const m of f.facts.mods) {
       if (m.pathAttrs.length === 0 || !fc?.addedLines.has(m.line)) continue;
+      if (m.inline) {
+        // On an inline `mod x { }` the path names the folder its file modules live in.
+        const base = [dir, ...m.inlineParents].filter(Boolean).join('/');
+        const folderOk = m.pathAttrs.every((p) => p === '.' || [...ctx.delta.new.tree.files.keys()].some((k) => k.startsWith(`${joinFolder(base, p)}/`)));
+        if (folderOk) continue;
+      }
       // Odd: a target that is not a .rs file, lives outside the crate, or names build output.
       const odd = m.pathAttrs.some((p) => !p.endsWith('.rs') || /^\/|OUT_DIR|target\//.test(p) || !pathTarget(ctx.delta.new.tree, dir, m.inlineParents, p));
       out.push({

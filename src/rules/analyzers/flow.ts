@@ -59,6 +59,14 @@ function secretSource(ctx: ScanContext, file: RustFile, i: number): string | nul
   return null;
 }
 
+/** Build tools a build script legitimately runs; environment data passed to them is not exfiltration. */
+const BUILD_TOOLS = /^\(\s*"(pkg-config|pkgconf|rustc|cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cmake|make|gmake|ninja|ar|ld|nasm|yasm|xcrun|xcode-select|sw_vers|llvm-config|perl)"/;
+
+function isBuildTool(ctx: ScanContext, file: string, site: number): boolean {
+  const s = site >= 0 ? ctx.delta.new.rust.get(file)?.facts.sites[site] : undefined;
+  return !!s && BUILD_TOOLS.test(s.args ?? '');
+}
+
 /** Secrets (env tokens, credential files, key patterns) reaching the network or a process from new code. */
 export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn'];
@@ -66,7 +74,12 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
   for (const ch of changedItems(ctx)) {
     const sources = findSources(ctx, ch.key, (f, i) => secretSource(ctx, f, i));
     if (sources.length === 0) continue;
+    // Build scripts read the whole environment for CARGO_*/DEP_* metadata and run tools; only the
+    // network counts as a sink for that source there.
+    const buildEnvOnly = ch.newRef!.file.role === 'build' && sources.every((x) => x.what === 'every environment variable');
     for (const r of ctx.reachedCaps(ch.key, sinks)) {
+      if (r.cap.cap === 'process.spawn' && isBuildTool(ctx, r.cap.file, r.cap.site)) continue;
+      if (buildEnvOnly && !r.cap.cap.startsWith('network')) continue;
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || sources.some((s) => ctx.isNew(s.file.path, s.index));
       if (!anyNew) continue;
       const src = sources[0];

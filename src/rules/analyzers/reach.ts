@@ -58,6 +58,8 @@ export function reachDeltaAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
     const fresh = new Map<string, Reached>();
     for (const r of ctx.reachedCaps(entry, watched)) {
       if (r.trace.length < 2 || fresh.has(r.cap.cap)) continue;
+      // Capabilities inside the build script itself are its own findings; only paths out of it count here.
+      if (ref.file.role === 'build' && r.cap.file === ref.file.path) continue;
       if ([...before].some((b) => capMatches(b, r.cap.cap) || capMatches(r.cap.cap, b))) continue;
       fresh.set(r.cap.cap, r);
     }
