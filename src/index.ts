@@ -67,6 +67,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     score: scored.score,
     verdictReason: scored.verdictReason,
     summary: {
+      firstRelease: ctx.firstRelease,
       filesChanged: delta.files.length,
       filesAdded: delta.files.filter((f) => f.status === 'added').length,
       filesRemoved: delta.files.filter((f) => f.status === 'removed').length,

@@ -28,7 +28,7 @@ export function formatText(report: Report, options: TextOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
   const name = report.crate.name ?? '(unnamed crate)';
-  const versions = report.crate.old ? `${report.crate.old} → ${report.crate.new ?? '?'}` : `${report.crate.new ?? '?'} (first release)`;
+  const versions = report.summary.firstRelease ? `${report.crate.new ?? '(no version)'} (first release)` : `${report.crate.old ?? '(no version)'} → ${report.crate.new ?? '(no version)'}`;
   const verdictColor = report.verdict === 'block' ? c.bgRed.white.bold : report.verdict === 'review' ? c.bgYellow.black.bold : c.bgGreen.black.bold;
   out.push(`${c.bold(name)} ${versions}`);
   out.push(`${verdictColor(` ${report.verdict.toUpperCase()} `)} score ${report.score}/100 — ${report.verdictReason}`);

@@ -10,6 +10,8 @@ export interface Report {
   score: number;
   verdictReason: string;
   summary: {
+    /** The old side was empty (`scan`): everything counts as added. */
+    firstRelease: boolean;
     filesChanged: number;
     filesAdded: number;
     filesRemoved: number;
