@@ -123,7 +123,8 @@ export class CallGraph {
         const kind: EdgeKind = s.kind === 'ident' || s.kind === 'path' ? 'value' : s.kind === 'macro' ? 'macro' : s.kind;
         for (const t of targets) {
           if (t.key === from) {
-            if (!approx) push(this.selfCalls, from, i);
+            // Only a direct call is recursion; a function naming itself as a value (a local that shadows it) is not.
+            if (!approx && s.kind === 'call') push(this.selfCalls, from, i);
             continue;
           }
           push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });

@@ -131,6 +131,7 @@ export interface ManifestDelta {
   build: { old: string | false | undefined; new: string | false | undefined };
   links: { old?: string; new?: string };
   procMacro: { old: boolean; new: boolean };
+  libPath: { old?: string; new?: string };
   featuresAdded: string[];
   featuresRemoved: string[];
   featuresChanged: string[];
@@ -149,6 +150,7 @@ export function diffManifests(oldM: Manifest | null, newM: Manifest | null): Man
     build: { old: oldM?.build, new: newM?.build },
     links: { old: oldM?.links, new: newM?.links },
     procMacro: { old: oldM?.procMacro ?? false, new: newM?.procMacro ?? false },
+    libPath: { old: oldM?.libPath, new: newM?.libPath },
     featuresAdded: [],
     featuresRemoved: [],
     featuresChanged: [],

@@ -37,7 +37,19 @@ export function formatText(report: Report, options: TextOptions): string {
   if (report.capabilities.added.length > 0) out.push(`new capabilities: ${report.capabilities.added.map((x) => c.magenta(x)).join(', ')}`);
   for (const p of s.partialFiles) out.push(c.yellow(`partially analysed: ${p.file}: ${p.reason}`));
   out.push('');
-  const shown = report.findings.filter((f) => f.severity !== 'info');
+  // At most PER_RULE findings of one rule are drawn (the highest-scoring ones); the JSON has them all.
+  const PER_RULE = 10;
+  const loud = report.findings.filter((f) => f.severity !== 'info');
+  const keep = new Set<Finding>();
+  const byRule = new Map<string, Finding[]>();
+  for (const f of loud) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  const hidden: Array<[string, number]> = [];
+  for (const [rule, list] of byRule) {
+    const top = [...list].sort((a, b) => (b.points ?? 0) - (a.points ?? 0)).slice(0, PER_RULE);
+    for (const f of top) keep.add(f);
+    if (list.length > PER_RULE) hidden.push([rule, list.length - PER_RULE]);
+  }
+  const shown = loud.filter((f) => keep.has(f));
   const byFile = new Map<string, Finding[]>();
   for (const f of shown) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, list] of byFile) {
@@ -58,7 +70,8 @@ export function formatText(report: Report, options: TextOptions): string {
       out.push('');
     }
   }
-  const info = report.findings.length - shown.length;
+  for (const [rule, n] of hidden) out.push(c.gray(`… ${n} more ${rule} finding${n === 1 ? '' : 's'} (in the JSON report)`));
+  const info = report.findings.length - loud.length;
   const counts = SEV_ORDER.map((sv) => [sv, report.findings.filter((f) => f.severity === sv).length] as const).filter(([, n]) => n > 0);
   out.push(counts.length > 0 ? `${report.findings.length} findings: ${counts.map(([sv, n]) => `${n} ${sv}`).join(', ')}${info > 0 ? ' (info findings are in the JSON report)' : ''}` : 'no findings');
   const top = report.scoreBreakdown.filter((b) => b.points > 0).slice(0, 5);

@@ -131,6 +131,11 @@ export function manifestAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] 
     case 'proc-macro':
       if (md.procMacro.new && !md.procMacro.old) out.push(manifestMatch(ctx, /proc[-_]macro\s*=\s*true/, {}, { text: 'proc-macro' }));
       break;
+    case 'lib-path': {
+      const { old, new: nw } = md.libPath;
+      if (nw && nw !== old && nw !== 'src/lib.rs') out.push(manifestMatch(ctx, /^\s*path\s*=/, { path: nw, old: old ?? 'src/lib.rs' }, { text: nw }));
+      break;
+    }
     case 'invalid':
       if (ctx.delta.new.manifestError) out.push(manifestMatch(ctx, null, { error: ctx.delta.new.manifestError }));
       break;
