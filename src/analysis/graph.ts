@@ -149,6 +149,11 @@ export class CallGraph {
     // Most bare names are local variables and most paths lead into std or a dependency: rule them
     // out before resolving anything.
     if (s.kind === 'ident' && !this.byName.has(s.text)) return null;
+    // A parameter of the same name shadows the function: `fn f(delim: char) { g(delim) }` names no item.
+    if (s.kind === 'ident') {
+      const caller = items.get(from)?.item;
+      if (caller?.params && new RegExp(`(^|[(,\\s])(mut\\s+)?${s.text}\\s*:`).test(caller.params)) return null;
+    }
     const full = this.resolver.resolvePath(file, s.text);
     // Local modules shadow crates of the same name in expression paths (`mod serde; serde::go()`).
     if (this.resolver.isExternal(full) && !this.localModules.has(full.slice(0, full.indexOf('::')))) return null;
