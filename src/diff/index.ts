@@ -1,4 +1,4 @@
-import { diffArrays, diffLines } from 'diff';
+import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
 import { hashText, normalizeWs } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
@@ -58,20 +58,43 @@ function countLines(s: string): number {
   return s.endsWith('\n') ? n : n + 1;
 }
 
-/** Line-level diff of one file: counts and the new-side line numbers that are added. */
-function diffFileText(oldText: string, newText: string): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
+/** Splits text into lines, keeping each line's newline so a change of the last newline still shows. */
+function splitLines(t: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', at)) {
+    out.push(t.slice(at, i + 1));
+    at = i + 1;
+  }
+  if (at < t.length) out.push(t.slice(at));
+  return out;
+}
+
+/**
+ * Line-level diff of one file: counts and the changed line numbers on each side. Equal leading and
+ * trailing lines are set aside first, so a release that touches one region of a long file costs a
+ * scan of the file, not an edit-distance search over all of it.
+ */
+function diffFileText(oldText: string, newText: string, exact = true): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
   const addedLines = new Set<number>();
   const removedLines = new Set<number>();
-  const changes = diffLines(oldText, newText, { maxEditLength: MAX_EDIT_LENGTH });
-  if (!changes) {
-    const n = countLines(newText);
-    const m = countLines(oldText);
-    for (let i = 1; i <= n; i++) addedLines.add(i);
-    for (let i = 1; i <= m; i++) removedLines.add(i);
-    return { added: n, removed: m, addedLines, removedLines };
+  const a = splitLines(oldText);
+  const b = splitLines(newText);
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const midA = a.slice(pre, a.length - suf);
+  const midB = b.slice(pre, b.length - suf);
+  const changes = !exact || midA.length === 0 || midB.length === 0 ? null : diffArrays(midA, midB, { maxEditLength: MAX_EDIT_LENGTH });
+  if (midA.length === 0 || midB.length === 0 || !changes) {
+    // Pure insertion, pure deletion, or too many edits to align: the whole middle changed.
+    for (let i = 0; i < midB.length; i++) addedLines.add(pre + 1 + i);
+    for (let i = 0; i < midA.length; i++) removedLines.add(pre + 1 + i);
+    return { added: midB.length, removed: midA.length, addedLines, removedLines };
   }
-  let line = 1;
-  let oldLine = 1;
+  let line = pre + 1;
+  let oldLine = pre + 1;
   let added = 0;
   let removed = 0;
   for (const c of changes) {
@@ -165,7 +188,10 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
       if (ob.length === nb.length && Buffer.compare(Buffer.from(ob.buffer, ob.byteOffset, ob.length), Buffer.from(nb.buffer, nb.byteOffset, nb.length)) === 0) continue;
       const fc: FileChange = { path: p, status: 'modified', binary, linesAdded: 0, linesRemoved: 0, addedLines: new Set(), removedLines: new Set() };
       if (!binary && !oldV.binaries.has(p)) {
-        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb));
+        // Rust sources and the manifest get an exact line diff; for other files (lock files, changelogs)
+        // the changed region between equal head and tail is counted, which is all the summary needs.
+        const exact = newV.rust.has(p) || p === 'Cargo.toml';
+        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb), exact);
         Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines, removedLines: d.removedLines });
       }
       files.push(fc);
@@ -233,7 +259,14 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
       let status: ItemChange['status'] | null = null;
       if (oldRef) {
         matchedOld.add(key);
-        const same = !item.container && !oldRef.item.container && itemHash(oldRef) === itemHash(ref) && oldRef.file.text.slice(oldRef.item.span.start, oldRef.item.span.end).replace(/\s+/g, ' ').trim() === ref.file.text.slice(item.span.start, item.span.end).replace(/\s+/g, ' ').trim();
+        // Same text, byte for byte or after collapsing whitespace: unchanged. (No hash here: a hash
+        // collision must never hide a change.)
+        let same = false;
+        if (!item.container && !oldRef.item.container) {
+          const a = oldRef.file.text.slice(oldRef.item.span.start, oldRef.item.span.end);
+          const b = ref.file.text.slice(item.span.start, item.span.end);
+          same = a === b || normalizeWs(a) === normalizeWs(b);
+        }
         if (same) {
           status = oldRef.file.path === path ? null : 'moved';
         } else {
@@ -246,7 +279,9 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         }
       } else {
         const cands = !item.container ? oldByHash.get(itemHash(ref)) : undefined;
-        const moved = cands?.find((c) => !matchedOld.has(c.key));
+        // The hash only finds candidates; the texts must match, so a crafted collision cannot pass new code off as moved.
+        const norm = cands ? normalizeWs(ref.file.text.slice(item.span.start, item.span.end)) : '';
+        const moved = cands?.find((c) => !matchedOld.has(c.key) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
         if (moved) {
           matchedOld.add(moved.key);
           oldRef = moved;
