@@ -113,6 +113,7 @@ describe('fuzz: rule engine over generated Rust', () => {
     fc.constantFrom('fn', 'pub', 'impl', 'mod', 'use', 'unsafe', 'extern', 'static', 'const', 'macro_rules!', 'lazy_static!', 'struct', 'enum', 'trait', 'for', 'let', 'match', 'if', 'return', 'try!', 'r#"x"#', '#[path = "x.dat"]', '#[link_section = ".init_array"]', '#![forbid(unsafe_code)]'),
     fc.constantFrom('{', '}', '(', ')', '[', ']', '<', '>', '::', ';', ',', '.', '=', '!', '#', '&', '*', '|', '^', '/', '\'', '"', '\n', ' ', '\u202e'),
     fc.constantFrom('std::process::Command::new', 'std::env::var', 'std::net::TcpStream::connect', 'base64::decode', 'x', 'Self', 'self', 'super', 'crate'),
+    fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'use constructor::x as __proto__;'),
     fc.string({ maxLength: 8 }),
     fc.integer().map(String),
   );

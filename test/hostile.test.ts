@@ -31,6 +31,21 @@ describe('hostile source', () => {
     expect(ms).toBeLessThan(30_000);
   });
 
+  it('names that are also JavaScript object members do not confuse the scanner', () => {
+    const src = [
+      'use std::process::Command as constructor;',
+      'pub fn toString() {}',
+      'pub fn __proto__() {}',
+      'pub fn hasOwnProperty() { toString(); __proto__(); valueOf::x(); }',
+      'pub fn run() { let _ = constructor::new("sh").spawn(); }',
+    ].join('\n');
+    const { report } = scanLib(src);
+    expect(report.findings.some((f) => f.ruleId === 'shell-exec')).toBe(true);
+    const files = { 'Cargo.toml': `${manifest('0.1.0')}\n[features]\n__proto__ = []\nconstructor = []\n`, 'src/lib.rs': '' };
+    const r2 = analyzeTrees(treeFromFiles({ 'Cargo.toml': manifest('0.0.9'), 'src/lib.rs': '' }), treeFromFiles(files)).report;
+    expect(r2.schemaVersion).toBe(1);
+  });
+
   it('invalid UTF-8 and NUL bytes make a partial file and an unanalysed-code finding', () => {
     const bad = Buffer.concat([Buffer.from('pub fn f() { let s = "'), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('"; }\n')]);
     const { report } = scanLib(bad);

@@ -9,7 +9,7 @@ export interface CapHit {
   resolved: string;
 }
 
-const STD_ROOTS: Record<string, string> = { core: 'std', alloc: 'std' };
+const STD_ROOTS = new Map([['core', 'std'], ['alloc', 'std']]);
 
 /**
  * Resolves paths as written to full paths, per release: `use` aliases of the file, renamed
@@ -36,7 +36,7 @@ export class Resolver {
   /** The dependency alias a written path goes through when it names a crate renamed with `package =`. */
   renamedAlias(file: RustFile, written: string): string | undefined {
     const first = written.replace(/^::/, '').split('::')[0];
-    const expanded = (file.facts.aliases[first] ?? first).replace(/^::/, '').split('::')[0];
+    const expanded = ((Object.hasOwn(file.facts.aliases, first) ? file.facts.aliases[first] : undefined) ?? first).replace(/^::/, '').split('::')[0];
     const pkg = this.depRenames.get(expanded);
     if (!pkg) return undefined;
     // `reqwest_011 = { package = "reqwest" }` renames to keep two versions apart; only names that
@@ -53,7 +53,7 @@ export class Resolver {
     // `<std::process::Command>::new` and `<T as Trait>::f` name the same thing as `T::new` / `T::f`.
     let p = written.replace(/^<\s*([^<>]*?)(?:\s+as\s+[^<>]*)?\s*>::/, '$1::').replace(/^::/, '').replace(/::<[^>]*>/g, '');
     const segs = p.split('::');
-    const alias = file.facts.aliases[segs[0]];
+    const alias = Object.hasOwn(file.facts.aliases, segs[0]) ? file.facts.aliases[segs[0]] : undefined;
     if (alias !== undefined && alias !== segs[0]) {
       segs.splice(0, 1, ...alias.replace(/^::/, '').split('::'));
     } else if (alias === undefined && segs[0] === 'self' && file.module) {
@@ -66,7 +66,7 @@ export class Resolver {
       }
       segs.unshift(...mod);
     }
-    const root = STD_ROOTS[segs[0]];
+    const root = STD_ROOTS.get(segs[0]);
     if (root) segs[0] = root;
     const ren = this.depRenames.get(segs[0]);
     if (ren) segs[0] = ren;

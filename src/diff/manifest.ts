@@ -98,7 +98,7 @@ export function parseManifest(text: string): Manifest {
       readDeps(t['build-dependencies'] ?? t.build_dependencies, 'build', target, deps);
     }
   }
-  const features: Record<string, string[]> = {};
+  const features: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   if (isTable(raw.features)) {
     for (const [k, v] of Object.entries(raw.features)) features[k] = Array.isArray(v) ? v.map(String) : [];
   }
@@ -173,9 +173,9 @@ export function diffManifests(oldM: Manifest | null, newM: Manifest | null): Man
   const of = oldM?.features ?? {};
   const nf = newM?.features ?? {};
   for (const k of Object.keys(nf)) {
-    if (!(k in of)) delta.featuresAdded.push(k);
+    if (!Object.hasOwn(of, k)) delta.featuresAdded.push(k);
     else if (of[k].join(',') !== nf[k].join(',')) delta.featuresChanged.push(k);
   }
-  for (const k of Object.keys(of)) if (!(k in nf)) delta.featuresRemoved.push(k);
+  for (const k of Object.keys(of)) if (!Object.hasOwn(nf, k)) delta.featuresRemoved.push(k);
   return delta;
 }

@@ -140,7 +140,7 @@ function emptyFacts(hash: string, reason: string): FileFacts {
     errors: [],
     items: [],
     sites: [],
-    aliases: {},
+    aliases: Object.create(null) as Record<string, string>,
     globs: [],
     mods: [],
     innerAttrs: [],

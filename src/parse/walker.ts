@@ -53,7 +53,8 @@ function newFrame(): Frame {
 export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
   const items: ItemFacts[] = [];
   const sites: Site[] = [];
-  const aliases: Record<string, string> = {};
+  // No prototype: names from the scanned code (`constructor`, `__proto__`) must not hit Object's members.
+  const aliases: Record<string, string> = Object.create(null) as Record<string, string>;
   const globs: string[] = [];
   const facts: FileFacts = {
     hash, partial: false, errors: [], items, sites, aliases, globs, mods: [], innerAttrs: [], safetyLines: [], oddIdentifiers: [], lineCount: 0,

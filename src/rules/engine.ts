@@ -30,7 +30,7 @@ export function runRules(ctx: ScanContext): Finding[] {
 function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
   const m = rule.spec.match;
   if (m.analyzer) {
-    const fn = ANALYZERS[m.analyzer];
+    const fn = Object.hasOwn(ANALYZERS, m.analyzer) ? ANALYZERS[m.analyzer] : undefined;
     if (!fn) throw new Error(`rule ${rule.spec.id}: unknown analyzer ${m.analyzer}`);
     return fn(ctx, rule);
   }
@@ -195,7 +195,7 @@ export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean
 }
 
 function fill(template: string, data: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => data[k] ?? `{?${k}}`);
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => (Object.hasOwn(data, k) ? data[k] : undefined) ?? `{?${k}}`);
 }
 
 function toFinding(ctx: ScanContext, rule: CompiledRule, m: Match): Finding | null {

@@ -131,7 +131,7 @@ const TRIGGERS: Record<string, (ctx: ScanContext, f: RustFile, i: number) => str
 /** Dangerous capabilities reached from new code that also consults a trigger condition. */
 export function triggerAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const kind = String(rule.spec.match.params?.source ?? '');
-  const pred = TRIGGERS[kind];
+  const pred = Object.hasOwn(TRIGGERS, kind) ? TRIGGERS[kind] : undefined;
   if (!pred) throw new Error(`rule ${rule.spec.id}: unknown trigger source "${kind}"`);
   const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write', 'fs.delete', 'ffi.dlopen'];
   const out = new Map<string, Match>();
