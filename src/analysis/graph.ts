@@ -152,7 +152,8 @@ export class CallGraph {
     // A parameter of the same name shadows the function: `fn f(delim: char) { g(delim) }` names no item.
     if (s.kind === 'ident') {
       const caller = items.get(from)?.item;
-      if (caller?.params && new RegExp(`(^|[(,\\s])(mut\\s+)?${s.text}\\s*:`).test(caller.params)) return null;
+      const name = s.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (caller?.params && new RegExp(`(^|[(,\\s])(mut\\s+)?${name}\\s*:`).test(caller.params)) return null;
     }
     const full = this.resolver.resolvePath(file, s.text);
     // Local modules shadow crates of the same name in expression paths (`mod serde; serde::go()`).
