@@ -107,6 +107,11 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         break;
       case 'type':
         if (it.kind === 'impl') it.selfType = bareType(text());
+        else if (it.kind === 'type' && it.name) {
+          // `type C = std::process::Command;` is an alias like `use … as C`.
+          const target = bareType(text());
+          if (/^(::)?[A-Za-z_][\w]*(::[A-Za-z_][\w]*)+$/.test(target)) aliases[it.name] = target;
+        }
         break;
       case 'trait':
         if (it.kind === 'impl') it.trait = bareType(text());
