@@ -2,7 +2,7 @@ import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
 import { hashText, normalizeWs } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
-import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
+import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView } from './types.js';
 
 export type { ReleaseDelta, ReleaseView, FileChange, ItemChange, ItemRef, RustFile, FileRole } from './types.js';
 export { buildRelease, roleOf, moduleOf, isBinary } from './release.js';
