@@ -55,8 +55,8 @@ export class CallGraph {
   private localModules = new Set<string>();
 
   /** With `edges` false only capability uses are indexed: no call resolution, no reachability. */
-  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true) {
-    this.resolver = new Resolver(view, cat);
+  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph) {
+    this.resolver = new Resolver(view, cat, shareWith?.resolver);
     for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
     for (const ref of view.items.values()) {
       const it = ref.item;

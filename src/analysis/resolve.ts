@@ -19,9 +19,15 @@ export class Resolver {
   private depRenames = new Map<string, string>();
   /** Crate roots a path may start with: std and the declared dependencies (null when there is no manifest). */
   private roots: Set<string> | null = null;
-  private cache = new Map<RustFile, Map<number, CapHit | null>>();
+  private cache: Map<string, Map<number, CapHit | null>>;
+  /** What resolution depends on besides the file: dependency roots and renames. Equal signatures share a cache. */
+  readonly signature: string;
 
-  constructor(readonly view: ReleaseView, readonly cat: Catalogue) {
+  /**
+   * `shared` lets the resolvers of the two releases share results: a file with the same content and
+   * module path resolves the same way when the dependency signature is the same.
+   */
+  constructor(readonly view: ReleaseView, readonly cat: Catalogue, shared?: Resolver) {
     for (const d of view.manifest?.deps ?? []) {
       const n = d.name.replace(/-/g, '_');
       const p = d.package.replace(/-/g, '_');
@@ -31,6 +37,8 @@ export class Resolver {
       this.roots = new Set(['std', 'core', 'alloc', 'proc_macro']);
       for (const d of view.manifest.deps) this.roots.add(d.package.replace(/-/g, '_'));
     }
+    this.signature = `${this.roots ? [...this.roots].sort().join(',') : '-'}|${[...this.depRenames].sort().join(',')}`;
+    this.cache = shared && shared.signature === this.signature ? shared.cache : new Map();
   }
 
   /** The dependency alias a written path goes through when it names a crate renamed with `package =`. */
@@ -76,10 +84,11 @@ export class Resolver {
 
   /** The capability a site exercises, if any. Cached per file and site. */
   capOf(file: RustFile, index: number): CapHit | undefined {
-    let m = this.cache.get(file);
+    const key = `${file.module}|${file.facts.hash}`;
+    let m = this.cache.get(key);
     if (!m) {
       m = new Map();
-      this.cache.set(file, m);
+      this.cache.set(key, m);
     }
     const hit = m.get(index);
     if (hit !== undefined) return hit ?? undefined;

@@ -62,7 +62,7 @@ export class ScanContext {
 
   constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {
     this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability);
-    this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability);
+    this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph);
     this.capsBefore = crateCaps(this.oldGraph);
     this.capsAfter = crateCaps(this.newGraph);
     this.firstRelease = delta.old.tree.files.size === 0;
