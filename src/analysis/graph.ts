@@ -134,6 +134,19 @@ export class CallGraph {
     }
   }
 
+  private params = new Map<string, Set<string>>();
+
+  /** Names of an item's parameters (`mut x: T` gives `x`), read once per item. */
+  private paramNames(key: string): Set<string> {
+    let p = this.params.get(key);
+    if (!p) {
+      p = new Set();
+      for (const m of (this.view.items.get(key)?.item.params ?? '').matchAll(/(?:^|[(,\s])(?:mut\s+)?([\p{L}_][\p{L}\p{N}_]*)\s*:/gu)) p.add(m[1]);
+      this.params.set(key, p);
+    }
+    return p;
+  }
+
   /** Crate items a site may refer to; null when it names nothing in the crate. */
   private targets(file: RustFile, from: string, s: Site): ItemRef[] | null {
     const items = this.view.items;
@@ -150,11 +163,7 @@ export class CallGraph {
     // out before resolving anything.
     if (s.kind === 'ident' && !this.byName.has(s.text)) return null;
     // A parameter of the same name shadows the function: `fn f(delim: char) { g(delim) }` names no item.
-    if (s.kind === 'ident') {
-      const caller = items.get(from)?.item;
-      const name = s.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      if (caller?.params && new RegExp(`(^|[(,\\s])(mut\\s+)?${name}\\s*:`).test(caller.params)) return null;
-    }
+    if (s.kind === 'ident' && this.paramNames(from).has(s.text)) return null;
     const full = this.resolver.resolvePath(file, s.text);
     // Local modules shadow crates of the same name in expression paths (`mod serde; serde::go()`).
     if (this.resolver.isExternal(full) && !this.localModules.has(full.slice(0, full.indexOf('::')))) return null;

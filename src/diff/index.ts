@@ -235,7 +235,6 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   }
   const matchedOld = new Set<string>();
   const newSites = new Map<string, Set<number>>();
-  const changedFiles = new Set(files.filter((f) => f.status !== 'renamed').map((f) => f.path));
 
   for (const [path, file] of newV.rust) {
     const fc = fileByPath.get(path);
@@ -305,7 +304,6 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     if (matchedOld.has(key) || newV.items.has(key)) continue;
     items.push({ key, status: 'removed', oldRef: ref, addedStmts: [], removedStmts: ref.item.stmts.length, totalStmts: 0 });
   }
-  void changedFiles;
   return {
     old: oldV,
     new: newV,

@@ -157,7 +157,7 @@ export function pathTarget(tree: CrateTree, dir: string, inlineParents: string[]
 }
 
 /** Resolves `rel` against folder `dir` inside the crate; '' when it leaves the crate. */
-function joinRel(dir: string, rel: string): string {
+export function joinRel(dir: string, rel: string): string {
   if (rel.startsWith('/')) return '';
   const parts = dir === '' ? [] : dir.split('/');
   for (const seg of rel.split('/')) {

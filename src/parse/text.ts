@@ -67,3 +67,8 @@ export function entropy(s: string): number {
   }
   return h;
 }
+
+/** Escapes text for use inside a regular expression. */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -185,12 +185,23 @@ export class ScanContext {
     return ref.file.text.slice(ref.item.span.start, Math.min(ref.item.span.end, ref.item.span.start + 20_000));
   }
 
+  private lineCache = new WeakMap<RustFile, string[]>();
+
+  /** The lines of a file, split once per scan however many findings quote it. */
+  linesOf(file: RustFile): string[] {
+    let l = this.lineCache.get(file);
+    if (!l) {
+      l = file.text.split('\n');
+      this.lineCache.set(file, l);
+    }
+    return l;
+  }
+
   /** Source lines `line..endLine` (at most three) of a new-side file. */
   snippet(path: string, line: number, endLine = line): string {
     const file = this.delta.new.rust.get(path);
     if (!file || line <= 0) return '';
-    const lines = file.text.split('\n', Math.min(endLine, line + 2));
-    return lines
+    return this.linesOf(file)
       .slice(line - 1, Math.min(endLine, line + 2))
       .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
       .join('\n');

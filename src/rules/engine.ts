@@ -2,6 +2,7 @@ import { capMatches } from '../analysis/catalogue.js';
 import type { ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
+import { short } from './analyzers/util.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
 const NON_PRODUCT = new Set(['test', 'bench', 'example']);
@@ -158,10 +159,6 @@ export function innermostItem(file: { facts: { items: Array<{ span: { start: num
   return best;
 }
 
-function short(s: string, max = 80): string {
-  const t = s.replace(/\s+/g, ' ');
-  return t.length > max ? `${t.slice(0, max)}…` : t;
-}
 
 /** Evaluates a `where` or `adjust.when` condition against a match. */
 export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean {

@@ -198,7 +198,8 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
   }
   const specs = bundle ? bundle.specs : readRuleSpecs(dir, knownAnalyzers);
   const cat = bundle ? bundle.catalogue : readCatalogue(dir);
-  if (knownAnalyzers) {
+  // Rules read from YAML were checked by readRuleSpecs; the bundle was written by an earlier build.
+  if (bundle && knownAnalyzers) {
     for (const s of specs) {
       if (s.spec.match.analyzer && !knownAnalyzers.has(s.spec.match.analyzer)) throw new RuleError(`${s.file}: match.analyzer "${s.spec.match.analyzer}" is not a known analyzer`);
     }

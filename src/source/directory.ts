@@ -1,7 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
-import { checkEntryPath, findCollisions } from './paths.js';
+import { checkEntryPath, collisionNotes } from './paths.js';
 import picomatch from 'picomatch';
 import { parse as parseToml } from 'smol-toml';
 
@@ -143,8 +143,6 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
   if (filter && leftOut > 0) {
     notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed` });
   }
-  for (const [a, b] of findCollisions(files.keys())) {
-    notes.push({ kind: 'case-collision', path: b, message: `${a} and ${b} differ only in letter case or Unicode normalization` });
-  }
+  notes.push(...collisionNotes(files.keys()));
   return { label: input, files, notes };
 }

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { readDirectory } from './directory.js';
-import { checkEntryPath, findCollisions } from './paths.js';
+import { checkEntryPath, collisionNotes } from './paths.js';
 import { DEFAULT_LIMITS, InputError, type CrateTree, type SourceLimits } from './types.js';
 
 export { DEFAULT_LIMITS, InputError } from './types.js';
@@ -36,10 +36,5 @@ export function treeFromFiles(files: Record<string, string | Uint8Array>, label 
   for (const [p, c] of Object.entries(files)) {
     map.set(checkEntryPath(p, limits, label), typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
   }
-  const notes = findCollisions(map.keys()).map(([a, b]) => ({
-    kind: 'case-collision' as const,
-    path: b,
-    message: `${a} and ${b} differ only in letter case or Unicode normalization`,
-  }));
-  return { label, files: map, notes };
+  return { label, files: map, notes: collisionNotes(map.keys()) };
 }

@@ -1,4 +1,4 @@
-import { InputError, type SourceLimits } from './types.js';
+import { InputError, type SourceLimits, type SourceNote } from './types.js';
 
 /**
  * Validates one archive or directory entry name and returns it as a clean `a/b/c` path.
@@ -31,15 +31,16 @@ export function resolveLinkTarget(linkPath: string, target: string): string | nu
   return base.join('/');
 }
 
-/** Records notes for paths that collide on case-insensitive or Unicode-normalizing file systems. */
-export function findCollisions(paths: Iterable<string>): Array<[string, string]> {
+/** Notes for paths that collide on case-insensitive or Unicode-normalizing file systems. */
+export function collisionNotes(paths: Iterable<string>): SourceNote[] {
   const seen = new Map<string, string>();
-  const out: Array<[string, string]> = [];
+  const out: SourceNote[] = [];
   for (const p of paths) {
     const k = p.normalize('NFC').toLowerCase();
     const prev = seen.get(k);
-    if (prev !== undefined && prev !== p) out.push([prev, p]);
-    else seen.set(k, p);
+    if (prev !== undefined && prev !== p) {
+      out.push({ kind: 'case-collision', path: p, message: `${prev} and ${p} differ only in letter case or Unicode normalization; on some systems one overwrites the other` });
+    } else seen.set(k, p);
   }
   return out;
 }

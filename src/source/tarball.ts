@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
-import { checkEntryPath, findCollisions, resolveLinkTarget } from './paths.js';
+import { checkEntryPath, collisionNotes, resolveLinkTarget } from './paths.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -133,9 +133,7 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
     }
     files.set(l.path, data);
   }
-  for (const [a, b] of findCollisions(files.keys())) {
-    notes.push({ kind: 'case-collision', path: b, message: `${a} and ${b} differ only in letter case or Unicode normalization; on some systems one overwrites the other` });
-  }
+  notes.push(...collisionNotes(files.keys()));
   return { label: input, files, notes, topFolder: top };
 }
 

@@ -125,7 +125,7 @@ export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
     const { file, item } = ch.newRef;
     if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
     const fc = ctx.delta.fileByPath.get(file.path);
-    const oldText = ch.oldRef.file.text.split('\n');
+    const oldText = ctx.linesOf(ch.oldRef.file);
     const removed: Array<{ line: number; text: string }> = [];
     const sameFile = ch.oldRef.file.path === file.path && fc;
     for (let l = ch.oldRef.item.span.line; l <= ch.oldRef.item.span.endLine; l++) {

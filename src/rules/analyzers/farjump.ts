@@ -75,7 +75,7 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
         .join(', ');
       out.push(
         siteMatch(ctx, file, e.site, {
-          caller: via ? `${ch.key}` : ch.key, entry: via ? `read by ${entry} ${via.from}` : entry ?? `${callers} callers`, target: e.to, distance: distance || `${best.trace.length} calls away`,
+          caller: ch.key, entry: via ? `read by ${entry} ${via.from}` : entry ?? `${callers} callers`, target: e.to, distance: distance || `${best.trace.length} calls away`,
           capability: [...new Set([best, ...strong, ...middling, ...fresh].map((r) => r.cap.cap))].slice(0, 4).join(', '),
           capCall: short(best.cap.resolved, 60), stmts: String(ch.addedStmts.length),
         }, { trace, severity }),

@@ -1,8 +1,8 @@
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
-import { siteMatch } from './util.js';
-import { pathTarget } from '../../diff/release.js';
+import { magicOf, siteMatch } from './util.js';
+import { joinRel, pathTarget } from '../../diff/release.js';
 
 /** Build script added, or changed: code that runs on every machine that compiles the crate. */
 export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
@@ -16,28 +16,12 @@ export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match
   const m: Match = { file: bp, line: 1, column: 1, endLine: 1, role: 'build', item: null, data, text: bp };
   if (change === 'added' && !hadBuild) return [m];
   if (change === 'modified' && hadBuild && (fc || oldBp !== bp)) {
-    const first = fc ? Math.min(...[...fc.addedLines].slice(0, 1000), Infinity) : 1;
-    return [{ ...m, line: Number.isFinite(first) ? first : 1, endLine: Number.isFinite(first) ? first : 1 }];
+    // Added lines are recorded in ascending order: the first one is where the change starts.
+    const first: number = fc?.addedLines.values().next().value ?? 1;
+    return [{ ...m, line: first, endLine: first }];
   }
   return [];
 }
-
-interface Magic {
-  kind: string;
-  test: (b: Uint8Array) => boolean;
-  executable: boolean;
-}
-
-const MAGICS: Magic[] = [
-  { kind: 'ELF executable or library', executable: true, test: (b) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46 },
-  { kind: 'Windows PE executable', executable: true, test: (b) => b[0] === 0x4d && b[1] === 0x5a },
-  { kind: 'Mach-O executable', executable: true, test: (b) => [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) },
-  { kind: 'WebAssembly module', executable: true, test: (b) => b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d },
-  { kind: 'static library or archive', executable: true, test: (b) => Buffer.from(b.subarray(0, 7)).toString('latin1') === '!<arch>' },
-  { kind: 'zip archive', executable: false, test: (b) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4 },
-  { kind: 'gzip data', executable: false, test: (b) => b[0] === 0x1f && b[1] === 0x8b },
-  { kind: 'xz data', executable: false, test: (b) => b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a },
-];
 
 const HARMLESS_EXT = /\.(png|jpe?g|gif|ico|svg|webp|bmp|ttf|otf|woff2?|pdf|der|pem|crt|bin|dat|snap|ppm|pgm)$/i;
 
@@ -47,7 +31,7 @@ export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
   for (const fc of ctx.delta.files) {
     if (!fc.binary || fc.status === 'removed' || fc.status === 'renamed') continue;
     const bytes = ctx.delta.new.tree.files.get(fc.path)!;
-    const magic = MAGICS.find((m) => bytes.length >= 4 && m.test(bytes));
+    const magic = magicOf(bytes);
     const kind = magic?.kind ?? (HARMLESS_EXT.test(fc.path) ? `binary data (${fc.path.split('.').pop()})` : 'unrecognised binary data');
     const severity = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
     const role = /^(tests|benches|examples|fuzz)\//.test(fc.path) && !magic?.executable ? 'test' : 'other';
@@ -152,18 +136,11 @@ export function includeAnalyzer(ctx: ScanContext): Match[] {
     const arg = /"([^"]*)"/.exec(s.args ?? '')?.[1];
     const generated = /OUT_DIR/.test(s.args ?? '');
     let target: string | undefined;
-    if (arg && !generated) {
-      const dir = ns.file.path.split('/').slice(0, -1);
-      for (const seg of arg.split('/')) {
-        if (seg === '..') dir.pop();
-        else if (seg !== '.') dir.push(seg);
-      }
-      target = dir.join('/');
-    }
+    if (arg && !generated) target = joinRel(ns.file.path.split('/').slice(0, -1).join('/'), arg);
     const bin = target ? ctx.delta.new.binaries.has(target) : false;
     const exists = target ? ctx.delta.new.tree.files.has(target) : false;
     const bytes = target ? ctx.delta.new.tree.files.get(target) : undefined;
-    const exe = !!bytes && bytes.length >= 4 && ((bytes[0] === 0x7f && bytes[1] === 0x45) || (bytes[0] === 0x4d && bytes[1] === 0x5a) || (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73));
+    const exe = !!bytes && magicOf(bytes)?.executable === true;
     let severity: Match['severity'];
     let what: string;
     if (generated) {
@@ -180,23 +157,12 @@ export function includeAnalyzer(ctx: ScanContext): Match[] {
       what = `${target}, which is not in the published crate`;
       severity = 'medium';
     } else continue;
-    out.push({ ...siteMatchOf(ctx, ns), data: { macro: s.text, what }, severity });
+    out.push({ ...siteMatch(ctx, ns.file, ns.index, {}), data: { macro: s.text, what }, severity });
   }
   return out;
 }
 
-function siteMatchOf(ctx: ScanContext, ns: { file: import('../../diff/types.js').RustFile; index: number }): Match {
-  return siteMatch(ctx, ns.file, ns.index, {});
-}
 
-function joinFolder(base: string, rel: string): string {
-  const parts = base.split('/').filter(Boolean);
-  for (const seg of rel.split('/')) {
-    if (seg === '..') parts.pop();
-    else if (seg !== '.' && seg !== '') parts.push(seg);
-  }
-  return parts.join('/');
-}
 
 /** `#[path = "..."]` modules that load a file from an unusual place. */
 export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
@@ -210,7 +176,7 @@ export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
       if (m.inline) {
         // On an inline `mod x { }` the path names the folder its file modules live in.
         const base = [dir, ...m.inlineParents].filter(Boolean).join('/');
-        const folderOk = m.pathAttrs.every((p) => p === '.' || [...ctx.delta.new.tree.files.keys()].some((k) => k.startsWith(`${joinFolder(base, p)}/`)));
+        const folderOk = m.pathAttrs.every((p) => p === '.' || [...ctx.delta.new.tree.files.keys()].some((k) => k.startsWith(`${joinRel(base, p)}/`)));
         if (folderOk) continue;
       }
       // Odd: a target that is not a .rs file, lives outside the crate, or names build output.

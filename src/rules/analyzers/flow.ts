@@ -6,7 +6,7 @@ import { entropy } from '../../parse/text.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
-import { changedItems, short, siteMatch } from './util.js';
+import { changedItems, magicOf, short, siteMatch } from './util.js';
 
 /** Environment variables that hold credentials. */
 const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AWS_(ACCESS|SECRET|SESSION)|AZURE_CLIENT|GOOGLE_APPLICATION_CREDENTIALS|CARGO_REGISTRY|SSH_AUTH_SOCK|SESSION_?KEY|AUTH_?TOKEN)/i;
@@ -188,19 +188,6 @@ function binaryShare(b: Buffer): number {
   return n / b.length;
 }
 
-/** Headers of executables and archives, the things worth hiding in a literal. */
-function magicOf(b: Buffer): string | undefined {
-  if (b.length < 4) return undefined;
-  if (b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46) return 'an ELF executable';
-  if (b[0] === 0x4d && b[1] === 0x5a) return 'a Windows executable';
-  if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(b.readUInt32BE(0))) return 'a Mach-O executable';
-  if (b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) return 'a WebAssembly module';
-  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip data';
-  if (b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4) return 'a zip archive';
-  if (b.subarray(0, 2).toString('latin1') === '#!') return 'a script';
-  return undefined;
-}
-
 const PAYLOAD_WORDS = /(https?:\/\/|\bcurl\b|\bwget\b|\/bin\/(ba)?sh|powershell|chmod|\/tmp\/|\.exe\b|eval|exec)/i;
 
 /**
@@ -220,7 +207,7 @@ export function literalEntropyAnalyzer(ctx: ScanContext, rule: CompiledRule): Ma
     if (!b64 && !hex) continue;
     const decoded = hex ? Buffer.from(t.replace(/^0x/, ''), 'hex') : Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
     const h = entropy(t);
-    const magic = magicOf(decoded);
+    const magic = magicOf(decoded)?.kind;
     const words = PAYLOAD_WORDS.exec(decoded.toString('latin1'))?.[0];
     let what: string;
     if (magic) what = `decodes to ${magic} (${decoded.length} bytes)`;

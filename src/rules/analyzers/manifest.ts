@@ -4,7 +4,8 @@ import type { DepSpec } from '../../diff/manifest.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
-import { escapeRe, manifestMatch } from './util.js';
+import { escapeRegex } from '../../parse/text.js';
+import { manifestMatch } from './util.js';
 
 const popularCache = new Map<string, Set<string>>();
 
@@ -66,7 +67,7 @@ export function typosquatOf(name: string, popular: Set<string>): string | undefi
   return undefined;
 }
 
-const depLine = (d: DepSpec) => new RegExp(`^\\s*(\\[[^\\]]*\\.)?["']?${escapeRe(d.name)}["']?\\s*(=|\\])`);
+const depLine = (d: DepSpec) => new RegExp(`^\\s*(\\[[^\\]]*\\.)?["']?${escapeRegex(d.name)}["']?\\s*(=|\\])`);
 
 function depData(d: DepSpec): Record<string, string> {
   const where = `${d.section === 'normal' ? '' : `${d.section}-`}dependencies${d.target ? ` for ${d.target}` : ''}`;
