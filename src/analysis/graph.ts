@@ -53,10 +53,31 @@ export class CallGraph {
   private macros = new Map<string, ItemRef[]>();
   /** Names of the crate's own modules, inline or file-based. */
   private localModules = new Set<string>();
+  /** True when this graph is the other release's, shared because the Rust code is the same. */
+  readonly shared: boolean = false;
 
-  /** With `edges` false only capability uses are indexed: no call resolution, no reachability. */
+  /**
+   * With `edges` false only capability uses are indexed: no call resolution, no reachability.
+   * `shareWith` is the other release's graph: capability look-ups are shared file by file, and when
+   * this release's Rust code and everything its resolution depends on are the same as there (a
+   * release that changes no Rust file), the whole graph is shared instead of built again.
+   */
   constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph) {
     this.resolver = new Resolver(view, cat, shareWith?.resolver);
+    if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
+      this.edges = shareWith.edges;
+      this.unknown = shareWith.unknown;
+      this.caps = shareWith.caps;
+      this.entries = shareWith.entries;
+      this.callers = shareWith.callers;
+      this.selfCalls = shareWith.selfCalls;
+      this.unresolved = shareWith.unresolved;
+      this.byName = shareWith.byName;
+      this.macros = shareWith.macros;
+      this.localModules = shareWith.localModules;
+      this.shared = true;
+      return;
+    }
     for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
     for (const ref of view.items.values()) {
       const it = ref.item;
@@ -232,6 +253,16 @@ export class CallGraph {
     }
     return out;
   }
+}
+
+/** Same Rust files with the same content, module path and role: the call graphs are the same. */
+function sameRust(a: ReleaseView, b: ReleaseView): boolean {
+  if (a.rust.size !== b.rust.size || a.items.size !== b.items.size) return false;
+  for (const [path, fa] of a.rust) {
+    const fb = b.rust.get(path);
+    if (!fb || fb.facts.hash !== fa.facts.hash || fb.module !== fa.module || fb.role !== fa.role) return false;
+  }
+  return true;
 }
 
 function okTarget(r: ItemRef, s: Site): boolean {

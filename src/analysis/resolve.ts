@@ -19,7 +19,9 @@ export class Resolver {
   private depRenames = new Map<string, string>();
   /** Crate roots a path may start with: std and the declared dependencies (null when there is no manifest). */
   private roots: Set<string> | null = null;
-  private cache: Map<string, Map<number, CapHit | null>>;
+  /** Per file content and module path: the capability of each site (null: none; undefined: not looked up yet). */
+  private cache: Map<string, Array<CapHit | null | undefined>>;
+  private byFile = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
   /** What resolution depends on besides the file: dependency roots and renames. Equal signatures share a cache. */
   readonly signature: string;
 
@@ -59,7 +61,9 @@ export class Resolver {
   /** Full path of a path as written in `file` (no catalogue involved). */
   resolvePath(file: RustFile, written: string): string {
     // `<std::process::Command>::new` and `<T as Trait>::f` name the same thing as `T::new` / `T::f`.
-    let p = written.replace(/^<\s*([^<>]*?)(?:\s+as\s+[^<>]*)?\s*>::/, '$1::').replace(/^::/, '').replace(/::<[^>]*>/g, '');
+    let p = written;
+    if (p.includes('<')) p = p.replace(/^<\s*([^<>]*?)(?:\s+as\s+[^<>]*)?\s*>::/, '$1::').replace(/::<[^>]*>/g, '');
+    if (p.startsWith('::')) p = p.slice(2);
     const segs = p.split('::');
     const alias = Object.hasOwn(file.facts.aliases, segs[0]) ? file.facts.aliases[segs[0]] : undefined;
     if (alias !== undefined && alias !== segs[0]) {
@@ -84,16 +88,20 @@ export class Resolver {
 
   /** The capability a site exercises, if any. Cached per file and site. */
   capOf(file: RustFile, index: number): CapHit | undefined {
-    const key = `${file.module}|${file.facts.hash}`;
-    let m = this.cache.get(key);
+    let m = this.byFile.get(file);
     if (!m) {
-      m = new Map();
-      this.cache.set(key, m);
+      const key = `${file.module}|${file.facts.hash}`;
+      m = this.cache.get(key);
+      if (!m) {
+        m = new Array<CapHit | null | undefined>(file.facts.sites.length);
+        this.cache.set(key, m);
+      }
+      this.byFile.set(file, m);
     }
-    const hit = m.get(index);
+    const hit = m[index];
     if (hit !== undefined) return hit ?? undefined;
     const r = this.compute(file, file.facts.sites[index]);
-    m.set(index, r ?? null);
+    m[index] = r ?? null;
     return r;
   }
 

@@ -69,22 +69,30 @@ export function bareType(t: string): string {
 export function collectOddIdentifiers(src: string, facts: FileFacts, tree: Tree): void {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(src)) return;
-  const lines = src.split('\n');
-  for (let i = 0; i < lines.length && facts.oddIdentifiers.length < 100; i++) {
-    const l = lines[i];
-    // eslint-disable-next-line no-control-regex
-    if (!/[^\x00-\x7f]/.test(l)) continue;
+  // Visit only the lines that hold a non-ASCII character, counting line breaks as the search moves on.
+  // eslint-disable-next-line no-control-regex
+  const nonAscii = /[^\x00-\x7f]/g;
+  let i = 0;
+  let at = 0;
+  for (let m = nonAscii.exec(src); m !== null && facts.oddIdentifiers.length < 100; m = nonAscii.exec(src)) {
+    for (let nl = src.indexOf('\n', at); nl !== -1 && nl < m.index; nl = src.indexOf('\n', at)) {
+      i++;
+      at = nl + 1;
+    }
+    const eol = src.indexOf('\n', m.index);
+    const l = src.slice(at, eol === -1 ? src.length : eol);
+    nonAscii.lastIndex = eol === -1 ? src.length : eol;
     if (/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/.test(l)) {
       facts.oddIdentifiers.push({ line: i + 1, text: 'bidi-control' });
       continue;
     }
     // Ask the tree what each non-ASCII word is: only identifiers count, not strings or comments.
-    for (const m of l.matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) {
+    for (const w of l.matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) {
       // eslint-disable-next-line no-control-regex
-      if (!/[^\x00-\x7f]/.test(m[0])) continue;
-      const node = tree.rootNode.descendantForPosition({ row: i, column: m.index ?? 0 });
+      if (!/[^\x00-\x7f]/.test(w[0])) continue;
+      const node = tree.rootNode.descendantForPosition({ row: i, column: w.index ?? 0 });
       if (/identifier$/.test(node.type)) {
-        facts.oddIdentifiers.push({ line: i + 1, text: m[0] });
+        facts.oddIdentifiers.push({ line: i + 1, text: w[0] });
         break;
       }
     }

@@ -1,4 +1,5 @@
 import type { Tree, TreeCursor } from 'tree-sitter';
+import Rust from 'tree-sitter-rust';
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
 import { clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
@@ -10,6 +11,52 @@ const MAX_LITERAL = 8192;
 
 const typeNames: string[] = [];
 const fieldNames: string[] = [];
+
+// Per node-type-id flags, learnt the first time an id is met, so the hot loop does array reads
+// instead of string-keyed look-ups.
+const LEAF = 1;
+const SKIP = 2;
+const RANGE = 4;
+const NOT_STMT = 8;
+const SWITCH = 16;
+const typeFlags: number[] = [];
+const typeItems: Array<ItemKind | undefined> = [];
+
+/**
+ * Node types that never have children worth visiting: anonymous tokens, and named types the grammar
+ * gives no fields or named children (`identifier`, `integer_literal`, …). The walk does not ask the
+ * cursor to descend into them, which saves a native call for most nodes of a tree.
+ */
+const LEAF_NAMES: Set<string> = (() => {
+  const info = (Rust as unknown as { nodeTypeInfo?: Array<{ type: string; named: boolean; fields?: object; children?: object; subtypes?: object }> }).nodeTypeInfo ?? [];
+  const leaf = new Set<string>();
+  const inner = new Set<string>();
+  for (const t of info) {
+    if (t.subtypes || t.children || (t.fields && Object.keys(t.fields).length > 0)) inner.add(t.type);
+    else leaf.add(t.type);
+  }
+  for (const t of inner) leaf.delete(t);
+  leaf.delete('ERROR');
+  return leaf;
+})();
+
+const SWITCHED = new Set([
+  'line_comment', 'block_comment', 'attribute_item', 'inner_attribute_item', 'use_declaration', 'extern_crate_declaration',
+  'call_expression', 'macro_invocation', 'binary_expression', 'index_expression', 'macro_definition', 'token_tree',
+  'string_literal', 'raw_string_literal', 'integer_literal', 'unsafe_block', 'identifier', 'scoped_identifier',
+]);
+
+function learnType(id: number, type: string): void {
+  typeNames[id] = type;
+  let f = 0;
+  if (LEAF_NAMES.has(type)) f |= LEAF;
+  if (SKIP_SUBTREE.has(type) || type === 'visibility_modifier' || type === 'parameters' || type === 'function_modifiers') f |= SKIP;
+  if (NEEDS_RANGE.has(type)) f |= RANGE;
+  if (type === 'line_comment' || type === 'block_comment' || type === 'empty_statement' || type === '{' || type === '}' || type === ';') f |= NOT_STMT;
+  if (SWITCHED.has(type)) f |= SWITCH;
+  typeFlags[id] = f;
+  typeItems[id] = Object.hasOwn(ITEM_KINDS, type) ? ITEM_KINDS[type] : undefined;
+}
 
 interface Frame {
   type: string;
@@ -264,8 +311,9 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
   for (;;) {
     const parent = pool[depth];
     const typeId = cur.nodeTypeId;
-    let type = typeNames[typeId];
-    if (type === undefined) type = typeNames[typeId] = cur.nodeType;
+    if (typeNames[typeId] === undefined) learnType(typeId, cur.nodeType);
+    const type = typeNames[typeId];
+    const flags = typeFlags[typeId];
     if (depth + 1 >= pool.length) pool.push(newFrame());
     const frame = pool[depth + 1];
     frame.type = type;
@@ -281,7 +329,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     frame.pend = null;
     let start = 0;
     let end = 0;
-    if (parent.stmtsOf >= 0 || NEEDS_RANGE.has(type)) {
+    if (parent.stmtsOf >= 0 || (flags & RANGE) !== 0) {
       start = cur.startIndex;
       end = cur.endIndex;
     }
@@ -290,14 +338,14 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     let descend = true;
 
     if (parent.self >= 0) onItemChild(parent, type, frame);
-    if (parent.stmtsOf >= 0 && type !== 'line_comment' && type !== 'block_comment' && type !== 'empty_statement' && type !== '{' && type !== '}' && type !== ';') {
+    if (parent.stmtsOf >= 0 && (flags & NOT_STMT) === 0) {
       items[parent.stmtsOf].stmts.push({ start, end, line: lines.pos(start)[0], endLine: lines.pos(end)[0] });
     }
     if (parent.pend !== null) onPendingChild(parent, parent.pend, type);
-    if (SKIP_SUBTREE.has(type) || type === 'visibility_modifier' || type === 'parameters' || type === 'function_modifiers') {
+    if ((flags & SKIP) !== 0) {
       descend = false;
     } else {
-      switch (type) {
+      if ((flags & SWITCH) !== 0) switch (type) {
         case 'line_comment':
         case 'block_comment': {
           descend = false;
@@ -413,7 +461,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         default:
           break;
       }
-      const kind = ITEM_KINDS[type];
+      const kind = typeItems[typeId];
       if (kind !== undefined) {
         enterItem(parent, frame, kind);
         if (kind === 'extern') {
@@ -423,7 +471,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
       }
     }
 
-    if (descend && cur.gotoFirstChild()) {
+    if (descend && (flags & LEAF) === 0 && cur.gotoFirstChild()) {
       depth++;
       continue;
     }

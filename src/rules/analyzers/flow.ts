@@ -27,18 +27,32 @@ interface SourceHit {
 }
 
 /** Scans the sites of every item reached from `key` for ones that `pred` names; nearest first. */
-function findSources(ctx: ScanContext, key: string, pred: (file: RustFile, index: number) => string | null): SourceHit[] {
+function findSources(ctx: ScanContext, key: string, kind: string, pred: (file: RustFile, index: number) => string | null): SourceHit[] {
+  // Many changed items reach the same helpers: each item's sites are tested once per kind of source.
+  let memo = sourceMemo.get(ctx);
+  if (!memo) sourceMemo.set(ctx, (memo = new Map()));
+  let byHolder = memo.get(kind);
+  if (!byHolder) memo.set(kind, (byHolder = new Map()));
   const out: SourceHit[] = [];
   for (const holder of ctx.reachFrom(key).keys()) {
-    const ref = ctx.delta.new.items.get(holder);
-    if (!ref) continue;
-    for (const i of sitesByItem(ref.file.facts.sites).get(ref.item.id) ?? []) {
-      const what = pred(ref.file, i);
-      if (what) out.push({ file: ref.file, index: i, what, holder });
+    let hits = byHolder.get(holder);
+    if (!hits) {
+      hits = [];
+      const ref = ctx.delta.new.items.get(holder);
+      if (ref) {
+        for (const i of sitesByItem(ref.file.facts.sites).get(ref.item.id) ?? []) {
+          const what = pred(ref.file, i);
+          if (what) hits.push({ file: ref.file, index: i, what, holder });
+        }
+      }
+      byHolder.set(holder, hits);
     }
+    for (const h of hits) out.push(h);
   }
   return out;
 }
+
+const sourceMemo = new WeakMap<ScanContext, Map<string, Map<string, SourceHit[]>>>();
 
 function envName(args: string | undefined): string {
   return /"([^"]*)"/.exec(args ?? '')?.[1] ?? '';
@@ -72,7 +86,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
   const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn'];
   const out = new Map<string, Match>();
   for (const ch of changedItems(ctx)) {
-    const sources = findSources(ctx, ch.key, (f, i) => secretSource(ctx, f, i));
+    const sources = findSources(ctx, ch.key, 'secret', (f, i) => secretSource(ctx, f, i));
     if (sources.length === 0) continue;
     // Build scripts read the whole environment for CARGO_*/DEP_* metadata and run tools; only the
     // network counts as a sink for that source there.
@@ -136,7 +150,7 @@ export function triggerAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write', 'fs.delete', 'ffi.dlopen'];
   const out = new Map<string, Match>();
   for (const ch of changedItems(ctx)) {
-    const sources = findSources(ctx, ch.key, (f, i) => pred(ctx, f, i));
+    const sources = findSources(ctx, ch.key, `trigger:${kind}`, (f, i) => pred(ctx, f, i));
     if (sources.length === 0) continue;
     const reached = ctx.reachedCaps(ch.key, sinks);
     if (reached.length === 0) continue;
