@@ -119,6 +119,18 @@ export class Resolver {
     return this.roots === null || i < 0 || this.roots.has(full.slice(0, i));
   }
 
+  private globsByFile = new WeakMap<RustFile, string[]>();
+
+  /** The file's glob imports (`use std::process::*`) that lead into std or a dependency, resolved once per file. */
+  private externalGlobs(file: RustFile): string[] {
+    let g = this.globsByFile.get(file);
+    if (!g) {
+      g = file.facts.globs.map((x) => this.resolvePath(file, x)).filter((x) => this.external(`${x}::_`));
+      this.globsByFile.set(file, g);
+    }
+    return g;
+  }
+
   private compute(file: RustFile, s: Site): CapHit | undefined {
     if (s.kind === 'method') {
       const c = this.cat.methods.get(s.text);
@@ -130,9 +142,8 @@ export class Resolver {
       const c = capabilityOfPath(this.cat, full);
       if (c) return { cap: c, resolved: full };
     }
-    for (const g of file.facts.globs) {
-      const cand = `${this.resolvePath(file, g)}::${s.text}`;
-      if (!this.external(cand)) continue;
+    for (const g of this.externalGlobs(file)) {
+      const cand = `${g}::${s.text}`;
       const gc = capabilityOfPath(this.cat, cand);
       if (gc) return { cap: gc, resolved: cand };
     }

@@ -110,15 +110,43 @@ export class ScanContext {
     return item < 0 || !file.facts.items[item]?.test;
   }
 
-  /** Sites that the new release adds, in changed files, in path order. */
-  *newSites(): Generator<NewSite> {
-    for (const [path, set] of this.delta.newSites) {
-      const file = this.delta.new.rust.get(path)!;
-      for (const index of [...set].sort((a, b) => a - b)) {
-        const site = file.facts.sites[index];
-        yield { file, index, site, itemKey: this.itemKey(file, site.item) };
+  private newSiteList: NewSite[] | null = null;
+  private newSitesByKind: Map<string, NewSite[]> | null = null;
+  private newCapSiteList: NewSite[] | null = null;
+
+  /** Sites that the new release adds, in changed files, in path order. Listed once per scan. */
+  newSites(): readonly NewSite[] {
+    if (!this.newSiteList) {
+      const list: NewSite[] = [];
+      for (const [path, set] of this.delta.newSites) {
+        const file = this.delta.new.rust.get(path)!;
+        for (const index of [...set].sort((a, b) => a - b)) {
+          const site = file.facts.sites[index];
+          list.push({ file, index, site, itemKey: this.itemKey(file, site.item) });
+        }
+      }
+      this.newSiteList = list;
+    }
+    return this.newSiteList;
+  }
+
+  /** The new sites of one kind (`call`, `macro`, `string`…), in the same order. */
+  newSitesOfKind(kind: string): readonly NewSite[] {
+    if (!this.newSitesByKind) {
+      this.newSitesByKind = new Map();
+      for (const ns of this.newSites()) {
+        const l = this.newSitesByKind.get(ns.site.kind);
+        if (l) l.push(ns);
+        else this.newSitesByKind.set(ns.site.kind, [ns]);
       }
     }
+    return this.newSitesByKind.get(kind) ?? [];
+  }
+
+  /** The new sites that resolve to a catalogued capability, in the same order. */
+  newCapabilitySites(): readonly NewSite[] {
+    this.newCapSiteList ??= this.newSites().filter((ns) => this.newGraph.resolver.capOf(ns.file, ns.index) !== undefined);
+    return this.newCapSiteList;
   }
 
   /** True when the site at `index` of `path` is one the new release adds. */

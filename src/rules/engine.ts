@@ -37,7 +37,13 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
   }
   if (m.query) return queryMatches(ctx, rule);
   const out: Match[] = [];
-  for (const ns of ctx.newSites()) {
+  const kinds = m.sites?.kind;
+  const candidates = m.capability
+    ? ctx.newCapabilitySites()
+    : kinds
+      ? kinds.length === 1 ? ctx.newSitesOfKind(kinds[0]) : ctx.newSites().filter((ns) => kinds.includes(ns.site.kind))
+      : [];
+  for (const ns of candidates) {
     const { file, index, site } = ns;
     let data: Record<string, string>;
     if (m.capability) {
