@@ -314,6 +314,11 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     if (typeNames[typeId] === undefined) learnType(typeId, cur.nodeType);
     const type = typeNames[typeId];
     const flags = typeFlags[typeId];
+    // Most nodes are punctuation and keywords under nodes that wait for nothing: no frame to set up.
+    if ((flags & (LEAF | SWITCH)) === LEAF && parent.self < 0 && parent.pend === null && parent.stmtsOf < 0 && typeItems[typeId] === undefined) {
+      if (!advance()) break;
+      continue;
+    }
     if (depth + 1 >= pool.length) pool.push(newFrame());
     const frame = pool[depth + 1];
     frame.type = type;

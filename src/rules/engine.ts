@@ -103,7 +103,7 @@ function capturesIn(ctx: ScanContext, rule: CompiledRule, file: string, tree: im
       break;
     }
     const opts = { startPosition: { row: a - 1, column: 0 }, endPosition: { row: b, column: 0 }, maxStartDepth: QUERY_MAX_START_DEPTH, timeoutMicros: Math.ceil(left * 1000) };
-    for (const c of rule.query!.captures(tree.rootNode, opts)) {
+    for (const c of rule.query!().captures(tree.rootNode, opts)) {
       if (c.name !== 'match' || seen.has(c.node.startIndex)) continue;
       const line = c.node.startPosition.row + 1;
       if (line < a || line > b) continue;

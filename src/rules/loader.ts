@@ -45,7 +45,8 @@ export interface CompiledRule {
   adjust: Array<Adjustment & { cond: CompiledCondition }>;
   include?: (p: string) => boolean;
   exclude?: (p: string) => boolean;
-  query?: Parser.Query;
+  /** The rule's compiled query (compiled on first use for rules from the build-time bundle). */
+  query?: () => Parser.Query;
   siteText?: RegExp;
 }
 
@@ -162,7 +163,11 @@ export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   return { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods') };
 }
 
-export function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string }): CompiledRule {
+/**
+ * Compiles a rule. With `lazyQuery` (rules from the build-time bundle, whose queries the build already
+ * compiled) the tree-sitter query is compiled the first time a scan needs it: most scans run few of them.
+ */
+export function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string }, lazyQuery = false): CompiledRule {
   const compiled: CompiledRule = {
     spec,
     file: rel,
@@ -171,13 +176,22 @@ export function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string 
   };
   if (spec.paths?.include?.length) compiled.include = picomatch(spec.paths.include, { dot: true });
   if (spec.paths?.exclude?.length) compiled.exclude = picomatch(spec.paths.exclude, { dot: true });
-  if (spec.match.query) {
-    try {
-      compiled.query = new Parser.Query(RUST_LANGUAGE, spec.match.query);
-    } catch (e) {
-      throw new RuleError(`${rel}: match.query does not compile: ${(e as Error).message}`);
-    }
-    if (!/@match\b/.test(spec.match.query)) throw new RuleError(`${rel}: match.query needs a @match capture`);
+  const source = spec.match.query;
+  if (source !== undefined) {
+    if (!/@match\b/.test(source)) throw new RuleError(`${rel}: match.query needs a @match capture`);
+    let q: Parser.Query | undefined;
+    const compile = (): Parser.Query => {
+      if (!q) {
+        try {
+          q = new Parser.Query(RUST_LANGUAGE, source);
+        } catch (e) {
+          throw new RuleError(`${rel}: match.query does not compile: ${(e as Error).message}`);
+        }
+      }
+      return q;
+    };
+    if (!lazyQuery) compile();
+    compiled.query = compile;
   }
   if (spec.match.sites?.text) compiled.siteText = compileRegex(spec.match.sites.text, `${rel}: match.sites.text`);
   return compiled;
@@ -204,7 +218,7 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
       if (s.spec.match.analyzer && !knownAnalyzers.has(s.spec.match.analyzer)) throw new RuleError(`${s.file}: match.analyzer "${s.spec.match.analyzer}" is not a known analyzer`);
     }
   }
-  const rules = specs.map(compileRule);
+  const rules = specs.map((s) => compileRule(s, bundle !== null));
   const catalogue: Catalogue = { paths: new Map(Object.entries(cat.paths)), methods: new Map(Object.entries(cat.methods)) };
   const set: RuleSet = { dir, rules, catalogue };
   cache.set(dir, set);
