@@ -1,4 +1,5 @@
 import { mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -99,6 +100,30 @@ describe('folder reader', () => {
     mkdirSync(path.join(d, 'src'));
     symlinkSync('/etc/hostname', path.join(d, 'src', 'lib.rs'));
     await expect(loadSource(d)).rejects.toThrow(/points outside the crate/);
+  });
+
+  it('refuses FIFOs in a folder, directly or through a link, without blocking on them', async () => {
+    for (const viaLink of [false, true]) {
+      const d = tmp();
+      writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
+      mkdirSync(path.join(d, 'src'));
+      writeFileSync(path.join(d, 'src/lib.rs'), 'pub fn f() {}');
+      execFileSync('mkfifo', [path.join(d, 'src', 'pipe.rs')]);
+      if (viaLink) symlinkSync('pipe.rs', path.join(d, 'src', 'alias.rs'));
+      await expect(loadSource(d)).rejects.toThrow(/devices and FIFOs are refused/);
+    }
+  });
+
+  it('reads a folder whose files are links inside the crate, and refuses a file over the per-file limit', async () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
+    mkdirSync(path.join(d, 'src'));
+    writeFileSync(path.join(d, 'src/real.rs'), 'pub fn f() {}');
+    symlinkSync('real.rs', path.join(d, 'src', 'lib.rs'));
+    const t = await loadSource(d);
+    expect(Buffer.from(t.files.get('src/lib.rs')!).toString()).toBe('pub fn f() {}');
+    writeFileSync(path.join(d, 'src/big.rs'), 'x'.repeat(2000));
+    await expect(loadSource(d, { ...DEFAULT_LIMITS, maxFileBytes: 1000 })).rejects.toThrow(/over the 1000 byte per-file limit/);
   });
 
   it('leaves out nested packages, .git, and files cargo would not publish, and says so', async () => {
