@@ -7,6 +7,7 @@
 /** Offsets of line starts, for turning string offsets into 1-based lines and columns. */
 export class LineIndex {
   private starts: number[] = [0];
+  private hint = 0;
   constructor(text: string) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
@@ -15,14 +16,25 @@ export class LineIndex {
   }
   /** [line, column], both 1-based. */
   pos(offset: number): [number, number] {
+    const starts = this.starts;
+    // Walks ask in nearly increasing order: try the line of the previous answer and the next one first.
+    const h = this.hint;
+    if (starts[h] <= offset) {
+      if (h + 1 >= starts.length || offset < starts[h + 1]) return [h + 1, offset - starts[h] + 1];
+      if (h + 2 >= starts.length || offset < starts[h + 2]) {
+        this.hint = h + 1;
+        return [h + 2, offset - starts[h + 1] + 1];
+      }
+    }
     let lo = 0;
-    let hi = this.starts.length - 1;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
+      if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return [lo + 1, offset - this.starts[lo] + 1];
+    this.hint = lo;
+    return [lo + 1, offset - starts[lo] + 1];
   }
 }
 

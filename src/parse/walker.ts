@@ -117,11 +117,12 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     return sites.length - 1;
   };
   const pos = (): [number, number] => {
-    const sp = cur.startPosition;
-    return [sp.row + 1, sp.column + 1];
+    return lines.pos(cur.startIndex);
   };
 
   const lines = new LineIndex(src);
+  // Lines and columns come from the text's line index: cheaper than asking the cursor for points.
+  const endLine = (): number => lines.pos(cur.endIndex)[0];
   const clipArgs = (t: string) => clip(t, MAX_ARGS);
   // Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
   const lexMacro = (f: Frame, start: number, end: number): void => {
@@ -282,7 +283,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
       local: name,
       name,
       kind,
-      span: { line, column, endLine: cur.endPosition.row + 1, start, end },
+      span: { line, column, endLine: endLine(), start, end },
       container: CONTAINERS.has(kind),
       // Methods of trait impls and trait items are as public as the trait and type.
       isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
@@ -355,7 +356,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         case 'block_comment': {
           descend = false;
           const t = src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400));
-          if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(cur.endPosition.row + 1);
+          if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(endLine());
           break;
         }
         case 'attribute_item':
@@ -363,7 +364,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           descend = false;
           const inner = normalizeWs(text().replace(/^#!?\[/, '').replace(/\]$/, ''));
           const [line, column] = pos();
-          const idx = addSite('attr', inner, parent, line, column, cur.endPosition.row + 1);
+          const idx = addSite('attr', inner, parent, line, column, endLine());
           if (type === 'inner_attribute_item') {
             if (parent.type === 'source_file') facts.innerAttrs.push(inner);
             else if (parent.item >= 0) items[parent.item].attrs.push(inner);
@@ -428,7 +429,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           const raw = src.slice(s, cut);
           const content = cut === e ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
           const [line, column] = pos();
-          addSite('string', content, frame, line, column, cur.endPosition.row + 1, raw[0] === 'b' ? 'bytes' : undefined, e - s);
+          addSite('string', content, frame, line, column, endLine(), raw[0] === 'b' ? 'bytes' : undefined, e - s);
           break;
         }
         case 'integer_literal':
@@ -436,7 +437,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
           break;
         case 'unsafe_block': {
           const [line, column] = pos();
-          addSite('unsafe', 'unsafe', frame, line, column, cur.endPosition.row + 1);
+          addSite('unsafe', 'unsafe', frame, line, column, endLine());
           break;
         }
         case 'identifier':
@@ -471,7 +472,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
         enterItem(parent, frame, kind);
         if (kind === 'extern') {
           const [line, column] = pos();
-          addSite('extern', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 60)).split('{')[0], 60), frame, line, column, cur.endPosition.row + 1);
+          addSite('extern', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 60)).split('{')[0], 60), frame, line, column, endLine());
         }
       }
     }
@@ -509,7 +510,7 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
     if (f.type === 'array_expression' && f.ints >= 16) {
       const [line, column] = pos();
       sites.push({
-        kind: 'bytes', text: `${f.ints} integer literals`, item: f.item, line, column, endLine: cur.endPosition.row + 1, inMacro: f.inMacro, len: f.ints,
+        kind: 'bytes', text: `${f.ints} integer literals`, item: f.item, line, column, endLine: endLine(), inMacro: f.inMacro, len: f.ints,
         args: clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400)), 200),
       });
     }
