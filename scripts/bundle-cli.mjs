@@ -3,15 +3,14 @@
 // module instead of dozens. Native addons and rarely used modules stay external.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli.ts'],
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: 'dist/cratefence.js',
   external: ['tree-sitter', 'tree-sitter-rust', 'ajv', 'yaml'],
   // CommonJS dependencies (tar-stream) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cratefenceRequire } from 'node:module'; const require = __cratefenceRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cratefence.js' });

@@ -54,8 +54,8 @@ function textOf(bytes: Uint8Array | undefined): string {
 function countLines(s: string): number {
   if (s === '') return 0;
   let n = 0;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
-  return s.endsWith('\n') ? n : n + 1;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return s.charCodeAt(s.length - 1) === 10 ? n : n + 1;
 }
 
 /** Splits text into lines, keeping each line's newline so a change of the last newline still shows. */

@@ -59,6 +59,55 @@ export interface ParsedFile {
   tree: Parser.Tree | null;
 }
 
+/** The syntax tree of a decoded source, or null when parsing ran over the per-file budget. */
+export function parseTree(text: string, options: ParseOptions): { tree: Parser.Tree | null; input: string } {
+  // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
+  // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
+  const input = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  const p = rustParser();
+  p.setTimeoutMicros(options.fileBudgetMs * 1000);
+  let tree: Parser.Tree | null = null;
+  try {
+    // The binding's default buffer is too small for large files; size it to the input.
+    tree = p.parse(input, undefined, { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) }) ?? null;
+  } catch {
+    tree = null;
+  } finally {
+    p.setTimeoutMicros(0);
+    p.reset();
+  }
+  return { tree, input };
+}
+
+/**
+ * Parses one Rust source and extracts its facts. `budgetLeft` false means the scan's parsing budget
+ * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
+ * thread and by parse workers alike, so both give the same facts for the same bytes.
+ */
+export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean): ParsedFile {
+  const { text, invalidUtf8 } = decodeSource(bytes);
+  if (!budgetLeft) {
+    return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
+  }
+  const { tree, input } = parseTree(text, options);
+  if (!tree) {
+    return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, tree: null };
+  }
+  const facts = extractFacts(tree, text, hash);
+  if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
+  if (invalidUtf8) {
+    facts.partial = true;
+    facts.partialReason = 'the file is not valid UTF-8 (rustc would reject it); analysed after lossy decoding';
+  } else if (facts.partial) {
+    facts.partialReason = `${facts.errors.length >= 50 ? '50+' : facts.errors.length} syntax error(s); code around them may be unanalysed`;
+  }
+  if (text.includes('\0')) {
+    facts.partial = true;
+    facts.partialReason = (facts.partialReason ? `${facts.partialReason}; ` : '') + 'the file holds NUL bytes';
+  }
+  return { facts, text, tree };
+}
+
 /**
  * Parses Rust sources, each distinct content once per cache. Keeps the trees so that query rules
  * can run on changed files without parsing them again.
@@ -70,65 +119,20 @@ export class ParseCache {
   /** Milliseconds spent parsing and extracting so far. */
   spentMs = 0;
 
-  constructor(private readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
+  constructor(readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
 
   /** Facts for the given bytes, parsing them only if this content was not seen before. */
   parse(bytes: Uint8Array): ParsedFile {
     const hash = hashText(bytes);
     const hit = this.byHash.get(hash);
     if (hit) return hit;
-    const result = this.parseUncached(bytes, hash);
-    this.byHash.set(hash, result);
-    return result;
-  }
-
-  private parseUncached(bytes: Uint8Array, hash: string): ParsedFile {
     const t0 = performance.now();
-    try {
-      return this.parseTimed(bytes, hash);
-    } finally {
-      this.spentMs += performance.now() - t0;
-    }
-  }
-
-  private parseTimed(bytes: Uint8Array, hash: string): ParsedFile {
-    const { text, invalidUtf8 } = decodeSource(bytes);
-    if (this.spentMs > this.options.crateBudgetMs) {
-      return { facts: emptyFacts(hash, `not analysed: the scan's ${this.options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
-    }
-    // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
-    // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
-    const input = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
-    const p = rustParser();
-    p.setTimeoutMicros(this.options.fileBudgetMs * 1000);
     this.parsedFiles++;
     this.parsedBytes += bytes.length;
-    let tree: Parser.Tree | null = null;
-    try {
-      // The binding's default buffer is too small for large files; size it to the input.
-      tree = p.parse(input, undefined, { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) }) ?? null;
-    } catch {
-      tree = null;
-    } finally {
-      p.setTimeoutMicros(0);
-      p.reset();
-    }
-    if (!tree) {
-      return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${this.options.fileBudgetMs} ms budget`), text, tree: null };
-    }
-    const facts = extractFacts(tree, text, hash);
-    if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
-    if (invalidUtf8) {
-      facts.partial = true;
-      facts.partialReason = 'the file is not valid UTF-8 (rustc would reject it); analysed after lossy decoding';
-    } else if (facts.partial) {
-      facts.partialReason = `${facts.errors.length >= 50 ? '50+' : facts.errors.length} syntax error(s); code around them may be unanalysed`;
-    }
-    if (text.includes('\0')) {
-      facts.partial = true;
-      facts.partialReason = (facts.partialReason ? `${facts.partialReason}; ` : '') + 'the file holds NUL bytes';
-    }
-    return { facts, text, tree };
+    const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs);
+    this.spentMs += performance.now() - t0;
+    this.byHash.set(hash, result);
+    return result;
   }
 }
 
@@ -137,6 +141,7 @@ function emptyFacts(hash: string, reason: string): FileFacts {
     hash,
     partial: true,
     partialReason: reason,
+    unparsed: true,
     errors: [],
     items: [],
     sites: [],

@@ -4,6 +4,8 @@
  * pass over the text, to recover calls, paths, method calls, nested macros, literals and byte arrays.
  */
 
+import { clip } from './text.js';
+
 /** Offsets of line starts, for turning string offsets into 1-based lines and columns. */
 export class LineIndex {
   private starts: number[] = [0];
@@ -83,7 +85,10 @@ function stringEnd(src: string, i: number, end: number): number {
  * Lexes `src[start, end)` and reports what a rule may care about. `clipArgs` shortens argument text.
  * Linear in the length of the text.
  */
-export function lexTokenTree(src: string, start: number, end: number, clipArgs: (s: string) => string, emit: (s: TokenSite) => void): void {
+export function lexTokenTree(src: string, start: number, end: number, maxArgs: number): TokenSite[] {
+  const found: TokenSite[] = [];
+  const emit = (t: TokenSite) => found.push(t);
+  const clipArgs = (t: string) => clip(t, maxArgs);
   let buf: string[] = [];
   let bufStart = -1;
   let colons = false;
@@ -227,6 +232,7 @@ export function lexTokenTree(src: string, start: number, end: number, clipArgs: 
     i++;
   }
   flush();
+  return found;
 }
 
 /** Offset just past the bracket matching the one at `open` (or `end`), skipping strings and comments. */

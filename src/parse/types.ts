@@ -106,6 +106,8 @@ export interface FileFacts {
   /** True when the grammar reported errors: what parsed is kept, the rest is unanalysed. */
   partial: boolean;
   partialReason?: string;
+  /** True when the file was not parsed at all (a time budget ran out): nothing of it was analysed. */
+  unparsed?: boolean;
   /** Where the grammar gave up: start, end line and the size of the unparsed text. */
   errors: Array<{ line: number; column: number; endLine: number; bytes: number }>;
   items: ItemFacts[];

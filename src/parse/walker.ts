@@ -93,221 +93,249 @@ function newFrame(): Frame {
   return { type: '', item: -1, self: -1, ctx: '', attrs: null, attrSites: null, ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null };
 }
 
+// The walk's state. Module-level, not per-call closures: the helpers below then stay the same
+// functions from file to file, so optimized code is not thrown away at every new file ("wrong call
+// target"), which made the JIT recompile the walk a dozen times per scan. Extraction never re-enters.
+let src = '';
+let items: ItemFacts[] = [];
+let sites: Site[] = [];
+let aliases: Record<string, string> = Object.create(null) as Record<string, string>;
+let globs: string[] = [];
+let facts: FileFacts;
+let cur: TreeCursor;
+let lines: LineIndex;
+const pool: Frame[] = [newFrame()];
+let depth = 0;
+
+/** Every site is built here, so all have the same fields in the same order (one object shape). */
+function mkSite(kind: SiteKind, text: string, args: string | undefined, item: number, line: number, column: number, endLine: number, inMacro: boolean, len?: number): Site {
+  return { kind, text, args, item, line, column, endLine, inMacro, len };
+}
+
+function text(): string {
+  return src.slice(cur.startIndex, cur.endIndex);
+}
+function addSite(kind: SiteKind, t: string, f: Frame, line: number, column: number, endLine: number, args?: string, len?: number): number {
+  sites.push(mkSite(kind, t, args, f.item, line, column, endLine, f.inMacro, len));
+  return sites.length - 1;
+}
+function pos(): [number, number] {
+  return lines.pos(cur.startIndex);
+}
+
+// Lines and columns come from the text's line index: cheaper than asking the cursor for points.
+function endLine(): number {
+  return lines.pos(cur.endIndex)[0];
+}
+// Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
+function lexMacro(f: Frame, start: number, end: number): void {
+  for (const t of lexTokenTree(src, start, end, MAX_ARGS)) {
+    const [line, column] = lines.pos(t.start);
+    if (t.kind === 'string') {
+      const raw = t.text.length > MAX_LITERAL + 8 ? t.text.slice(0, MAX_LITERAL + 8) : t.text;
+      const content = raw.length === t.text.length ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
+      sites.push(mkSite('string', content, t.bytes ? 'bytes' : undefined, f.item, line, column, lines.pos(t.end)[0], true, t.len));
+    } else {
+      sites.push(mkSite(t.kind, t.text, t.args, f.item, line, column, t.kind === 'bytes' ? lines.pos(t.end)[0] : line, true, t.len));
+    }
+  }
+}
+
+// Fills the item that `parent` is, from one of its direct children.
+function onItemChild(parent: Frame, type: string, frame: Frame): void {
+  const it = items[parent.self];
+  const fid = cur.currentFieldId;
+  const field = fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
+  // Only plain `pub` is public API; `pub(crate)`, `pub(super)` and `pub(in …)` stay inside the crate.
+  if (type === 'visibility_modifier') it.isPub = cur.endIndex - cur.startIndex === 3;
+  else if (type === 'function_modifiers' || type === 'unsafe') {
+    if (type === 'unsafe' || /\bunsafe\b/.test(text())) it.unsafe = true;
+  }
+  switch (field) {
+    case 'name':
+      it.name = text();
+      if (it.kind !== 'impl') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+      break;
+    case 'type':
+      if (it.kind === 'impl') it.selfType = bareType(text());
+      else if (it.kind === 'type' && it.name) {
+        // `type C = std::process::Command;` is an alias like `use … as C`.
+        const target = bareType(text());
+        if (/^(::)?[A-Za-z_][\w]*(::[A-Za-z_][\w]*)+$/.test(target)) aliases[it.name] = target;
+      }
+      break;
+    case 'trait':
+      if (it.kind === 'impl') it.trait = bareType(text());
+      break;
+    case 'parameters':
+      it.params = clip(text(), 400);
+      break;
+    case 'return_type':
+      it.returnType = clip(text(), 200);
+      break;
+    case 'body':
+      if (it.kind === 'impl') {
+        it.name = it.trait ? `<${it.selfType} as ${it.trait}>` : (it.selfType ?? '?');
+        it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+      }
+      if (it.kind === 'fn') frame.stmtsOf = it.id;
+      if (it.kind === 'mod') facts.mods[facts.mods.length - 1].inline = true;
+      break;
+    default:
+      break;
+  }
+  if (it.local === '' && it.name !== '') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+  frame.ctx = it.kind === 'extern' ? parent.ctx : it.local || parent.ctx;
+}
+
+// Calls, macros, operators and index expressions are recorded from their children as the walk
+// meets them, so no node object is ever built for them.
+function fieldOf(): string | null {
+  const fid = cur.currentFieldId;
+  return fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
+}
+function argsText(a: number, b: number) {
+  return clip(src.slice(a, Math.min(b, a + MAX_ARGS * 2)), MAX_ARGS);
+}
+function onPendingChild(parent: Frame, p: Pending, type: string): void {
+  switch (p.kind) {
+    case 'call': {
+      const field = fieldOf();
+      if (field === 'function') {
+        if (type === 'identifier' || type === 'scoped_identifier' || type === 'self' || type === 'super' || type === 'crate') {
+          p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+        } else if (type === 'field_expression' || type === 'generic_function') {
+          p.method = type === 'field_expression';
+          // Look one level down for the method name (`field`) or the generic function's path.
+          if (cur.gotoFirstChild()) {
+            do {
+              const f = fieldOf();
+              if (type === 'field_expression' && f === 'field') {
+                p.callee = src.slice(cur.startIndex, cur.endIndex);
+                [p.line, p.column] = lines.pos(cur.startIndex);
+              } else if (type === 'generic_function' && f === 'function') {
+                const t = typeNames[cur.nodeTypeId] ?? cur.nodeType;
+                if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+                else if (t === 'field_expression') {
+                  p.method = true;
+                  const e = cur.endIndex;
+                  const dot = src.lastIndexOf('.', e);
+                  p.callee = src.slice(dot + 1, e).trim();
+                  [p.line, p.column] = lines.pos(dot + 1);
+                }
+              }
+            } while (cur.gotoNextSibling());
+            cur.gotoParent();
+          }
+        }
+      } else if (field === 'arguments' && p.callee !== null) {
+        const a = cur.startIndex;
+        sites.push(mkSite(p.method ? 'method' : 'call', p.callee, argsText(a, cur.endIndex), parent.item, p.line, p.column, lines.pos(parent.end)[0], parent.inMacro));
+      }
+      return;
+    }
+    case 'macro': {
+      if (type === 'identifier' || type === 'scoped_identifier') {
+        if (p.callee === null) p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+      } else if (type === 'token_tree' && p.callee !== null) {
+        sites.push(mkSite('macro', p.callee, argsText(cur.startIndex, cur.endIndex), parent.item, p.line, p.column, lines.pos(parent.end)[0], depth > 0 ? pool[depth - 1].inMacro : false));
+        p.callee = null;
+      }
+      return;
+    }
+    case 'binop': {
+      const field = fieldOf();
+      if (field === 'operator') p.op = type;
+      else if (field === 'right' && p.op !== null) {
+        const op = p.op;
+        if (op === '^') {
+          sites.push(mkSite('arith', '^', clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), parent.item, p.line, p.column, p.line, parent.inMacro));
+        } else if ((op === '/' || op === '%') && type !== 'integer_literal') {
+          sites.push(mkSite('arith', op, clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), parent.item, p.line, p.column, p.line, parent.inMacro));
+        } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(parent.start, Math.min(parent.end, parent.start + 200)))) {
+          sites.push(mkSite('arith', op, clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), parent.item, p.line, p.column, p.line, parent.inMacro));
+        }
+      }
+      return;
+    }
+    case 'index': {
+      if (type === '[') p.bracket = true;
+      else if (p.bracket) {
+        p.bracket = false;
+        sites.push(mkSite('index', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), type, parent.item, p.line, p.column, lines.pos(parent.end)[0], parent.inMacro));
+      }
+      return;
+    }
+  }
+}
+
+function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
+  const id = items.length;
+  const attrs = parent.attrs ?? [];
+  const attrSites = parent.attrSites ?? [];
+  parent.attrs = null;
+  parent.attrSites = null;
+  const [line, column] = pos();
+  const start = cur.startIndex;
+  const end = cur.endIndex;
+  const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
+  const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
+  // `#[test]`, `#[cfg(test)]`, `#[cfg(all(test, …))]` — but not `#[cfg(not(test))]` or `cfg(any(test, …))`.
+  const test = parent.test || attrs.some((a) => a === 'test' || /^(tokio|async_std)::test/.test(a) || (/^cfg\((all\()?\s*test\b/.test(a) && !/not\s*\(\s*test/.test(a)));
+  const name = kind === 'extern' ? `extern#${line}` : '';
+  items.push({
+    id,
+    local: name,
+    name,
+    kind,
+    span: { line, column, endLine: endLine(), start, end },
+    container: CONTAINERS.has(kind),
+    // Methods of trait impls and trait items are as public as the trait and type.
+    isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
+    attrs,
+    parent: parent.item,
+    selfType: inImpl ? (parentItem?.selfType ?? parentItem?.name) : undefined,
+    trait: inImpl ? (parentItem?.trait ?? (parentItem?.kind === 'trait' ? parentItem.name : undefined)) : undefined,
+    // Filled from the item's children; present from the start so every item has one object shape.
+    params: undefined,
+    returnType: undefined,
+    unsafe: false,
+    foreign: parentItem?.kind === 'extern',
+    test,
+    stmts: [],
+  });
+  for (const s of attrSites) sites[s].item = id;
+  frame.item = id;
+  frame.self = id;
+  frame.test = test;
+  if (kind === 'mod') {
+    // Also `#[cfg_attr(unix, path = "…")]`, which applies the path on some targets only.
+    const pathAttrs = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).filter((x): x is string => x !== undefined);
+    const inlineParents: string[] = [];
+    for (let p = parent.item; p >= 0; p = items[p].parent) if (items[p].kind === 'mod') inlineParents.unshift(items[p].name);
+    facts.mods.push({ name: '', pathAttr: pathAttrs[0], pathAttrs, inlineParents, inline: false, line, item: id });
+  }
+}
+
+
 /**
  * Extracts the facts of one parsed file in a single cursor walk. Iterative, with pooled frames, so
  * deep nesting cannot overflow the JavaScript stack and large files do not churn the heap.
  */
-export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
-  const items: ItemFacts[] = [];
-  const sites: Site[] = [];
+export function extractFacts(tree: Tree, source: string, hash: string): FileFacts {
+  src = source;
+  items = [];
+  sites = [];
   // No prototype: names from the scanned code (`constructor`, `__proto__`) must not hit Object's members.
-  const aliases: Record<string, string> = Object.create(null) as Record<string, string>;
-  const globs: string[] = [];
-  const facts: FileFacts = {
+  aliases = Object.create(null) as Record<string, string>;
+  globs = [];
+  facts = {
     hash, partial: false, errors: [], items, sites, aliases, globs, mods: [], innerAttrs: [], safetyLines: [], oddIdentifiers: [], lineCount: 0,
   };
-  const cur: TreeCursor = tree.walk();
-  const pool: Frame[] = [newFrame()];
-  let depth = 0;
-  Object.assign(pool[0], { type: 'source_file', attrs: [], attrSites: [] });
-
-  const text = (): string => src.slice(cur.startIndex, cur.endIndex);
-  const addSite = (kind: SiteKind, t: string, f: Frame, line: number, column: number, endLine: number, args?: string, len?: number): number => {
-    sites.push({ kind, text: t, args, item: f.item, line, column, endLine, inMacro: f.inMacro, len });
-    return sites.length - 1;
-  };
-  const pos = (): [number, number] => {
-    return lines.pos(cur.startIndex);
-  };
-
-  const lines = new LineIndex(src);
-  // Lines and columns come from the text's line index: cheaper than asking the cursor for points.
-  const endLine = (): number => lines.pos(cur.endIndex)[0];
-  const clipArgs = (t: string) => clip(t, MAX_ARGS);
-  // Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
-  const lexMacro = (f: Frame, start: number, end: number): void => {
-    lexTokenTree(src, start, end, clipArgs, (t) => {
-      const [line, column] = lines.pos(t.start);
-      if (t.kind === 'string') {
-        const raw = t.text.length > MAX_LITERAL + 8 ? t.text.slice(0, MAX_LITERAL + 8) : t.text;
-        const content = raw.length === t.text.length ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
-        sites.push({ kind: 'string', text: content, args: t.bytes ? 'bytes' : undefined, item: f.item, line, column, endLine: lines.pos(t.end)[0], inMacro: true, len: t.len });
-      } else {
-        sites.push({ kind: t.kind, text: t.text, args: t.args, item: f.item, line, column, endLine: t.kind === 'bytes' ? lines.pos(t.end)[0] : line, inMacro: true, len: t.len });
-      }
-    });
-  };
-
-  // Fills the item that `parent` is, from one of its direct children.
-  const onItemChild = (parent: Frame, type: string, frame: Frame): void => {
-    const it = items[parent.self];
-    const fid = cur.currentFieldId;
-    const field = fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
-    // Only plain `pub` is public API; `pub(crate)`, `pub(super)` and `pub(in …)` stay inside the crate.
-    if (type === 'visibility_modifier') it.isPub = cur.endIndex - cur.startIndex === 3;
-    else if (type === 'function_modifiers' || type === 'unsafe') {
-      if (type === 'unsafe' || /\bunsafe\b/.test(text())) it.unsafe = true;
-    }
-    switch (field) {
-      case 'name':
-        it.name = text();
-        if (it.kind !== 'impl') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
-        break;
-      case 'type':
-        if (it.kind === 'impl') it.selfType = bareType(text());
-        else if (it.kind === 'type' && it.name) {
-          // `type C = std::process::Command;` is an alias like `use … as C`.
-          const target = bareType(text());
-          if (/^(::)?[A-Za-z_][\w]*(::[A-Za-z_][\w]*)+$/.test(target)) aliases[it.name] = target;
-        }
-        break;
-      case 'trait':
-        if (it.kind === 'impl') it.trait = bareType(text());
-        break;
-      case 'parameters':
-        it.params = clip(text(), 400);
-        break;
-      case 'return_type':
-        it.returnType = clip(text(), 200);
-        break;
-      case 'body':
-        if (it.kind === 'impl') {
-          it.name = it.trait ? `<${it.selfType} as ${it.trait}>` : (it.selfType ?? '?');
-          it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
-        }
-        if (it.kind === 'fn') frame.stmtsOf = it.id;
-        if (it.kind === 'mod') facts.mods[facts.mods.length - 1].inline = true;
-        break;
-      default:
-        break;
-    }
-    if (it.local === '' && it.name !== '') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
-    frame.ctx = it.kind === 'extern' ? parent.ctx : it.local || parent.ctx;
-  };
-
-  // Calls, macros, operators and index expressions are recorded from their children as the walk
-  // meets them, so no node object is ever built for them.
-  const fieldOf = (): string | null => {
-    const fid = cur.currentFieldId;
-    return fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
-  };
-  const argsText = (a: number, b: number) => clip(src.slice(a, Math.min(b, a + MAX_ARGS * 2)), MAX_ARGS);
-  const onPendingChild = (parent: Frame, p: Pending, type: string): void => {
-    switch (p.kind) {
-      case 'call': {
-        const field = fieldOf();
-        if (field === 'function') {
-          if (type === 'identifier' || type === 'scoped_identifier' || type === 'self' || type === 'super' || type === 'crate') {
-            p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
-          } else if (type === 'field_expression' || type === 'generic_function') {
-            p.method = type === 'field_expression';
-            // Look one level down for the method name (`field`) or the generic function's path.
-            if (cur.gotoFirstChild()) {
-              do {
-                const f = fieldOf();
-                if (type === 'field_expression' && f === 'field') {
-                  p.callee = src.slice(cur.startIndex, cur.endIndex);
-                  [p.line, p.column] = lines.pos(cur.startIndex);
-                } else if (type === 'generic_function' && f === 'function') {
-                  const t = typeNames[cur.nodeTypeId] ?? cur.nodeType;
-                  if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
-                  else if (t === 'field_expression') {
-                    p.method = true;
-                    const e = cur.endIndex;
-                    const dot = src.lastIndexOf('.', e);
-                    p.callee = src.slice(dot + 1, e).trim();
-                    [p.line, p.column] = lines.pos(dot + 1);
-                  }
-                }
-              } while (cur.gotoNextSibling());
-              cur.gotoParent();
-            }
-          }
-        } else if (field === 'arguments' && p.callee !== null) {
-          const a = cur.startIndex;
-          sites.push({ kind: p.method ? 'method' : 'call', text: p.callee, args: argsText(a, cur.endIndex), item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: parent.inMacro });
-        }
-        return;
-      }
-      case 'macro': {
-        if (type === 'identifier' || type === 'scoped_identifier') {
-          if (p.callee === null) p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
-        } else if (type === 'token_tree' && p.callee !== null) {
-          sites.push({ kind: 'macro', text: p.callee, args: argsText(cur.startIndex, cur.endIndex), item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: depth > 0 ? pool[depth - 1].inMacro : false });
-          p.callee = null;
-        }
-        return;
-      }
-      case 'binop': {
-        const field = fieldOf();
-        if (field === 'operator') p.op = type;
-        else if (field === 'right' && p.op !== null) {
-          const op = p.op;
-          if (op === '^') {
-            sites.push({ kind: 'arith', text: '^', args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
-          } else if ((op === '/' || op === '%') && type !== 'integer_literal') {
-            sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
-          } else if ((op === '-' || op === '*' || op === '+') && /\blen\(\)|\bsize\b|\bcount\b/.test(src.slice(parent.start, Math.min(parent.end, parent.start + 200)))) {
-            sites.push({ kind: 'arith', text: op, args: clip(src.slice(parent.start, Math.min(parent.end, parent.start + 240)), 120), item: parent.item, line: p.line, column: p.column, endLine: p.line, inMacro: parent.inMacro });
-          }
-        }
-        return;
-      }
-      case 'index': {
-        if (type === '[') p.bracket = true;
-        else if (p.bracket) {
-          p.bracket = false;
-          sites.push({ kind: 'index', text: clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), args: type, item: parent.item, line: p.line, column: p.column, endLine: lines.pos(parent.end)[0], inMacro: parent.inMacro });
-        }
-        return;
-      }
-    }
-  };
-
-  const enterItem = (parent: Frame, frame: Frame, kind: ItemKind): void => {
-    const id = items.length;
-    const attrs = parent.attrs ?? [];
-    const attrSites = parent.attrSites ?? [];
-    parent.attrs = null;
-    parent.attrSites = null;
-    const [line, column] = pos();
-    const start = cur.startIndex;
-    const end = cur.endIndex;
-    const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
-    const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
-    // `#[test]`, `#[cfg(test)]`, `#[cfg(all(test, …))]` — but not `#[cfg(not(test))]` or `cfg(any(test, …))`.
-    const test = parent.test || attrs.some((a) => a === 'test' || /^(tokio|async_std)::test/.test(a) || (/^cfg\((all\()?\s*test\b/.test(a) && !/not\s*\(\s*test/.test(a)));
-    const name = kind === 'extern' ? `extern#${line}` : '';
-    items.push({
-      id,
-      local: name,
-      name,
-      kind,
-      span: { line, column, endLine: endLine(), start, end },
-      container: CONTAINERS.has(kind),
-      // Methods of trait impls and trait items are as public as the trait and type.
-      isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
-      attrs,
-      parent: parent.item,
-      selfType: inImpl ? (parentItem?.selfType ?? parentItem?.name) : undefined,
-      trait: inImpl ? (parentItem?.trait ?? (parentItem?.kind === 'trait' ? parentItem.name : undefined)) : undefined,
-      unsafe: false,
-      foreign: parentItem?.kind === 'extern',
-      test,
-      stmts: [],
-    });
-    for (const s of attrSites) sites[s].item = id;
-    frame.item = id;
-    frame.self = id;
-    frame.test = test;
-    if (kind === 'mod') {
-      // Also `#[cfg_attr(unix, path = "…")]`, which applies the path on some targets only.
-      const pathAttrs = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).filter((x): x is string => x !== undefined);
-      const inlineParents: string[] = [];
-      for (let p = parent.item; p >= 0; p = items[p].parent) if (items[p].kind === 'mod') inlineParents.unshift(items[p].name);
-      facts.mods.push({ name: '', pathAttr: pathAttrs[0], pathAttrs, inlineParents, inline: false, line, item: id });
-    }
-  };
+  cur = tree.walk();
+  lines = new LineIndex(src);
+  depth = 0;
+  Object.assign(pool[0], { type: 'source_file', item: -1, self: -1, ctx: '', attrs: [], attrSites: [], ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null });
 
   for (;;) {
     const parent = pool[depth];
@@ -487,32 +515,33 @@ export function extractFacts(tree: Tree, src: string, hash: string): FileFacts {
   collectErrors(tree, facts);
   collectOddIdentifiers(src, facts, tree);
   facts.lineCount = tree.rootNode.endPosition.row + 1;
-  return facts;
+  const out = facts;
+  // Let the file's text and tree go.
+  src = '';
+  cur = undefined as unknown as TreeCursor;
+  return out;
+}
 
-  /** Moves to the next node in pre-order, closing the frames it leaves; false at the end of the tree. */
-  function advance(): boolean {
-    for (;;) {
-      if (cur.gotoNextSibling()) return true;
-      if (!cur.gotoParent()) return false;
-      leave(pool[depth]);
-      depth--;
+/** Moves to the next node in pre-order, closing the frames it leaves; false at the end of the tree. */
+function advance(): boolean {
+  for (;;) {
+    if (cur.gotoNextSibling()) return true;
+    if (!cur.gotoParent()) return false;
+    leave(pool[depth]);
+    depth--;
+  }
+}
+
+function leave(f: Frame): void {
+  if (f.self >= 0) {
+    const it = items[f.self];
+    if (it.kind === 'mod') {
+      const m = facts.mods.find((x) => x.item === it.id);
+      if (m) m.name = it.name;
     }
   }
-
-  function leave(f: Frame): void {
-    if (f.self >= 0) {
-      const it = items[f.self];
-      if (it.kind === 'mod') {
-        const m = facts.mods.find((x) => x.item === it.id);
-        if (m) m.name = it.name;
-      }
-    }
-    if (f.type === 'array_expression' && f.ints >= 16) {
-      const [line, column] = pos();
-      sites.push({
-        kind: 'bytes', text: `${f.ints} integer literals`, item: f.item, line, column, endLine: endLine(), inMacro: f.inMacro, len: f.ints,
-        args: clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400)), 200),
-      });
-    }
+  if (f.type === 'array_expression' && f.ints >= 16) {
+    const [line, column] = pos();
+    sites.push(mkSite('bytes', `${f.ints} integer literals`, clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400)), 200), f.item, line, column, endLine(), f.inMacro, f.ints));
   }
 }

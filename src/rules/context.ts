@@ -3,6 +3,8 @@ import type { Site } from '../parse/types.js';
 import { CallGraph, type CapUse } from '../analysis/graph.js';
 import { capMatches } from '../analysis/catalogue.js';
 import type { RuleSet } from './loader.js';
+import type { Tree } from 'tree-sitter';
+import { DEFAULT_PARSE_OPTIONS, parseTree, type ParseOptions } from '../parse/parser.js';
 import type { TraceHop } from './types.js';
 
 const NON_PRODUCT_ROLES = new Set(['test', 'bench', 'example']);
@@ -60,7 +62,7 @@ export class ScanContext {
   readonly gaps: Array<{ file: string; reason: string }> = [];
   private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
 
-  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true, private readonly parseOptions: ParseOptions = DEFAULT_PARSE_OPTIONS) {
     this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability);
     this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph);
     this.capsBefore = crateCaps(this.oldGraph);
@@ -147,6 +149,15 @@ export class ScanContext {
   newCapabilitySites(): readonly NewSite[] {
     this.newCapSiteList ??= this.newSites().filter((ns) => this.newGraph.resolver.capOf(ns.file, ns.index) !== undefined);
     return this.newCapSiteList;
+  }
+
+  /**
+   * The syntax tree of a file for query rules. A file without a kept tree is parsed again here rather
+   * than skipped; only a file that was never parsed (a time budget ran out) has none.
+   */
+  treeOf(file: RustFile): Tree | null {
+    if (!file.tree && !file.facts.unparsed) file.tree = parseTree(file.text, this.parseOptions).tree;
+    return file.tree;
   }
 
   /** True when the site at `index` of `path` is one the new release adds. */

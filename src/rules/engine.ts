@@ -123,13 +123,21 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
   for (const path of ctx.delta.newSites.keys()) {
     const file = ctx.delta.new.rust.get(path)!;
     const fc = ctx.delta.fileByPath.get(path);
-    if (!file.tree || !fc || fc.addedLines.size === 0) continue;
+    if (!fc || fc.addedLines.size === 0) continue;
+    // No tree: the file was never parsed (a time budget ran out), which the unanalysed rule reports.
+    const tree = ctx.treeOf(file);
+    if (!tree) continue;
+    const captures = capturesIn(ctx, rule, path, tree, fc.addedLines);
+    if (captures.length === 0) continue;
+    // Only when the added lines match is the old file's tree needed: matches on its removed lines
+    // are code that moved, not new code.
     const oldFile = ctx.delta.old.rust.get(path);
     const oldCounts = new Map<string, number>();
-    if (oldFile?.tree && fc.removedLines.size > 0) {
-      for (const c of capturesIn(ctx, rule, path, oldFile.tree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
+    const oldTree = oldFile && fc.removedLines.size > 0 ? ctx.treeOf(oldFile) : null;
+    if (oldTree) {
+      for (const c of capturesIn(ctx, rule, path, oldTree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
     }
-    for (const { text: t, node } of capturesIn(ctx, rule, path, file.tree, fc.addedLines)) {
+    for (const { text: t, node } of captures) {
       const n = oldCounts.get(t) ?? 0;
       if (n > 0) {
         oldCounts.set(t, n - 1);

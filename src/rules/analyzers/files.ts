@@ -80,7 +80,7 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
     if (!f.facts.partial) continue;
     const fc = ctx.delta.fileByPath.get(path);
     const role = f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test';
-    const whole = f.facts.errors.length === 0 || !f.tree;
+    const whole = f.facts.errors.length === 0 || f.facts.unparsed === true;
     const onAdded = f.facts.errors.filter((e) => {
       for (let l = e.line; l <= e.endLine && l < e.line + 500; l++) if (fc?.addedLines.has(l)) return true;
       return false;

@@ -252,12 +252,12 @@ export function generatedCodeAnalyzer(ctx: ScanContext): Match[] {
     const { file, site } = ns;
     if (site.kind !== 'string' || file.role !== 'build' || site.text.length < 12 || !site.text.includes('::')) continue;
     const found: string[] = [];
-    lexTokenTree(site.text, 0, site.text.length, (t) => t, (t) => {
-      if (t.kind !== 'call' && t.kind !== 'path') return;
+    for (const t of lexTokenTree(site.text, 0, site.text.length, 300)) {
+      if (t.kind !== 'call' && t.kind !== 'path') continue;
       const p = t.text.replace(/^(core|alloc)::/, 'std::');
       const cap = capabilityOfPath(cat, p);
       if (cap && /^(process|network|fs\.(write|delete|permissions)|ffi\.(dlopen|mprotect)|env)/.test(cap)) found.push(`${cap} (${p})`);
-    });
+    }
     if (found.length === 0) continue;
     out.push(siteMatch(ctx, file, ns.index, { uses: [...new Set(found)].slice(0, 3).join(', ') }));
   }
