@@ -58,6 +58,9 @@ describe('hostile source', () => {
     const f = report.findings.find((x) => x.ruleId === 'process-spawn');
     expect(f?.line).toBe(2);
     expect(report.summary.partialFiles).toEqual([]);
+    // The BOM is dropped (as rustc does), so columns on the first line count from the code.
+    const one = scanLib('\ufeffpub fn g() { std::process::Command::new("sh").status(); }\n').report.findings.find((x) => x.ruleId === 'process-spawn');
+    expect([one?.line, one?.column]).toEqual([1, 14]);
   });
 
   it('a file over the parse budget is reported, never silently skipped', () => {

@@ -1,20 +1,14 @@
+import { isUtf8 } from 'node:buffer';
 import type { CrateTree } from '../source/types.js';
 import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { FileRole, ReleaseView, RustFile } from './types.js';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /** True for content a reviewer cannot read as text: NUL bytes or invalid UTF-8. */
 export function isBinary(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 8192);
   if (head.includes(0)) return true;
-  try {
-    UTF8.decode(bytes);
-    return false;
-  } catch {
-    return true;
-  }
+  return !isUtf8(bytes);
 }
 
 /** Decides when a file's code runs, from its path and the manifest. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
@@ -36,19 +37,13 @@ export interface ParseOptions {
 
 export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000, crateBudgetMs: 180_000 };
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-const UTF8_LOSSY = new TextDecoder('utf-8', { fatal: false });
+const UTF8_LOSSY = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Decodes Rust source bytes; invalid UTF-8 is decoded lossily and flagged, a BOM is dropped as rustc does. */
 export function decodeSource(bytes: Uint8Array): { text: string; invalidUtf8: boolean } {
-  let text: string;
-  let invalidUtf8 = false;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    text = UTF8_LOSSY.decode(bytes);
-    invalidUtf8 = true;
-  }
+  // Validate first (fast, no copy), then decode without the fatal decoder's per-character checks.
+  const invalidUtf8 = !isUtf8(bytes);
+  let text = invalidUtf8 ? UTF8_LOSSY.decode(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text, invalidUtf8 };
 }
