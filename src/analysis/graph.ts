@@ -156,6 +156,7 @@ export class CallGraph {
   }
 
   private params = new Map<string, Set<string>>();
+  private methodTargets = new Map<string, ItemRef[] | null>();
 
   /** Names of an item's parameters (`mut x: T` gives `x`), read once per item. */
   private paramNames(key: string): Set<string> {
@@ -176,8 +177,13 @@ export class CallGraph {
       return m && m.length <= MAX_CANDIDATES ? m : null;
     }
     if (s.kind === 'method') {
-      const c = (this.byName.get(s.text) ?? []).filter((r) => r.item.selfType !== undefined);
-      if (c.length === 0 || c.length > MAX_CANDIDATES || (UBIQUITOUS.has(s.text) && c.length > 1)) return null;
+      // Methods resolve by name alone, so each name is looked up once.
+      let c = this.methodTargets.get(s.text);
+      if (c === undefined) {
+        const all = (this.byName.get(s.text) ?? []).filter((r) => r.item.selfType !== undefined);
+        c = all.length === 0 || all.length > MAX_CANDIDATES || (UBIQUITOUS.has(s.text) && all.length > 1) ? null : all;
+        this.methodTargets.set(s.text, c);
+      }
       return c;
     }
     // Most bare names are local variables and most paths lead into std or a dependency: rule them

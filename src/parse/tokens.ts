@@ -16,17 +16,25 @@ export class LineIndex {
   get lines(): number {
     return this.starts.length;
   }
+  /** 1-based line of an offset. */
+  line(offset: number): number {
+    return this.find(offset) + 1;
+  }
+
   /** [line, column], both 1-based. */
   pos(offset: number): [number, number] {
+    const i = this.find(offset);
+    return [i + 1, offset - this.starts[i] + 1];
+  }
+
+  /** Index of the line holding `offset`. */
+  private find(offset: number): number {
     const starts = this.starts;
     // Walks ask in nearly increasing order: try the line of the previous answer and the next one first.
     const h = this.hint;
     if (starts[h] <= offset) {
-      if (h + 1 >= starts.length || offset < starts[h + 1]) return [h + 1, offset - starts[h] + 1];
-      if (h + 2 >= starts.length || offset < starts[h + 2]) {
-        this.hint = h + 1;
-        return [h + 2, offset - starts[h + 1] + 1];
-      }
+      if (h + 1 >= starts.length || offset < starts[h + 1]) return h;
+      if (h + 2 >= starts.length || offset < starts[h + 2]) return (this.hint = h + 1);
     }
     let lo = 0;
     let hi = starts.length - 1;
@@ -35,8 +43,7 @@ export class LineIndex {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    this.hint = lo;
-    return [lo + 1, offset - starts[lo] + 1];
+    return (this.hint = lo);
   }
 }
 

@@ -125,7 +125,7 @@ function pos(): [number, number] {
 
 // Lines and columns come from the text's line index: cheaper than asking the cursor for points.
 function endLine(): number {
-  return lines.pos(cur.endIndex)[0];
+  return lines.line(cur.endIndex);
 }
 // Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
 function lexMacro(f: Frame, start: number, end: number): void {
@@ -134,9 +134,9 @@ function lexMacro(f: Frame, start: number, end: number): void {
     if (t.kind === 'string') {
       const raw = t.text.length > MAX_LITERAL + 8 ? t.text.slice(0, MAX_LITERAL + 8) : t.text;
       const content = raw.length === t.text.length ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
-      sites.push(mkSite('string', content, t.bytes ? 'bytes' : undefined, f.item, line, column, lines.pos(t.end)[0], true, t.len));
+      sites.push(mkSite('string', content, t.bytes ? 'bytes' : undefined, f.item, line, column, lines.line(t.end), true, t.len));
     } else {
-      sites.push(mkSite(t.kind, t.text, t.args, f.item, line, column, t.kind === 'bytes' ? lines.pos(t.end)[0] : line, true, t.len));
+      sites.push(mkSite(t.kind, t.text, t.args, f.item, line, column, t.kind === 'bytes' ? lines.line(t.end) : line, true, t.len));
     }
   }
 }
@@ -230,7 +230,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
         }
       } else if (field === 'arguments' && p.callee !== null) {
         const a = cur.startIndex;
-        sites.push(mkSite(p.method ? 'method' : 'call', p.callee, argsText(a, cur.endIndex), parent.item, p.line, p.column, lines.pos(parent.end)[0], parent.inMacro));
+        sites.push(mkSite(p.method ? 'method' : 'call', p.callee, argsText(a, cur.endIndex), parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
       }
       return;
     }
@@ -238,7 +238,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
       if (type === 'identifier' || type === 'scoped_identifier') {
         if (p.callee === null) p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
       } else if (type === 'token_tree' && p.callee !== null) {
-        sites.push(mkSite('macro', p.callee, argsText(cur.startIndex, cur.endIndex), parent.item, p.line, p.column, lines.pos(parent.end)[0], depth > 0 ? pool[depth - 1].inMacro : false));
+        sites.push(mkSite('macro', p.callee, argsText(cur.startIndex, cur.endIndex), parent.item, p.line, p.column, lines.line(parent.end), depth > 0 ? pool[depth - 1].inMacro : false));
         p.callee = null;
       }
       return;
@@ -262,7 +262,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
       if (type === '[') p.bracket = true;
       else if (p.bracket) {
         p.bracket = false;
-        sites.push(mkSite('index', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), type, parent.item, p.line, p.column, lines.pos(parent.end)[0], parent.inMacro));
+        sites.push(mkSite('index', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), type, parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
       }
       return;
     }
@@ -373,7 +373,7 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
 
     if (parent.self >= 0) onItemChild(parent, type, frame);
     if (parent.stmtsOf >= 0 && (flags & NOT_STMT) === 0) {
-      items[parent.stmtsOf].stmts.push({ start, end, line: lines.pos(start)[0], endLine: lines.pos(end)[0] });
+      items[parent.stmtsOf].stmts.push({ start, end, line: lines.line(start), endLine: lines.line(end) });
     }
     if (parent.pend !== null) onPendingChild(parent, parent.pend, type);
     if ((flags & SKIP) !== 0) {
