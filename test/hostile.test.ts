@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeTrees, rulesFor } from '../src/index.js';
 import { treeFromFiles, emptyTree } from '../src/source/index.js';
 import { manifest } from './helpers/fixture.js';
+import { hashText } from '../src/parse/text.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -51,6 +53,17 @@ describe('hostile source', () => {
     const { report } = scanLib(bad);
     expect(report.summary.partialFiles.map((p) => p.file)).toContain('src/lib.rs');
     expect(report.findings.some((f) => f.ruleId === 'unanalysed-code')).toBe(true);
+  });
+
+  it('content identity is a full SHA-256, so a crafted file cannot pass for an unchanged one', () => {
+    // Equal hashes mean "same file" (parsed once, renamed unchanged, graph shared): a truncated or
+    // weak hash would let a publisher brute-force a changed file into an unchanged one.
+    expect(hashText('pub fn f() {}')).toBe(createHash('sha256').update('pub fn f() {}').digest('hex'));
+    const r = analyzeTrees(
+      treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '', 'src/a.rs': 'pub fn a() {}' }),
+      treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': '', 'src/b.rs': 'pub fn a() { let _ = std::process::Command::new("sh").status(); }' }),
+    ).report;
+    expect(r.findings.some((f) => f.file === 'src/b.rs' && f.ruleId === 'process-spawn')).toBe(true);
   });
 
   it('CRLF line endings and a BOM keep line numbers right', () => {

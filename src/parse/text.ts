@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 
-/** Short content hash used as the identity of a file or item body. */
+/**
+ * Content hash used as the identity of a file or item body: equal hashes are treated as equal
+ * content (a file parsed once, a file renamed unchanged, graphs shared). It must resist collisions a
+ * publisher could craft, so it is a full SHA-256, not a truncated or non-cryptographic hash.
+ */
 export function hashText(s: string | Uint8Array): string {
-  return createHash('sha1').update(s).digest('hex').slice(0, 20);
+  return createHash('sha256').update(s).digest('hex');
 }
 
 /** Collapses all whitespace runs so formatting-only changes do not count as changes. */
