@@ -2,7 +2,7 @@ import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
 import { hashText, normalizeWs } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
-import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView } from './types.js';
+import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
 
 export type { ReleaseDelta, ReleaseView, FileChange, ItemChange, ItemRef, RustFile, FileRole } from './types.js';
 export { buildRelease, roleOf, moduleOf, isBinary } from './release.js';
@@ -169,6 +169,18 @@ function diffStatements(oldRef: ItemRef, newRef: ItemRef): Pick<ItemChange, 'add
   return { addedStmts, removedStmts, totalStmts: b.length };
 }
 
+const NOT_SHIPPED = new Set(['test', 'bench', 'example']);
+
+/** A file whose code ships: not a test, bench or example. */
+function shippedFile(f: RustFile): boolean {
+  return !NOT_SHIPPED.has(f.role);
+}
+
+/** An item whose code ships: in a shipped file and not `#[test]` / `#[cfg(test)]`. */
+function shipped(ref: ItemRef): boolean {
+  return shippedFile(ref.file) && !ref.item.test;
+}
+
 /** Compares two parsed releases at the level of files, items, statements, sites and the manifest. */
 export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta {
   const files: FileChange[] = [];
@@ -236,25 +248,33 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   const matchedOld = new Set<string>();
   const newSites = new Map<string, Set<number>>();
 
+  const promoted = new Set<string>();
   for (const [path, file] of newV.rust) {
     const fc = fileByPath.get(path);
-    if (!fc || fc.status === 'renamed') continue; // identical content: nothing new in it
+    // Code that was test, bench or example code and is now shipped counts as new, even unchanged:
+    // moving a payload out of `tests/` (or pulling it in with `#[path]`) must not hide it.
+    const before = oldV.rust.get(fc?.oldPath ?? path);
+    const nowShipped = before !== undefined && !shippedFile(before) && shippedFile(file);
+    if ((!fc || fc.status === 'renamed') && !nowShipped) continue; // identical content: nothing new in it
+    if (nowShipped) promoted.add(path);
     const out = new Set<number>();
     newSites.set(path, out);
     const byItem = sitesByItem(file.facts.sites);
     const keys = newV.keyOf.get(path) ?? [];
-    const oldFile = oldV.rust.get(path);
+    const oldFile = nowShipped ? undefined : oldV.rust.get(path);
     // File-level sites (attributes, statics at top level) against the same file's old version.
     const top = byItem.get(-1) ?? [];
     if (top.length > 0) {
       const oldTop = oldFile ? (sitesByItem(oldFile.facts.sites).get(-1) ?? []) : [];
-      multisetNew(oldFile?.facts.sites ?? [], oldTop, file.facts.sites, top, fc.addedLines, out);
+      multisetNew(oldFile?.facts.sites ?? [], oldTop, file.facts.sites, top, fc?.addedLines, out);
     }
     for (const item of file.facts.items) {
       const key = keys[item.id];
       const ref = newV.items.get(key)!;
       const idx = byItem.get(item.id) ?? [];
       let oldRef = oldV.items.get(key);
+      // An item that was test code (by file or by `#[cfg(test)]`) and now ships is added code.
+      if (oldRef && shipped(ref) && !shipped(oldRef)) oldRef = undefined;
       let status: ItemChange['status'] | null = null;
       if (oldRef) {
         matchedOld.add(key);
@@ -272,7 +292,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
           if (!item.container || idx.length > 0) {
             const oldIdx = sitesByItem(oldRef.file.facts.sites).get(oldRef.item.id) ?? [];
             const before = out.size;
-            multisetNew(oldRef.file.facts.sites, oldIdx, file.facts.sites, idx, fc.addedLines, out);
+            multisetNew(oldRef.file.facts.sites, oldIdx, file.facts.sites, idx, fc?.addedLines, out);
             if (!item.container || out.size > before) status = 'changed';
           }
         }
@@ -280,7 +300,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         const cands = !item.container ? oldByHash.get(itemHash(ref)) : undefined;
         // The hash only finds candidates; the texts must match, so a crafted collision cannot pass new code off as moved.
         const norm = cands ? normalizeWs(ref.file.text.slice(item.span.start, item.span.end)) : '';
-        const moved = cands?.find((c) => !matchedOld.has(c.key) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
+        const moved = cands?.find((c) => !matchedOld.has(c.key) && (shipped(c) || !shipped(ref)) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
         if (moved) {
           matchedOld.add(moved.key);
           oldRef = moved;
@@ -312,6 +332,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     items,
     itemByKey: new Map(items.filter((i) => i.newRef).map((i) => [i.key, i])),
     newSites,
+    promoted,
     manifest: diffManifests(oldV.manifest, newV.manifest),
     notes: newV.tree.notes,
     linesAdded,

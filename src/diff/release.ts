@@ -4,6 +4,8 @@ import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { FileRole, ReleaseView, RustFile } from './types.js';
 
+const NOT_SHIPPED = new Set<FileRole>(['test', 'bench', 'example']);
+
 /** True for content a reviewer cannot read as text: NUL bytes or invalid UTF-8. */
 export function isBinary(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 8192);
@@ -109,6 +111,12 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
       const existing = view.rust.get(t.path);
       if (existing) {
         existing.module = t.module;
+        // A test, bench or example file compiled into shipped code ships too (and so do its own
+        // `#[path]` modules: look at it again with its new role).
+        if (NOT_SHIPPED.has(existing.role) && !NOT_SHIPPED.has(file.role)) {
+          existing.role = file.role;
+          queue.push(existing);
+        }
         continue;
       }
       view.binaries.delete(t.path);

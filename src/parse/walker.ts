@@ -19,6 +19,8 @@ const SKIP = 2;
 const RANGE = 4;
 const NOT_STMT = 8;
 const SWITCH = 16;
+/** Attributes and comments: outer attributes seen before them still wait for their item. */
+const KEEPS_ATTRS = 32;
 const typeFlags: number[] = [];
 const typeItems: Array<ItemKind | undefined> = [];
 
@@ -54,6 +56,7 @@ function learnType(id: number, type: string): void {
   if (NEEDS_RANGE.has(type)) f |= RANGE;
   if (type === 'line_comment' || type === 'block_comment' || type === 'empty_statement' || type === '{' || type === '}' || type === ';') f |= NOT_STMT;
   if (SWITCHED.has(type)) f |= SWITCH;
+  if (type === 'attribute_item' || type === 'line_comment' || type === 'block_comment') f |= KEEPS_ATTRS;
   typeFlags[id] = f;
   typeItems[id] = Object.hasOwn(ITEM_KINDS, type) ? ITEM_KINDS[type] : undefined;
 }
@@ -505,6 +508,13 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
       }
     }
 
+    // Outer attributes belong to the next node only. When that node is not an item (`#[cfg(test)]
+    // some_macro!();`, a `use`), they must not carry over to a later item: a `#[cfg(test)]` left
+    // pending would make the next `mod` test code.
+    if (parent.attrs !== null && (flags & KEEPS_ATTRS) === 0) {
+      parent.attrs = null;
+      parent.attrSites = null;
+    }
     if (descend && (flags & LEAF) === 0 && cur.gotoFirstChild()) {
       depth++;
       continue;

@@ -160,6 +160,11 @@ export class ScanContext {
     return file.tree;
   }
 
+  /** True when line `line` of the new file `path` is added code (every line of a file whose code now ships). */
+  isAddedLine(path: string, line: number): boolean {
+    return this.delta.promoted.has(path) || (this.delta.fileByPath.get(path)?.addedLines.has(line) ?? false);
+  }
+
   /** True when the site at `index` of `path` is one the new release adds. */
   isNew(path: string, index: number): boolean {
     return this.delta.newSites.get(path)?.has(index) ?? false;

@@ -123,18 +123,20 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
   for (const path of ctx.delta.newSites.keys()) {
     const file = ctx.delta.new.rust.get(path)!;
     const fc = ctx.delta.fileByPath.get(path);
-    if (!fc || fc.addedLines.size === 0) continue;
+    // A file whose code now ships without having changed counts as added in full.
+    const added = ctx.delta.promoted.has(path) ? allLines(file.facts.lineCount) : fc?.addedLines;
+    if (!added || added.size === 0) continue;
     // No tree: the file was never parsed (a time budget ran out), which the unanalysed rule reports.
     const tree = ctx.treeOf(file);
     if (!tree) continue;
-    const captures = capturesIn(ctx, rule, path, tree, fc.addedLines);
+    const captures = capturesIn(ctx, rule, path, tree, added);
     if (captures.length === 0) continue;
     // Only when the added lines match is the old file's tree needed: matches on its removed lines
     // are code that moved, not new code.
     const oldFile = ctx.delta.old.rust.get(path);
     const oldCounts = new Map<string, number>();
-    const oldTree = oldFile && fc.removedLines.size > 0 ? ctx.treeOf(oldFile) : null;
-    if (oldTree) {
+    const oldTree = oldFile && fc && !ctx.delta.promoted.has(path) && fc.removedLines.size > 0 ? ctx.treeOf(oldFile) : null;
+    if (oldTree && fc) {
       for (const c of capturesIn(ctx, rule, path, oldTree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
     }
     for (const { text: t, node } of captures) {
@@ -157,6 +159,12 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
       });
     }
   }
+  return out;
+}
+
+function allLines(n: number): Set<number> {
+  const out = new Set<number>();
+  for (let i = 1; i <= n; i++) out.add(i);
   return out;
 }
 

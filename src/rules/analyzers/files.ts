@@ -78,11 +78,10 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
     if (!f.facts.partial) continue;
-    const fc = ctx.delta.fileByPath.get(path);
     const role = f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test';
     const whole = f.facts.errors.length === 0 || f.facts.unparsed === true;
     const onAdded = f.facts.errors.filter((e) => {
-      for (let l = e.line; l <= e.endLine && l < e.line + 500; l++) if (fc?.addedLines.has(l)) return true;
+      for (let l = e.line; l <= e.endLine && l < e.line + 500; l++) if (ctx.isAddedLine(path, l)) return true;
       return false;
     });
     if (!whole && onAdded.length === 0 && !/UTF-8|NUL|budget/.test(f.facts.partialReason ?? '')) continue;
@@ -117,9 +116,8 @@ export function oddIdentifiersAnalyzer(ctx: ScanContext, rule: CompiledRule): Ma
   const out: Match[] = [];
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
-    const fc = ctx.delta.fileByPath.get(path);
     for (const o of f.facts.oddIdentifiers) {
-      if (!fc?.addedLines.has(o.line)) continue;
+      if (!ctx.isAddedLine(path, o.line)) continue;
       if ((kind === 'bidi') !== (o.text === 'bidi-control')) continue;
       out.push({ file: path, line: o.line, column: 1, endLine: o.line, role: f.role, item: null, text: o.text, data: { ident: o.text } });
     }
@@ -169,10 +167,9 @@ export function pathAttrAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
-    const fc = ctx.delta.fileByPath.get(path);
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     for (const m of f.facts.mods) {
-      if (m.pathAttrs.length === 0 || !fc?.addedLines.has(m.line)) continue;
+      if (m.pathAttrs.length === 0 || !ctx.isAddedLine(path, m.line)) continue;
       if (m.inline) {
         // On an inline `mod x { }` the path names the folder its file modules live in.
         const base = [dir, ...m.inlineParents].filter(Boolean).join('/');
