@@ -21,6 +21,7 @@ const NOT_STMT = 8;
 const SWITCH = 16;
 /** Attributes and comments: outer attributes seen before them still wait for their item. */
 const KEEPS_ATTRS = 32;
+const ANON = 64;
 const typeFlags: number[] = [];
 const typeItems: Array<ItemKind | undefined> = [];
 
@@ -29,8 +30,18 @@ const typeItems: Array<ItemKind | undefined> = [];
  * gives no fields or named children (`identifier`, `integer_literal`, …). The walk does not ask the
  * cursor to descend into them, which saves a native call for most nodes of a tree.
  */
+const NODE_TYPES = (Rust as unknown as { nodeTypeInfo?: Array<{ type: string; named: boolean; fields?: object; children?: object; subtypes?: object }> }).nodeTypeInfo ?? [];
+
+/** Anonymous tokens (punctuation, keywords): never a field an item is read from, except `unsafe`. */
+const ANON_NAMES: Set<string> = (() => {
+  const anon = new Set(NODE_TYPES.filter((t) => !t.named).map((t) => t.type));
+  for (const t of NODE_TYPES) if (t.named) anon.delete(t.type);
+  anon.delete('unsafe');
+  return anon;
+})();
+
 const LEAF_NAMES: Set<string> = (() => {
-  const info = (Rust as unknown as { nodeTypeInfo?: Array<{ type: string; named: boolean; fields?: object; children?: object; subtypes?: object }> }).nodeTypeInfo ?? [];
+  const info = NODE_TYPES;
   const leaf = new Set<string>();
   const inner = new Set<string>();
   for (const t of info) {
@@ -57,6 +68,7 @@ function learnType(id: number, type: string): void {
   if (type === 'line_comment' || type === 'block_comment' || type === 'empty_statement' || type === '{' || type === '}' || type === ';') f |= NOT_STMT;
   if (SWITCHED.has(type)) f |= SWITCH;
   if (type === 'attribute_item' || type === 'line_comment' || type === 'block_comment') f |= KEEPS_ATTRS;
+  if (ANON_NAMES.has(type) && LEAF_NAMES.has(type)) f |= ANON;
   typeFlags[id] = f;
   typeItems[id] = Object.hasOwn(ITEM_KINDS, type) ? ITEM_KINDS[type] : undefined;
 }
@@ -278,9 +290,9 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
   const attrSites = parent.attrSites ?? [];
   parent.attrs = null;
   parent.attrSites = null;
-  const [line, column] = pos();
   const start = cur.startIndex;
   const end = cur.endIndex;
+  const [line, column] = lines.pos(start);
   const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
   const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
   // `#[test]`, `#[cfg(test)]`, `#[cfg(all(test, …))]` — but not `#[cfg(not(test))]` or `cfg(any(test, …))`.
@@ -291,7 +303,7 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
     local: name,
     name,
     kind,
-    span: { line, column, endLine: endLine(), start, end },
+    span: { line, column, endLine: lines.line(end), start, end },
     container: CONTAINERS.has(kind),
     // Methods of trait impls and trait items are as public as the trait and type.
     isPub: inImpl && (parentItem?.trait !== undefined || parentItem?.kind === 'trait'),
@@ -347,7 +359,8 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
     const type = typeNames[typeId];
     const flags = typeFlags[typeId];
     // Most nodes are punctuation and keywords under nodes that wait for nothing: no frame to set up.
-    if ((flags & (LEAF | SWITCH)) === LEAF && parent.self < 0 && parent.pend === null && parent.stmtsOf < 0 && typeItems[typeId] === undefined) {
+    // Under an item, its keywords and punctuation (`const`, `:`, `=`, `;`) carry nothing to read either.
+    if ((flags & (LEAF | SWITCH)) === LEAF && (parent.self < 0 || (flags & ANON) !== 0) && parent.pend === null && parent.stmtsOf < 0 && typeItems[typeId] === undefined) {
       if (!advance()) break;
       continue;
     }
