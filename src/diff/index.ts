@@ -84,8 +84,15 @@ function diffFileText(oldText: string, newText: string, exact = true): { added: 
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
   while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
-  const midA = a.slice(pre, a.length - suf);
-  const midB = b.slice(pre, b.length - suf);
+  // The edit search compares lines many times: compare small integers (one per distinct line) instead.
+  const ids = new Map<string, number>();
+  const idOf = (l: string): number => {
+    let v = ids.get(l);
+    if (v === undefined) ids.set(l, (v = ids.size));
+    return v;
+  };
+  const midA = a.slice(pre, a.length - suf).map(idOf);
+  const midB = b.slice(pre, b.length - suf).map(idOf);
   const changes = !exact || midA.length === 0 || midB.length === 0 ? null : diffArrays(midA, midB, { maxEditLength: MAX_EDIT_LENGTH });
   if (midA.length === 0 || midB.length === 0 || !changes) {
     // Pure insertion, pure deletion, or too many edits to align: the whole middle changed.
