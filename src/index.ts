@@ -42,7 +42,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   options.onPhase?.('parsing');
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
   const oldV = buildRelease(oldTree, cache, progress('old'));
-  const newV = buildRelease(newTree, cache, progress('new'));
+  const newV = buildRelease(newTree, cache, progress('new'), oldTree);
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);

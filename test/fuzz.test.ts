@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrees } from '../src/index.js';
+import { DEFAULT_PARSE_OPTIONS, ParseCache } from '../src/parse/parser.js';
 import { DEFAULT_LIMITS, InputError, treeFromFiles } from '../src/source/index.js';
 import { readTarball } from '../src/source/tarball.js';
 import { ManifestError, diffManifests, parseManifest } from '../src/diff/manifest.js';
@@ -128,6 +129,28 @@ describe('fuzz: rule engine over generated Rust', () => {
       return out;
     }),
   );
+
+  it('incremental parsing gives the same tree and facts as parsing from scratch', () => {
+    // The new side is an edited copy of the old: lines inserted, deleted or replaced, text spliced.
+    const lineEdit = fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.array(fc.array(token, { maxLength: 6 }).map((t) => t.join(' ')), { maxLength: 3 }));
+    const pair = fc.tuple(source, fc.array(lineEdit, { maxLength: 6 })).map(([oldSrc, edits]) => {
+      const lines = oldSrc.split('\n');
+      for (const [at, del, ins] of edits) lines.splice(at % (lines.length + 1), del, ...ins);
+      return [oldSrc, lines.join('\n')] as const;
+    });
+    fc.assert(
+      fc.property(pair, ([oldSrc, newSrc]) => {
+        const enc = (t: string) => Buffer.from(t);
+        const inc = new ParseCache();
+        inc.parse(enc(oldSrc));
+        const a = inc.parse(enc(newSrc), enc(oldSrc));
+        const b = new ParseCache({ ...DEFAULT_PARSE_OPTIONS, incremental: false }).parse(enc(newSrc));
+        expect(a.tree?.rootNode.toString()).toBe(b.tree?.rootNode.toString());
+        expect(JSON.stringify(a.facts)).toBe(JSON.stringify(b.facts));
+      }),
+      params,
+    );
+  });
 
   it('never throws, and every finding is well formed', () => {
     fc.assert(

@@ -9,8 +9,18 @@ export { buildRelease, roleOf, moduleOf, isBinary } from './release.js';
 export { parseManifest, diffManifests } from './manifest.js';
 export type { Manifest, ManifestDelta, DepSpec } from './manifest.js';
 
-/** Beyond this many edits a text diff gives up and the whole file counts as rewritten. */
-const MAX_EDIT_LENGTH = 20_000;
+/**
+ * Beyond this many edits a text diff gives up and the whole changed middle of the file counts as
+ * added (more to review, never less). The edit search costs about the square of the edits: at 20 000
+ * a file whose every line changed took half a minute. A count, not a time limit, so that the same
+ * input always gives the same report.
+ */
+const MAX_EDIT_LENGTH = 5_000;
+/**
+ * Work allowed to edit searches over one scan, in squared edits (≈ 10 s): past it, the remaining
+ * changed files count as rewritten. Files are diffed in path order, so the cut is deterministic.
+ */
+const EDIT_WORK_BUDGET = 1.2e8;
 
 const sitesByItemCache = new WeakMap<Site[], Map<number, number[]>>();
 
@@ -75,7 +85,7 @@ function splitLines(t: string): string[] {
  * trailing lines are set aside first, so a release that touches one region of a long file costs a
  * scan of the file, not an edit-distance search over all of it.
  */
-function diffFileText(oldText: string, newText: string, exact = true): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
+function diffFileText(oldText: string, newText: string, exact = true, budget = { work: EDIT_WORK_BUDGET }): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
   const addedLines = new Set<number>();
   const removedLines = new Set<number>();
   const a = splitLines(oldText);
@@ -93,7 +103,12 @@ function diffFileText(oldText: string, newText: string, exact = true): { added: 
   };
   const midA = a.slice(pre, a.length - suf).map(idOf);
   const midB = b.slice(pre, b.length - suf).map(idOf);
-  const changes = !exact || midA.length === 0 || midB.length === 0 ? null : diffArrays(midA, midB, { maxEditLength: MAX_EDIT_LENGTH });
+  const maxEdit = Math.min(MAX_EDIT_LENGTH, Math.floor(Math.sqrt(Math.max(0, budget.work))));
+  const changes = !exact || midA.length === 0 || midB.length === 0 || maxEdit < 1 ? null : diffArrays(midA, midB, { maxEditLength: maxEdit });
+  if (exact && midA.length > 0 && midB.length > 0) {
+    const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? c.count : 0), 0) : maxEdit;
+    budget.work -= edits * edits;
+  }
   if (midA.length === 0 || midB.length === 0 || !changes) {
     // Pure insertion, pure deletion, or too many edits to align: the whole middle changed.
     for (let i = 0; i < midB.length; i++) addedLines.add(pre + 1 + i);
@@ -196,6 +211,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   const removedByHash = new Map<string, string>();
   for (const p of oldPaths) if (!newPaths.has(p)) removedByHash.set(hashText(oldV.tree.files.get(p)!), p);
   const renamedFrom = new Set<string>();
+  const editBudget = { work: EDIT_WORK_BUDGET };
   let linesAdded = 0;
   let linesRemoved = 0;
 
@@ -210,7 +226,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         // Rust sources and the manifest get an exact line diff; for other files (lock files, changelogs)
         // the changed region between equal head and tail is counted, which is all the summary needs.
         const exact = newV.rust.has(p) || p === 'Cargo.toml';
-        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb), exact);
+        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb), exact, editBudget);
         Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines, removedLines: d.removedLines });
       }
       files.push(fc);

@@ -38,7 +38,7 @@ export function moduleOf(path: string, libPath: string): string {
 }
 
 /** Parses every Rust file of a release (through the shared cache) and indexes its items by qualified path. */
-export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (done: number, total: number) => void): ReleaseView {
+export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (done: number, total: number) => void, earlier?: CrateTree): ReleaseView {
   let manifest: Manifest | null = null;
   let manifestError: string | undefined;
   const mbytes = tree.files.get('Cargo.toml');
@@ -69,8 +69,19 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   };
   const paths = [...tree.files.keys()].sort();
   const parseAs = (path: string, module: string, role: FileRole): RustFile => {
-    const parsed = cache.parse(tree.files.get(path)!);
-    const file: RustFile = { path, role, module, facts: parsed.facts, text: parsed.text, tree: parsed.tree };
+    // A changed file is parsed incrementally from its version in the earlier release.
+    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path));
+    const file: RustFile = {
+      path, role, module, facts: parsed.facts, text: parsed.text,
+      // The tree belongs to the content, which other files may share; it can be handed on to an
+      // incremental parse later, so it is read from the content's entry, never copied.
+      get tree() {
+        return parsed.tree;
+      },
+      set tree(t) {
+        parsed.tree = t;
+      },
+    };
     view.rust.set(path, file);
     return file;
   };

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
+import { diffArrays } from 'diff';
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
@@ -33,9 +34,11 @@ export interface ParseOptions {
   fileBudgetMs: number;
   /** Time budget for all parsing of one scan; files left when it runs out are reported unanalysed. */
   crateBudgetMs: number;
+  /** Parse changed files incrementally from their earlier version (default true; same facts either way). */
+  incremental?: boolean;
 }
 
-export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000, crateBudgetMs: 180_000 };
+export const DEFAULT_PARSE_OPTIONS: ParseOptions = { fileBudgetMs: 10_000, crateBudgetMs: 180_000, incremental: true };
 
 const UTF8_LOSSY = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
@@ -54,17 +57,32 @@ export interface ParsedFile {
   tree: Parser.Tree | null;
 }
 
-/** The syntax tree of a decoded source, or null when parsing ran over the per-file budget. */
-export function parseTree(text: string, options: ParseOptions): { tree: Parser.Tree | null; input: string } {
+/** What the grammar is given for a source: the 2015 `try!` macro respelled (see parseTree). */
+export function parserInput(text: string): string {
   // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
   // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
-  const input = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  return text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+}
+
+/**
+ * The syntax tree of a decoded source, or null when parsing ran over the per-file budget. With `base`
+ * (the tree of an earlier version of the file, already edited to this text's coordinates, see
+ * `editTree`), tree-sitter reuses the unchanged parts; a result with syntax errors is parsed again
+ * from scratch, so error recovery never depends on the earlier version.
+ */
+export function parseTree(text: string, options: ParseOptions, base?: Parser.Tree): { tree: Parser.Tree | null; input: string } {
+  const input = parserInput(text);
   const p = rustParser();
   p.setTimeoutMicros(options.fileBudgetMs * 1000);
   let tree: Parser.Tree | null = null;
   try {
     // The binding's default buffer is too small for large files; size it to the input.
-    tree = p.parse(input, undefined, { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) }) ?? null;
+    const opts = { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) };
+    tree = p.parse(input, base, opts) ?? null;
+    if (base && tree?.rootNode.hasError) {
+      p.reset();
+      tree = p.parse(input, undefined, opts) ?? null;
+    }
   } catch {
     tree = null;
   } finally {
@@ -79,12 +97,13 @@ export function parseTree(text: string, options: ParseOptions): { tree: Parser.T
  * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
  * thread and by parse workers alike, so both give the same facts for the same bytes.
  */
-export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean): ParsedFile {
+export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: Parser.Tree; input: string; editBudget?: { work: number } }): ParsedFile {
   const { text, invalidUtf8 } = decodeSource(bytes);
   if (!budgetLeft) {
     return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
   }
-  const { tree, input } = parseTree(text, options);
+  const baseTree = base && editTree(base.tree, base.input, parserInput(text), base.editBudget) ? base.tree : undefined;
+  const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
     return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, tree: null };
   }
@@ -113,22 +132,141 @@ export class ParseCache {
   parsedBytes = 0;
   /** Milliseconds spent parsing and extracting so far. */
   spentMs = 0;
+  /** Work left for computing incremental-parse edits in this scan, in squared edits (≈ 3 s). */
+  private editBudget = { work: 4e7 };
 
   constructor(readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
 
-  /** Facts for the given bytes, parsing them only if this content was not seen before. */
-  parse(bytes: Uint8Array): ParsedFile {
+  /**
+   * Facts for the given bytes, parsing them only if this content was not seen before. `earlier` is
+   * the same file's content in the other release: when its tree is at hand, it is edited and reused
+   * (incremental parsing, so cost follows the changed lines), and then no longer kept for that content.
+   */
+  parse(bytes: Uint8Array, earlier?: Uint8Array): ParsedFile {
     const hash = hashText(bytes);
     const hit = this.byHash.get(hash);
     if (hit) return hit;
     const t0 = performance.now();
     this.parsedFiles++;
     this.parsedBytes += bytes.length;
-    const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs);
+    const prev = earlier && this.options.incremental !== false ? this.byHash.get(hashText(earlier)) : undefined;
+    const base = prev?.tree ? { tree: prev.tree, input: parserInput(prev.text), editBudget: this.editBudget } : undefined;
+    // The earlier tree is edited in place: it no longer describes its own text. Files that need it
+    // (query rules on removed lines) parse that text again (see ScanContext.treeOf).
+    if (prev && base) prev.tree = null;
+    const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
     this.spentMs += performance.now() - t0;
     this.byHash.set(hash, result);
     return result;
   }
+}
+
+/** Line starts of a text, for turning offsets into tree-sitter points. */
+function lineStarts(t: string): number[] {
+  const out = [0];
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) out.push(i + 1);
+  return out;
+}
+
+function pointAt(starts: number[], offset: number): Parser.Point {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { row: lo, column: offset - starts[lo] };
+}
+
+/** Where `from` ends after the text `t` is appended at point `at`. */
+function advancePoint(at: Parser.Point, t: string): Parser.Point {
+  const nl = t.lastIndexOf('\n');
+  if (nl < 0) return { row: at.row, column: at.column + t.length };
+  let rows = 0;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) rows++;
+  return { row: at.row + rows, column: t.length - nl - 1 };
+}
+
+/** Beyond this many changed lines, one edit covers the whole changed middle. */
+const MAX_EDIT_LINES = 2000;
+
+/**
+ * Tells `tree` (parsed from `before`) how the text became `after`, one edit per changed run of lines,
+ * in order, each in the coordinates the earlier edits leave. Returns false (tree untouched) when the
+ * texts are equal.
+ */
+export function editTree(tree: Parser.Tree, before: string, after: string, budget = { work: MAX_EDIT_LINES * MAX_EDIT_LINES }): boolean {
+  if (before === after) return false;
+  const a = splitKeepingNewlines(before);
+  const b = splitKeepingNewlines(after);
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const midA = a.slice(pre, a.length - suf);
+  const midB = b.slice(pre, b.length - suf);
+  // Runs of [old lines, new lines] replaced, in order; equal lines between them.
+  type Run = { same: number } | { removed: string[]; added: string[] };
+  let runs: Run[] = [];
+  // Bounded by edits, not time, so the same input always gets the same edits; a search that would cost
+  // too much (or the scan's budget for them is spent) falls back to one edit over the changed middle.
+  const maxEdit = Math.min(MAX_EDIT_LINES, Math.floor(Math.sqrt(Math.max(0, budget.work))));
+  const changes = midA.length > 0 && midB.length > 0 && maxEdit > 0 ? diffArrays(midA, midB, { maxEditLength: maxEdit }) : undefined;
+  if (midA.length > 0 && midB.length > 0) {
+    const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? (c.count ?? c.value.length) : 0), 0) : maxEdit;
+    budget.work -= edits * edits;
+  }
+  if (!changes) runs = [{ removed: midA, added: midB }];
+  else {
+    for (let k = 0; k < changes.length; k++) {
+      const c = changes[k];
+      if (!c.added && !c.removed) runs.push({ same: c.count ?? c.value.length });
+      else if (c.removed) {
+        const next = changes[k + 1];
+        const added = next?.added ? next.value : [];
+        if (next?.added) k++;
+        runs.push({ removed: c.value, added });
+      } else runs.push({ removed: [], added: c.value });
+    }
+  }
+  const starts = lineStarts(after);
+  let offset = 0;
+  for (let i = 0; i < pre; i++) offset += b[i].length;
+  let line = pre;
+  for (const r of runs) {
+    if ('same' in r) {
+      for (let i = 0; i < r.same; i++) offset += b[line + i].length;
+      line += r.same;
+      continue;
+    }
+    const removed = r.removed.join('');
+    const added = r.added.join('');
+    const start = pointAt(starts, offset);
+    tree.edit({
+      startIndex: offset,
+      oldEndIndex: offset + removed.length,
+      newEndIndex: offset + added.length,
+      startPosition: start,
+      oldEndPosition: advancePoint(start, removed),
+      newEndPosition: pointAt(starts, offset + added.length),
+    });
+    offset += added.length;
+    line += r.added.length;
+  }
+  return true;
+}
+
+/** Lines with their newlines, so that joining them gives the text back. */
+function splitKeepingNewlines(t: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', at)) {
+    out.push(t.slice(at, i + 1));
+    at = i + 1;
+  }
+  if (at < t.length) out.push(t.slice(at));
+  return out;
 }
 
 function emptyFacts(hash: string, reason: string): FileFacts {
