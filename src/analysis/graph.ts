@@ -157,6 +157,13 @@ export class CallGraph {
 
   private params = new Map<string, Set<string>>();
   private methodTargets = new Map<string, ItemRef[] | null>();
+  private memos = new Map<string, ItemRef[]>();
+
+  private memo(key: string, compute: () => ItemRef[]): ItemRef[] {
+    let v = this.memos.get(key);
+    if (!v) this.memos.set(key, (v = compute()));
+    return v;
+  }
 
   /** Names of an item's parameters (`mut x: T` gives `x`), read once per item. */
   private paramNames(key: string): Set<string> {
@@ -201,12 +208,13 @@ export class CallGraph {
     if (segs[0] === 'crate' || segs[0] === file.module.split('::')[0]) {
       // A path into the crate that did not match a key exactly: re-exports or `#[path]` modules. Match by tail.
       const tail = segs.slice(1).join('::');
-      const c = [...(this.byName.get(name) ?? [])].filter((r) => r.key.endsWith(`::${tail}`) && okTarget(r, s));
+      const c = this.memo(`t|${s.kind}|${tail}`, () => (this.byName.get(name) ?? []).filter((r) => r.key.endsWith(`::${tail}`) && okTarget(r, s)));
       if (c.length > 0 && c.length <= MAX_CANDIDATES) return c;
     }
     if (segs.length >= 2) {
+      // `Type::f`: the same owner and name resolve the same way from anywhere (once per pair).
       const owner = segs[segs.length - 2];
-      const c = (this.byName.get(name) ?? []).filter((r) => (r.item.selfType === owner || r.key.endsWith(`::${owner}::${name}`)) && okTarget(r, s));
+      const c = this.memo(`o|${s.kind}|${owner}|${name}`, () => (this.byName.get(name) ?? []).filter((r) => (r.item.selfType === owner || r.key.endsWith(`::${owner}::${name}`)) && okTarget(r, s)));
       if (c.length > 0 && c.length <= MAX_CANDIDATES) return c;
       return null;
     }
