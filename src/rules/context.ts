@@ -1,6 +1,6 @@
 import type { ReleaseDelta, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
-import { CallGraph, type CapUse } from '../analysis/graph.js';
+import { CallGraph, type CapUse, type Edge } from '../analysis/graph.js';
 import { capMatches } from '../analysis/catalogue.js';
 import type { RuleSet } from './loader.js';
 import type { Tree } from 'tree-sitter';
@@ -36,6 +36,13 @@ function firstArg(args: string | undefined): string {
     } else if (c === ',' && depth === 0) return a.slice(0, i).trim();
   }
   return a.trim();
+}
+
+function ctxTrace(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
+  const path = CallGraph.path(reached, holder);
+  const hops: TraceHop[] = path.map((e) => ({ item: e.from, file: e.file, line: e.line }));
+  hops.push({ item: holder, file: use.file, line: use.line });
+  return hops;
 }
 
 /** Capabilities a release uses in code that ships (not tests, benches or examples). */
@@ -186,16 +193,52 @@ export class ScanContext {
    */
   reachedCaps(key: string, patterns: string[], filter?: (u: CapUse, holder: string) => boolean): Reached[] {
     const reached = this.reachFrom(key);
-    const out: Reached[] = [];
+    const out: Array<Reached & { hops: number }> = [];
     for (const holder of reached.keys()) {
       for (const u of this.newGraph.caps.get(holder) ?? []) {
         if (!patterns.some((p) => capMatches(u.cap, p))) continue;
         if (filter && !filter(u, holder)) continue;
-        out.push({ cap: u, holder, trace: this.trace(reached, holder, u) });
+        // Traces are built when a rule reads one: most reached uses are only counted or compared.
+        let trace: TraceHop[] | undefined;
+        const hops = this.depth(reached, holder) + 1;
+        out.push({
+          cap: u,
+          holder,
+          hops,
+          get trace(): TraceHop[] {
+            return (trace ??= ctxTrace(reached, holder, u));
+          },
+        });
       }
     }
-    out.sort((a, b) => a.trace.length - b.trace.length);
+    // Stable sort by path length (what `trace.length` is), nearest first.
+    out.sort((a, b) => a.hops - b.hops);
     return out;
+  }
+
+  private depths = new WeakMap<ReturnType<CallGraph['reach']>, Map<string, number>>();
+
+  /** Number of calls from the search start to `holder` in a `reach` result, memoized. */
+  private depth(reached: ReturnType<CallGraph['reach']>, holder: string): number {
+    let m = this.depths.get(reached);
+    if (!m) this.depths.set(reached, (m = new Map()));
+    const known = m.get(holder);
+    if (known !== undefined) return known;
+    let d = 0;
+    let k = holder;
+    for (let guard = 0; guard < 1000; guard++) {
+      const e = reached.get(k) as (Edge & { from: string }) | null | undefined;
+      if (!e) break;
+      const above = m.get(e.from);
+      if (above !== undefined) {
+        d += above + 1;
+        break;
+      }
+      d++;
+      k = e.from;
+    }
+    m.set(holder, d);
+    return d;
   }
 
   /**
@@ -216,10 +259,7 @@ export class ScanContext {
 
   /** Hops from the search start to the capability use: every item on the path with the line of the next call. */
   trace(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
-    const path = CallGraph.path(reached, holder);
-    const hops: TraceHop[] = path.map((e) => ({ item: e.from, file: e.file, line: e.line }));
-    hops.push({ item: holder, file: use.file, line: use.line });
-    return hops;
+    return ctxTrace(reached, holder, use);
   }
 
   /** Text of a new-side item (at most 20 000 characters), '' when unknown. */

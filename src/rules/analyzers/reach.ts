@@ -54,13 +54,15 @@ export function reachDeltaAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
     if (!ctx.delta.old.items.has(entry)) continue; // new entries are judged by what they contain
     const ref = ctx.delta.new.items.get(entry)!;
     if (!ctx.isProduct(ref.file, ref.item.id)) continue;
-    const before = capsReached(ctx.oldGraph, entry);
+    let before: string[] | undefined;
     const fresh = new Map<string, Reached>();
     for (const r of ctx.reachedCaps(entry, watched)) {
       if (r.trace.length < 2 || fresh.has(r.cap.cap)) continue;
       // Capabilities inside the build script itself are its own findings; only paths out of it count here.
       if (ref.file.role === 'build' && r.cap.file === ref.file.path) continue;
-      if ([...before].some((b) => capMatches(b, r.cap.cap) || capMatches(r.cap.cap, b))) continue;
+      // What the entry reached before is looked up only when it reaches something worth comparing.
+      before ??= [...capsReached(ctx.oldGraph, entry)];
+      if (before.some((b) => capMatches(b, r.cap.cap) || capMatches(r.cap.cap, b))) continue;
       fresh.set(r.cap.cap, r);
     }
     if (fresh.size === 0) continue;
