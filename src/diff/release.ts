@@ -14,8 +14,10 @@ export function isBinary(bytes: Uint8Array): boolean {
 }
 
 /** Decides when a file's code runs, from its path and the manifest. */
-export function roleOf(path: string, buildPath: string | undefined, procMacro: boolean): FileRole {
+export function roleOf(path: string, buildPath: string | undefined, procMacro: boolean, libPath = 'src/lib.rs'): FileRole {
   if (path === buildPath) return 'build';
+  // The library root is wherever `[lib] path` puts it, even under `examples/` or `tests/`.
+  if (path === libPath) return procMacro ? 'proc-macro' : 'lib';
   if (path.startsWith('tests/')) return 'test';
   if (path.startsWith('benches/')) return 'bench';
   if (path.startsWith('examples/')) return 'example';
@@ -93,7 +95,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
       if (isBinary(bytes)) view.binaries.add(path);
       continue;
     }
-    parseAs(path, moduleOf(path, libPath), roleOf(path, buildPath, procMacro));
+    parseAs(path, moduleOf(path, libPath), roleOf(path, buildPath, procMacro, libPath));
     progress?.(++rsDone, rsTotal);
   }
   // `#[path = "..."]` modules and `include!("...")` pull in files by name, whatever their extension.
@@ -110,6 +112,23 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
       for (const p of m.pathAttrs) {
         const t = pathTarget(tree, dir, m.inlineParents, p);
         if (t) targets.push({ path: t, module: `${declaring}::${m.name}` });
+      }
+    }
+    // A plain `mod name;` in shipped code makes its file shipped too, wherever it lives (a library
+    // whose root `[lib] path` moved under `examples/` keeps its modules there).
+    if (!NOT_SHIPPED.has(file.role)) {
+      for (const m of file.facts.mods) {
+        if (m.inline || m.pathAttrs.length > 0 || !m.name || file.facts.items[m.item]?.test) continue;
+        const base = file.path.endsWith('/mod.rs') || file.path === libPath || file.path === view.buildPath || /(^|\/)(lib|main)\.rs$/.test(file.path) ? dir : file.path.replace(/\.rs$/, '');
+        const nested = [base, ...m.inlineParents].filter(Boolean).join('/');
+        for (const cand of [`${nested ? `${nested}/` : ''}${m.name}.rs`, `${nested ? `${nested}/` : ''}${m.name}/mod.rs`]) {
+          const existing = view.rust.get(cand);
+          if (existing && NOT_SHIPPED.has(existing.role)) {
+            existing.role = file.role;
+            existing.module = [file.module === 'main' ? 'crate' : file.module, ...m.inlineParents, m.name].join('::');
+            queue.push(existing);
+          }
+        }
       }
     }
     for (const s of file.facts.sites) {
