@@ -203,6 +203,22 @@ function shipped(ref: ItemRef): boolean {
   return shippedFile(ref.file) && !ref.item.test;
 }
 
+/** Roles whose code runs inside the build, on every machine that compiles the crate. */
+const COMPILE_TIME = new Set(['build', 'proc-macro']);
+
+/**
+ * Code whose reach grew between releases: test, bench or example code that now ships, or any code
+ * that now runs at build time (a build script enabled again, code moved into build.rs or a proc-macro).
+ * Such code is judged as added, even unchanged.
+ */
+function escalated(before: RustFile, after: RustFile): boolean {
+  return (!shippedFile(before) && shippedFile(after)) || (COMPILE_TIME.has(after.role) && before.role !== after.role);
+}
+
+function escalatedItem(before: ItemRef, after: ItemRef): boolean {
+  return (!shipped(before) && shipped(after)) || (COMPILE_TIME.has(after.file.role) && before.file.role !== after.file.role);
+}
+
 /** Compares two parsed releases at the level of files, items, statements, sites and the manifest. */
 export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta {
   const files: FileChange[] = [];
@@ -274,10 +290,11 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   const promoted = new Set<string>();
   for (const [path, file] of newV.rust) {
     const fc = fileByPath.get(path);
-    // Code that was test, bench or example code and is now shipped counts as new, even unchanged:
-    // moving a payload out of `tests/` (or pulling it in with `#[path]`) must not hide it.
+    // Code that was test, bench or example code and is now shipped, or that now runs at build time,
+    // counts as new, even unchanged: moving a payload out of `tests/` (or pulling it in with
+    // `#[path]`), or re-enabling a dormant build script, must not hide it.
     const before = oldV.rust.get(fc?.oldPath ?? path);
-    const nowShipped = before !== undefined && !shippedFile(before) && shippedFile(file);
+    const nowShipped = before !== undefined && escalated(before, file);
     if ((!fc || fc.status === 'renamed') && !nowShipped) continue; // identical content: nothing new in it
     if (nowShipped) promoted.add(path);
     const out = new Set<number>();
@@ -297,7 +314,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
       const idx = byItem.get(item.id) ?? [];
       let oldRef = oldV.items.get(key);
       // An item that was test code (by file or by `#[cfg(test)]`) and now ships is added code.
-      if (oldRef && shipped(ref) && !shipped(oldRef)) oldRef = undefined;
+      if (oldRef && escalatedItem(oldRef, ref)) oldRef = undefined;
       let status: ItemChange['status'] | null = null;
       if (oldRef) {
         matchedOld.add(key);
@@ -323,7 +340,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         const cands = !item.container ? oldByHash.get(itemHash(ref)) : undefined;
         // The hash only finds candidates; the texts must match, so a crafted collision cannot pass new code off as moved.
         const norm = cands ? normalizeWs(ref.file.text.slice(item.span.start, item.span.end)) : '';
-        const moved = cands?.find((c) => !matchedOld.has(c.key) && (shipped(c) || !shipped(ref)) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
+        const moved = cands?.find((c) => !matchedOld.has(c.key) && !escalatedItem(c, ref) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
         if (moved) {
           matchedOld.add(moved.key);
           oldRef = moved;

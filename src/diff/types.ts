@@ -81,7 +81,7 @@ export interface ReleaseDelta {
   itemByKey: Map<string, ItemChange>;
   /** For each new-side Rust file, the indices of its sites that the new release adds. */
   newSites: Map<string, Set<number>>;
-  /** Files unchanged (or only renamed) whose code was test, bench or example code and now ships: all of it counts as added. */
+  /** Files unchanged (or only renamed) whose code now ships or now runs at build time, having not before: all of it counts as added. */
   promoted: Set<string>;
   manifest: ManifestDelta;
   notes: SourceNote[];

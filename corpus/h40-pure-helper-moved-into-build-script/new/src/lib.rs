@@ -1,0 +1,2 @@
+//! Small number formatting helpers.
+include!(concat!(env!("OUT_DIR"), "/digits.rs"));
