@@ -293,8 +293,10 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     // Code that was test, bench or example code and is now shipped, or that now runs at build time,
     // counts as new, even unchanged: moving a payload out of `tests/` (or pulling it in with
     // `#[path]`), or re-enabling a dormant build script, must not hide it.
-    const before = oldV.rust.get(fc?.oldPath ?? path);
-    const nowShipped = before !== undefined && escalated(before, file);
+    const oldPath = fc?.oldPath ?? path;
+    const before = oldV.rust.get(oldPath);
+    // ...and so does a file that was data before (not compiled) and is Rust code now (`include!`d).
+    const nowShipped = before !== undefined ? escalated(before, file) : oldV.tree.files.has(oldPath);
     if ((!fc || fc.status === 'renamed') && !nowShipped) continue; // identical content: nothing new in it
     if (nowShipped) promoted.add(path);
     const out = new Set<number>();
