@@ -1,6 +1,6 @@
 import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
-import { hashText, normalizeWs } from '../parse/text.js';
+import { commonEnds, hashText, normalizeWs, splitLines } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
 import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
 
@@ -68,18 +68,6 @@ function countLines(s: string): number {
   return s.charCodeAt(s.length - 1) === 10 ? n : n + 1;
 }
 
-/** Splits text into lines, keeping each line's newline so a change of the last newline still shows. */
-function splitLines(t: string): string[] {
-  const out: string[] = [];
-  let at = 0;
-  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', at)) {
-    out.push(t.slice(at, i + 1));
-    at = i + 1;
-  }
-  if (at < t.length) out.push(t.slice(at));
-  return out;
-}
-
 /**
  * Line-level diff of one file: counts and the changed line numbers on each side. Equal leading and
  * trailing lines are set aside first, so a release that touches one region of a long file costs a
@@ -90,10 +78,7 @@ function diffFileText(oldText: string, newText: string, exact = true, budget = {
   const removedLines = new Set<number>();
   const a = splitLines(oldText);
   const b = splitLines(newText);
-  let pre = 0;
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
-  let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const { pre, suf } = commonEnds(a, b);
   // The edit search compares lines many times: compare small integers (one per distinct line) instead.
   const ids = new Map<string, number>();
   const idOf = (l: string): number => {

@@ -4,7 +4,8 @@ import { diffArrays } from 'diff';
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
-import { hashText } from './text.js';
+import { commonEnds, hashText, splitLines } from './text.js';
+import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -161,24 +162,6 @@ export class ParseCache {
   }
 }
 
-/** Line starts of a text, for turning offsets into tree-sitter points. */
-function lineStarts(t: string): number[] {
-  const out = [0];
-  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) out.push(i + 1);
-  return out;
-}
-
-function pointAt(starts: number[], offset: number): Parser.Point {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { row: lo, column: offset - starts[lo] };
-}
-
 /** Where `from` ends after the text `t` is appended at point `at`. */
 function advancePoint(at: Parser.Point, t: string): Parser.Point {
   const nl = t.lastIndexOf('\n');
@@ -198,12 +181,9 @@ const MAX_EDIT_LINES = 2000;
  */
 export function editTree(tree: Parser.Tree, before: string, after: string, budget = { work: MAX_EDIT_LINES * MAX_EDIT_LINES }): boolean {
   if (before === after) return false;
-  const a = splitKeepingNewlines(before);
-  const b = splitKeepingNewlines(after);
-  let pre = 0;
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
-  let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const a = splitLines(before);
+  const b = splitLines(after);
+  const { pre, suf } = commonEnds(a, b);
   const midA = a.slice(pre, a.length - suf);
   const midB = b.slice(pre, b.length - suf);
   // Runs of [old lines, new lines] replaced, in order; equal lines between them.
@@ -230,7 +210,12 @@ export function editTree(tree: Parser.Tree, before: string, after: string, budge
       } else runs.push({ removed: [], added: c.value });
     }
   }
-  const starts = lineStarts(after);
+  const lines = new LineIndex(after);
+  // tree-sitter points are 0-based rows and columns.
+  const pointAt = (offset: number): Parser.Point => {
+    const [line, column] = lines.pos(offset);
+    return { row: line - 1, column: column - 1 };
+  };
   let offset = 0;
   for (let i = 0; i < pre; i++) offset += b[i].length;
   let line = pre;
@@ -242,31 +227,19 @@ export function editTree(tree: Parser.Tree, before: string, after: string, budge
     }
     const removed = r.removed.join('');
     const added = r.added.join('');
-    const start = pointAt(starts, offset);
+    const start = pointAt(offset);
     tree.edit({
       startIndex: offset,
       oldEndIndex: offset + removed.length,
       newEndIndex: offset + added.length,
       startPosition: start,
       oldEndPosition: advancePoint(start, removed),
-      newEndPosition: pointAt(starts, offset + added.length),
+      newEndPosition: pointAt(offset + added.length),
     });
     offset += added.length;
     line += r.added.length;
   }
   return true;
-}
-
-/** Lines with their newlines, so that joining them gives the text back. */
-function splitKeepingNewlines(t: string): string[] {
-  const out: string[] = [];
-  let at = 0;
-  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', at)) {
-    out.push(t.slice(at, i + 1));
-    at = i + 1;
-  }
-  if (at < t.length) out.push(t.slice(at));
-  return out;
 }
 
 function emptyFacts(hash: string, reason: string): FileFacts {

@@ -76,3 +76,24 @@ export function entropy(s: string): number {
 export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Splits text into lines, keeping each line's newline so a change of the last newline still shows. */
+export function splitLines(t: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', at)) {
+    out.push(t.slice(at, i + 1));
+    at = i + 1;
+  }
+  if (at < t.length) out.push(t.slice(at));
+  return out;
+}
+
+/** Numbers of equal leading and trailing lines of two line lists (not overlapping). */
+export function commonEnds(a: string[], b: string[]): { pre: number; suf: number } {
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  return { pre, suf };
+}
