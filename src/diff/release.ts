@@ -166,6 +166,9 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
         dupes.set(key, n + 1);
         key = `${key}#${n}`;
       }
+      // The same string object for the same key in both releases: the diff looks keys up across the
+      // two releases hundreds of thousands of times on large crates, and equal objects compare at once.
+      key = cache.intern(key);
       view.items.set(key, { key, file, item });
       keys.push(key);
     }

@@ -135,6 +135,15 @@ export class ParseCache {
   spentMs = 0;
   /** Work left for computing incremental-parse edits in this scan, in squared edits (≈ 3 s). */
   private editBudget = { work: 4e7 };
+  private interned = new Map<string, string>();
+
+  /** One shared string object per distinct string (item keys of both releases). */
+  intern(s: string): string {
+    const hit = this.interned.get(s);
+    if (hit !== undefined) return hit;
+    this.interned.set(s, s);
+    return s;
+  }
 
   constructor(readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
 
