@@ -16,6 +16,8 @@ import { manifest } from './helpers/fixture.js';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const params = { numRuns: RUNS, seed: SEED, interruptAfterTimeLimit: Number(process.env.FUZZ_MS ?? 20_000), endOnFailure: true };
+// fast-check stops a property at FUZZ_MS (a pass, not a failure); the test itself must outlive that.
+const TIMEOUT = params.interruptAfterTimeLimit + 60_000;
 const LIMITS = { ...DEFAULT_LIMITS, maxTotalBytes: 4 * 1024 * 1024, maxFiles: 200, maxFileBytes: 1024 * 1024 };
 
 const segment = fc.oneof(
@@ -57,7 +59,7 @@ describe('fuzz: archive reader', () => {
       }),
       params,
     );
-  });
+  }, TIMEOUT);
 
   it('random and mutated bytes give a tree or an InputError', async () => {
     const good = await makeTar([{ name: 'x-1.0.0/Cargo.toml', content: '[package]\nname="x"\nversion="1.0.0"\n' }, { name: 'x-1.0.0/src/lib.rs', content: 'pub fn f() {}' }]);
@@ -71,7 +73,7 @@ describe('fuzz: archive reader', () => {
       }),
       params,
     );
-  });
+  }, TIMEOUT);
 });
 
 describe('fuzz: manifest diff', () => {
@@ -96,7 +98,7 @@ describe('fuzz: manifest diff', () => {
       }),
       params,
     );
-  });
+  }, TIMEOUT);
 });
 
 describe('fuzz: rule engine over generated Rust', () => {
@@ -150,7 +152,7 @@ describe('fuzz: rule engine over generated Rust', () => {
       }),
       params,
     );
-  });
+  }, TIMEOUT);
 
   it('never throws, and every finding is well formed', () => {
     fc.assert(
@@ -168,5 +170,5 @@ describe('fuzz: rule engine over generated Rust', () => {
       }),
       params,
     );
-  });
+  }, TIMEOUT);
 });
