@@ -48,7 +48,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const delta = diffViews(oldV, newV);
   const t2 = performance.now();
   options.onPhase?.('analysing');
-  const ctx = new ScanContext(delta, rules, options.reachability ?? true, cache.options);
+  const ctx = new ScanContext(delta, rules, options.reachability ?? true);
   const t3 = performance.now();
   options.onPhase?.('applying rules');
   const findings = runRules(ctx);

@@ -1,7 +1,8 @@
 import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
-import { commonEnds, hashText, normalizeWs, splitLines } from '../parse/text.js';
+import { boundedLineDiff, hashText, normalizeWs, splitLines } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
+import { isShippedRole } from './release.js';
 import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
 
 export type { ReleaseDelta, ReleaseView, FileChange, ItemChange, ItemRef, RustFile, FileRole } from './types.js';
@@ -73,28 +74,11 @@ function countLines(s: string): number {
  * trailing lines are set aside first, so a release that touches one region of a long file costs a
  * scan of the file, not an edit-distance search over all of it.
  */
-function diffFileText(oldText: string, newText: string, exact = true, budget = { work: EDIT_WORK_BUDGET }): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
+function diffFileText(oldText: string, newText: string, exact: boolean, budget: { work: number }): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
   const addedLines = new Set<number>();
   const removedLines = new Set<number>();
-  const a = splitLines(oldText);
-  const b = splitLines(newText);
-  const { pre, suf } = commonEnds(a, b);
-  // The edit search compares lines many times: compare small integers (one per distinct line) instead.
-  const ids = new Map<string, number>();
-  const idOf = (l: string): number => {
-    let v = ids.get(l);
-    if (v === undefined) ids.set(l, (v = ids.size));
-    return v;
-  };
-  const midA = a.slice(pre, a.length - suf).map(idOf);
-  const midB = b.slice(pre, b.length - suf).map(idOf);
-  const maxEdit = Math.min(MAX_EDIT_LENGTH, Math.floor(Math.sqrt(Math.max(0, budget.work))));
-  const changes = !exact || midA.length === 0 || midB.length === 0 || maxEdit < 1 ? null : diffArrays(midA, midB, { maxEditLength: maxEdit });
-  if (exact && midA.length > 0 && midB.length > 0) {
-    const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? c.count : 0), 0) : maxEdit;
-    budget.work -= edits * edits;
-  }
-  if (midA.length === 0 || midB.length === 0 || !changes) {
+  const { pre, midA, midB, changes } = boundedLineDiff(splitLines(oldText), splitLines(newText), exact ? MAX_EDIT_LENGTH : 0, budget);
+  if (!changes) {
     // Pure insertion, pure deletion, or too many edits to align: the whole middle changed.
     for (let i = 0; i < midB.length; i++) addedLines.add(pre + 1 + i);
     for (let i = 0; i < midA.length; i++) removedLines.add(pre + 1 + i);
@@ -176,16 +160,9 @@ function diffStatements(oldRef: ItemRef, newRef: ItemRef): Pick<ItemChange, 'add
   return { addedStmts, removedStmts, totalStmts: b.length };
 }
 
-const NOT_SHIPPED = new Set(['test', 'bench', 'example']);
-
-/** A file whose code ships: not a test, bench or example. */
-function shippedFile(f: RustFile): boolean {
-  return !NOT_SHIPPED.has(f.role);
-}
-
 /** An item whose code ships: in a shipped file and not `#[test]` / `#[cfg(test)]`. */
 function shipped(ref: ItemRef): boolean {
-  return shippedFile(ref.file) && !ref.item.test;
+  return isShippedRole(ref.file.role) && !ref.item.test;
 }
 
 /** Roles whose code runs inside the build, on every machine that compiles the crate. */
@@ -197,7 +174,7 @@ const COMPILE_TIME = new Set(['build', 'proc-macro']);
  * Such code is judged as added, even unchanged.
  */
 function escalated(before: RustFile, after: RustFile): boolean {
-  return (!shippedFile(before) && shippedFile(after)) || (COMPILE_TIME.has(after.role) && before.role !== after.role);
+  return (!isShippedRole(before.role) && isShippedRole(after.role)) || (COMPILE_TIME.has(after.role) && before.role !== after.role);
 }
 
 function escalatedItem(before: ItemRef, after: ItemRef): boolean {

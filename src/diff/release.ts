@@ -4,7 +4,12 @@ import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { FileRole, ReleaseView, RustFile } from './types.js';
 
-const NOT_SHIPPED = new Set<FileRole>(['test', 'bench', 'example']);
+const NOT_SHIPPED = new Set<string>(['test', 'bench', 'example']);
+
+/** Code of this role ends up in what users build (not tests, benches or examples). */
+export function isShippedRole(role: string): boolean {
+  return !NOT_SHIPPED.has(role);
+}
 
 /** True for content a reviewer cannot read as text: NUL bytes or invalid UTF-8. */
 export function isBinary(bytes: Uint8Array): boolean {
@@ -78,10 +83,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
       // The tree belongs to the content, which other files may share; it can be handed on to an
       // incremental parse later, so it is read from the content's entry, never copied.
       get tree() {
-        return parsed.tree;
-      },
-      set tree(t) {
-        parsed.tree = t;
+        return cache.treeOf(parsed);
       },
     };
     view.rust.set(path, file);
@@ -116,14 +118,14 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     }
     // A plain `mod name;` in shipped code makes its file shipped too, wherever it lives (a library
     // whose root `[lib] path` moved under `examples/` keeps its modules there).
-    if (!NOT_SHIPPED.has(file.role)) {
+    if (isShippedRole(file.role)) {
       for (const m of file.facts.mods) {
         if (m.inline || m.pathAttrs.length > 0 || !m.name || file.facts.items[m.item]?.test) continue;
         const base = file.path.endsWith('/mod.rs') || file.path === libPath || file.path === view.buildPath || /(^|\/)(lib|main)\.rs$/.test(file.path) ? dir : file.path.replace(/\.rs$/, '');
         const nested = [base, ...m.inlineParents].filter(Boolean).join('/');
         for (const cand of [`${nested ? `${nested}/` : ''}${m.name}.rs`, `${nested ? `${nested}/` : ''}${m.name}/mod.rs`]) {
           const existing = view.rust.get(cand);
-          if (existing && NOT_SHIPPED.has(existing.role)) {
+          if (existing && !isShippedRole(existing.role)) {
             existing.role = file.role;
             existing.module = [file.module === 'main' ? 'crate' : file.module, ...m.inlineParents, m.name].join('::');
             queue.push(existing);
@@ -143,7 +145,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
         existing.module = t.module;
         // A test, bench or example file compiled into shipped code ships too (and so do its own
         // `#[path]` modules: look at it again with its new role).
-        if (NOT_SHIPPED.has(existing.role) && !NOT_SHIPPED.has(file.role)) {
+        if (!isShippedRole(existing.role) && isShippedRole(file.role)) {
           existing.role = file.role;
           queue.push(existing);
         }

@@ -13,7 +13,8 @@ export interface RustFile {
   module: string;
   facts: FileFacts;
   text: string;
-  tree: Tree | null;
+  /** The file's syntax tree (parsed again on demand if it was handed on); null when never parsed. */
+  readonly tree: Tree | null;
 }
 
 /** One item of a release, located. */

@@ -1,10 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { diffArrays } from 'diff';
 import Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
-import { commonEnds, hashText, splitLines } from './text.js';
+import { boundedLineDiff, hashText, splitLines } from './text.js';
 import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
 
@@ -98,7 +97,7 @@ export function parseTree(text: string, options: ParseOptions, base?: Parser.Tre
  * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
  * thread and by parse workers alike, so both give the same facts for the same bytes.
  */
-export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: Parser.Tree; input: string; editBudget?: { work: number } }): ParsedFile {
+export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: Parser.Tree; input: string; editBudget: { work: number } }): ParsedFile {
   const { text, invalidUtf8 } = decodeSource(bytes);
   if (!budgetLeft) {
     return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
@@ -137,6 +136,15 @@ export class ParseCache {
   private editBudget = { work: 4e7 };
   private interned = new Map<string, string>();
 
+  /**
+   * The syntax tree of parsed content: kept from parsing, or parsed again when it was handed on to an
+   * incremental parse; null only for content that was never parsed (a time budget ran out).
+   */
+  treeOf(parsed: ParsedFile): Parser.Tree | null {
+    if (!parsed.tree && !parsed.facts.unparsed) parsed.tree = parseTree(parsed.text, this.options).tree;
+    return parsed.tree;
+  }
+
   /** One shared string object per distinct string (item keys of both releases). */
   intern(s: string): string {
     const hit = this.interned.get(s);
@@ -161,8 +169,8 @@ export class ParseCache {
     this.parsedBytes += bytes.length;
     const prev = earlier && this.options.incremental !== false ? this.byHash.get(hashText(earlier)) : undefined;
     const base = prev?.tree ? { tree: prev.tree, input: parserInput(prev.text), editBudget: this.editBudget } : undefined;
-    // The earlier tree is edited in place: it no longer describes its own text. Files that need it
-    // (query rules on removed lines) parse that text again (see ScanContext.treeOf).
+    // The earlier tree is edited in place: it no longer describes its own text. Whoever needs it
+    // again (query rules on removed lines) gets it parsed anew (see treeOf).
     if (prev && base) prev.tree = null;
     const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
     this.spentMs += performance.now() - t0;
@@ -188,24 +196,15 @@ const MAX_EDIT_LINES = 2000;
  * in order, each in the coordinates the earlier edits leave. Returns false (tree untouched) when the
  * texts are equal.
  */
-export function editTree(tree: Parser.Tree, before: string, after: string, budget = { work: MAX_EDIT_LINES * MAX_EDIT_LINES }): boolean {
+export function editTree(tree: Parser.Tree, before: string, after: string, budget: { work: number }): boolean {
   if (before === after) return false;
-  const a = splitLines(before);
   const b = splitLines(after);
-  const { pre, suf } = commonEnds(a, b);
-  const midA = a.slice(pre, a.length - suf);
-  const midB = b.slice(pre, b.length - suf);
+  // A search that would cost too much (or the scan's budget for them is spent) falls back to one edit
+  // over the changed middle.
+  const { pre, midA, midB, changes } = boundedLineDiff(splitLines(before), b, MAX_EDIT_LINES, budget);
   // Runs of [old lines, new lines] replaced, in order; equal lines between them.
   type Run = { same: number } | { removed: string[]; added: string[] };
   let runs: Run[] = [];
-  // Bounded by edits, not time, so the same input always gets the same edits; a search that would cost
-  // too much (or the scan's budget for them is spent) falls back to one edit over the changed middle.
-  const maxEdit = Math.min(MAX_EDIT_LINES, Math.floor(Math.sqrt(Math.max(0, budget.work))));
-  const changes = midA.length > 0 && midB.length > 0 && maxEdit > 0 ? diffArrays(midA, midB, { maxEditLength: maxEdit }) : undefined;
-  if (midA.length > 0 && midB.length > 0) {
-    const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? (c.count ?? c.value.length) : 0), 0) : maxEdit;
-    budget.work -= edits * edits;
-  }
   if (!changes) runs = [{ removed: midA, added: midB }];
   else {
     for (let k = 0; k < changes.length; k++) {

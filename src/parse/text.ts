@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { diffArrays, type ChangeObject } from 'diff';
 
 /**
  * Content hash used as the identity of a file or item body: equal hashes are treated as equal
@@ -6,8 +7,14 @@ import { createHash } from 'node:crypto';
  * publisher could craft, so it is a full SHA-256, not a truncated or non-cryptographic hash.
  */
 export function hashText(s: string | Uint8Array): string {
-  return createHash('sha256').update(s).digest('hex');
+  if (typeof s === 'string') return createHash('sha256').update(s).digest('hex');
+  // File contents are hashed by the parse cache, the incremental parse and the rename check: once each.
+  let h = byteHashes.get(s);
+  if (h === undefined) byteHashes.set(s, (h = createHash('sha256').update(s).digest('hex')));
+  return h;
 }
+
+const byteHashes = new WeakMap<Uint8Array, string>();
 
 /** Collapses all whitespace runs so formatting-only changes do not count as changes. */
 export function normalizeWs(s: string): string {
@@ -89,8 +96,27 @@ export function splitLines(t: string): string[] {
   return out;
 }
 
+/**
+ * Line diff of two line lists, bounded by edit count rather than time so that one input always gives
+ * one result. Equal leading and trailing lines are set aside first; the edit search runs on the middle
+ * with at most `maxEdits` edits and at most what is left of `budget` (squared edits for one scan, which
+ * it reduces: the search costs about the square of the edits). `changes` is undefined when the search
+ * was not run (`maxEdits` 0, an empty side) or gave up: then the whole middle counts as changed.
+ */
+export function boundedLineDiff(a: string[], b: string[], maxEdits: number, budget: { work: number }): { pre: number; midA: string[]; midB: string[]; changes: ChangeObject<string[]>[] | undefined } {
+  const { pre, suf } = commonEnds(a, b);
+  const midA = a.slice(pre, a.length - suf);
+  const midB = b.slice(pre, b.length - suf);
+  if (maxEdits <= 0 || midA.length === 0 || midB.length === 0) return { pre, midA, midB, changes: undefined };
+  const max = Math.min(maxEdits, Math.floor(Math.sqrt(Math.max(0, budget.work))));
+  const changes = max > 0 ? diffArrays(midA, midB, { maxEditLength: max }) : undefined;
+  const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? c.count : 0), 0) : max;
+  budget.work -= edits * edits;
+  return { pre, midA, midB, changes };
+}
+
 /** Numbers of equal leading and trailing lines of two line lists (not overlapping). */
-export function commonEnds(a: string[], b: string[]): { pre: number; suf: number } {
+function commonEnds(a: string[], b: string[]): { pre: number; suf: number } {
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;

@@ -2,12 +2,10 @@ import type { ReleaseDelta, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
 import { CallGraph, type CapUse, type Edge } from '../analysis/graph.js';
 import { capMatches } from '../analysis/catalogue.js';
+import { isShippedRole } from '../diff/release.js';
 import type { RuleSet } from './loader.js';
-import type { Tree } from 'tree-sitter';
-import { DEFAULT_PARSE_OPTIONS, parseTree, type ParseOptions } from '../parse/parser.js';
 import type { TraceHop } from './types.js';
 
-const NON_PRODUCT_ROLES = new Set(['test', 'bench', 'example']);
 
 export interface NewSite {
   file: RustFile;
@@ -38,7 +36,8 @@ function firstArg(args: string | undefined): string {
   return a.trim();
 }
 
-function ctxTrace(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
+/** Hops from the search start to the capability use: every item on the path with the line of the next call. */
+function traceTo(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
   const path = CallGraph.path(reached, holder);
   const hops: TraceHop[] = path.map((e) => ({ item: e.from, file: e.file, line: e.line }));
   hops.push({ item: holder, file: use.file, line: use.line });
@@ -50,7 +49,7 @@ function crateCaps(graph: CallGraph): Set<string> {
   const out = new Set<string>();
   for (const [key, uses] of graph.caps) {
     const ref = graph.view.items.get(key);
-    if (!ref || ref.item.test || NON_PRODUCT_ROLES.has(ref.file.role)) continue;
+    if (!ref || ref.item.test || !isShippedRole(ref.file.role)) continue;
     for (const u of uses) out.add(u.cap);
   }
   if (graph.view.buildPath && graph.view.rust.has(graph.view.buildPath)) out.add('build.script');
@@ -69,7 +68,7 @@ export class ScanContext {
   readonly gaps: Array<{ file: string; reason: string }> = [];
   private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
 
-  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true, private readonly parseOptions: ParseOptions = DEFAULT_PARSE_OPTIONS) {
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {
     this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability);
     this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph);
     this.capsBefore = crateCaps(this.oldGraph);
@@ -115,7 +114,7 @@ export class ScanContext {
 
   /** Shipped code: not a test, bench or example file, and not a `#[test]` / `#[cfg(test)]` item. */
   isProduct(file: RustFile, item: number): boolean {
-    if (NON_PRODUCT_ROLES.has(file.role)) return false;
+    if (!isShippedRole(file.role)) return false;
     return item < 0 || !file.facts.items[item]?.test;
   }
 
@@ -158,18 +157,26 @@ export class ScanContext {
     return this.newCapSiteList;
   }
 
+  private allLines = new Map<string, Set<number>>();
+
   /**
-   * The syntax tree of a file for query rules. A file without a kept tree is parsed again here rather
-   * than skipped; only a file that was never parsed (a time budget ran out) has none.
+   * Added lines of the new file `path`: the line diff's, or every line of a file whose code now ships
+   * or runs at build time without having changed (see `ReleaseDelta.promoted`).
    */
-  treeOf(file: RustFile): Tree | null {
-    if (!file.tree && !file.facts.unparsed) file.tree = parseTree(file.text, this.parseOptions).tree;
-    return file.tree;
+  addedLines(path: string): ReadonlySet<number> | undefined {
+    if (!this.delta.promoted.has(path)) return this.delta.fileByPath.get(path)?.addedLines;
+    let all = this.allLines.get(path);
+    if (!all) {
+      all = new Set();
+      for (let i = 1; i <= (this.delta.new.rust.get(path)?.facts.lineCount ?? 0); i++) all.add(i);
+      this.allLines.set(path, all);
+    }
+    return all;
   }
 
-  /** True when line `line` of the new file `path` is added code (every line of a file whose code now ships). */
+  /** True when line `line` of the new file `path` is added code. */
   isAddedLine(path: string, line: number): boolean {
-    return this.delta.promoted.has(path) || (this.delta.fileByPath.get(path)?.addedLines.has(line) ?? false);
+    return this.addedLines(path)?.has(line) ?? false;
   }
 
   /** True when the site at `index` of `path` is one the new release adds. */
@@ -206,7 +213,7 @@ export class ScanContext {
           holder,
           hops,
           get trace(): TraceHop[] {
-            return (trace ??= ctxTrace(reached, holder, u));
+            return (trace ??= traceTo(reached, holder, u));
           },
         });
       }
@@ -255,11 +262,6 @@ export class ScanContext {
       if (r.length > 0) return r;
     }
     return direct;
-  }
-
-  /** Hops from the search start to the capability use: every item on the path with the line of the next call. */
-  trace(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
-    return ctxTrace(reached, holder, use);
   }
 
   /** Text of a new-side item (at most 20 000 characters), '' when unknown. */

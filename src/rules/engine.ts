@@ -1,11 +1,11 @@
 import { capMatches } from '../analysis/catalogue.js';
+import { isShippedRole } from '../diff/release.js';
 import type { ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
 import { short } from './analyzers/util.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
-const NON_PRODUCT = new Set(['test', 'bench', 'example']);
 
 /** Runs every rule over the delta and returns findings in file and line order. */
 export function runRules(ctx: ScanContext): Finding[] {
@@ -77,7 +77,7 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
 }
 
 /** Contiguous runs of line numbers, as 0-based row ranges for a query. */
-function lineRuns(lines: Set<number>): Array<[number, number]> {
+function lineRuns(lines: ReadonlySet<number>): Array<[number, number]> {
   const sorted = [...lines].sort((x, y) => x - y);
   const runs: Array<[number, number]> = [];
   for (const l of sorted) {
@@ -92,7 +92,7 @@ function lineRuns(lines: Set<number>): Array<[number, number]> {
 export const QUERY_BUDGET_MS = 2000;
 const QUERY_MAX_START_DEPTH = 200;
 
-function capturesIn(ctx: ScanContext, rule: CompiledRule, file: string, tree: import('tree-sitter').Tree, lines: Set<number>): Array<{ text: string; node: import('tree-sitter').SyntaxNode }> {
+function capturesIn(ctx: ScanContext, rule: CompiledRule, file: string, tree: import('tree-sitter').Tree, lines: ReadonlySet<number>): Array<{ text: string; node: import('tree-sitter').SyntaxNode }> {
   const out: Array<{ text: string; node: import('tree-sitter').SyntaxNode }> = [];
   const seen = new Set<number>();
   const t0 = performance.now();
@@ -123,11 +123,10 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
   for (const path of ctx.delta.newSites.keys()) {
     const file = ctx.delta.new.rust.get(path)!;
     const fc = ctx.delta.fileByPath.get(path);
-    // A file whose code now ships without having changed counts as added in full.
-    const added = ctx.delta.promoted.has(path) ? allLines(file.facts.lineCount) : fc?.addedLines;
+    const added = ctx.addedLines(path);
     if (!added || added.size === 0) continue;
     // No tree: the file was never parsed (a time budget ran out), which the unanalysed rule reports.
-    const tree = ctx.treeOf(file);
+    const tree = file.tree;
     if (!tree) continue;
     const captures = capturesIn(ctx, rule, path, tree, added);
     if (captures.length === 0) continue;
@@ -135,7 +134,7 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
     // are code that moved, not new code.
     const oldFile = ctx.delta.old.rust.get(path);
     const oldCounts = new Map<string, number>();
-    const oldTree = oldFile && fc && !ctx.delta.promoted.has(path) && fc.removedLines.size > 0 ? ctx.treeOf(oldFile) : null;
+    const oldTree = oldFile && fc && !ctx.delta.promoted.has(path) && fc.removedLines.size > 0 ? oldFile.tree : null;
     if (oldTree && fc) {
       for (const c of capturesIn(ctx, rule, path, oldTree, fc.removedLines)) oldCounts.set(c.text, (oldCounts.get(c.text) ?? 0) + 1);
     }
@@ -159,12 +158,6 @@ function queryMatches(ctx: ScanContext, rule: CompiledRule): Match[] {
       });
     }
   }
-  return out;
-}
-
-function allLines(n: number): Set<number> {
-  const out = new Set<number>();
-  for (let i = 1; i <= n; i++) out.add(i);
   return out;
 }
 
@@ -221,7 +214,7 @@ function toFinding(ctx: ScanContext, rule: CompiledRule, m: Match): Finding | nu
   const spec = rule.spec;
   if (rule.include && !rule.include(m.file)) return null;
   if (rule.exclude && rule.exclude(m.file)) return null;
-  if (!spec.includeTests && NON_PRODUCT.has(m.role)) return null;
+  if (!spec.includeTests && !isShippedRole(m.role)) return null;
   if (rule.where && !holds(ctx, rule.where, m)) return null;
   let severity = m.severity ?? spec.severity;
   let confidence = m.confidence ?? spec.confidence;
