@@ -3,7 +3,7 @@ import { isShippedRole } from '../diff/release.js';
 import type { ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
-import { short } from './analyzers/util.js';
+import { short, siteMatch } from './analyzers/util.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
 
@@ -57,20 +57,10 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
       if (rule.siteText && !rule.siteText.test(site.text)) continue;
       data = { callee: site.text };
     } else continue;
-    const item = ns.itemKey;
     out.push({
-      file: file.path,
-      line: site.line,
-      column: site.column,
-      endLine: site.endLine,
-      role: file.role,
-      item,
-      text: site.text,
-      args: site.args,
-      inMacro: site.inMacro,
-      isPub: site.item >= 0 ? file.facts.items[site.item].isPub : undefined,
-      data: { ...data, text: short(site.text), args: short(site.args ?? '') },
-      ...(ctx.isProduct(file, site.item) ? {} : { role: file.role === 'lib' || file.role === 'proc-macro' ? 'test' : file.role }),
+      ...siteMatch(ctx, file, index, { ...data, text: short(site.text), args: short(site.args ?? '') }),
+      // Test items inside library code count as tests; other roles keep their own.
+      role: ctx.isProduct(file, site.item) || (file.role !== 'lib' && file.role !== 'proc-macro') ? file.role : 'test',
     });
   }
   return out;
