@@ -1,6 +1,7 @@
 /** Node-kind tables and helpers shared by the fact walker: what to record, skip or treat as an item. */
-import type { Tree } from 'tree-sitter';
 import type { FileFacts, ItemKind } from './types.js';
+import { NODE_WORDS, errorNodes, typeAt, type Grammar } from './syntax.js';
+import type { LineIndex } from './tokens.js';
 
 export const ITEM_KINDS: Record<string, ItemKind> = {
   function_item: 'fn',
@@ -66,7 +67,7 @@ export function bareType(t: string): string {
 }
 
 /** Non-ASCII identifiers and bidirectional-control characters, found by one scan of the text. */
-export function collectOddIdentifiers(src: string, facts: FileFacts, tree: Tree): void {
+export function collectOddIdentifiers(src: string, facts: FileFacts, nodes: Uint32Array, grammar: Grammar): void {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(src)) return;
   // Visit only the lines that hold a non-ASCII character, counting line breaks as the search moves on.
@@ -90,8 +91,7 @@ export function collectOddIdentifiers(src: string, facts: FileFacts, tree: Tree)
     for (const w of l.matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) {
       // eslint-disable-next-line no-control-regex
       if (!/[^\x00-\x7f]/.test(w[0])) continue;
-      const node = tree.rootNode.descendantForPosition({ row: i, column: w.index ?? 0 });
-      if (/identifier$/.test(node.type)) {
+      if (nodes.length > 0 && /identifier$/.test(typeAt(nodes, at + (w.index ?? 0), grammar))) {
         facts.oddIdentifiers.push({ line: i + 1, text: w[0] });
         break;
       }
@@ -99,12 +99,16 @@ export function collectOddIdentifiers(src: string, facts: FileFacts, tree: Tree)
   }
 }
 
-export function collectErrors(tree: Tree, facts: FileFacts): void {
-  if (!tree.rootNode.hasError) return;
+/** Where the syntax errors are (the first 50 ERROR nodes; a tree with only MISSING nodes gets one entry at 1:1). */
+export function collectErrors(nodes: Uint32Array, hasError: boolean, lines: LineIndex, facts: FileFacts): void {
+  if (!hasError) return;
   facts.partial = true;
-  const errs = tree.rootNode.descendantsOfType('ERROR');
+  const errs = errorNodes(nodes);
   for (const e of errs.slice(0, 50)) {
-    facts.errors.push({ line: e.startPosition.row + 1, column: e.startPosition.column + 1, endLine: e.endPosition.row + 1, bytes: e.endIndex - e.startIndex });
+    const start = nodes[e * NODE_WORDS + 1];
+    const end = nodes[e * NODE_WORDS + 2];
+    const [line, column] = lines.pos(start);
+    facts.errors.push({ line, column, endLine: lines.line(end), bytes: end - start });
   }
   if (errs.length === 0) facts.errors.push({ line: 1, column: 1, endLine: 1, bytes: 0 });
 }

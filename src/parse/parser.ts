@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
-import Parser from 'tree-sitter';
+import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
+import { syntaxBackend, bindingBackend, type SyntaxTree } from './syntax.js';
 import { boundedLineDiff, hashText, splitLines } from './text.js';
 import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
@@ -14,17 +15,6 @@ export const GRAMMAR_VERSIONS = {
   treeSitter: (require('tree-sitter/package.json') as { version: string }).version,
   treeSitterRust: (require('tree-sitter-rust/package.json') as { version: string }).version,
 };
-
-let parser: Parser | undefined;
-
-/** The process-wide parser; tree-sitter parsers are reusable and creating one per file is waste. */
-export function rustParser(): Parser {
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Rust as unknown as Parser.Language);
-  }
-  return parser;
-}
 
 /** The Rust grammar, for compiling queries once per process. */
 export const RUST_LANGUAGE = Rust as unknown as Parser.Language;
@@ -54,6 +44,9 @@ export function decodeSource(bytes: Uint8Array): { text: string; invalidUtf8: bo
 export interface ParsedFile {
   facts: FileFacts;
   text: string;
+  /** The syntax tree, kept as the base for an incremental parse of a later version of the file. */
+  syntax: SyntaxTree | null;
+  /** The tree-sitter binding's tree, for query rules; made when first asked for (see ParseCache.treeOf). */
   tree: Parser.Tree | null;
 }
 
@@ -68,26 +61,24 @@ export function parserInput(text: string): string {
  * The syntax tree of a decoded source, or null when parsing ran over the per-file budget. With `base`
  * (the tree of an earlier version of the file, already edited to this text's coordinates, see
  * `editTree`), tree-sitter reuses the unchanged parts; a result with syntax errors is parsed again
- * from scratch, so error recovery never depends on the earlier version.
+ * from scratch, so error recovery never depends on the earlier version. `binding` asks for the
+ * tree-sitter binding's tree (query rules need one) whatever backend the facts come from.
  */
-export function parseTree(text: string, options: ParseOptions, base?: Parser.Tree): { tree: Parser.Tree | null; input: string } {
+export function parseTree(text: string, options: ParseOptions, base?: SyntaxTree, binding = false): { tree: SyntaxTree | null; input: string } {
   const input = parserInput(text);
-  const p = rustParser();
-  p.setTimeoutMicros(options.fileBudgetMs * 1000);
-  let tree: Parser.Tree | null = null;
+  const backend = binding ? bindingBackend : syntaxBackend();
+  let tree: SyntaxTree | null = null;
   try {
-    // The binding's default buffer is too small for large files; size it to the input.
-    const opts = { bufferSize: Math.max(64 * 1024, input.length * 2 + 16) };
-    tree = p.parse(input, base, opts) ?? null;
-    if (base && tree?.rootNode.hasError) {
-      p.reset();
-      tree = p.parse(input, undefined, opts) ?? null;
+    tree = backend.parse(input, base, options.fileBudgetMs);
+    if (base && tree?.hasError) {
+      tree.release();
+      tree = backend.parse(input, undefined, options.fileBudgetMs);
     }
   } catch {
     tree = null;
   } finally {
-    p.setTimeoutMicros(0);
-    p.reset();
+    // The new tree shares what it reused; the edited base describes no text any more.
+    base?.release();
   }
   return { tree, input };
 }
@@ -97,17 +88,22 @@ export function parseTree(text: string, options: ParseOptions, base?: Parser.Tre
  * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
  * thread and by parse workers alike, so both give the same facts for the same bytes.
  */
-export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: Parser.Tree; input: string; editBudget: { work: number } }): ParsedFile {
+export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: SyntaxTree; input: string; editBudget: { work: number } }): ParsedFile {
   const { text, invalidUtf8 } = decodeSource(bytes);
   if (!budgetLeft) {
-    return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, tree: null };
+    base?.tree.release();
+    return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, syntax: null, tree: null };
   }
-  const baseTree = base && editTree(base.tree, base.input, parserInput(text), base.editBudget) ? base.tree : undefined;
+  let baseTree: SyntaxTree | undefined;
+  if (base) {
+    if (editTree(base.tree, base.input, parserInput(text), base.editBudget)) baseTree = base.tree;
+    else base.tree.release();
+  }
   const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
-    return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, tree: null };
+    return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
   }
-  const facts = extractFacts(tree, text, hash);
+  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash);
   if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
   if (invalidUtf8) {
     facts.partial = true;
@@ -119,7 +115,7 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
     facts.partial = true;
     facts.partialReason = (facts.partialReason ? `${facts.partialReason}; ` : '') + 'the file holds NUL bytes';
   }
-  return { facts, text, tree };
+  return { facts, text, syntax: tree, tree: tree.bindingTree ?? null };
 }
 
 /**
@@ -141,7 +137,7 @@ export class ParseCache {
    * incremental parse; null only for content that was never parsed (a time budget ran out).
    */
   treeOf(parsed: ParsedFile): Parser.Tree | null {
-    if (!parsed.tree && !parsed.facts.unparsed) parsed.tree = parseTree(parsed.text, this.options).tree;
+    if (!parsed.tree && !parsed.facts.unparsed) parsed.tree = parseTree(parsed.text, this.options, undefined, true).tree?.bindingTree ?? null;
     return parsed.tree;
   }
 
@@ -168,10 +164,13 @@ export class ParseCache {
     this.parsedFiles++;
     this.parsedBytes += bytes.length;
     const prev = earlier && this.options.incremental !== false ? this.byHash.get(hashText(earlier)) : undefined;
-    const base = prev?.tree ? { tree: prev.tree, input: parserInput(prev.text), editBudget: this.editBudget } : undefined;
+    const base = prev?.syntax ? { tree: prev.syntax, input: parserInput(prev.text), editBudget: this.editBudget } : undefined;
     // The earlier tree is edited in place: it no longer describes its own text. Whoever needs it
     // again (query rules on removed lines) gets it parsed anew (see treeOf).
-    if (prev && base) prev.tree = null;
+    if (prev && base) {
+      prev.syntax = null;
+      if (prev.tree === base.tree.bindingTree) prev.tree = null;
+    }
     const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
     this.spentMs += performance.now() - t0;
     this.byHash.set(hash, result);
@@ -196,7 +195,7 @@ const MAX_EDIT_LINES = 2000;
  * in order, each in the coordinates the earlier edits leave. Returns false (tree untouched) when the
  * texts are equal.
  */
-export function editTree(tree: Parser.Tree, before: string, after: string, budget: { work: number }): boolean {
+export function editTree(tree: SyntaxTree, before: string, after: string, budget: { work: number }): boolean {
   if (before === after) return false;
   const b = splitLines(after);
   // A search that would cost too much (or the scan's budget for them is spent) falls back to one edit

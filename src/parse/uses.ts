@@ -1,4 +1,10 @@
-import type { SyntaxNode } from 'tree-sitter';
+/** The members of a syntax node that reading a `use` tree needs. */
+interface UseNode {
+  readonly type: string;
+  readonly text: string;
+  readonly namedChildren: UseNode[];
+  childForFieldName(name: string): UseNode | null;
+}
 
 /** Deeper `use` trees than this are not expanded (rustc itself would give up long before). */
 const MAX_USE_NODES = 10_000;
@@ -8,10 +14,10 @@ const MAX_USE_NODES = 10_000;
  * `use std::process::{Command as C, Stdio};` gives `C → std::process::Command`, `Stdio → std::process::Stdio`.
  * Iterative, so hostile nesting cannot overflow the stack.
  */
-export function collectUse(node: SyntaxNode, aliases: Record<string, string>, globs: string[]): void {
+export function collectUse(node: UseNode, aliases: Record<string, string>, globs: string[]): void {
   const arg = node.childForFieldName('argument');
   if (!arg) return;
-  const stack: Array<{ n: SyntaxNode; prefix: string }> = [{ n: arg, prefix: '' }];
+  const stack: Array<{ n: UseNode; prefix: string }> = [{ n: arg, prefix: '' }];
   let budget = MAX_USE_NODES;
   while (stack.length > 0 && budget-- > 0) {
     const { n, prefix } = stack.pop()!;

@@ -1,10 +1,10 @@
-import type { Tree, TreeCursor } from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
 import { clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
 import { LineIndex, lexTokenTree } from './tokens.js';
 import { CONTAINERS, ITEM_KINDS, NEEDS_RANGE, SKIP_SUBTREE, VALUE_PARENTS, bareType, collectErrors, collectOddIdentifiers } from './ast.js';
+import { FlatNode, NODE_WORDS, rustGrammar, type Grammar } from './syntax.js';
 
 const MAX_ARGS = 300;
 const MAX_LITERAL = 8192;
@@ -117,7 +117,38 @@ let sites: Site[] = [];
 let aliases: Record<string, string> = Object.create(null) as Record<string, string>;
 let globs: string[] = [];
 let facts: FileFacts;
-let cur: TreeCursor;
+// The flat node array (syntax.ts) and the walk's place in it: `at` is the word offset of the current
+// node, `up` the offsets of its ancestors. Read directly, not through a cursor object: the walk
+// visits every node, and in a short process most of it runs unoptimized, where each call counts.
+let A: Uint32Array = new Uint32Array(0);
+let at = 0;
+const up: number[] = [];
+let upN = 0;
+let grammar: Grammar;
+
+function gotoFirstChild(): boolean {
+  if (A[at + 3] <= (at >> 2) + 1) return false;
+  up[upN++] = at;
+  at += NODE_WORDS;
+  return true;
+}
+function gotoNextSibling(): boolean {
+  if (upN === 0) return false;
+  const next = A[at + 3] * NODE_WORDS;
+  if (next >= A[up[upN - 1] + 3] * NODE_WORDS) return false;
+  at = next;
+  return true;
+}
+function gotoParent(): boolean {
+  if (upN === 0) return false;
+  at = up[--upN];
+  return true;
+}
+/** The current node's field name, or null when it is in no field. */
+function fieldOf(): string | null {
+  const fid = (A[at] >>> 16) & 0x7fff;
+  return fid ? (fieldNames[fid] ??= grammar.fieldNames[fid] ?? '') : null;
+}
 let lines: LineIndex;
 const pool: Frame[] = [newFrame()];
 let depth = 0;
@@ -128,19 +159,19 @@ function mkSite(kind: SiteKind, text: string, args: string | undefined, item: nu
 }
 
 function text(): string {
-  return src.slice(cur.startIndex, cur.endIndex);
+  return src.slice(A[at + 1], A[at + 2]);
 }
 function addSite(kind: SiteKind, t: string, f: Frame, line: number, column: number, endLine: number, args?: string, len?: number): number {
   sites.push(mkSite(kind, t, args, f.item, line, column, endLine, f.inMacro, len));
   return sites.length - 1;
 }
 function pos(): [number, number] {
-  return lines.pos(cur.startIndex);
+  return lines.pos(A[at + 1]);
 }
 
 // Lines and columns come from the text's line index: cheaper than asking the cursor for points.
 function endLine(): number {
-  return lines.line(cur.endIndex);
+  return lines.line(A[at + 2]);
 }
 // Macro token trees are lexed as text (see tokens.ts) instead of walked node by node.
 function lexMacro(f: Frame, start: number, end: number): void {
@@ -159,10 +190,9 @@ function lexMacro(f: Frame, start: number, end: number): void {
 // Fills the item that `parent` is, from one of its direct children.
 function onItemChild(parent: Frame, type: string, frame: Frame): void {
   const it = items[parent.self];
-  const fid = cur.currentFieldId;
-  const field = fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
+  const field = fieldOf();
   // Only plain `pub` is public API; `pub(crate)`, `pub(super)` and `pub(in …)` stay inside the crate.
-  if (type === 'visibility_modifier') it.isPub = cur.endIndex - cur.startIndex === 3;
+  if (type === 'visibility_modifier') it.isPub = A[at + 2] - A[at + 1] === 3;
   else if (type === 'function_modifiers' || type === 'unsafe') {
     if (type === 'unsafe' || /\bunsafe\b/.test(text())) it.unsafe = true;
   }
@@ -205,10 +235,6 @@ function onItemChild(parent: Frame, type: string, frame: Frame): void {
 
 // Calls, macros, operators and index expressions are recorded from their children as the walk
 // meets them, so no node object is ever built for them.
-function fieldOf(): string | null {
-  const fid = cur.currentFieldId;
-  return fid ? (fieldNames[fid] ??= cur.currentFieldName) : null;
-}
 function argsText(a: number, b: number) {
   return clip(src.slice(a, Math.min(b, a + MAX_ARGS * 2)), MAX_ARGS);
 }
@@ -218,42 +244,42 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
       const field = fieldOf();
       if (field === 'function') {
         if (type === 'identifier' || type === 'scoped_identifier' || type === 'self' || type === 'super' || type === 'crate') {
-          p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+          p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
         } else if (type === 'field_expression' || type === 'generic_function') {
           p.method = type === 'field_expression';
           // Look one level down for the method name (`field`) or the generic function's path.
-          if (cur.gotoFirstChild()) {
+          if (gotoFirstChild()) {
             do {
               const f = fieldOf();
               if (type === 'field_expression' && f === 'field') {
-                p.callee = src.slice(cur.startIndex, cur.endIndex);
-                [p.line, p.column] = lines.pos(cur.startIndex);
+                p.callee = src.slice(A[at + 1], A[at + 2]);
+                [p.line, p.column] = lines.pos(A[at + 1]);
               } else if (type === 'generic_function' && f === 'function') {
-                const t = typeNames[cur.nodeTypeId] ?? cur.nodeType;
-                if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+                const t = grammar.typeNames[A[at] & 0xffff];
+                if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
                 else if (t === 'field_expression') {
                   p.method = true;
-                  const e = cur.endIndex;
+                  const e = A[at + 2];
                   const dot = src.lastIndexOf('.', e);
                   p.callee = src.slice(dot + 1, e).trim();
                   [p.line, p.column] = lines.pos(dot + 1);
                 }
               }
-            } while (cur.gotoNextSibling());
-            cur.gotoParent();
+            } while (gotoNextSibling());
+            gotoParent();
           }
         }
       } else if (field === 'arguments' && p.callee !== null) {
-        const a = cur.startIndex;
-        sites.push(mkSite(p.method ? 'method' : 'call', p.callee, argsText(a, cur.endIndex), parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
+        const a = A[at + 1];
+        sites.push(mkSite(p.method ? 'method' : 'call', p.callee, argsText(a, A[at + 2]), parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
       }
       return;
     }
     case 'macro': {
       if (type === 'identifier' || type === 'scoped_identifier') {
-        if (p.callee === null) p.callee = src.slice(cur.startIndex, cur.endIndex).replace(/\s+/g, '');
+        if (p.callee === null) p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
       } else if (type === 'token_tree' && p.callee !== null) {
-        sites.push(mkSite('macro', p.callee, argsText(cur.startIndex, cur.endIndex), parent.item, p.line, p.column, lines.line(parent.end), depth > 0 ? pool[depth - 1].inMacro : false));
+        sites.push(mkSite('macro', p.callee, argsText(A[at + 1], A[at + 2]), parent.item, p.line, p.column, lines.line(parent.end), depth > 0 ? pool[depth - 1].inMacro : false));
         p.callee = null;
       }
       return;
@@ -277,7 +303,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
       if (type === '[') p.bracket = true;
       else if (p.bracket) {
         p.bracket = false;
-        sites.push(mkSite('index', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 160)), 80), type, parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
+        sites.push(mkSite('index', clip(src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 160)), 80), type, parent.item, p.line, p.column, lines.line(parent.end), parent.inMacro));
       }
       return;
     }
@@ -290,8 +316,8 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
   const attrSites = parent.attrSites ?? [];
   parent.attrs = null;
   parent.attrSites = null;
-  const start = cur.startIndex;
-  const end = cur.endIndex;
+  const start = A[at + 1];
+  const end = A[at + 2];
   const [line, column] = lines.pos(start);
   const parentItem = parent.item >= 0 ? items[parent.item] : undefined;
   const inImpl = parentItem?.kind === 'impl' || parentItem?.kind === 'trait';
@@ -334,10 +360,11 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
 
 
 /**
- * Extracts the facts of one parsed file in a single cursor walk. Iterative, with pooled frames, so
- * deep nesting cannot overflow the JavaScript stack and large files do not churn the heap.
+ * Extracts the facts of one parsed file in a single walk over its flat node array (see syntax.ts).
+ * Iterative, with pooled frames, so deep nesting cannot overflow the JavaScript stack and large files
+ * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes.
  */
-export function extractFacts(tree: Tree, source: string, hash: string): FileFacts {
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts {
   src = source;
   items = [];
   sites = [];
@@ -347,15 +374,18 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
   facts = {
     hash, partial: false, errors: [], items, sites, aliases, globs, mods: [], innerAttrs: [], safetyLines: [], oddIdentifiers: [], lineCount: 0,
   };
-  cur = tree.walk();
+  grammar = rustGrammar();
+  A = nodes;
+  at = 0;
+  upN = 0;
   lines = new LineIndex(src);
   depth = 0;
   Object.assign(pool[0], { type: 'source_file', item: -1, self: -1, ctx: '', attrs: [], attrSites: [], ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null });
 
   for (;;) {
     const parent = pool[depth];
-    const typeId = cur.nodeTypeId;
-    if (typeNames[typeId] === undefined) learnType(typeId, cur.nodeType);
+    const typeId = A[at] & 0xffff;
+    if (typeNames[typeId] === undefined) learnType(typeId, grammar.typeNames[typeId]);
     const type = typeNames[typeId];
     const flags = typeFlags[typeId];
     // Most nodes are punctuation and keywords under nodes that wait for nothing: no frame to set up.
@@ -380,8 +410,8 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
     let start = 0;
     let end = 0;
     if (parent.stmtsOf >= 0 || (flags & RANGE) !== 0) {
-      start = cur.startIndex;
-      end = cur.endIndex;
+      start = A[at + 1];
+      end = A[at + 2];
     }
     frame.start = start;
     frame.end = end;
@@ -399,7 +429,7 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
         case 'line_comment':
         case 'block_comment': {
           descend = false;
-          const t = src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400));
+          const t = src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 400));
           if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(endLine());
           break;
         }
@@ -420,11 +450,11 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
         }
         case 'use_declaration':
           descend = false;
-          collectUse(cur.currentNode, aliases, globs);
+          collectUse(new FlatNode(A, at / NODE_WORDS, src, grammar), aliases, globs);
           break;
         case 'extern_crate_declaration': {
           descend = false;
-          const n = cur.currentNode;
+          const n = new FlatNode(A, at / NODE_WORDS, src, grammar);
           const name = n.childForFieldName('name')?.text;
           const alias = n.childForFieldName('alias')?.text;
           if (name) aliases[alias ?? name] = name;
@@ -462,13 +492,13 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
         case 'token_tree':
           descend = false;
           frame.inMacro = true;
-          lexMacro(frame, cur.startIndex, cur.endIndex);
+          lexMacro(frame, A[at + 1], A[at + 2]);
           break;
         case 'string_literal':
         case 'raw_string_literal': {
           descend = false;
-          const s = cur.startIndex;
-          const e = cur.endIndex;
+          const s = A[at + 1];
+          const e = A[at + 2];
           const cut = Math.min(e, s + MAX_LITERAL + 8);
           const raw = src.slice(s, cut);
           const content = cut === e ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
@@ -491,8 +521,7 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
             const want = VALUE_PARENTS[parent.type];
             let ok = want === null;
             if (!ok) {
-              const fid = cur.currentFieldId;
-              ok = fid !== 0 && (fieldNames[fid] ??= cur.currentFieldName) === want;
+              ok = fieldOf() === want;
             }
             if (ok) {
               const [line, column] = pos();
@@ -500,8 +529,7 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
             }
           } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
             // `static X: T = some::path;` — a path as the value of a static or const.
-            const fid = cur.currentFieldId;
-            if (fid !== 0 && (fieldNames[fid] ??= cur.currentFieldName) === 'value') {
+            if (fieldOf() === 'value') {
               const [line, column] = pos();
               addSite('path', text().replace(/\s+/g, ''), frame, line, column, line);
             }
@@ -516,7 +544,7 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
         enterItem(parent, frame, kind);
         if (kind === 'extern') {
           const [line, column] = pos();
-          addSite('extern', clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 60)).split('{')[0], 60), frame, line, column, endLine());
+          addSite('extern', clip(src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 60)).split('{')[0], 60), frame, line, column, endLine());
         }
       }
     }
@@ -528,28 +556,37 @@ export function extractFacts(tree: Tree, source: string, hash: string): FileFact
       parent.attrs = null;
       parent.attrSites = null;
     }
-    if (descend && (flags & LEAF) === 0 && cur.gotoFirstChild()) {
+    if (descend && (flags & LEAF) === 0 && gotoFirstChild()) {
       depth++;
       continue;
     }
     leave(frame);
     if (!advance()) break;
   }
-  collectErrors(tree, facts);
-  collectOddIdentifiers(src, facts, tree);
-  facts.lineCount = tree.rootNode.endPosition.row + 1;
+  collectErrors(nodes, hasError, lines, facts);
+  collectOddIdentifiers(src, facts, nodes, grammar);
+  // tree-sitter's last row: the line the root node ends on.
+  facts.lineCount = nodes.length >= NODE_WORDS ? lines.line(nodes[2]) : 1;
   const out = facts;
   // Let the file's text and tree go.
   src = '';
-  cur = undefined as unknown as TreeCursor;
+  A = new Uint32Array(0);
   return out;
 }
 
 /** Moves to the next node in pre-order, closing the frames it leaves; false at the end of the tree. */
 function advance(): boolean {
   for (;;) {
-    if (cur.gotoNextSibling()) return true;
-    if (!cur.gotoParent()) return false;
+    if (upN === 0) return false;
+    // The next sibling, unless this node was its parent's last child.
+    const next = A[at + 3] * NODE_WORDS;
+    const parent = up[upN - 1];
+    if (next < A[parent + 3] * NODE_WORDS) {
+      at = next;
+      return true;
+    }
+    at = parent;
+    upN--;
     leave(pool[depth]);
     depth--;
   }
@@ -565,6 +602,6 @@ function leave(f: Frame): void {
   }
   if (f.type === 'array_expression' && f.ints >= 16) {
     const [line, column] = pos();
-    sites.push(mkSite('bytes', `${f.ints} integer literals`, clip(src.slice(cur.startIndex, Math.min(cur.endIndex, cur.startIndex + 400)), 200), f.item, line, column, endLine(), f.inMacro, f.ints));
+    sites.push(mkSite('bytes', `${f.ints} integer literals`, clip(src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 400)), 200), f.item, line, column, endLine(), f.inMacro, f.ints));
   }
 }

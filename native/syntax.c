@@ -1,0 +1,311 @@
+// cratefence's syntax addon. It parses with tree-sitter's C runtime and returns a whole syntax tree
+// as one flat Uint32Array, so the fact walk in JavaScript reads typed-array slots instead of making
+// two or three native calls per node through a tree cursor (which cost as much as parsing itself).
+//
+// Every node, in pre-order, takes four words:
+//   [0] symbol (16 bits) | field id (15 bits) << 16 | missing << 31
+//   [1] start offset, [2] end offset (UTF-16 code units, as JavaScript string indices)
+//   [3] index of the first node after this node's subtree
+// The nodes are exactly those a tree-sitter cursor visits, in the same order, with the same symbol
+// (alias-aware) and field: the same walk the tree-sitter binding's TreeCursor would make.
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tree_sitter/api.h"
+
+// The type tag tree-sitter's language bindings put on their language object ("tree-sitter",
+// "language" hashed with BLAKE2): only a real language is accepted.
+static const napi_type_tag LANGUAGE_TAG = {0x8AF2E5212AD58ABFULL, 0xD5006CAD83ABBA16ULL};
+// Ours, on the trees this addon hands out.
+static const napi_type_tag TREE_TAG = {0x63726174656665ULL, 0x6e63652d74726565ULL};
+
+typedef struct {
+  TSParser *parser;
+} State;
+
+typedef struct {
+  TSTree *tree;
+} Handle;
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "cratefence syntax addon: " #call); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+static State *state_of(napi_env env) {
+  State *s = NULL;
+  if (napi_get_instance_data(env, (void **)&s) != napi_ok) return NULL;
+  return s;
+}
+
+static void free_state(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  State *s = data;
+  if (s->parser) ts_parser_delete(s->parser);
+  free(s);
+}
+
+static void free_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Handle *h = data;
+  if (h->tree) ts_tree_delete(h->tree);
+  free(h);
+}
+
+static Handle *handle_of(napi_env env, napi_value v) {
+  bool ok = false;
+  if (napi_check_object_type_tag(env, v, &TREE_TAG, &ok) != napi_ok || !ok) return NULL;
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  if (napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
+  return v;
+}
+
+// setLanguage(language) -> { names: string[], named: boolean[], fields: string[] }
+static napi_value set_language(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return fail(env, "setLanguage takes a tree-sitter language");
+  napi_value lang = argv[0];
+  napi_valuetype t;
+  CHECK(napi_typeof(env, lang, &t));
+  if (t == napi_object) CHECK(napi_get_named_property(env, argv[0], "language", &lang));
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, lang, &LANGUAGE_TAG, &tagged) != napi_ok || !tagged) return fail(env, "not a tree-sitter language");
+  const TSLanguage *language = NULL;
+  CHECK(napi_get_value_external(env, lang, (void **)&language));
+  State *s = state_of(env);
+  if (!s || !s->parser) return fail(env, "cratefence syntax addon not initialised");
+  if (!ts_parser_set_language(s->parser, language)) return fail(env, "incompatible tree-sitter language version");
+
+  napi_value out, names, named, fields;
+  CHECK(napi_create_object(env, &out));
+  uint32_t n = ts_language_symbol_count(language);
+  CHECK(napi_create_array_with_length(env, n, &names));
+  CHECK(napi_create_array_with_length(env, n, &named));
+  for (uint32_t i = 0; i < n; i++) {
+    CHECK(napi_set_element(env, names, i, str(env, ts_language_symbol_name(language, (TSSymbol)i))));
+    napi_value b;
+    CHECK(napi_get_boolean(env, ts_language_symbol_type(language, (TSSymbol)i) == TSSymbolTypeRegular, &b));
+    CHECK(napi_set_element(env, named, i, b));
+  }
+  uint32_t nf = ts_language_field_count(language);
+  CHECK(napi_create_array_with_length(env, nf + 1, &fields));
+  for (uint32_t i = 1; i <= nf; i++) CHECK(napi_set_element(env, fields, i, str(env, ts_language_field_name_for_id(language, (TSFieldId)i))));
+  CHECK(napi_set_named_property(env, out, "names", names));
+  CHECK(napi_set_named_property(env, out, "named", named));
+  CHECK(napi_set_named_property(env, out, "fields", fields));
+  return out;
+}
+
+// parse(text, base | null, timeoutMicros) -> tree | null (null: the time budget ran out)
+static napi_value parse(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return fail(env, "parse takes (text, base, timeoutMicros)");
+  State *s = state_of(env);
+  if (!s || !s->parser || !ts_parser_language(s->parser)) return fail(env, "parse before setLanguage");
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf16(env, argv[0], NULL, 0, &len));
+  if (len > UINT32_MAX / 2 - 1) return fail(env, "source too large to parse");
+  char16_t *buf = malloc((len + 1) * sizeof(char16_t));
+  if (!buf) return fail(env, "out of memory");
+  size_t copied = 0;
+  if (napi_get_value_string_utf16(env, argv[0], buf, len + 1, &copied) != napi_ok) {
+    free(buf);
+    return fail(env, "parse: text must be a string");
+  }
+  TSTree *base = NULL;
+  napi_valuetype bt;
+  CHECK(napi_typeof(env, argv[1], &bt));
+  if (bt != napi_null && bt != napi_undefined) {
+    Handle *h = handle_of(env, argv[1]);
+    if (!h || !h->tree) {
+      free(buf);
+      return fail(env, "parse: base is not a live tree");
+    }
+    base = h->tree;
+  }
+  double timeout = 0;
+  CHECK(napi_get_value_double(env, argv[2], &timeout));
+  ts_parser_set_timeout_micros(s->parser, timeout > 0 ? (uint64_t)timeout : 0);
+  TSTree *tree = ts_parser_parse_string_encoding(s->parser, base, (const char *)buf, (uint32_t)(copied * 2), TSInputEncodingUTF16LE);
+  ts_parser_set_timeout_micros(s->parser, 0);
+  ts_parser_reset(s->parser);
+  free(buf);
+  napi_value out;
+  if (!tree) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  Handle *h = malloc(sizeof(Handle));
+  if (!h) {
+    ts_tree_delete(tree);
+    return fail(env, "out of memory");
+  }
+  h->tree = tree;
+  if (napi_create_external(env, h, free_handle, NULL, &out) != napi_ok) {
+    free_handle(env, h, NULL);
+    return fail(env, "cannot wrap tree");
+  }
+  CHECK(napi_type_tag_object(env, out, &TREE_TAG));
+  return out;
+}
+
+static bool get_u32(napi_env env, napi_value v, uint32_t *out) {
+  return napi_get_value_uint32(env, v, out) == napi_ok;
+}
+
+// edit(tree, startIndex, oldEndIndex, newEndIndex, startRow, startColumn, oldEndRow, oldEndColumn,
+//      newEndRow, newEndColumn): offsets and columns in UTF-16 code units, rows from 0.
+static napi_value edit(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 10) return fail(env, "edit takes a tree and nine numbers");
+  Handle *h = handle_of(env, argv[0]);
+  if (!h || !h->tree) return fail(env, "edit: not a live tree");
+  uint32_t a[9];
+  for (int i = 0; i < 9; i++)
+    if (!get_u32(env, argv[i + 1], &a[i]) || a[i] > UINT32_MAX / 2) return fail(env, "edit: offsets must be small whole numbers");
+  TSInputEdit e = {
+      .start_byte = a[0] * 2,
+      .old_end_byte = a[1] * 2,
+      .new_end_byte = a[2] * 2,
+      .start_point = {a[3], a[4] * 2},
+      .old_end_point = {a[5], a[6] * 2},
+      .new_end_point = {a[7], a[8] * 2},
+  };
+  ts_tree_edit(h->tree, &e);
+  return NULL;
+}
+
+// hasError(tree) -> boolean: an ERROR or MISSING node anywhere.
+static napi_value has_error(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
+  if (!h || !h->tree) return fail(env, "hasError: not a live tree");
+  napi_value b;
+  CHECK(napi_get_boolean(env, ts_node_has_error(ts_tree_root_node(h->tree)), &b));
+  return b;
+}
+
+// release(tree): frees the tree now instead of at garbage collection.
+static napi_value release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
+  if (h && h->tree) {
+    ts_tree_delete(h->tree);
+    h->tree = NULL;
+  }
+  return NULL;
+}
+
+// flatten(tree) -> Uint32Array, four words per node (see the top of this file).
+static napi_value flatten(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
+  if (!h || !h->tree) return fail(env, "flatten: not a live tree");
+
+  size_t cap = 4096, n = 0, depth = 0, scap = 256;
+  uint32_t *w = malloc(cap * 4 * sizeof(uint32_t));
+  uint32_t *stack = malloc(scap * sizeof(uint32_t));
+  if (!w || !stack) {
+    free(w);
+    free(stack);
+    return fail(env, "out of memory");
+  }
+  TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(h->tree));
+  for (;;) {
+    if (n == cap || n >= UINT32_MAX / 4) {
+      uint32_t *bigger = n < UINT32_MAX / 8 ? realloc(w, cap * 2 * 4 * sizeof(uint32_t)) : NULL;
+      if (!bigger) goto oom;
+      w = bigger;
+      cap *= 2;
+    }
+    if (depth == scap) {
+      uint32_t *bigger = realloc(stack, scap * 2 * sizeof(uint32_t));
+      if (!bigger) goto oom;
+      stack = bigger;
+      scap *= 2;
+    }
+    TSNode node = ts_tree_cursor_current_node(&c);
+    uint32_t *p = w + n * 4;
+    p[0] = (uint32_t)ts_node_symbol(node) | ((uint32_t)(ts_tree_cursor_current_field_id(&c) & 0x7fff) << 16) | (ts_node_is_missing(node) ? 0x80000000u : 0);
+    p[1] = ts_node_start_byte(node) / 2;
+    p[2] = ts_node_end_byte(node) / 2;
+    p[3] = 0;
+    stack[depth++] = (uint32_t)n;
+    n++;
+    if (ts_tree_cursor_goto_first_child(&c)) continue;
+    for (;;) {
+      w[stack[--depth] * 4 + 3] = (uint32_t)n;
+      if (ts_tree_cursor_goto_next_sibling(&c)) break;
+      if (!ts_tree_cursor_goto_parent(&c)) goto done;
+    }
+  }
+done:
+  ts_tree_cursor_delete(&c);
+  free(stack);
+  napi_value ab, arr;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, n * 4 * sizeof(uint32_t), &data, &ab) != napi_ok) {
+    free(w);
+    return fail(env, "cannot allocate the node array");
+  }
+  memcpy(data, w, n * 4 * sizeof(uint32_t));
+  free(w);
+  CHECK(napi_create_typedarray(env, napi_uint32_array, n * 4, ab, 0, &arr));
+  return arr;
+oom:
+  ts_tree_cursor_delete(&c);
+  free(w);
+  free(stack);
+  return fail(env, "out of memory while flattening a syntax tree");
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  State *s = calloc(1, sizeof(State));
+  if (!s) return fail(env, "out of memory");
+  s->parser = ts_parser_new();
+  if (napi_set_instance_data(env, s, free_state, NULL) != napi_ok) {
+    free_state(env, s, NULL);
+    return fail(env, "cannot set up the syntax addon");
+  }
+  napi_property_descriptor props[] = {
+      {"setLanguage", NULL, set_language, NULL, NULL, NULL, napi_default, NULL},
+      {"parse", NULL, parse, NULL, NULL, NULL, napi_default, NULL},
+      {"edit", NULL, edit, NULL, NULL, NULL, napi_default, NULL},
+      {"hasError", NULL, has_error, NULL, NULL, NULL, napi_default, NULL},
+      {"release", NULL, release, NULL, NULL, NULL, napi_default, NULL},
+      {"flatten", NULL, flatten, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }
