@@ -13,7 +13,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import Parser from 'tree-sitter';
+import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { packageRoot } from '../root.js';
 
@@ -68,11 +68,21 @@ export interface Grammar {
 
 const BINDING_LANGUAGE = Rust as unknown as Parser.Language;
 let bindingParser: Parser | undefined;
+let bindingModule: typeof Parser | undefined;
+
+/**
+ * The tree-sitter binding, loaded on first use: with the native addon built, only query rules and
+ * the fallback path need it, and loading it is a noticeable part of a short scan's start-up.
+ */
+export function treeSitterBinding(): typeof Parser {
+  return (bindingModule ??= createRequire(import.meta.url)('tree-sitter') as typeof Parser);
+}
 
 /** The binding's process-wide parser (reused: creating one per file is waste). */
 export function bindingRustParser(): Parser {
   if (!bindingParser) {
-    bindingParser = new Parser();
+    const P = treeSitterBinding();
+    bindingParser = new P();
     bindingParser.setLanguage(BINDING_LANGUAGE);
   }
   return bindingParser;

@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import Parser from 'tree-sitter';
+import type Parser from 'tree-sitter';
 import { RUST_LANGUAGE } from '../parse/parser.js';
+import { treeSitterBinding } from '../parse/syntax.js';
 import type { Catalogue } from '../analysis/catalogue.js';
 import { packageRoot } from '../root.js';
 import { RULE_SCHEMA } from './schema.js';
@@ -183,7 +184,7 @@ export function compileRule({ spec, file: rel }: { spec: RuleSpec; file: string 
     const compile = (): Parser.Query => {
       if (!q) {
         try {
-          q = new Parser.Query(RUST_LANGUAGE, source);
+          q = new (treeSitterBinding().Query)(RUST_LANGUAGE, source);
         } catch (e) {
           throw new RuleError(`${rel}: match.query does not compile: ${(e as Error).message}`);
         }
