@@ -22,6 +22,10 @@ static const napi_type_tag TREE_TAG = {0x63726174656665ULL, 0x6e63652d74726565UL
 
 typedef struct {
   TSParser *parser;
+  // Token filter (see setTokenFilter): symbols of tokens the walk never reads, and parents under
+  // which every token is kept all the same.
+  uint8_t drop[65536];
+  uint8_t keep_under[65536];
 } State;
 
 typedef struct {
@@ -127,6 +131,34 @@ static napi_value set_language(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "named", named));
   CHECK(napi_set_named_property(env, out, "fields", fields));
   return out;
+}
+
+// setTokenFilter(drop: number[], keepUnder: number[]): which token symbols flatten leaves out, and
+// the parent symbols under which it keeps them all the same (see src/parse/kinds.ts).
+static bool read_symbols(napi_env env, napi_value list, uint8_t *table) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, list, &n) != napi_ok) return false;
+  memset(table, 0, 65536);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    uint32_t sym;
+    if (napi_get_element(env, list, i, &v) != napi_ok || napi_get_value_uint32(env, v, &sym) != napi_ok || sym > 0xffff) return false;
+    table[sym] = 1;
+  }
+  return true;
+}
+
+static napi_value set_token_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  State *s = state_of(env);
+  if (!s || argc < 2) return fail(env, "setTokenFilter takes (drop, keepUnder)");
+  if (!read_symbols(env, argv[0], s->drop) || !read_symbols(env, argv[1], s->keep_under)) {
+    memset(s->drop, 0, sizeof s->drop);
+    return fail(env, "setTokenFilter: lists of symbol ids expected");
+  }
+  return NULL;
 }
 
 // parse(text, base | null, timeoutMicros) -> tree | null (null: the time budget ran out)
@@ -245,6 +277,8 @@ static napi_value flatten(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Handle *h = argc ? handle_of(env, argv[0]) : NULL;
   if (!h || !h->tree) return fail(env, "flatten: not a live tree");
+  State *s = state_of(env);
+  if (!s) return fail(env, "cratefence syntax addon not initialised");
 
   size_t cap = 4096, n = 0, depth = 0, scap = 256;
   uint32_t *w = malloc(cap * 4 * sizeof(uint32_t));
@@ -269,18 +303,27 @@ static napi_value flatten(napi_env env, napi_callback_info info) {
       scap *= 2;
     }
     TSNode node = ts_tree_cursor_current_node(&c);
+    TSSymbol sym = ts_node_symbol(node);
     uint32_t *p = w + n * 4;
-    p[0] = (uint32_t)ts_node_symbol(node) | ((uint32_t)(ts_tree_cursor_current_field_id(&c) & 0x7fff) << 16) | (ts_node_is_missing(node) ? 0x80000000u : 0);
+    p[0] = (uint32_t)sym | ((uint32_t)(ts_tree_cursor_current_field_id(&c) & 0x7fff) << 16) | (ts_node_is_missing(node) ? 0x80000000u : 0);
     p[1] = ts_node_start_byte(node) / 2;
     p[2] = ts_node_end_byte(node) / 2;
     p[3] = 0;
     stack[depth++] = (uint32_t)n;
     n++;
     if (ts_tree_cursor_goto_first_child(&c)) continue;
-    for (;;) {
+    // A leaf. Tokens the walk never reads are left out: a non-empty token of a dropped symbol
+    // whose parent does not keep its tokens.
+    if (s->drop[sym] && p[2] > p[1] && depth >= 2 && !s->keep_under[w[stack[depth - 2] * 4] & 0xffff]) {
+      depth--;
+      n--;
+    } else {
       w[stack[--depth] * 4 + 3] = (uint32_t)n;
+    }
+    for (;;) {
       if (ts_tree_cursor_goto_next_sibling(&c)) break;
       if (!ts_tree_cursor_goto_parent(&c)) goto done;
+      w[stack[--depth] * 4 + 3] = (uint32_t)n;
     }
   }
 done:
@@ -313,6 +356,7 @@ static napi_value init(napi_env env, napi_value exports) {
   }
   napi_property_descriptor props[] = {
       {"setLanguage", NULL, set_language, NULL, NULL, NULL, napi_default, NULL},
+      {"setTokenFilter", NULL, set_token_filter, NULL, NULL, NULL, napi_default, NULL},
       {"parse", NULL, parse, NULL, NULL, NULL, napi_default, NULL},
       {"edit", NULL, edit, NULL, NULL, NULL, napi_default, NULL},
       {"hasError", NULL, has_error, NULL, NULL, NULL, napi_default, NULL},

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { packageRoot } from '../root.js';
+import { TOKEN_PARENTS, isDroppableToken } from './kinds.js';
 
 /** A tree-sitter edit in UTF-16 code units and 0-based rows, as the tree-sitter binding takes it. */
 export interface TextEdit {
@@ -48,6 +49,7 @@ export interface SyntaxBackend {
 
 interface NativeAddon {
   setLanguage(language: unknown): { names: string[]; named: boolean[]; fields: string[] };
+  setTokenFilter(drop: number[], keepUnder: number[]): void;
   parse(text: string, base: unknown, timeoutMicros: number): unknown;
   edit(tree: unknown, ...n: number[]): void;
   hasError(tree: unknown): boolean;
@@ -124,6 +126,8 @@ function nativeAddon(): { addon: NativeAddon; grammar: Grammar } | null {
     const named = [...g.named];
     typeNames[ERROR_SYMBOL] = 'ERROR';
     named[ERROR_SYMBOL] = true;
+    const ids = (keep: (t: string) => boolean) => g.names.flatMap((t, i) => (keep(t) ? [i] : []));
+    addon.setTokenFilter(ids(isDroppableToken), ids((t) => TOKEN_PARENTS.has(t)));
     native = { addon, grammar: { typeNames, named, fieldNames: g.fields } };
   } catch (e) {
     nativeError = `failed to load: ${(e as Error).message}`;
@@ -163,12 +167,20 @@ class BindingTree implements SyntaxTree {
   }
 }
 
-/** The flat array of a binding tree, built node by node with its TreeCursor (the slow reference path). */
+/** Per symbol id: 1 a token the arrays leave out, 2 a parent that keeps its tokens, 0 neither (learnt by name). */
+const tokenRole: number[] = [];
+
+/**
+ * The flat array of a binding tree, built node by node with its TreeCursor (the slow reference path).
+ * Leaves out the same tokens as the native addon: a non-empty leaf whose type is a droppable token,
+ * under a parent not in TOKEN_PARENTS.
+ */
 export function flattenWithCursor(tree: Parser.Tree): Uint32Array {
   let out = new Uint32Array(4096 * NODE_WORDS);
   let n = 0;
   const stack: number[] = [];
   const c = tree.walk();
+  const role = (id: number) => (tokenRole[id] ??= isDroppableToken(learnt.typeNames[id]) ? 1 : TOKEN_PARENTS.has(learnt.typeNames[id]) ? 2 : 0);
   for (;;) {
     if ((n + 1) * NODE_WORDS > out.length) {
       const bigger = new Uint32Array(out.length * 2);
@@ -189,14 +201,19 @@ export function flattenWithCursor(tree: Parser.Tree): Uint32Array {
     stack.push(n);
     n++;
     if (c.gotoFirstChild()) continue;
+    const parent = stack.length >= 2 ? stack[stack.length - 2] : -1;
+    if (role(id) === 1 && out[o + 2] > out[o + 1] && parent >= 0 && role(out[parent * NODE_WORDS] & 0xffff) !== 2) {
+      stack.pop();
+      n--;
+    } else out[stack.pop()! * NODE_WORDS + 3] = n;
     let more = false;
     for (;;) {
-      out[stack.pop()! * NODE_WORDS + 3] = n;
       if (c.gotoNextSibling()) {
         more = true;
         break;
       }
       if (!c.gotoParent()) break;
+      out[stack.pop()! * NODE_WORDS + 3] = n;
     }
     if (!more) break;
   }

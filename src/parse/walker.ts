@@ -1,9 +1,9 @@
-import Rust from 'tree-sitter-rust';
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
 import { clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
 import { LineIndex, lexTokenTree } from './tokens.js';
 import { CONTAINERS, ITEM_KINDS, NEEDS_RANGE, SKIP_SUBTREE, VALUE_PARENTS, bareType, collectErrors, collectOddIdentifiers } from './ast.js';
+import { ANON_NAMES, LEAF_NAMES } from './kinds.js';
 import { FlatNode, NODE_WORDS, rustGrammar, type Grammar } from './syntax.js';
 
 const MAX_ARGS = 300;
@@ -24,34 +24,6 @@ const KEEPS_ATTRS = 32;
 const ANON = 64;
 const typeFlags: number[] = [];
 const typeItems: Array<ItemKind | undefined> = [];
-
-/**
- * Node types that never have children worth visiting: anonymous tokens, and named types the grammar
- * gives no fields or named children (`identifier`, `integer_literal`, …). The walk does not ask the
- * cursor to descend into them, which saves a native call for most nodes of a tree.
- */
-const NODE_TYPES = (Rust as unknown as { nodeTypeInfo?: Array<{ type: string; named: boolean; fields?: object; children?: object; subtypes?: object }> }).nodeTypeInfo ?? [];
-
-/** Anonymous tokens (punctuation, keywords): never a field an item is read from, except `unsafe`. */
-const ANON_NAMES: Set<string> = (() => {
-  const anon = new Set(NODE_TYPES.filter((t) => !t.named).map((t) => t.type));
-  for (const t of NODE_TYPES) if (t.named) anon.delete(t.type);
-  anon.delete('unsafe');
-  return anon;
-})();
-
-const LEAF_NAMES: Set<string> = (() => {
-  const info = NODE_TYPES;
-  const leaf = new Set<string>();
-  const inner = new Set<string>();
-  for (const t of info) {
-    if (t.subtypes || t.children || (t.fields && Object.keys(t.fields).length > 0)) inner.add(t.type);
-    else leaf.add(t.type);
-  }
-  for (const t of inner) leaf.delete(t);
-  leaf.delete('ERROR');
-  return leaf;
-})();
 
 const SWITCHED = new Set([
   'line_comment', 'block_comment', 'attribute_item', 'inner_attribute_item', 'use_declaration', 'extern_crate_declaration',
@@ -359,6 +331,196 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
 }
 
 
+// The walk visits a node in small functions, one per kind of node that carries something: in a short
+// scan most of this code runs before the optimizing compiler has finished with it, and small
+// functions get optimized far sooner than one large one (a single walk function took 40-60 ms to
+// compile in the background, longer than a typical scan's whole fact extraction).
+
+/** Sets up the frame of the current node and records what it carries; null when its children are not visited. */
+function visit(parent: Frame, typeId: number, type: string, flags: number): Frame | null {
+  if (depth + 1 >= pool.length) pool.push(newFrame());
+  const frame = pool[depth + 1];
+  frame.type = type;
+  frame.item = parent.item;
+  frame.self = -1;
+  frame.ctx = parent.ctx;
+  frame.attrs = null;
+  frame.attrSites = null;
+  frame.ints = 0;
+  frame.test = parent.test;
+  frame.inMacro = parent.inMacro;
+  frame.stmtsOf = -1;
+  frame.pend = null;
+  let start = 0;
+  let end = 0;
+  if (parent.stmtsOf >= 0 || (flags & RANGE) !== 0) {
+    start = A[at + 1];
+    end = A[at + 2];
+  }
+  frame.start = start;
+  frame.end = end;
+  let descend = true;
+
+  if (parent.self >= 0) onItemChild(parent, type, frame);
+  if (parent.stmtsOf >= 0 && (flags & NOT_STMT) === 0) {
+    items[parent.stmtsOf].stmts.push({ start, end, line: lines.line(start), endLine: lines.line(end) });
+  }
+  if (parent.pend !== null) onPendingChild(parent, parent.pend, type);
+  if ((flags & SKIP) !== 0) {
+    descend = false;
+  } else {
+    if ((flags & SWITCH) !== 0) descend = visitSwitched(parent, frame, type);
+    const kind = typeItems[typeId];
+    if (kind !== undefined) visitItem(parent, frame, kind);
+  }
+
+  // Outer attributes belong to the next node only. When that node is not an item (`#[cfg(test)]
+  // some_macro!();`, a `use`), they must not carry over to a later item: a `#[cfg(test)]` left
+  // pending would make the next `mod` test code.
+  if (parent.attrs !== null && (flags & KEEPS_ATTRS) === 0) {
+    parent.attrs = null;
+    parent.attrSites = null;
+  }
+  return descend ? frame : null;
+}
+
+/** Node types with something of their own to record (SWITCHED); returns whether to visit the children. */
+function visitSwitched(parent: Frame, frame: Frame, type: string): boolean {
+  switch (type) {
+    case 'line_comment':
+    case 'block_comment':
+      visitComment();
+      return false;
+    case 'attribute_item':
+    case 'inner_attribute_item':
+      visitAttribute(parent, type);
+      return false;
+    case 'use_declaration':
+      collectUse(new FlatNode(A, at / NODE_WORDS, src, grammar), aliases, globs);
+      return false;
+    case 'extern_crate_declaration':
+      visitExternCrate();
+      return false;
+    case 'call_expression':
+    case 'macro_invocation':
+    case 'binary_expression':
+    case 'index_expression':
+      visitCallLike(parent, frame, type);
+      return true;
+    case 'macro_definition':
+      frame.inMacro = true;
+      return true;
+    case 'token_tree':
+      frame.inMacro = true;
+      lexMacro(frame, A[at + 1], A[at + 2]);
+      return false;
+    case 'string_literal':
+    case 'raw_string_literal':
+      visitString(frame);
+      return false;
+    case 'integer_literal':
+      if (parent.type === 'array_expression') parent.ints++;
+      return true;
+    case 'unsafe_block': {
+      const [line, column] = pos();
+      addSite('unsafe', 'unsafe', frame, line, column, endLine());
+      return true;
+    }
+    case 'identifier':
+    case 'scoped_identifier':
+      visitName(parent, frame, type);
+      return type !== 'scoped_identifier';
+    default:
+      return true;
+  }
+}
+
+function visitComment(): void {
+  const t = src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 400));
+  if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(endLine());
+}
+
+function visitAttribute(parent: Frame, type: string): void {
+  const inner = normalizeWs(text().replace(/^#!?\[/, '').replace(/\]$/, ''));
+  const [line, column] = pos();
+  const idx = addSite('attr', inner, parent, line, column, endLine());
+  if (type === 'inner_attribute_item') {
+    if (parent.type === 'source_file') facts.innerAttrs.push(inner);
+    else if (parent.item >= 0) items[parent.item].attrs.push(inner);
+  } else {
+    (parent.attrs ??= []).push(inner);
+    (parent.attrSites ??= []).push(idx);
+  }
+}
+
+function visitExternCrate(): void {
+  const n = new FlatNode(A, at / NODE_WORDS, src, grammar);
+  const name = n.childForFieldName('name')?.text;
+  const alias = n.childForFieldName('alias')?.text;
+  if (name) aliases[alias ?? name] = name;
+}
+
+/** Calls, macros, operators and index expressions wait for their children (see onPendingChild). */
+function visitCallLike(parent: Frame, frame: Frame, type: string): void {
+  if (type === 'binary_expression' && !(frame.item >= 0 && items[frame.item].kind === 'fn')) return;
+  const start = frame.start;
+  const end = frame.end;
+  const [line, column] = lines.pos(start);
+  const kind = type === 'call_expression' ? 'call' : type === 'macro_invocation' ? 'macro' : type === 'binary_expression' ? 'binop' : 'index';
+  frame.pend = { kind, callee: null, method: false, line, column, op: null, bracket: false };
+  if (kind !== 'macro') return;
+  frame.inMacro = true;
+  // `lazy_static! { static ref X: T = init(); }` and `thread_local!` declare statics whose
+  // initializers run on first use: give them an item so `X` resolves to its initializer.
+  if (parent.item < 0 || items[parent.item].kind === 'mod') {
+    const head = src.slice(start, Math.min(end, start + 400));
+    const m = /^(?:::)?(?:[\w]+::)*(lazy_static|thread_local)\s*!\s*[({[][^]*?\bstatic\s+(?:ref\s+)?([A-Za-z_]\w*)/.exec(head);
+    if (m) {
+      enterItem(parent, frame, 'static');
+      const it = items[frame.self];
+      it.name = m[2];
+      it.local = parent.ctx ? `${parent.ctx}::${m[2]}` : m[2];
+      frame.ctx = it.local;
+    }
+  }
+}
+
+function visitString(frame: Frame): void {
+  const s = A[at + 1];
+  const e = A[at + 2];
+  const cut = Math.min(e, s + MAX_LITERAL + 8);
+  const raw = src.slice(s, cut);
+  const content = cut === e ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
+  const [line, column] = pos();
+  addSite('string', content, frame, line, column, endLine(), raw[0] === 'b' ? 'bytes' : undefined, e - s);
+}
+
+/** A bare name or path used as a value (possibly a function pointer), not as a callee or pattern. */
+function visitName(parent: Frame, frame: Frame, type: string): void {
+  if (parent.self < 0 && parent.type in VALUE_PARENTS) {
+    const want = VALUE_PARENTS[parent.type];
+    const ok = want === null || fieldOf() === want;
+    if (ok) {
+      const [line, column] = pos();
+      addSite(type === 'identifier' ? 'ident' : 'path', text().replace(/\s+/g, ''), frame, line, column, line);
+    }
+  } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
+    // `static X: T = some::path;` — a path as the value of a static or const.
+    if (fieldOf() === 'value') {
+      const [line, column] = pos();
+      addSite('path', text().replace(/\s+/g, ''), frame, line, column, line);
+    }
+  }
+}
+
+function visitItem(parent: Frame, frame: Frame, kind: ItemKind): void {
+  enterItem(parent, frame, kind);
+  if (kind === 'extern') {
+    const [line, column] = pos();
+    addSite('extern', clip(src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 60)).split('{')[0], 60), frame, line, column, endLine());
+  }
+}
+
 /**
  * Extracts the facts of one parsed file in a single walk over its flat node array (see syntax.ts).
  * Iterative, with pooled frames, so deep nesting cannot overflow the JavaScript stack and large files
@@ -394,173 +556,12 @@ export function extractFacts(nodes: Uint32Array, hasError: boolean, source: stri
       if (!advance()) break;
       continue;
     }
-    if (depth + 1 >= pool.length) pool.push(newFrame());
-    const frame = pool[depth + 1];
-    frame.type = type;
-    frame.item = parent.item;
-    frame.self = -1;
-    frame.ctx = parent.ctx;
-    frame.attrs = null;
-    frame.attrSites = null;
-    frame.ints = 0;
-    frame.test = parent.test;
-    frame.inMacro = parent.inMacro;
-    frame.stmtsOf = -1;
-    frame.pend = null;
-    let start = 0;
-    let end = 0;
-    if (parent.stmtsOf >= 0 || (flags & RANGE) !== 0) {
-      start = A[at + 1];
-      end = A[at + 2];
-    }
-    frame.start = start;
-    frame.end = end;
-    let descend = true;
-
-    if (parent.self >= 0) onItemChild(parent, type, frame);
-    if (parent.stmtsOf >= 0 && (flags & NOT_STMT) === 0) {
-      items[parent.stmtsOf].stmts.push({ start, end, line: lines.line(start), endLine: lines.line(end) });
-    }
-    if (parent.pend !== null) onPendingChild(parent, parent.pend, type);
-    if ((flags & SKIP) !== 0) {
-      descend = false;
-    } else {
-      if ((flags & SWITCH) !== 0) switch (type) {
-        case 'line_comment':
-        case 'block_comment': {
-          descend = false;
-          const t = src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 400));
-          if (/SAFETY|Safety:|# Safety/.test(t)) facts.safetyLines.push(endLine());
-          break;
-        }
-        case 'attribute_item':
-        case 'inner_attribute_item': {
-          descend = false;
-          const inner = normalizeWs(text().replace(/^#!?\[/, '').replace(/\]$/, ''));
-          const [line, column] = pos();
-          const idx = addSite('attr', inner, parent, line, column, endLine());
-          if (type === 'inner_attribute_item') {
-            if (parent.type === 'source_file') facts.innerAttrs.push(inner);
-            else if (parent.item >= 0) items[parent.item].attrs.push(inner);
-          } else {
-            (parent.attrs ??= []).push(inner);
-            (parent.attrSites ??= []).push(idx);
-          }
-          break;
-        }
-        case 'use_declaration':
-          descend = false;
-          collectUse(new FlatNode(A, at / NODE_WORDS, src, grammar), aliases, globs);
-          break;
-        case 'extern_crate_declaration': {
-          descend = false;
-          const n = new FlatNode(A, at / NODE_WORDS, src, grammar);
-          const name = n.childForFieldName('name')?.text;
-          const alias = n.childForFieldName('alias')?.text;
-          if (name) aliases[alias ?? name] = name;
-          break;
-        }
-        case 'call_expression':
-        case 'macro_invocation':
-        case 'binary_expression':
-        case 'index_expression': {
-          if (type === 'binary_expression' && !(frame.item >= 0 && items[frame.item].kind === 'fn')) break;
-          const [line, column] = lines.pos(start);
-          const kind = type === 'call_expression' ? 'call' : type === 'macro_invocation' ? 'macro' : type === 'binary_expression' ? 'binop' : 'index';
-          frame.pend = { kind, callee: null, method: false, line, column, op: null, bracket: false };
-          if (kind === 'macro') {
-            frame.inMacro = true;
-            // `lazy_static! { static ref X: T = init(); }` and `thread_local!` declare statics whose
-            // initializers run on first use: give them an item so `X` resolves to its initializer.
-            if (parent.item < 0 || items[parent.item].kind === 'mod') {
-              const head = src.slice(start, Math.min(end, start + 400));
-              const m = /^(?:::)?(?:[\w]+::)*(lazy_static|thread_local)\s*!\s*[({[][^]*?\bstatic\s+(?:ref\s+)?([A-Za-z_]\w*)/.exec(head);
-              if (m) {
-                enterItem(parent, frame, 'static');
-                const it = items[frame.self];
-                it.name = m[2];
-                it.local = parent.ctx ? `${parent.ctx}::${m[2]}` : m[2];
-                frame.ctx = it.local;
-              }
-            }
-          }
-          break;
-        }
-        case 'macro_definition':
-          frame.inMacro = true;
-          break;
-        case 'token_tree':
-          descend = false;
-          frame.inMacro = true;
-          lexMacro(frame, A[at + 1], A[at + 2]);
-          break;
-        case 'string_literal':
-        case 'raw_string_literal': {
-          descend = false;
-          const s = A[at + 1];
-          const e = A[at + 2];
-          const cut = Math.min(e, s + MAX_LITERAL + 8);
-          const raw = src.slice(s, cut);
-          const content = cut === e ? literalContent(raw) : raw.replace(/^[bcr#]*"/, '');
-          const [line, column] = pos();
-          addSite('string', content, frame, line, column, endLine(), raw[0] === 'b' ? 'bytes' : undefined, e - s);
-          break;
-        }
-        case 'integer_literal':
-          if (parent.type === 'array_expression') parent.ints++;
-          break;
-        case 'unsafe_block': {
-          const [line, column] = pos();
-          addSite('unsafe', 'unsafe', frame, line, column, endLine());
-          break;
-        }
-        case 'identifier':
-        case 'scoped_identifier': {
-          if (type === 'scoped_identifier') descend = false;
-          if (parent.self < 0 && parent.type in VALUE_PARENTS) {
-            const want = VALUE_PARENTS[parent.type];
-            let ok = want === null;
-            if (!ok) {
-              ok = fieldOf() === want;
-            }
-            if (ok) {
-              const [line, column] = pos();
-              addSite(type === 'identifier' ? 'ident' : 'path', text().replace(/\s+/g, ''), frame, line, column, line);
-            }
-          } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
-            // `static X: T = some::path;` — a path as the value of a static or const.
-            if (fieldOf() === 'value') {
-              const [line, column] = pos();
-              addSite('path', text().replace(/\s+/g, ''), frame, line, column, line);
-            }
-          }
-          break;
-        }
-        default:
-          break;
-      }
-      const kind = typeItems[typeId];
-      if (kind !== undefined) {
-        enterItem(parent, frame, kind);
-        if (kind === 'extern') {
-          const [line, column] = pos();
-          addSite('extern', clip(src.slice(A[at + 1], Math.min(A[at + 2], A[at + 1] + 60)).split('{')[0], 60), frame, line, column, endLine());
-        }
-      }
-    }
-
-    // Outer attributes belong to the next node only. When that node is not an item (`#[cfg(test)]
-    // some_macro!();`, a `use`), they must not carry over to a later item: a `#[cfg(test)]` left
-    // pending would make the next `mod` test code.
-    if (parent.attrs !== null && (flags & KEEPS_ATTRS) === 0) {
-      parent.attrs = null;
-      parent.attrSites = null;
-    }
-    if (descend && (flags & LEAF) === 0 && gotoFirstChild()) {
+    const frame = visit(parent, typeId, type, flags);
+    if (frame !== null && (flags & LEAF) === 0 && gotoFirstChild()) {
       depth++;
       continue;
     }
-    leave(frame);
+    leave(pool[depth + 1]);
     if (!advance()) break;
   }
   collectErrors(nodes, hasError, lines, facts);
