@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tree_sitter/api.h"
+// tree-sitter's internal headers (lib/src, the copy runtime.c compiles): the flattening walk reads
+// subtrees directly instead of through a TSTreeCursor.
+#include "language.h"
+#include "subtree.h"
+#include "tree.h"
 
 // The type tag tree-sitter's language bindings put on their language object ("tree-sitter",
 // "language" hashed with BLAKE2): only a real language is accepted.
@@ -270,15 +275,9 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// flatten(tree) -> Uint32Array, four words per node (see the top of this file).
-static napi_value flatten(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
-  if (!h || !h->tree) return fail(env, "flatten: not a live tree");
-  State *s = state_of(env);
-  if (!s) return fail(env, "cratefence syntax addon not initialised");
+// The flat array made with a TSTreeCursor, node by node: the reference the direct walk below is
+// tested against (flatten(tree, true)).
+static bool flatten_cursor(const State *s, TSTree *tree, uint32_t **out, size_t *count) {
 
   size_t cap = 4096, n = 0, depth = 0, scap = 256;
   uint32_t *w = malloc(cap * 4 * sizeof(uint32_t));
@@ -286,9 +285,9 @@ static napi_value flatten(napi_env env, napi_callback_info info) {
   if (!w || !stack) {
     free(w);
     free(stack);
-    return fail(env, "out of memory");
+    return false;
   }
-  TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(h->tree));
+  TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(tree));
   for (;;) {
     if (n == cap || n >= UINT32_MAX / 4) {
       uint32_t *bigger = n < UINT32_MAX / 8 ? realloc(w, cap * 2 * 4 * sizeof(uint32_t)) : NULL;
@@ -329,6 +328,157 @@ static napi_value flatten(napi_env env, napi_callback_info info) {
 done:
   ts_tree_cursor_delete(&c);
   free(stack);
+  *out = w;
+  *count = n;
+  return true;
+oom:
+  ts_tree_cursor_delete(&c);
+  free(w);
+  free(stack);
+  return false;
+}
+
+// The same array as flatten_cursor, made by walking subtrees directly: per parent it looks up the
+// production's aliases and fields once, where a TSTreeCursor works them out again for every node.
+// It follows the cursor's rules exactly: a child is visible if its subtree is, or if the parent's
+// production aliases it (extras are never aliased); a hidden child with visible descendants is
+// walked through as if its children were the parent's; a node's field is its own in the parent's
+// production, else (through hidden parents) the nearest hidden ancestor's. The test suite checks
+// that both walks give identical arrays.
+typedef struct {
+  Subtree parent;
+  uint32_t child_index, structural_index;
+  uint32_t position;      // byte offset where the next child starts (after its padding)
+  const TSSymbol *aliases;
+  const TSFieldMapEntry *fields, *fields_end;
+  TSFieldId inherited;    // the field children take when they have none of their own (hidden frames)
+  int32_t visible_index;  // flat index of this frame's node, or -1 for a hidden frame
+  int32_t parent_symbol;  // symbol of the nearest visible node at or above this frame
+} Frame;
+
+static TSFieldId own_field(const TSFieldMapEntry *f, const TSFieldMapEntry *end, uint32_t structural_index) {
+  for (; f < end; f++)
+    if (!f->inherited && f->child_index == structural_index) return f->field_id;
+  return 0;
+}
+
+static bool flatten_subtrees(const State *s, TSTree *tree, uint32_t **out, size_t *count) {
+  const TSLanguage *lang = tree->language;
+  size_t cap = 4096, n = 0, depth = 0, fcap = 64;
+  uint32_t *w = malloc(cap * 4 * sizeof(uint32_t));
+  Frame *frames = malloc(fcap * sizeof(Frame));
+  if (!w || !frames) goto oom;
+
+  // The root: visible, no alias, no field; it starts after its padding.
+  Subtree root = tree->root;
+  uint32_t root_start = ts_subtree_padding(root).bytes;
+  TSSymbol root_sym = ts_language_public_symbol(lang, ts_subtree_symbol(root));
+  w[0] = (uint32_t)root_sym | (ts_subtree_missing(root) ? 0x80000000u : 0);
+  w[1] = root_start / 2;
+  w[2] = (root_start + ts_subtree_size(root).bytes) / 2;
+  w[3] = 1;
+  n = 1;
+  if (ts_subtree_child_count(root) == 0) goto done;
+  frames[0] = (Frame){
+      .parent = root,
+      .position = root_start,
+      .aliases = ts_language_alias_sequence(lang, root.ptr->production_id),
+      .visible_index = 0,
+      .parent_symbol = root_sym,
+  };
+  ts_language_field_map(lang, root.ptr->production_id, &frames[0].fields, &frames[0].fields_end);
+  depth = 1;
+
+  while (depth > 0) {
+    Frame *f = &frames[depth - 1];
+    if (f->child_index == f->parent.ptr->child_count) {
+      if (f->visible_index >= 0) w[f->visible_index * 4 + 3] = (uint32_t)n;
+      depth--;
+      continue;
+    }
+    const Subtree *children = ts_subtree_children(f->parent);
+    Subtree child = children[f->child_index];
+    uint32_t start = f->position;
+    uint32_t end = start + ts_subtree_size(child).bytes;
+    bool extra = ts_subtree_extra(child);
+    TSSymbol alias = 0;
+    TSFieldId field = 0;
+    if (!extra) {
+      if (f->aliases) alias = f->aliases[f->structural_index];
+      field = own_field(f->fields, f->fields_end, f->structural_index);
+      if (!field) field = f->inherited;
+      f->structural_index++;
+    }
+    f->child_index++;
+    f->position = f->child_index < f->parent.ptr->child_count ? end + ts_subtree_padding(children[f->child_index]).bytes : end;
+
+    bool visible = ts_subtree_visible(child) || alias != 0;
+    bool leaf = ts_subtree_child_count(child) == 0 || ts_subtree_visible_child_count(child) == 0;
+    TSSymbol sym = 0;
+    if (!visible) {
+      // Hidden: walk through it when something visible is inside, else pass over it.
+      if (leaf) continue;
+    } else {
+      sym = ts_language_public_symbol(lang, alias ? alias : ts_subtree_symbol(child));
+      // Tokens the walk never reads are left out (see setTokenFilter).
+      if (leaf && s->drop[sym] && end > start && !s->keep_under[f->parent_symbol]) continue;
+      if (n == cap) {
+        uint32_t *bigger = n < UINT32_MAX / 8 ? realloc(w, cap * 2 * 4 * sizeof(uint32_t)) : NULL;
+        if (!bigger) goto oom;
+        w = bigger;
+        cap *= 2;
+      }
+      uint32_t *p = w + n * 4;
+      p[0] = (uint32_t)sym | ((uint32_t)(field & 0x7fff) << 16) | (ts_subtree_missing(child) ? 0x80000000u : 0);
+      p[1] = start / 2;
+      p[2] = end / 2;
+      p[3] = (uint32_t)(n + 1);
+      n++;
+      if (leaf) continue;
+    }
+    if (depth == fcap) {
+      Frame *bigger = realloc(frames, fcap * 2 * sizeof(Frame));
+      if (!bigger) goto oom;
+      frames = bigger;
+      fcap *= 2;
+      f = &frames[depth - 1];
+    }
+    Frame *c = &frames[depth++];
+    *c = (Frame){
+        .parent = child,
+        .position = start,
+        .aliases = ts_language_alias_sequence(lang, child.ptr->production_id),
+        .inherited = visible ? 0 : field,
+        .visible_index = visible ? (int32_t)(n - 1) : -1,
+        .parent_symbol = visible ? sym : f->parent_symbol,
+    };
+    ts_language_field_map(lang, child.ptr->production_id, &c->fields, &c->fields_end);
+  }
+done:
+  free(frames);
+  *out = w;
+  *count = n;
+  return true;
+oom:
+  free(w);
+  free(frames);
+  return false;
+}
+
+// flatten(tree, withCursor?) -> Uint32Array, four words per node (see the top of this file).
+static napi_value flatten(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
+  if (!h || !h->tree) return fail(env, "flatten: not a live tree");
+  State *s = state_of(env);
+  if (!s) return fail(env, "cratefence syntax addon not initialised");
+  bool cursor = false;
+  if (argc > 1) napi_get_value_bool(env, argv[1], &cursor);
+  uint32_t *w = NULL;
+  size_t n = 0;
+  if (!(cursor ? flatten_cursor(s, h->tree, &w, &n) : flatten_subtrees(s, h->tree, &w, &n))) return fail(env, "out of memory while flattening a syntax tree");
   napi_value ab, arr;
   void *data = NULL;
   if (napi_create_arraybuffer(env, n * 4 * sizeof(uint32_t), &data, &ab) != napi_ok) {
@@ -339,11 +489,6 @@ done:
   free(w);
   CHECK(napi_create_typedarray(env, napi_uint32_array, n * 4, ab, 0, &arr));
   return arr;
-oom:
-  ts_tree_cursor_delete(&c);
-  free(w);
-  free(stack);
-  return fail(env, "out of memory while flattening a syntax tree");
 }
 
 static napi_value init(napi_env env, napi_value exports) {

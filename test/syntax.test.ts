@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allBackends, nativeSyntaxProblem, syntaxBackend, errorNodes, typeAt, rustGrammar, NODE_WORDS, type SyntaxBackend } from '../src/parse/syntax.js';
+import { allBackends, nativeFlattenings, nativeSyntaxProblem, syntaxBackend, errorNodes, typeAt, rustGrammar, NODE_WORDS, type SyntaxBackend } from '../src/parse/syntax.js';
 import { parserInput } from '../src/parse/parser.js';
 import { extractFacts } from '../src/parse/walker.js';
 
@@ -65,6 +65,13 @@ describe('syntax backends', () => {
     expect(nodes).toBeGreaterThan(10_000);
   });
 
+  it.skipIf(!native)("the addon's direct subtree walk gives the same arrays as its TreeCursor walk", () => {
+    for (const src of [...corpusSources, ...hostile]) {
+      const [direct, cursor] = nativeFlattenings(parserInput(src))!;
+      expect(same(direct, cursor), src.slice(0, 80)).toBe(true);
+    }
+  });
+
   it.skipIf(!native)('native and binding backends agree on random text (property)', () => {
     const piece = fc.oneof(fc.constantFrom('fn', 'f', '(', ')', '{', '}', '"', "'", 'r#"', '#', '[', ']', 'unsafe', 'impl', '<', '>', ';', '\n', '\r\n', ' ', '\u00e9', '\u{1F600}', '\0', 'try!', '::', '/*', '*/', '//'), fc.string({ maxLength: 6 }));
     fc.assert(
@@ -75,6 +82,8 @@ describe('syntax backends', () => {
         const tb = binding!.parse(src, undefined, 10_000)!;
         expect(tn.hasError).toBe(tb.hasError);
         expect(same(a, b)).toBe(true);
+        const [direct, cursor] = nativeFlattenings(src)!;
+        expect(same(direct, cursor)).toBe(true);
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );

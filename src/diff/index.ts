@@ -1,6 +1,6 @@
 import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
-import { boundedLineDiff, hashText, normalizeWs, splitLines } from '../parse/text.js';
+import { boundedLineDiff, hashText, normalizeWs, splitLines, type LineDiff } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
 import { isShippedRole } from './release.js';
 import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
@@ -74,10 +74,10 @@ function countLines(s: string): number {
  * trailing lines are set aside first, so a release that touches one region of a long file costs a
  * scan of the file, not an edit-distance search over all of it.
  */
-function diffFileText(oldText: string, newText: string, exact: boolean, budget: { work: number }): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
+function diffFileText(oldText: string, newText: string, exact: boolean, budget: { work: number }, known?: { before: string; diff: LineDiff }): { added: number; removed: number; addedLines: Set<number>; removedLines: Set<number> } {
   const addedLines = new Set<number>();
   const removedLines = new Set<number>();
-  const { pre, midA, midB, changes } = boundedLineDiff(splitLines(oldText), splitLines(newText), exact ? MAX_EDIT_LENGTH : 0, budget);
+  const { pre, midA, midB, changes } = boundedLineDiff(splitLines(oldText), splitLines(newText), exact ? MAX_EDIT_LENGTH : 0, budget, known?.before === oldText ? known.diff : undefined);
   if (!changes) {
     // Pure insertion, pure deletion, or too many edits to align: the whole middle changed.
     for (let i = 0; i < midB.length; i++) addedLines.add(pre + 1 + i);
@@ -204,7 +204,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         // Rust sources and the manifest get an exact line diff; for other files (lock files, changelogs)
         // the changed region between equal head and tail is counted, which is all the summary needs.
         const exact = newV.rust.has(p) || p === 'Cargo.toml';
-        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb), exact, editBudget);
+        const d = diffFileText(oldV.rust.get(p)?.text ?? textOf(ob), newV.rust.get(p)?.text ?? textOf(nb), exact, editBudget, newV.rust.get(p)?.lineDiff);
         Object.assign(fc, { linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines, removedLines: d.removedLines });
       }
       files.push(fc);

@@ -79,7 +79,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     // A changed file is parsed incrementally from its version in the earlier release.
     const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path));
     const file: RustFile = {
-      path, role, module, facts: parsed.facts, text: parsed.text,
+      path, role, module, facts: parsed.facts, text: parsed.text, lineDiff: parsed.lineDiff,
       // The tree belongs to the content, which other files may share; it can be handed on to an
       // incremental parse later, so it is read from the content's entry, never copied.
       get tree() {

@@ -1,3 +1,4 @@
+import type { LineDiff } from '../parse/text.js';
 import type { Tree } from 'tree-sitter';
 import type { CrateTree, SourceNote } from '../source/types.js';
 import type { FileFacts, ItemFacts } from '../parse/types.js';
@@ -15,6 +16,8 @@ export interface RustFile {
   text: string;
   /** The file's syntax tree (parsed again on demand if it was handed on); null when never parsed. */
   readonly tree: Tree | null;
+  /** The line diff from the earlier release's text (`before`) found by the incremental parse. */
+  readonly lineDiff?: { before: string; diff: LineDiff };
 }
 
 /** One item of a release, located. */

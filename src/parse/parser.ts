@@ -4,7 +4,7 @@ import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
 import { syntaxBackend, bindingBackend, type SyntaxTree } from './syntax.js';
-import { boundedLineDiff, hashText, splitLines } from './text.js';
+import { boundedLineDiff, hashText, splitLines, type LineDiff } from './text.js';
 import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
 
@@ -48,6 +48,8 @@ export interface ParsedFile {
   syntax: SyntaxTree | null;
   /** The tree-sitter binding's tree, for query rules; made when first asked for (see ParseCache.treeOf). */
   tree: Parser.Tree | null;
+  /** The line diff from the earlier version's text (`before`) that the incremental parse computed, for the file diff to reuse. */
+  lineDiff?: { before: string; diff: LineDiff };
 }
 
 /** What the grammar is given for a source: the 2015 `try!` macro respelled (see parseTree). */
@@ -88,16 +90,23 @@ export function parseTree(text: string, options: ParseOptions, base?: SyntaxTree
  * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
  * thread and by parse workers alike, so both give the same facts for the same bytes.
  */
-export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: SyntaxTree; input: string; editBudget: { work: number } }): ParsedFile {
+export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: SyntaxTree; input: string; text: string; editBudget: { work: number } }): ParsedFile {
   const { text, invalidUtf8 } = decodeSource(bytes);
   if (!budgetLeft) {
     base?.tree.release();
     return { facts: emptyFacts(hash, `not analysed: the scan's ${options.crateBudgetMs} ms parsing budget ran out before this file`), text, syntax: null, tree: null };
   }
   let baseTree: SyntaxTree | undefined;
+  let lineDiff: ParsedFile['lineDiff'];
   if (base) {
-    if (editTree(base.tree, base.input, parserInput(text), base.editBudget)) baseTree = base.tree;
-    else base.tree.release();
+    const input = parserInput(text);
+    const d = editTree(base.tree, base.input, input, base.editBudget);
+    if (d) {
+      baseTree = base.tree;
+      // The parser's input is the text itself unless `try!` was respelled: only then is this the
+      // diff of the two texts.
+      if (base.input === base.text && input === text) lineDiff = { before: base.text, diff: d };
+    } else base.tree.release();
   }
   const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
@@ -115,7 +124,7 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
     facts.partial = true;
     facts.partialReason = (facts.partialReason ? `${facts.partialReason}; ` : '') + 'the file holds NUL bytes';
   }
-  return { facts, text, syntax: tree, tree: tree.bindingTree ?? null };
+  return { facts, text, syntax: tree, tree: tree.bindingTree ?? null, lineDiff };
 }
 
 /**
@@ -164,7 +173,7 @@ export class ParseCache {
     this.parsedFiles++;
     this.parsedBytes += bytes.length;
     const prev = earlier && this.options.incremental !== false ? this.byHash.get(hashText(earlier)) : undefined;
-    const base = prev?.syntax ? { tree: prev.syntax, input: parserInput(prev.text), editBudget: this.editBudget } : undefined;
+    const base = prev?.syntax ? { tree: prev.syntax, input: parserInput(prev.text), text: prev.text, editBudget: this.editBudget } : undefined;
     // The earlier tree is edited in place: it no longer describes its own text. Whoever needs it
     // again (query rules on removed lines) gets it parsed anew (see treeOf).
     if (prev && base) {
@@ -192,15 +201,16 @@ const MAX_EDIT_LINES = 2000;
 
 /**
  * Tells `tree` (parsed from `before`) how the text became `after`, one edit per changed run of lines,
- * in order, each in the coordinates the earlier edits leave. Returns false (tree untouched) when the
- * texts are equal.
+ * in order, each in the coordinates the earlier edits leave. Returns the line diff it used, or null
+ * (tree untouched) when the texts are equal.
  */
-export function editTree(tree: SyntaxTree, before: string, after: string, budget: { work: number }): boolean {
-  if (before === after) return false;
+export function editTree(tree: SyntaxTree, before: string, after: string, budget: { work: number }): LineDiff | null {
+  if (before === after) return null;
   const b = splitLines(after);
   // A search that would cost too much (or the scan's budget for them is spent) falls back to one edit
   // over the changed middle.
-  const { pre, midA, midB, changes } = boundedLineDiff(splitLines(before), b, MAX_EDIT_LINES, budget);
+  const diff = boundedLineDiff(splitLines(before), b, MAX_EDIT_LINES, budget);
+  const { pre, midA, midB, changes } = diff;
   // Runs of [old lines, new lines] replaced, in order; equal lines between them.
   type Run = { same: number } | { removed: string[]; added: string[] };
   let runs: Run[] = [];
@@ -246,7 +256,7 @@ export function editTree(tree: SyntaxTree, before: string, after: string, budget
     offset += added.length;
     line += r.added.length;
   }
-  return true;
+  return diff;
 }
 
 function emptyFacts(hash: string, reason: string): FileFacts {

@@ -54,7 +54,7 @@ interface NativeAddon {
   edit(tree: unknown, ...n: number[]): void;
   hasError(tree: unknown): boolean;
   release(tree: unknown): void;
-  flatten(tree: unknown): Uint32Array;
+  flatten(tree: unknown, withCursor?: boolean): Uint32Array;
 }
 
 /** Words per node in the flat array. */
@@ -257,6 +257,18 @@ export function syntaxBackend(): SyntaxBackend {
 export function allBackends(): SyntaxBackend[] {
   const n = nativeAddon();
   return n ? [nativeBackend(n.addon), bindingBackend] : [bindingBackend];
+}
+
+/**
+ * For tests: the native addon's two flattening walks of one parse of `input` (its direct subtree walk,
+ * used by scans, and the TSTreeCursor walk it is checked against); null without the addon.
+ */
+export function nativeFlattenings(input: string): [Uint32Array, Uint32Array] | null {
+  const n = nativeAddon();
+  if (!n) return null;
+  const h = n.addon.parse(input, null, 10_000_000);
+  if (h === null) return null;
+  return [n.addon.flatten(h), n.addon.flatten(h, true)];
 }
 
 /** Why the native backend is not in use (undefined when it is). */

@@ -96,6 +96,16 @@ export function splitLines(t: string): string[] {
   return out;
 }
 
+/** A line diff: equal leading lines, the differing middles, and their alignment (undefined: not searched, or gave up). */
+export interface LineDiff {
+  pre: number;
+  midA: string[];
+  midB: string[];
+  changes: ChangeObject<string[]>[] | undefined;
+  /** Lines added plus lines removed, when `changes` is defined. */
+  edits: number;
+}
+
 /**
  * Line diff of two line lists, bounded by edit count rather than time so that one input always gives
  * one result. Equal leading and trailing lines are set aside first; the edit search runs on the middle
@@ -103,16 +113,22 @@ export function splitLines(t: string): string[] {
  * it reduces: the search costs about the square of the edits). `changes` is undefined when the search
  * was not run (`maxEdits` 0, an empty side) or gave up: then the whole middle counts as changed.
  */
-export function boundedLineDiff(a: string[], b: string[], maxEdits: number, budget: { work: number }): { pre: number; midA: string[]; midB: string[]; changes: ChangeObject<string[]>[] | undefined } {
+export function boundedLineDiff(a: string[], b: string[], maxEdits: number, budget: { work: number }, known?: LineDiff): LineDiff {
+  // A diff of the same two texts found before (by the incremental parse) is reused when this search
+  // would have found it too: the search is deterministic and stops at the same edit count.
+  if (known?.changes !== undefined && known.edits <= Math.min(maxEdits, Math.floor(Math.sqrt(Math.max(0, budget.work))))) {
+    budget.work -= known.edits * known.edits;
+    return known;
+  }
   const { pre, suf } = commonEnds(a, b);
   const midA = a.slice(pre, a.length - suf);
   const midB = b.slice(pre, b.length - suf);
-  if (maxEdits <= 0 || midA.length === 0 || midB.length === 0) return { pre, midA, midB, changes: undefined };
+  if (maxEdits <= 0 || midA.length === 0 || midB.length === 0) return { pre, midA, midB, changes: undefined, edits: 0 };
   const max = Math.min(maxEdits, Math.floor(Math.sqrt(Math.max(0, budget.work))));
   const changes = max > 0 ? diffArrays(midA, midB, { maxEditLength: max }) : undefined;
   const edits = changes ? changes.reduce((n, c) => n + (c.added || c.removed ? c.count : 0), 0) : max;
   budget.work -= edits * edits;
-  return { pre, midA, midB, changes };
+  return { pre, midA, midB, changes, edits };
 }
 
 /** Numbers of equal leading and trailing lines of two line lists (not overlapping). */
