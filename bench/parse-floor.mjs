@@ -32,8 +32,10 @@ function time(args) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`| crate | size | .rs files (both sides) | changed .rs | floor ms (median of ${runs}) | cratefence ms | ratio |`);
-console.log('|---|---|---|---|---|---|---|');
+console.log(`Medians of ${runs} runs, whole processes, alternating. Floor: tree-sitter (the tree-sitter binding) parsing every .rs file of both sides; addon floor: the same files parsed with cratefence's own addon.`);
+console.log('');
+console.log('| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   const a = checkout(c.repo, c.old);
   const b = checkout(c.repo, c.new);
@@ -50,12 +52,15 @@ for (const c of CASES) {
   const listFile = path.join(CACHE, `floor-${c.size.replace(/\W+/g, '-')}.txt`);
   writeFileSync(listFile, list.join('\n'));
   const f = [];
+  const nf = [];
   const s = [];
   for (let i = 0; i < runs; i++) {
     f.push(time([floor, listFile]));
+    nf.push(time([floor, listFile, '--native']));
     s.push(time([cli, 'diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never']));
   }
   const fm = median(f);
+  const nm = median(nf);
   const sm = median(s);
-  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} |`);
+  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} |`);
 }

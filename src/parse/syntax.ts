@@ -316,7 +316,11 @@ export class FlatNode {
     return f ? this.g.fieldNames[f] : undefined;
   }
   childForFieldName(name: string): FlatNode | null {
-    for (const c of this.children) if (c.fieldName() === name) return c;
+    const end = this.a[this.i * NODE_WORDS + 3];
+    for (let c = this.i + 1; c < end; c = this.a[c * NODE_WORDS + 3]) {
+      const f = (this.a[c * NODE_WORDS] >>> 16) & 0x7fff;
+      if (f !== 0 && this.g.fieldNames[f] === name) return new FlatNode(this.a, c, this.src, this.g);
+    }
     return null;
   }
 }
