@@ -1,5 +1,4 @@
 import type { ReleaseView, RustFile } from '../diff/types.js';
-import type { Site } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 
 /** A site whose path resolves to a catalogued capability. */
@@ -10,6 +9,12 @@ export interface CapHit {
 }
 
 const STD_ROOTS = new Map([['core', 'std'], ['alloc', 'std']]);
+
+/** A site's full path and the capability the catalogue gives that path (before any root check). */
+interface PathCap {
+  full: string;
+  cap: string | undefined;
+}
 
 /**
  * Resolves paths as written to full paths, per release: `use` aliases of the file, renamed
@@ -24,6 +29,14 @@ export class Resolver {
   private byFile = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
   /** What resolution depends on besides the file: dependency roots and renames. Equal signatures share a cache. */
   readonly signature: string;
+  /**
+   * Per file content and module path: each site's full path and the capability the catalogue gives
+   * it, before the release's dependency roots are consulted. Depends on renames only, so the two
+   * releases share it whenever their renames agree, even when a dependency was added or removed.
+   */
+  private paths: Map<string, Array<PathCap | undefined>>;
+  private pathsByFile = new WeakMap<RustFile, Array<PathCap | undefined>>();
+  readonly renameSignature: string;
 
   /**
    * `shared` lets the resolvers of the two releases share results: a file with the same content and
@@ -39,8 +52,10 @@ export class Resolver {
       this.roots = new Set(['std', 'core', 'alloc', 'proc_macro']);
       for (const d of view.manifest.deps) this.roots.add(d.package.replace(/-/g, '_'));
     }
-    this.signature = `${this.roots ? [...this.roots].sort().join(',') : '-'}|${[...this.depRenames].sort().join(',')}`;
+    this.renameSignature = [...this.depRenames].sort().join(',');
+    this.signature = `${this.roots ? [...this.roots].sort().join(',') : '-'}|${this.renameSignature}`;
     this.cache = shared && shared.signature === this.signature ? shared.cache : new Map();
+    this.paths = shared && shared.renameSignature === this.renameSignature ? shared.paths : new Map();
   }
 
   /** The dependency alias a written path goes through when it names a crate renamed with `package =`. */
@@ -100,9 +115,29 @@ export class Resolver {
     }
     const hit = m[index];
     if (hit !== undefined) return hit ?? undefined;
-    const r = this.compute(file, file.facts.sites[index]);
+    const r = this.compute(file, index);
     m[index] = r ?? null;
     return r;
+  }
+
+  /** A site's full path and its catalogue capability (if any), cached across releases (see `paths`). */
+  private pathCap(file: RustFile, index: number): PathCap {
+    let m = this.pathsByFile.get(file);
+    if (!m) {
+      const key = `${file.module}|${file.facts.hash}`;
+      m = this.paths.get(key);
+      if (!m) {
+        m = new Array<PathCap | undefined>(file.facts.sites.length);
+        this.paths.set(key, m);
+      }
+      this.pathsByFile.set(file, m);
+    }
+    let pc = m[index];
+    if (pc === undefined) {
+      const full = this.resolvePath(file, file.facts.sites[index].text);
+      pc = m[index] = { full, cap: capabilityOfPath(this.cat, full) };
+    }
+    return pc;
   }
 
   /** True when a resolved path starts with std or a declared dependency (so it is not crate-local). */
@@ -131,17 +166,15 @@ export class Resolver {
     return g;
   }
 
-  private compute(file: RustFile, s: Site): CapHit | undefined {
+  private compute(file: RustFile, index: number): CapHit | undefined {
+    const s = file.facts.sites[index];
     if (s.kind === 'method') {
       const c = this.cat.methods.get(s.text);
       return c ? { cap: c, resolved: `.${s.text}` } : undefined;
     }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
-    const full = this.resolvePath(file, s.text);
-    if (this.external(full)) {
-      const c = capabilityOfPath(this.cat, full);
-      if (c) return { cap: c, resolved: full };
-    }
+    const { full, cap } = this.pathCap(file, index);
+    if (cap && this.external(full)) return { cap, resolved: full };
     for (const g of this.externalGlobs(file)) {
       const cand = `${g}::${s.text}`;
       const gc = capabilityOfPath(this.cat, cand);
