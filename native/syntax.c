@@ -10,6 +10,7 @@
 // (alias-aware) and field: the same walk the tree-sitter binding's TreeCursor would make.
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tree_sitter/api.h"
@@ -92,6 +93,24 @@ static Handle *handle_of(napi_env env, napi_value v) {
   void *data = NULL;
   if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
   return data;
+}
+
+// The live tree given as the first of a call's arguments (up to `max` are read into argv), or NULL
+// with an exception pending.
+static Handle *tree_argument(napi_env env, napi_callback_info info, size_t max, napi_value *argv, size_t *argc, const char *who) {
+  *argc = max;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "cratefence syntax addon: cannot read arguments");
+    return NULL;
+  }
+  Handle *h = *argc ? handle_of(env, argv[0]) : NULL;
+  if (!h || !h->tree) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: not a live tree", who);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  return h;
 }
 
 static napi_value str(napi_env env, const char *s) {
@@ -232,12 +251,11 @@ static bool get_u32(napi_env env, napi_value v, uint32_t *out) {
 // edit(tree, startIndex, oldEndIndex, newEndIndex, startRow, startColumn, oldEndRow, oldEndColumn,
 //      newEndRow, newEndColumn): offsets and columns in UTF-16 code units, rows from 0.
 static napi_value edit(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
+  size_t argc;
   napi_value argv[10];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Handle *h = tree_argument(env, info, 10, argv, &argc, "edit");
+  if (!h) return NULL;
   if (argc < 10) return fail(env, "edit takes a tree and nine numbers");
-  Handle *h = handle_of(env, argv[0]);
-  if (!h || !h->tree) return fail(env, "edit: not a live tree");
   uint32_t a[9];
   for (int i = 0; i < 9; i++)
     if (!get_u32(env, argv[i + 1], &a[i]) || a[i] > UINT32_MAX / 2) return fail(env, "edit: offsets must be small whole numbers");
@@ -255,11 +273,10 @@ static napi_value edit(napi_env env, napi_callback_info info) {
 
 // hasError(tree) -> boolean: an ERROR or MISSING node anywhere.
 static napi_value has_error(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
-  if (!h || !h->tree) return fail(env, "hasError: not a live tree");
+  Handle *h = tree_argument(env, info, 1, argv, &argc, "hasError");
+  if (!h) return NULL;
   napi_value b;
   CHECK(napi_get_boolean(env, ts_node_has_error(ts_tree_root_node(h->tree)), &b));
   return b;
@@ -467,11 +484,10 @@ oom:
 
 // flatten(tree, withCursor?) -> Uint32Array, four words per node (see the top of this file).
 static napi_value flatten(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  size_t argc;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Handle *h = argc ? handle_of(env, argv[0]) : NULL;
-  if (!h || !h->tree) return fail(env, "flatten: not a live tree");
+  Handle *h = tree_argument(env, info, 2, argv, &argc, "flatten");
+  if (!h) return NULL;
   State *s = state_of(env);
   if (!s) return fail(env, "cratefence syntax addon not initialised");
   bool cursor = false;
