@@ -132,7 +132,7 @@ export class CallGraph {
         }
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
-        const targets = this.targets(file, from, s);
+        const targets = this.targets(file, from, s, i);
         if (targets === null) {
           if (s.kind === 'call' || s.kind === 'method') {
             this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
@@ -177,7 +177,7 @@ export class CallGraph {
   }
 
   /** Crate items a site may refer to; null when it names nothing in the crate. */
-  private targets(file: RustFile, from: string, s: Site): ItemRef[] | null {
+  private targets(file: RustFile, from: string, s: Site, index: number): ItemRef[] | null {
     const items = this.view.items;
     if (s.kind === 'macro') {
       const m = this.macros.get(s.text.split('::').pop()!);
@@ -198,7 +198,7 @@ export class CallGraph {
     if (s.kind === 'ident' && !this.byName.has(s.text)) return null;
     // A parameter of the same name shadows the function: `fn f(delim: char) { g(delim) }` names no item.
     if (s.kind === 'ident' && this.paramNames(from).has(s.text)) return null;
-    const full = this.resolver.resolvePath(file, s.text);
+    const full = this.resolver.fullPath(file, index);
     // Local modules shadow crates of the same name in expression paths (`mod serde; serde::go()`).
     if (this.resolver.isExternal(full) && !this.localModules.has(full.slice(0, full.indexOf('::')))) return null;
     const exact = items.get(full) ?? items.get(`${file.module}::${full}`) ?? items.get(`${from}::${full}`);

@@ -120,6 +120,11 @@ export class Resolver {
     return r;
   }
 
+  /** The full path of site `index` of `file` (as `resolvePath` gives it), cached with its capability. */
+  fullPath(file: RustFile, index: number): string {
+    return this.pathCap(file, index).full;
+  }
+
   /** A site's full path and its catalogue capability (if any), cached across releases (see `paths`). */
   private pathCap(file: RustFile, index: number): PathCap {
     let m = this.pathsByFile.get(file);
