@@ -12,6 +12,15 @@ export type DosKind = 'panic' | 'alloc' | 'recursion';
 
 /** What kind of hazard a site is, if any, with a description. */
 export function hazardOf(s: Site): { kind: DosKind; what: string } | null {
+  // Each DoS rule asks about the same new sites: work each one out once.
+  let h = hazards.get(s);
+  if (h === undefined) hazards.set(s, (h = computeHazard(s)));
+  return h;
+}
+
+const hazards = new WeakMap<Site, { kind: DosKind; what: string } | null>();
+
+function computeHazard(s: Site): { kind: DosKind; what: string } | null {
   switch (s.kind) {
     case 'method':
       if (s.text === 'unwrap' || s.text === 'expect') return { kind: 'panic', what: `.${s.text}()` };
@@ -20,7 +29,7 @@ export function hazardOf(s: Site): { kind: DosKind; what: string } | null {
       }
       return null;
     case 'call':
-      if (/(^|::)(Vec|String|VecDeque|HashMap|BytesMut)::with_capacity$/.test(s.text) && !/^\(\s*[0-9_]+\s*\)$/.test(s.args ?? '')) {
+      if (s.text.endsWith('with_capacity') && /(^|::)(Vec|String|VecDeque|HashMap|BytesMut)::with_capacity$/.test(s.text) && !/^\(\s*[0-9_]+\s*\)$/.test(s.args ?? '')) {
         return { kind: 'alloc', what: `${s.text}${short(s.args ?? '', 40)}` };
       }
       return null;
@@ -53,7 +62,7 @@ export function dosAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     if (file.role !== 'lib' || !ctx.isProduct(file, site.item) || site.item < 0 || !ns.itemKey) continue;
     const item = file.facts.items[site.item];
     if (item.kind !== 'fn') continue;
-    let h = hazardOf(site);
+    let h = want === 'recursion' ? null : hazardOf(site);
     if (want === 'recursion') {
       // A new direct self-call in a function without a depth or limit parameter.
       const self = g.selfCalls.get(ns.itemKey);

@@ -113,7 +113,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
 const TRIGGERS: Record<string, (ctx: ScanContext, f: RustFile, i: number) => string | null> = {
   ci: (ctx, f, i) => {
     const s = f.facts.sites[i];
-    if (s.kind === 'string' && CI_ENV.test(s.text) && s.text.length < 40) return `the CI marker "${s.text}"`;
+    if (s.kind === 'string' && s.text.length < 40 && CI_ENV.test(s.text)) return `the CI marker "${s.text}"`;
     const hit = ctx.newGraph.resolver.capOf(f, i);
     if (hit?.cap === 'env.read' && CI_ENV.test(envName(s.args))) return `the CI variable ${envName(s.args)}`;
     return null;
