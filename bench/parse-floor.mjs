@@ -2,7 +2,7 @@
 // Compares `cratefence diff` with the parsing floor (tree-sitter parsing every .rs file of both
 // sides), as whole processes run side by side and alternating, and prints the median ratio.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadSource } from '../dist/source/index.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,10 +32,10 @@ function time(args) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`Medians of ${runs} runs, whole processes, alternating. Floor: tree-sitter (the tree-sitter binding) parsing every .rs file of both sides; addon floor: the same files parsed with cratefence's own addon.`);
+console.log(`Medians of ${runs} runs, whole processes, alternating. Floor: tree-sitter (the binding) parsing every .rs file of both sides; addon floor: the same with cratefence's addon; changed floor: the binding parsing only the changed files (both versions); warm: cratefence with --cache holding the facts of an earlier scan of the same pair.`);
 console.log('');
-console.log('| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor | changed floor ms | warm cache ms | warm / changed floor |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   const a = checkout(c.repo, c.old);
   const b = checkout(c.repo, c.new);
@@ -47,20 +47,33 @@ for (const c of CASES) {
     trees.push(tree);
     for (const p of tree.files.keys()) if (p.endsWith('.rs')) list.push(path.join(dir, p));
   }
-  const changed = [...trees[1].files.keys()].filter((p) => p.endsWith('.rs') && (!trees[0].files.has(p) || Buffer.compare(Buffer.from(trees[0].files.get(p)), Buffer.from(trees[1].files.get(p))) !== 0)).length;
+  const changedPaths = [...trees[1].files.keys()].filter((p) => p.endsWith('.rs') && (!trees[0].files.has(p) || Buffer.compare(Buffer.from(trees[0].files.get(p)), Buffer.from(trees[1].files.get(p))) !== 0));
+  const changed = changedPaths.length;
   mkdirSync(CACHE, { recursive: true });
   const listFile = path.join(CACHE, `floor-${c.size.replace(/\W+/g, '-')}.txt`);
   writeFileSync(listFile, list.join('\n'));
+  const changedFile = path.join(CACHE, `floor-changed-${c.size.replace(/\W+/g, '-')}.txt`);
+  writeFileSync(changedFile, changedPaths.flatMap((p) => [...(trees[0].files.has(p) ? [path.join(a, p)] : []), path.join(b, p)]).join('\n'));
+  const factsDir = path.join(CACHE, `facts-${c.size.replace(/\W+/g, '-')}`);
+  rmSync(factsDir, { recursive: true, force: true });
+  const scan = ['diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never'];
+  time([cli, ...scan, '--cache', factsDir]);
   const f = [];
   const nf = [];
   const s = [];
+  const cf = [];
+  const w = [];
   for (let i = 0; i < runs; i++) {
     f.push(time([floor, listFile]));
     nf.push(time([floor, listFile, '--native']));
-    s.push(time([cli, 'diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never']));
+    s.push(time([cli, ...scan]));
+    cf.push(time([floor, changedFile]));
+    w.push(time([cli, ...scan, '--cache', factsDir]));
   }
   const fm = median(f);
   const nm = median(nf);
   const sm = median(s);
-  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} |`);
+  const cm = median(cf);
+  const wm = median(w);
+  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} | ${cm.toFixed(0)} | ${wm.toFixed(0)} | ${(wm / cm).toFixed(2)} |`);
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diffReleases, scanRelease, InputError, RuleError, VERSION, type Report } from './index.js';
+import { diffReleases, scanRelease, DiskFactsStore, InputError, RuleError, VERSION, type Report } from './index.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 
@@ -17,6 +17,9 @@ Options:
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: block)
   --rules DIR               use the rules in DIR instead of the bundled ones
+  --cache DIR               keep extracted facts in DIR and reuse them in later scans (a file
+                            seen before is not parsed again; the report is the same). DIR must
+                            be writable only by you: its entries are trusted
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
@@ -75,6 +78,7 @@ export async function main(argv: string[]): Promise<void> {
         output: { type: 'string' },
         'fail-on': { type: 'string', default: 'block' },
         rules: { type: 'string' },
+        cache: { type: 'string' },
         'file-budget-ms': { type: 'string' },
         'crate-budget-ms': { type: 'string' },
         'no-progress': { type: 'boolean' },
@@ -107,7 +111,8 @@ export async function main(argv: string[]): Promise<void> {
       fileBudgetMs: budget(values['file-budget-ms'], 'file-budget-ms', DEFAULT_PARSE_OPTIONS.fileBudgetMs),
       crateBudgetMs: budget(values['crate-budget-ms'], 'crate-budget-ms', DEFAULT_PARSE_OPTIONS.crateBudgetMs),
     };
-    const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse };
+    const factsStore = values.cache ? new DiskFactsStore(path.resolve(values.cache)) : undefined;
+    const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse, factsStore };
     const prog = progress(!values['no-progress']);
     let report: Report;
     try {
@@ -123,6 +128,8 @@ export async function main(argv: string[]): Promise<void> {
     } finally {
       prog.stop();
     }
+    if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${factsStore.writeError}); the scan did not need it\n`);
+    if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);
     const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
     const text = (await reporter(format))(report, { color });
     if (values.output) await writeAtomically(values.output, text);

@@ -10,12 +10,14 @@ import { ANALYZERS } from './rules/analyzers/index.js';
 import { runRules } from './rules/engine.js';
 import { scoreFindings } from './score/index.js';
 import type { Report } from './report/types.js';
+import type { FactsStore } from './parse/store.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
 export type { Verdict } from './score/index.js';
 export { InputError } from './source/index.js';
 export { RuleError } from './rules/loader.js';
+export { DiskFactsStore, type FactsStore } from './parse/store.js';
 
 export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -27,6 +29,8 @@ export interface ScanOptions {
   reachability?: boolean;
   /** Called with a short phase name as the scan proceeds (for progress display). */
   onPhase?: (phase: string) => void;
+  /** Facts kept across scans by content (see `DiskFactsStore`); the report is the same with or without. */
+  factsStore?: FactsStore;
 }
 
 /** Loads the rule set once, checking every analyzer name. */
@@ -38,7 +42,7 @@ export function rulesFor(dir: string = DEFAULT_RULES_DIR) {
 export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: ScanOptions = {}): { report: Report; delta: ReleaseDelta } {
   const t0 = performance.now();
   const rules = rulesFor(options.rulesDir);
-  const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS);
+  const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS, options.factsStore);
   options.onPhase?.('parsing');
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
   const oldV = buildRelease(oldTree, cache, progress('old'));

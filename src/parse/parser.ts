@@ -7,6 +7,7 @@ import { syntaxBackend, bindingBackend, type SyntaxTree } from './syntax.js';
 import { boundedLineDiff, hashText, splitLines, type LineDiff } from './text.js';
 import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
+import type { FactsStore } from './store.js';
 
 const require = createRequire(import.meta.url);
 
@@ -158,7 +159,12 @@ export class ParseCache {
     return s;
   }
 
-  constructor(readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS) {}
+  /**
+   * `store` keeps facts across scans (see store.ts): content found there is neither parsed nor
+   * walked, and its facts are the same as parsing would give (the store's key covers the code that
+   * made them). Such content has no syntax tree until a query rule asks for one.
+   */
+  constructor(readonly options: ParseOptions = DEFAULT_PARSE_OPTIONS, private readonly store?: FactsStore) {}
 
   /**
    * Facts for the given bytes, parsing them only if this content was not seen before. `earlier` is
@@ -172,6 +178,13 @@ export class ParseCache {
     const t0 = performance.now();
     this.parsedFiles++;
     this.parsedBytes += bytes.length;
+    const stored = this.store?.get(hash);
+    if (stored) {
+      const hit: ParsedFile = { facts: stored, text: decodeSource(bytes).text, syntax: null, tree: null };
+      this.byHash.set(hash, hit);
+      this.spentMs += performance.now() - t0;
+      return hit;
+    }
     const prev = earlier && this.options.incremental !== false ? this.byHash.get(hashText(earlier)) : undefined;
     const base = prev?.syntax ? { tree: prev.syntax, input: parserInput(prev.text), text: prev.text, editBudget: this.editBudget } : undefined;
     // The earlier tree is edited in place: it no longer describes its own text. Whoever needs it
@@ -181,6 +194,8 @@ export class ParseCache {
       if (prev.tree === base.tree.bindingTree) prev.tree = null;
     }
     const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
+    // Facts left incomplete by a time budget depend on the machine's speed: never stored.
+    if (this.store && !result.facts.unparsed) this.store.put(hash, result.facts);
     this.spentMs += performance.now() - t0;
     this.byHash.set(hash, result);
     return result;

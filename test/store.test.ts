@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrees, DiskFactsStore } from '../src/index.js';
+import { loadSource, treeFromFiles } from '../src/source/index.js';
+import { factsFingerprint } from '../src/parse/store.js';
+import { hashText } from '../src/parse/text.js';
+import { manifest } from './helpers/fixture.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const CORPUS = path.join(ROOT, 'corpus');
+const strip = (r: object) => JSON.stringify({ ...r, timings: undefined });
+
+function entries(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = path.join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('facts store', () => {
+  it('gives the same report as a scan without it, cold and warm, on every corpus case', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    for (const c of readdirSync(CORPUS).filter((c) => !c.endsWith('.json'))) {
+      const [a, b] = await Promise.all([loadSource(path.join(CORPUS, c, 'old')), loadSource(path.join(CORPUS, c, 'new'))]);
+      const plain = strip(analyzeTrees(a, b).report);
+      const cold = new DiskFactsStore(dir);
+      expect(strip(analyzeTrees(a, b, { factsStore: cold }).report), c).toBe(plain);
+      const warm = new DiskFactsStore(dir);
+      expect(strip(analyzeTrees(a, b, { factsStore: warm }).report), c).toBe(plain);
+      expect(warm.misses, c).toBe(0);
+    }
+  });
+
+  it('treats a damaged or foreign entry as a miss, never as facts', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const src = 'pub fn f() { std::process::Command::new("sh").spawn().unwrap(); }\n';
+    const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
+    const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
+    const plain = strip(analyzeTrees(old, neu).report);
+    analyzeTrees(old, neu, { factsStore: new DiskFactsStore(dir) });
+    const hash = hashText(Buffer.from(src));
+    const file = entries(dir).find((f) => f.endsWith(hash))!;
+    expect(file).toBeDefined();
+    expect(path.basename(path.dirname(path.dirname(file)))).toBe(factsFingerprint());
+    for (const bad of [Buffer.from('not v8 data'), Buffer.alloc(0), readFileSync(file).subarray(0, 40)]) {
+      writeFileSync(file, bad);
+      const store = new DiskFactsStore(dir);
+      expect(strip(analyzeTrees(old, neu, { factsStore: store }).report)).toBe(plain);
+      expect(store.misses).toBeGreaterThan(0);
+    }
+    // Facts stored under another content's name are refused: an entry must describe its own hash.
+    const other = 'pub fn g() {}\n';
+    analyzeTrees(old, treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': other }), { factsStore: new DiskFactsStore(dir) });
+    const otherFile = entries(dir).find((f) => f.endsWith(hashText(Buffer.from(other))))!;
+    writeFileSync(file, readFileSync(otherFile));
+    const store = new DiskFactsStore(dir);
+    expect(strip(analyzeTrees(old, neu, { factsStore: store }).report)).toBe(plain);
+    expect(store.misses).toBeGreaterThan(0);
+  });
+
+  it('keeps names from the scanned code away from Object members after a round trip', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const src = 'use std::process::Command as __proto__;\nuse std::net::TcpStream as constructor;\npub fn f() { __proto__::new("sh"); constructor::connect("x:1"); }\n';
+    const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
+    const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
+    const plain = analyzeTrees(old, neu).report;
+    analyzeTrees(old, neu, { factsStore: new DiskFactsStore(dir) });
+    const warm = analyzeTrees(old, neu, { factsStore: new DiskFactsStore(dir) }).report;
+    expect(strip(warm)).toBe(strip(plain));
+    expect(warm.capabilities.added).toEqual(expect.arrayContaining(['process.spawn']));
+  });
+
+  it('never stores facts a time budget left incomplete', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const src = `pub fn f() { ${'g(h(i(j(k(1))))) + '.repeat(50_000)}0 }\n`;
+    const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
+    const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
+    const store = new DiskFactsStore(dir);
+    const r = analyzeTrees(old, neu, { factsStore: store, parse: { fileBudgetMs: 1, crateBudgetMs: 180_000 } }).report;
+    expect(r.summary.partialFiles.map((p) => p.file)).toContain('src/lib.rs');
+    expect(entries(dir).some((f) => f.endsWith(hashText(Buffer.from(src))))).toBe(false);
+  });
+
+  it('the CLI reuses its --cache folder and prints the same report', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const c = path.join(CORPUS, 'm05-far-jump-payload-in-new-module');
+    const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(c, 'old'), path.join(c, 'new'), '--format', 'json', '--cache', dir, '--debug'], { encoding: 'utf8' });
+    const first = run();
+    const second = run();
+    expect(first.status).toBe(1);
+    expect(second.status).toBe(1);
+    expect(first.stderr).toMatch(/0 hits, \d+ misses, \d+ written/);
+    expect(second.stderr).toMatch(/[1-9]\d* hits, 0 misses, 0 written/);
+    expect(strip(JSON.parse(second.stdout))).toBe(strip(JSON.parse(first.stdout)));
+  });
+});
