@@ -20,6 +20,7 @@ Options:
   --cache DIR               keep extracted facts in DIR and reuse them in later scans (a file
                             seen before is not parsed again; the report is the same). DIR must
                             be writable only by you: its entries are trusted
+                            (default: $CRATEFENCE_CACHE when set, else no cache)
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
@@ -111,7 +112,8 @@ export async function main(argv: string[]): Promise<void> {
       fileBudgetMs: budget(values['file-budget-ms'], 'file-budget-ms', DEFAULT_PARSE_OPTIONS.fileBudgetMs),
       crateBudgetMs: budget(values['crate-budget-ms'], 'crate-budget-ms', DEFAULT_PARSE_OPTIONS.crateBudgetMs),
     };
-    const factsStore = values.cache ? new DiskFactsStore(path.resolve(values.cache)) : undefined;
+    const cacheDir = values.cache ?? (process.env.CRATEFENCE_CACHE || undefined);
+    const factsStore = cacheDir ? new DiskFactsStore(path.resolve(cacheDir)) : undefined;
     const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse, factsStore };
     const prog = progress(!values['no-progress']);
     let report: Report;

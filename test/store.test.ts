@@ -101,5 +101,8 @@ describe('facts store', () => {
     expect(first.stderr).toMatch(/0 hits, \d+ misses, \d+ written/);
     expect(second.stderr).toMatch(/[1-9]\d* hits, 0 misses, 0 written/);
     expect(strip(JSON.parse(second.stdout))).toBe(strip(JSON.parse(first.stdout)));
+    // CRATEFENCE_CACHE names the same folder for runs that do not pass --cache.
+    const third = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(c, 'old'), path.join(c, 'new'), '--format', 'json', '--debug'], { encoding: 'utf8', env: { ...process.env, CRATEFENCE_CACHE: dir } });
+    expect(third.stderr).toMatch(/[1-9]\d* hits, 0 misses/);
   });
 });
