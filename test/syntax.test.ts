@@ -74,8 +74,14 @@ describe('syntax backends', () => {
 
   it.skipIf(!native)('native and binding backends agree on random text (property)', () => {
     const piece = fc.oneof(fc.constantFrom('fn', 'f', '(', ')', '{', '}', '"', "'", 'r#"', '#', '[', ']', 'unsafe', 'impl', '<', '>', ';', '\n', '\r\n', ' ', '\u00e9', '\u{1F600}', '\0', 'try!', '::', '/*', '*/', '//'), fc.string({ maxLength: 6 }));
+    // Token soup, and arbitrary text (any code points, lone surrogates, control characters).
+    const text = fc.oneof(
+      fc.array(piece, { maxLength: 200 }).map((p) => p.join('')),
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 300 }),
+    );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 200 }).map((p) => p.join('')), (src) => {
+      fc.property(text, (src) => {
         const a = flat(native!, src);
         const b = flat(binding!, src);
         const tn = native!.parse(src, undefined, 10_000)!;
