@@ -150,10 +150,11 @@ export function triggerAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write', 'fs.delete', 'ffi.dlopen'];
   const out = new Map<string, Match>();
   for (const ch of changedItems(ctx)) {
-    const sources = findSources(ctx, ch.key, `trigger:${kind}`, (f, i) => pred(ctx, f, i));
-    if (sources.length === 0) continue;
+    // Both a sink and a trigger must be reached; the sinks are the cheaper to look up.
     const reached = ctx.reachedCaps(ch.key, sinks);
     if (reached.length === 0) continue;
+    const sources = findSources(ctx, ch.key, `trigger:${kind}`, (f, i) => pred(ctx, f, i));
+    if (sources.length === 0) continue;
     const src = sources[0];
     const anyNew = ch.status === 'added' || sources.some((s) => ctx.isNew(s.file.path, s.index)) || reached.some((r) => ctx.isNew(r.cap.file, r.cap.site));
     if (!anyNew) continue;
