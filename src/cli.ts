@@ -4,6 +4,7 @@ import path from 'node:path';
 import { diffReleases, scanRelease, DiskFactsStore, InputError, RuleError, VERSION, type Report } from './index.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
+import { nativeSyntaxProblem } from './parse/syntax.js';
 
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
 
@@ -131,6 +132,10 @@ export async function main(argv: string[]): Promise<void> {
       prog.stop();
     }
     if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${factsStore.writeError}); the scan did not need it\n`);
+    if (debug) {
+      const problem = nativeSyntaxProblem();
+      process.stderr.write(`cratefence: syntax trees from ${problem ? `the tree-sitter binding (the native addon is ${problem})` : 'the native addon'}\n`);
+    }
     if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);
     const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
     const text = (await reporter(format))(report, { color });
