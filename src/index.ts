@@ -17,7 +17,8 @@ export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/
 export type { Verdict } from './score/index.js';
 export { InputError } from './source/index.js';
 export { RuleError } from './rules/loader.js';
-export { DiskFactsStore, type FactsStore } from './parse/store.js';
+export type { FactsStore } from './parse/store.js';
+export { DiskFactsStore } from './cache/facts.js';
 
 export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrees, DiskFactsStore } from '../src/index.js';
 import { loadSource, treeFromFiles } from '../src/source/index.js';
-import { factsFingerprint } from '../src/parse/store.js';
+import { factsFingerprint } from '../src/cache/facts.js';
 import { hashText } from '../src/parse/text.js';
 import { manifest } from './helpers/fixture.js';
 
