@@ -88,8 +88,7 @@ export function parseTree(text: string, options: ParseOptions, base?: SyntaxTree
 
 /**
  * Parses one Rust source and extracts its facts. `budgetLeft` false means the scan's parsing budget
- * is spent: the file is reported unanalysed without being parsed. Used by the cache on the main
- * thread and by parse workers alike, so both give the same facts for the same bytes.
+ * is spent: the file is reported unanalysed without being parsed.
  */
 export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptions, budgetLeft: boolean, base?: { tree: SyntaxTree; input: string; text: string; editBudget: { work: number } }): ParsedFile {
   const { text, invalidUtf8 } = decodeSource(bytes);

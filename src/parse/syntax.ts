@@ -81,7 +81,7 @@ export function treeSitterBinding(): typeof Parser {
 }
 
 /** The binding's process-wide parser (reused: creating one per file is waste). */
-export function bindingRustParser(): Parser {
+function bindingRustParser(): Parser {
   if (!bindingParser) {
     const P = treeSitterBinding();
     bindingParser = new P();
@@ -175,7 +175,7 @@ const tokenRole: number[] = [];
  * Leaves out the same tokens as the native addon: a non-empty leaf whose type is a droppable token,
  * under a parent not in TOKEN_PARENTS.
  */
-export function flattenWithCursor(tree: Parser.Tree): Uint32Array {
+function flattenWithCursor(tree: Parser.Tree): Uint32Array {
   let out = new Uint32Array(4096 * NODE_WORDS);
   let n = 0;
   const stack: number[] = [];
@@ -310,10 +310,6 @@ export class FlatNode {
   }
   get namedChildren(): FlatNode[] {
     return this.children.filter((c) => c.isNamed);
-  }
-  fieldName(): string | undefined {
-    const f = (this.a[this.i * NODE_WORDS] >>> 16) & 0x7fff;
-    return f ? this.g.fieldNames[f] : undefined;
   }
   childForFieldName(name: string): FlatNode | null {
     const end = this.a[this.i * NODE_WORDS + 3];

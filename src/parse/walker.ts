@@ -10,7 +10,6 @@ const MAX_ARGS = 300;
 const MAX_LITERAL = 8192;
 
 const typeNames: string[] = [];
-const fieldNames: string[] = [];
 
 // Per node-type-id flags, learnt the first time an id is met, so the hot loop does array reads
 // instead of string-keyed look-ups.
@@ -119,7 +118,7 @@ function gotoParent(): boolean {
 /** The current node's field name, or null when it is in no field. */
 function fieldOf(): string | null {
   const fid = (A[at] >>> 16) & 0x7fff;
-  return fid ? (fieldNames[fid] ??= grammar.fieldNames[fid] ?? '') : null;
+  return fid ? (grammar.fieldNames[fid] ?? '') : null;
 }
 let lines: LineIndex;
 const pool: Frame[] = [newFrame()];
