@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diffReleases, scanRelease, DiskFactsStore, InputError, RuleError, VERSION, type Report } from './index.js';
+import { diffReleases, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 import { nativeSyntaxProblem } from './parse/syntax.js';
@@ -11,6 +12,14 @@ const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate re
 Usage:
   cratefence diff <old> <new> [options]   compare two releases (directories or .crate/.tar.gz files)
   cratefence scan <crate> [options]       review a first release: everything counts as added
+  cratefence lock <old Cargo.lock> <new Cargo.lock> | --git-base REF [Cargo.lock]
+                                          scan every release a lockfile change brings in
+  cratefence approve <name> <old> <new>   record a cargo-vet audit of a delta
+  cratefence batch <jobs> [--db FILE]     scan many releases on all cores into a result store
+  cratefence worker --queue redis://…     consume batch jobs from a shared queue
+  cratefence results [--db FILE]          query the result store
+  cratefence serve [--port N]             run the registry ingest service
+Each command has its own help: cratefence <command> --help.
 
 Options:
   --format text|json        output format (default: text)
@@ -32,12 +41,21 @@ Options:
 
 Exit codes: 0 below the --fail-on level, 1 at or above it, 2 on bad input or usage.`;
 
-/** A usage mistake: printed with a hint, exit code 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+/**
+ * Commands of the layers above the core, loaded only when used. Each module's `run(argv)` parses its
+ * own options, does its work and returns the exit code; errors it throws are printed here.
+ */
+const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
+  lock: () => import('./lock/command.js'),
+  approve: () => import('./config/approve-command.js'),
+  batch: () => import('./batch/command.js'),
+  worker: () => import('./batch/worker-command.js'),
+  results: () => import('./batch/results-command.js'),
+  serve: () => import('./serve/command.js'),
+};
 
-const LEVEL = { pass: 0, review: 1, block: 2, never: 3 } as const;
+/** Errors whose message is the whole story for the user: printed in one line, no stack unless --debug. */
+const KNOWN_ERRORS = new Set(['UsageError', 'InputError', 'RuleError', 'StoreError', 'RegistryError', 'ConfigError', 'LockfileError', 'QueueError']);
 
 /**
  * Progress on stderr for scans that take longer than a second: one status line, rewritten in place.
@@ -72,6 +90,11 @@ async function writeAtomically(file: string, data: string): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
   try {
+    const sub = argv[0] !== undefined ? COMMANDS[argv[0]] : undefined;
+    if (sub) {
+      process.exitCode = await (await sub()).run(argv.slice(1));
+      return;
+    }
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -101,8 +124,7 @@ export async function main(argv: string[]): Promise<void> {
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    const failOn = values['fail-on'] as keyof typeof LEVEL;
-    if (!['review', 'block', 'never'].includes(failOn)) throw new UsageError('--fail-on must be review, block or never');
+    const failOn = parseFailOn(values['fail-on']);
     const budget = (v: string | undefined, name: string, dflt: number) => {
       if (v === undefined) return dflt;
       const n = Number(v);
@@ -141,12 +163,12 @@ export async function main(argv: string[]): Promise<void> {
     const text = (await reporter(format))(report, { color });
     if (values.output) await writeAtomically(values.output, text);
     else process.stdout.write(text);
-    process.exitCode = LEVEL[report.verdict] >= LEVEL[failOn] ? 1 : 0;
+    process.exitCode = exitCodeFor(report.verdict, failOn);
   } catch (err) {
     const e = err as Error;
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       process.stderr.write(`cratefence: ${e.message}\nRun 'cratefence --help' for usage.\n`);
-    } else if (e instanceof InputError || e instanceof RuleError) {
+    } else if (KNOWN_ERRORS.has(e.name)) {
       process.stderr.write(`cratefence: ${e.message}\n`);
     } else {
       process.stderr.write(`cratefence: internal error: ${e.message}\n`);

@@ -15,7 +15,10 @@ import type { FactsStore } from './parse/store.js';
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
 export type { Verdict } from './score/index.js';
-export { InputError } from './source/index.js';
+export { InputError, emptyTree, loadSource, treeFromFiles, DEFAULT_LIMITS } from './source/index.js';
+export type { CrateTree, SourceLimits, SourceNote } from './source/index.js';
+export type { ReleaseDelta } from './diff/index.js';
+export { GRAMMAR_VERSIONS } from './parse/parser.js';
 export { RuleError } from './rules/loader.js';
 export type { FactsStore } from './parse/store.js';
 export { DiskFactsStore } from './cache/facts.js';
@@ -100,6 +103,16 @@ export async function diffReleases(oldInput: string, newInput: string, options: 
   const limits = options.limits ?? DEFAULT_LIMITS;
   const [oldTree, newTree] = await Promise.all([loadSource(oldInput, limits), loadSource(newInput, limits)]);
   return analyzeTrees(oldTree, newTree, options).report;
+}
+
+/**
+ * Reads one release named by a path (folder or archive) or given as archive bytes already in memory
+ * (a `.crate` the registry client fetched and verified). Same limits and checks either way.
+ */
+export async function loadRelease(input: { path: string } | { bytes: Uint8Array; label: string }, limits: SourceLimits = DEFAULT_LIMITS): Promise<CrateTree> {
+  if ('path' in input) return loadSource(input.path, limits);
+  const { readArchiveBytes } = await import('./source/index.js');
+  return readArchiveBytes(input.bytes, limits, input.label);
 }
 
 /** Scans a first release: everything in it counts as added. */

@@ -22,6 +22,13 @@ export async function loadSource(input: string, limits: SourceLimits = DEFAULT_L
   return readTarball(await readFile(input), limits, input);
 }
 
+/** Reads a `.crate` / `.tar.gz` already in memory (for example fetched from a registry), with the same limits. */
+export async function readArchiveBytes(bytes: Uint8Array, limits: SourceLimits, label: string): Promise<CrateTree> {
+  if (bytes.length > limits.maxTotalBytes) throw new InputError(`archive is ${bytes.length} bytes, over the ${limits.maxTotalBytes} byte limit`, label);
+  const { readTarball } = await import('./tarball.js');
+  return readTarball(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits, label);
+}
+
 /** An empty release, used as the "old" side when scanning a first release. */
 export function emptyTree(label = '(none)'): CrateTree {
   return { label, files: new Map(), notes: [] };

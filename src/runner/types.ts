@@ -1,0 +1,27 @@
+import type { Report } from '../report/types.js';
+import type { SourceLimits } from '../source/types.js';
+import type { ParseOptions } from '../parse/parser.js';
+
+/**
+ * One release as a scan job names it: a folder or archive on disk, or archive bytes already in
+ * memory (fetched and verified by the registry client). `null` as the old side means a first release.
+ */
+export type ReleaseInput = { path: string } | { bytes: Uint8Array; label: string };
+
+/** A scan for the pool: plain data, so it crosses to a worker thread as it is. */
+export interface ScanJob {
+  /** The caller's key for the job (echoed in the outcome). */
+  id: string;
+  old: ReleaseInput | null;
+  new: ReleaseInput;
+  rulesDir?: string;
+  limits?: SourceLimits;
+  parse?: ParseOptions;
+}
+
+export type ScanFailure = 'input' | 'timeout' | 'memory' | 'crash' | 'cancelled';
+
+/** What came of one job. A failed job says why; it never takes the pool or the other jobs down. */
+export type ScanOutcome =
+  | { id: string; ok: true; report: Report; ms: number }
+  | { id: string; ok: false; failure: ScanFailure; error: string; ms: number };
