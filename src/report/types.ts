@@ -30,4 +30,25 @@ export interface Report {
   findings: Finding[];
   scoreBreakdown: BreakdownEntry[];
   timings: { totalMs: number; parseMs: number; diffMs: number; analysisMs: number; rulesMs: number };
+  /** What the team's policy changed on top of the scan (config, suppressions, audits, cool-off); absent without one. */
+  policy?: PolicyResult;
+}
+
+/** One thing the policy layer wants the reader to know (cool-off, yanked, audits, rotting suppressions). */
+export interface PolicyNote {
+  kind: 'cool-off' | 'yanked' | 'audited' | 'violation' | 'expected-capability' | 'trusted' | 'suppression-unused' | 'suppression-expired' | 'rule-config';
+  message: string;
+}
+
+/** The policy layer's result, applied on top of the core's report (never by editing rules). */
+export interface PolicyResult {
+  /** The config file that was applied, if any. */
+  configFile: string | null;
+  /** The scan's own verdict and score, before policy. */
+  scanVerdict: Verdict;
+  scanScore: number;
+  /** Audits (cargo-vet) that cover this delta, e.g. ["own", "mozilla"]; when non-empty the delta is approved. */
+  approvedBy: string[];
+  suppressedFindings: number;
+  notes: PolicyNote[];
 }

@@ -38,6 +38,8 @@ export interface Finding {
   role?: FileRole;
   /** Points this finding added to the score (filled by the scorer). */
   points?: number;
+  /** Set by the policy layer when a suppression in the team's config covers this finding: it adds no points. */
+  suppressed?: { reason: string; source: string };
 }
 
 /** Conditions of a rule's `where` filter or of an `adjust` entry. All given keys must hold. */
