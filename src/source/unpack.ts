@@ -102,6 +102,12 @@ export class CrateFs {
         continue;
       }
       let node = slot.dir.children.get(slot.name);
+      // A missing folder is created; a link whose target is missing is not (`symlink_metadata`
+      // sees the link, so tar-rs creates nothing and then fails to canonicalize through it).
+      const viaLink = this.locate([...dirPath, parts[i]], false, what);
+      if (node === undefined && viaLink && viaLink.dir.children.get(viaLink.name)?.kind === 'link') {
+        this.fail(`${what} is written through a symbolic link that points to nothing; cargo's unpack fails here`);
+      }
       if (node === undefined) {
         node = { kind: 'dir', children: new Map() };
         slot.dir.children.set(slot.name, node);
