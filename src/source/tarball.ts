@@ -71,6 +71,7 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
     const rel = rest.join('/');
     const shown = rel === '' ? `${top}/` : rel;
     headerNotes(e, raw, shown, ambiguity);
+    if (raw.replace(/\/$/, '') !== clean) ambiguity(shown, `entry name ${JSON.stringify(raw)} is not in the plain form cargo package writes; cargo reads it as ${JSON.stringify(clean)}, readers that do not normalise it may not`);
     if (rest[rest.length - 1] === '.cargo-ok' || (rest.length === 0 && head === '.cargo-ok')) {
       ambiguity(shown, `the archive holds ${shown}, cargo's own unpack marker; cargo skips it, other readers unpack it`);
       continue;

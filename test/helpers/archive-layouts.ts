@@ -5,7 +5,7 @@
  * bench/verify-archives.mjs so the test and the differential check cannot drift apart.
  */
 import { gzipSync } from 'node:zlib';
-import { endBlocks, gnuLongName, paxEntry, rawCrate, tarEntry } from './tarball.js';
+import { endBlocks, gnuLongName, paxEntry, paxRecords, rawCrate, tarEntry } from './tarball.js';
 
 export const NAME = 'demo';
 export const VERSION = '1.0.0';
@@ -30,6 +30,8 @@ const file = (rel: string, body: string, type = '0') => tarEntry({ name: `${TOP}
 const link = (rel: string, target: string, type: '1' | '2' = '2') => tarEntry({ name: `${TOP}/${rel}`, type, linkname: target, size: 0 });
 const gz = (...parts: Buffer[]) => gzipSync(Buffer.concat(parts));
 const tree = (extra: Record<string, string> = {}) => ({ files: { 'Cargo.toml': MANIFEST, 'src/lib.rs': PAYLOAD, ...extra } });
+const crate = (...parts: Buffer[]) => gz(manifest(), ...parts, endBlocks());
+const refuse = (re: RegExp) => ({ refuse: re });
 
 export const LAYOUTS: Layout[] = [
   {
@@ -138,6 +140,77 @@ export const LAYOUTS: Layout[] = [
     bytes: () => Buffer.concat([gz(rawCrate(NAME, VERSION, PAYLOAD), endBlocks()), Buffer.from('\0\0 appended by a mirror\n')]),
     expect: tree(),
   },
+  // Subtleties of the unpack that the reader must replay exactly (cargo reads them all).
+  {
+    id: 'hardlink-keeps-old-content',
+    what: 'src/lib.rs is a hard link to a.rs holding the payload; a.rs is then replaced by the decoy',
+    bytes: () => crate(file('src/a.rs', PAYLOAD), link('src/lib.rs', `${TOP}/src/a.rs`, '1'), file('src/a.rs', DECOY)),
+    expect: tree({ 'src/a.rs': DECOY }),
+  },
+  {
+    id: 'hardlink-to-symlink',
+    what: 'src/y.rs is a hard link to the symbolic link src/x.rs → lib.rs (Linux links the link itself)',
+    bytes: () => crate(file('src/lib.rs', PAYLOAD), link('src/x.rs', 'lib.rs'), link('src/y.rs', `${TOP}/src/x.rs`, '1')),
+    expect: tree({ 'src/x.rs': PAYLOAD, 'src/y.rs': PAYLOAD }),
+  },
+  {
+    id: 'symlink-over-symlink-and-file',
+    what: 'src/lib.rs: the decoy file, then a link to decoy.rs, then a link to pay.rs',
+    bytes: () => crate(file('src/decoy.rs', DECOY), file('src/pay.rs', PAYLOAD), file('src/lib.rs', DECOY), link('src/lib.rs', 'decoy.rs'), link('src/lib.rs', 'pay.rs')),
+    expect: tree({ 'src/decoy.rs': DECOY, 'src/pay.rs': PAYLOAD }),
+  },
+  {
+    id: 'dot-and-double-slash',
+    what: 'the payload at demo-1.0.0/./src//lib.rs',
+    bytes: () => crate(tarEntry({ name: `${TOP}/./src//lib.rs` }, PAYLOAD)),
+    expect: tree(),
+  },
+  {
+    id: 'cargo-ok-entry',
+    what: 'the archive ships its own .cargo-ok marker (cargo skips it)',
+    bytes: () => crate(file('src/lib.rs', PAYLOAD), file('.cargo-ok', '{"v":1}')),
+    expect: tree(),
+  },
+  {
+    id: 'typeflag-7',
+    what: 'a decoy src/lib.rs, then the payload as a contiguous file (typeflag 7)',
+    bytes: () => crate(file('src/lib.rs', DECOY), file('src/lib.rs', PAYLOAD, '7')),
+    expect: tree(),
+  },
+  {
+    id: 'gnu-file-with-slash-and-data',
+    what: 'the payload, then a GNU regular-file entry named data/ (a folder to tar-rs) whose data hides a decoy src/lib.rs',
+    bytes: () => {
+      const hidden = file('src/lib.rs', DECOY);
+      return crate(file('src/lib.rs', PAYLOAD), tarEntry({ name: `${TOP}/data/`, size: hidden.length }, hidden));
+    },
+    expect: tree(),
+  },
+  {
+    id: 'pax-in-old-header',
+    what: 'the payload, then a PAX header without ustar magic (cargo ignores it) renaming a decoy other.rs to src/lib.rs',
+    bytes: () => crate(file('src/lib.rs', PAYLOAD), tarEntry({ name: `${TOP}/PaxHeaders/x`, type: 'x', format: 'old' }, paxRecords([['path', `${TOP}/src/lib.rs`]])), file('src/other.rs', DECOY)),
+    expect: tree({ 'src/other.rs': DECOY }),
+  },
+  {
+    id: 'pax-malformed-record',
+    what: 'a decoy src/lib.rs, then an entry whose PAX header has a malformed record, path=src/lib.rs and size=0 (cargo takes the path but not the size)',
+    bytes: () =>
+      crate(file('src/lib.rs', DECOY), tarEntry({ name: `${TOP}/PaxHeaders/x`, type: 'x', format: 'ustar' }, Buffer.concat([Buffer.from('9 bogus\n'), paxRecords([['path', `${TOP}/src/lib.rs`], ['size', '0']])])), file('src/other.rs', PAYLOAD)),
+    expect: tree(),
+  },
+  // Refused: cargo's unpack fails, or its result cannot be analysed exactly.
+  { id: 'two-pax-headers', what: 'two PAX headers for one entry', bytes: () => crate(paxEntry([['path', `${TOP}/a`]]), paxEntry([['path', `${TOP}/b`]]), file('c', 'x')), expect: refuse(/two pax extensions/) },
+  { id: 'orphan-pax-header', what: 'a PAX header with no entry after it', bytes: () => crate(paxEntry([['path', `${TOP}/a`]])), expect: refuse(/extension entries describe/) },
+  { id: 'file-over-folder', what: 'a file entry where a folder exists', bytes: () => crate(file('src/lib.rs', PAYLOAD), tarEntry({ name: `${TOP}/src`, size: 0 })), expect: refuse(/folder already exists/) },
+  { id: 'folder-over-symlink', what: 'a folder entry where a link to a folder exists', bytes: () => crate(file('src/lib.rs', PAYLOAD), link('tests', 'src'), tarEntry({ name: `${TOP}/tests/`, type: '5', size: 0 })), expect: refuse(/folder where a link already exists/) },
+  { id: 'hardlink-missing-target', what: 'a hard link to a file not yet unpacked', bytes: () => crate(link('src/lib.rs', `${TOP}/src/later.rs`, '1'), file('src/later.rs', PAYLOAD)), expect: refuse(/does not exist yet/) },
+  { id: 'write-through-link-out', what: 'a write through a link to the parent of the crate folder', bytes: () => crate(link('up', '..'), tarEntry({ name: `${TOP}/up/${TOP}/src/lib.rs` }, PAYLOAD)), expect: refuse(/outside the crate folder/) },
+  { id: 'write-through-dangling-link', what: 'a write through a link that points to nothing', bytes: () => crate(link('d', 'nowhere'), file('d/lib.rs', PAYLOAD)), expect: refuse(/points to nothing/) },
+  { id: 'absolute-symlink', what: 'a link to /etc/passwd (cargo creates it; a build would read the host file)', bytes: () => crate(file('src/lib.rs', PAYLOAD), link('src/data.txt', '/etc/passwd')), expect: refuse(/points outside the crate/) },
+  { id: 'leading-dot-slash', what: 'entries named ./demo-1.0.0/...', bytes: () => gz(tarEntry({ name: `./${TOP}/Cargo.toml` }, MANIFEST), endBlocks()), expect: refuse(/not under the crate's top folder/) },
+  { id: 'bad-checksum', what: 'a header whose checksum does not match', bytes: () => crate(Buffer.from(file('src/lib.rs', PAYLOAD)).fill(0x41, 200, 201)), expect: refuse(/checksum mismatch/) },
+  { id: 'gnu-sparse', what: 'a GNU sparse file (typeflag S)', bytes: () => crate(file('src/lib.rs', PAYLOAD, 'S')), expect: refuse(/sparse/) },
   {
     id: 'plain-tar-named-crate',
     what: 'an uncompressed tar named .crate',
