@@ -156,6 +156,9 @@ function headerNotes(e: TarEntry, raw: string, shown: string, ambiguity: (p: str
     if (sizes.length > 0) parts.push(`size ${sizes.join(' then ')} over the header's ${e.headerSize}`);
     if (links.length > 0) parts.push(`linkpath ${links.map((p) => JSON.stringify(p)).join(' then ')}`);
     if (malformed > 0) parts.push(`${malformed} malformed record(s), after which cargo ignores size records`);
+    const other = [...new Set(e.pax.filter((r) => !r.malformed && !['path', 'size', 'linkpath'].includes(r.key)).map((r) => r.key))];
+    // cargo package never writes PAX headers: even records that change no name or size are noted.
+    if (other.length > 0) parts.push(`record(s) ${other.map((k) => JSON.stringify(k)).join(', ')}`);
     if (parts.length > 0) {
       const multi = paths.length > 1 || sizes.length > 1 || links.length > 1 ? '; cargo takes the first of repeated records, other readers the last' : '';
       ambiguity(shown, `a PAX header sets ${parts.join(', ')} (cargo reads ${JSON.stringify(raw)}, ${e.size} bytes)${multi}`);
