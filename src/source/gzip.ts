@@ -99,15 +99,17 @@ export function describeTrailing(trailing: Buffer, limits: SourceLimits, input: 
   const tars: Buffer[] = [];
   let rest = trailing;
   let members = 0;
+  // Only to name what hides there: a few MiB are enough, and cargo never inflates any of it.
+  const small: SourceLimits = { ...limits, maxTotalBytes: Math.min(limits.maxTotalBytes, 4 * 1024 * 1024), maxFiles: 0 };
   try {
     while (rest.length > 0 && isGzip(rest) && members < 16) {
-      const m = gunzipFirstMember(rest, limits, input);
+      const m = gunzipFirstMember(rest, small, input);
       tars.push(m.data);
       rest = m.trailing;
       members++;
     }
   } catch {
-    return { text: `${trailing.length} byte(s) after the gzip stream holding a further gzip member that does not decompress` };
+    return { text: `${trailing.length} byte(s) of further gzip data after the first member (not decompressed here: corrupt, or over 4 MiB)` };
   }
   return { text: `${members} further gzip member(s) (${trailing.length} bytes) that cargo never reads but gunzip-style readers append to the tar`, tar: Buffer.concat(tars) };
 }

@@ -124,7 +124,8 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
     total += e.size;
     if (total > limits.maxTotalBytes) throw new InputError(`unpacked size exceeds the ${limits.maxTotalBytes} byte limit`, input);
     if (!REGULAR.has(t)) ambiguity(shown, `${shown} has typeflag ${JSON.stringify(t)}, which cargo unpacks as a regular file (${e.size} bytes) and other readers skip or treat differently`);
-    const data = Buffer.from(e.data);
+    // A view, not a copy: the decompressed tar is already one buffer in memory.
+    const data = e.data;
     const w = fs.writeFile(rest, data, what);
     if (w.landed !== rel) ambiguity(w.landed, `${shown} is written through a linked folder and lands in ${w.landed}; readers that do not follow links see it at ${shown}`);
     if (w.replaced === 'file') {
