@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeTrees, emptyTree } from '../src/index.js';
 import { DEFAULT_LIMITS, InputError } from '../src/source/index.js';
 import { readTarball } from '../src/source/tarball.js';
 import { DECOY, LAYOUTS, PAYLOAD } from './helpers/archive-layouts.js';
-import { endBlocks, rawCrate } from './helpers/tarball.js';
+import { endBlocks, rawCrate, tarEntry } from './helpers/tarball.js';
 
 const read = (b: Buffer) => readTarball(b, DEFAULT_LIMITS, 'layout.crate');
 const asText = (files: Map<string, Uint8Array>) => Object.fromEntries([...files].map(([p, d]) => [p, Buffer.from(d).toString('utf8')]));
@@ -72,5 +73,13 @@ describe('archive parity with cargo', () => {
     expect(err).toMatch(/not gzip-compressed/);
     const out = JSON.parse(execFileSync(process.execPath, [cli, 'scan', path.join(d, 'x.tar'), '--format', 'json', '--fail-on', 'never'], { encoding: 'utf8' }));
     expect(out.verdict).toBeDefined();
+  });
+
+  it('refuses a link bomb (every entry written through a long chain of links) instead of replaying it slowly', async () => {
+    const top = 'demo-1.0.0';
+    const parts = [tarEntry({ name: `${top}/Cargo.toml` }, 'x'), tarEntry({ name: `${top}/d/`, type: '5', size: 0 }), tarEntry({ name: `${top}/l0`, type: '2', linkname: 'd', size: 0 })];
+    for (let i = 1; i < 39; i++) parts.push(tarEntry({ name: `${top}/l${i}`, type: '2', linkname: `l${i - 1}`, size: 0 }));
+    for (let i = 0; i < 6000; i++) parts.push(tarEntry({ name: `${top}/l38/f${i}.rs` }, 'x'));
+    await expect(read(gzipSync(Buffer.concat([...parts, endBlocks()])))).rejects.toThrow(/possible link bomb/);
   });
 });

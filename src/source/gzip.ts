@@ -1,5 +1,6 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { InputError, type SourceLimits } from './types.js';
+import { allZero } from './tar-format.js';
 
 /** What the gzip layer of a `.crate` holds, read the way cargo's flate2 `GzDecoder` reads it. */
 export interface GzipFirstMember {
@@ -94,7 +95,7 @@ export function gunzipFirstMember(buf: Buffer, limits: SourceLimits, input: stri
  * (bounded) so the note can say what a multi-member reader such as `gunzip` would see instead.
  */
 export function describeTrailing(trailing: Buffer, limits: SourceLimits, input: string): { text: string; tar?: Buffer } {
-  if (trailing.every((b) => b === 0)) return { text: `${trailing.length} zero byte(s) after the gzip stream` };
+  if (allZero(trailing)) return { text: `${trailing.length} zero byte(s) after the gzip stream` };
   if (!isGzip(trailing)) return { text: `${trailing.length} byte(s) after the gzip stream that are not gzip data` };
   const tars: Buffer[] = [];
   let rest = trailing;

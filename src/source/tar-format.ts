@@ -13,6 +13,15 @@
 import { InputError } from './types.js';
 
 export const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+const isZero = (b: Buffer) => b.equals(ZERO_BLOCK);
+
+/** True when every byte is zero (block-wise memcmp: the tail after an end marker can be large). */
+export function allZero(b: Buffer): boolean {
+  let at = 0;
+  for (; at + BLOCK <= b.length; at += BLOCK) if (!isZero(b.subarray(at, at + BLOCK))) return false;
+  return b.subarray(at).equals(ZERO_BLOCK.subarray(0, b.length - at));
+}
 /** PAX and GNU long-name payloads are names and small numbers; more than this is refused. */
 const MAX_EXTENSION_BYTES = 1024 * 1024;
 
@@ -178,7 +187,7 @@ export function walkTar(tar: Buffer, maxEntries: number, input: string): TarWalk
       }
       if (pos + BLOCK > tar.length) throw new InputError('corrupt or truncated tar data (partial header block)', input);
       const block = tar.subarray(pos, pos + BLOCK);
-      if (block.every((b) => b === 0)) {
+      if (isZero(block)) {
         if (pending) throw orphan();
         return { entries, end: pos + BLOCK, endedByZeroBlock: true };
       }
@@ -249,7 +258,7 @@ export function looseNames(bytes: Buffer, input: string, max = 8): string[] {
   const out: string[] = [];
   for (let at = 0; at + BLOCK <= bytes.length && out.length < max; at += BLOCK) {
     const block = bytes.subarray(at, at + BLOCK);
-    if (block.every((b) => b === 0)) continue;
+    if (isZero(block)) continue;
     let ok = false;
     try {
       ok = checksumOk(block, input);

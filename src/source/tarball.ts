@@ -1,7 +1,7 @@
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
 import { checkEntryPath, collisionNotes } from './paths.js';
 import { describeTrailing, gunzipFirstMember, isGzip } from './gzip.js';
-import { BLOCK, entryLink, entryPath, looseNames, walkTar, type TarEntry } from './tar-format.js';
+import { allZero, BLOCK, entryLink, entryPath, looseNames, walkTar, type TarEntry } from './tar-format.js';
 import { CrateFs } from './unpack.js';
 
 export { isGzip } from './gzip.js';
@@ -51,7 +51,7 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
   }
   const walk = walkTar(tar, limits.maxFiles, input);
   const after = tar.subarray(walk.end);
-  if (walk.endedByZeroBlock && after.some((b) => b !== 0)) {
+  if (walk.endedByZeroBlock && !allZero(after)) {
     const names = looseNames(after, input);
     ambiguity('.', `data after the end-of-archive marker at offset ${walk.end - BLOCK}: cargo stops reading at the first zero block${names.length > 0 ? `, so it never sees ${names.map((n) => JSON.stringify(n)).join(', ')}, which readers that skip zero blocks do` : ` (${after.length} bytes it never reads)`}`);
   }

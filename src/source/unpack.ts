@@ -14,6 +14,12 @@ type Node =
 
 /** Linux gives up after 40 links in one lookup (ELOOP); so does this. */
 const MAX_HOPS = 40;
+/**
+ * Links followed over the whole archive. Honest crates have no links; a crafted one could make
+ * every component of every entry walk a 40-link chain (50 000 entries × 40 × 40 lookups), so the
+ * total is bounded and the archive refused past it rather than slowly replayed.
+ */
+const MAX_TOTAL_HOPS = 200_000;
 
 /** A located name: the folder that holds it (a physical path in the crate) and the name in it. */
 interface Slot {
@@ -29,6 +35,7 @@ export class CrateFs {
   private readonly root: Extract<Node, { kind: 'dir' }> = { kind: 'dir', children: new Map() };
   /** Physical paths in the order they were first created, so reports keep the archive's order. */
   private readonly order = new Map<string, true>();
+  private totalHops = 0;
 
   constructor(private readonly input: string) {}
 
@@ -64,6 +71,7 @@ export class CrateFs {
       if (node === undefined) return last ? { dir, dirPath, name } : null;
       if (node.kind === 'link') {
         if (++hops.n > MAX_HOPS) this.fail(`${what}: too many levels of symbolic links`);
+        if (++this.totalHops > MAX_TOTAL_HOPS) this.fail(`more than ${MAX_TOTAL_HOPS} symbolic-link lookups while unpacking (possible link bomb)`);
         if (node.target.startsWith('/')) this.fail(`${what} goes through a symbolic link to an absolute path (${node.target}), outside the crate`);
         const rest = [...dirPath, ...node.target.split('/').filter((s) => s !== '' && s !== '.'), ...parts.slice(i + 1)];
         return this.locate(rest, followLast, what, hops);
