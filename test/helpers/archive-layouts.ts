@@ -41,6 +41,15 @@ export const LAYOUTS: Layout[] = [
     expect: tree(),
   },
   {
+    id: 'honest-long-name',
+    what: 'a path over 100 bytes, written as tar-rs writes it (GNU long name, truncated header name): not ambiguous',
+    bytes: () => {
+      const long = `${TOP}/tests/${'fixtures/'.repeat(12)}case.rs`;
+      return gz(rawCrate(NAME, VERSION, PAYLOAD), gnuLongName(long), tarEntry({ name: long.slice(0, 100) }, DECOY), endBlocks());
+    },
+    expect: tree({ [`tests/${'fixtures/'.repeat(12)}case.rs`]: DECOY }),
+  },
+  {
     id: 'symlink-then-file',
     what: 'src/lib.rs is a symbolic link to the decoy, then a regular file with the payload',
     bytes: () => gz(manifest(), file('src/decoy.rs', DECOY), link('src/lib.rs', 'decoy.rs'), file('src/lib.rs', PAYLOAD), endBlocks()),
