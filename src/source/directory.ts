@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
 import { checkEntryPath, collisionNotes } from './paths.js';
@@ -21,10 +21,10 @@ function cargoMatcher(patterns: string[]): (p: string) => boolean {
  * What `cargo package` would publish from this folder, by the manifest's `include` / `exclude`.
  * Returns null when the manifest names neither (everything is published).
  */
-function packageFilter(root: string): { keep: (p: string) => boolean; how: string } | null {
+function packageFilter(manifest: Uint8Array): { keep: (p: string) => boolean; how: string } | null {
   let pkg: Record<string, unknown>;
   try {
-    const doc = parseToml(readFileSync(path.join(root, 'Cargo.toml'), 'utf8')) as Record<string, unknown>;
+    const doc = parseToml(Buffer.from(manifest).toString('utf8')) as Record<string, unknown>;
     pkg = (doc.package ?? {}) as Record<string, unknown>;
   } catch {
     return null; // the diff stage reports an unreadable manifest
@@ -71,7 +71,13 @@ function exists(p: string): boolean {
 function readBounded(abs: string, rel: string, limits: SourceLimits, input: string): Uint8Array {
   // O_NONBLOCK: a FIFO swapped in after listing opens at once (and is then refused) instead of
   // blocking the scan; O_NOFOLLOW: a link swapped in is not followed out of the crate.
-  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`${rel} cannot be opened (${code === 'ELOOP' ? 'it became a symbolic link after it was checked' : code})`, input);
+  }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError(`${rel} is not a regular file (devices and FIFOs are refused)`, input);
@@ -90,6 +96,31 @@ function readBounded(abs: string, rel: string, limits: SourceLimits, input: stri
   }
 }
 
+/**
+ * Reads a file named before the listing (Cargo.toml) with the same checks as the listing gives every
+ * other file: a link is resolved and must stay inside the crate before anything is opened, and the
+ * read itself is the bounded, non-blocking one (devices, FIFOs and oversized files refused on the
+ * open descriptor, before a byte is read).
+ */
+function readInside(root: string, realRoot: string, rel: string, limits: SourceLimits, input: string): Uint8Array {
+  const abs = path.join(root, rel);
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch {
+    throw new InputError(`${rel} cannot be read`, input);
+  }
+  if (!st.isSymbolicLink()) return readBounded(abs, rel, limits, input);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    throw new InputError(`${rel} is a symbolic link that points to nothing`, input);
+  }
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new InputError(`symbolic link ${rel} points outside the crate (${real})`, input);
+  return readBounded(real, rel, limits, input);
+}
+
 /** Reads a crate source folder into memory, refusing links that leave it and enforcing the same limits as archives. */
 export async function readDirectory(dir: string, limits: SourceLimits, input: string): Promise<CrateTree> {
   // Synchronous on purpose: for the many small files of a crate, one blocking call per step is far
@@ -97,7 +128,10 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
   const root = findRoot(dir, input);
   const realRoot = realpathSync(root);
   const notes: SourceNote[] = [];
-  const filter = packageFilter(root);
+  // The manifest decides what the listing keeps, so it is read first, and read once: the bytes the
+  // filter used are the bytes analysed.
+  const manifest = readInside(root, realRoot, 'Cargo.toml', limits, input);
+  const filter = packageFilter(manifest);
   let leftOut = 0;
   // 1. List: folders breadth-first with typed entries, so plain files and folders cost no extra syscall.
   const wanted: Array<{ rel: string; abs: string }> = [];
@@ -157,7 +191,7 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
   const files = new Map<string, Uint8Array>();
   let total = 0;
   for (const w of wanted) {
-    const data = readBounded(w.abs, w.rel, limits, input);
+    const data = w.rel === 'Cargo.toml' ? manifest : readBounded(w.abs, w.rel, limits, input);
     total += data.length;
     if (total > limits.maxTotalBytes) throw new InputError(`total size exceeds the ${limits.maxTotalBytes} byte limit`, input);
     files.set(w.rel, data);

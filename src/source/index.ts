@@ -19,7 +19,7 @@ export async function loadSource(input: string, limits: SourceLimits = DEFAULT_L
   if (st.size > limits.maxTotalBytes) throw new InputError(`archive is ${st.size} bytes, over the ${limits.maxTotalBytes} byte limit`, input);
   if (!/\.(crate|tar\.gz|tgz|tar)$/i.test(input)) throw new InputError('expected a directory or a .crate, .tar.gz, .tgz or .tar file', input);
   const { readTarball } = await import('./tarball.js');
-  return readTarball(await readFile(input), limits, input);
+  return readTarball(await readFile(input), limits, input, { allowPlainTar: /\.tar$/i.test(input) });
 }
 
 /** Reads a `.crate` / `.tar.gz` already in memory (for example fetched from a registry), with the same limits. */

@@ -1,149 +1,183 @@
-import { gunzipSync } from 'node:zlib';
-import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
-import { checkEntryPath, collisionNotes, resolveLinkTarget } from './paths.js';
+import { checkEntryPath, collisionNotes } from './paths.js';
+import { describeTrailing, gunzipFirstMember, isGzip } from './gzip.js';
+import { allZero, BLOCK, entryLink, entryPath, looseNames, walkTar, type TarEntry } from './tar-format.js';
+import { CrateFs } from './unpack.js';
 
-const GZIP_MAGIC = [0x1f, 0x8b];
+export { isGzip } from './gzip.js';
 
-/** True when the bytes start like a gzip stream. */
-export function isGzip(buf: Uint8Array): boolean {
-  return buf.length >= 2 && buf[0] === GZIP_MAGIC[0] && buf[1] === GZIP_MAGIC[1];
+/** How the bytes are wrapped: a `.crate` is always gzip (cargo refuses anything else); a `.tar` may be plain. */
+export interface TarballOptions {
+  allowPlainTar?: boolean;
 }
 
-function gunzipBounded(buf: Buffer, limits: SourceLimits, input: string): Buffer {
-  // Tar adds at most 1 KiB of header and padding per entry on top of the file bytes.
-  const cap = limits.maxTotalBytes + limits.maxFiles * 1024;
-  let out: Buffer;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(b: Buffer, what: string, input: string): string {
   try {
-    out = gunzipSync(buf, { maxOutputLength: cap });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new InputError(`decompressed size exceeds the ${cap} byte limit (possible gzip bomb)`, input);
-    }
-    throw new InputError(`corrupt or truncated gzip data (${e.message})`, input);
+    return utf8.decode(b);
+  } catch {
+    throw new InputError(`${what} is not valid UTF-8: ${JSON.stringify(b.toString('latin1'))}`, input);
   }
-  if (out.length > limits.ratioFloorBytes && out.length / Math.max(1, buf.length) > limits.maxCompressionRatio) {
-    throw new InputError(
-      `compression ratio ${(out.length / buf.length).toFixed(0)}:1 exceeds ${limits.maxCompressionRatio}:1 (possible gzip bomb)`,
-      input,
-    );
-  }
-  return out;
 }
 
-interface PendingLink {
-  path: string;
-  target: string;
-  hard: boolean;
-}
+/** Typeflags tar-rs writes as something other than a regular file, or refuses here. */
+const REGULAR = new Set(['0', '\0']);
+const REFUSED: Record<string, string> = { '3': 'character device', '4': 'block device', '6': 'FIFO', S: 'GNU sparse file' };
 
 /**
- * Reads a `.crate` / `.tar.gz` / `.tar` archive entirely in memory. Nothing is written to disk.
- * The archive must hold one top folder (crates.io's `name-version/` layout), which is stripped.
+ * Reads a `.crate` / `.tar.gz` / `.tar` archive entirely in memory, yielding exactly the tree cargo
+ * 1.95 would unpack (flate2's first gzip member, tar-rs 0.4.45's entry rules, cargo's
+ * `unpack_package` checks). Every construct `cargo package` never writes becomes an `ambiguity`
+ * note, which the rules report as a critical `archive-ambiguity` finding; where the unpack cannot
+ * be replayed exactly, the archive is refused. Nothing is written to disk.
  */
-export async function readTarball(bytes: Buffer, limits: SourceLimits, input: string): Promise<CrateTree> {
-  const tarBytes = isGzip(bytes) ? gunzipBounded(bytes, limits, input) : bytes;
-  const files = new Map<string, Uint8Array>();
+export async function readTarball(bytes: Buffer, limits: SourceLimits, input: string, opts: TarballOptions = {}): Promise<CrateTree> {
   const notes: SourceNote[] = [];
-  const links: PendingLink[] = [];
+  const ambiguity = (path: string, message: string) => notes.push({ kind: 'ambiguity', path, message });
+  let tar: Buffer;
+  if (isGzip(bytes)) {
+    const gz = gunzipFirstMember(bytes, limits, input);
+    tar = gz.data;
+    if (gz.trailing.length > 0) {
+      const t = describeTrailing(gz.trailing, limits, input);
+      const names = t.tar ? looseNames(t.tar, input) : [];
+      ambiguity('.', `the archive has ${t.text}; cargo reads only the first gzip member${names.length > 0 ? `, so it never sees ${names.map((n) => JSON.stringify(n)).join(', ')}, which multi-member readers do` : ''}`);
+    }
+  } else if (opts.allowPlainTar) {
+    tar = bytes;
+  } else {
+    throw new InputError('not gzip-compressed: cargo refuses a .crate that is not a gzip stream (name it .tar to scan a plain tar)', input);
+  }
+  const walk = walkTar(tar, limits.maxFiles, input);
+  const after = tar.subarray(walk.end);
+  if (walk.endedByZeroBlock && !allZero(after)) {
+    const names = looseNames(after, input);
+    ambiguity('.', `data after the end-of-archive marker at offset ${walk.end - BLOCK}: cargo stops reading at the first zero block${names.length > 0 ? `, so it never sees ${names.map((n) => JSON.stringify(n)).join(', ')}, which readers that skip zero blocks do` : ` (${after.length} bytes it never reads)`}`);
+  }
+
+  const fs = new CrateFs(input);
   let top: string | undefined;
   let total = 0;
-  let entries = 0;
-
-  const extract = tar.extract({ filenameEncoding: 'utf-8', allowUnknownFormat: false } as Parameters<typeof tar.extract>[0]);
-  const feed = Readable.from([tarBytes]);
-  feed.on('error', (e) => extract.destroy(e));
-  feed.pipe(extract);
-  try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      entries++;
-      if (entries > limits.maxFiles) throw new InputError(`more than ${limits.maxFiles} archive entries (possible tar bomb)`, input);
-      const clean = checkEntryPath(h.name, limits, input);
-      const [head, ...rest] = clean.split('/');
-      if (top === undefined) top = head;
-      else if (head !== top) throw new InputError(`entry ${JSON.stringify(h.name)} is outside the top folder ${JSON.stringify(top)}`, input);
-      const rel = rest.join('/');
-      switch (h.type as string) {
-        case 'directory':
-          entry.resume();
-          break;
-        case 'file':
-        case 'contiguous-file': {
-          if (rel === '') throw new InputError(`file entry at archive root: ${JSON.stringify(h.name)}`, input);
-          if ((h.size ?? 0) > limits.maxFileBytes) throw new InputError(`${rel} is ${h.size} bytes, over the ${limits.maxFileBytes} byte per-file limit`, input);
-          const chunks: Buffer[] = [];
-          let size = 0;
-          for await (const c of entry as AsyncIterable<Buffer>) {
-            size += c.length;
-            if (size > limits.maxFileBytes) throw new InputError(`${rel} exceeds the ${limits.maxFileBytes} byte per-file limit`, input);
-            chunks.push(c);
-          }
-          total += size;
-          if (total > limits.maxTotalBytes) throw new InputError(`unpacked size exceeds the ${limits.maxTotalBytes} byte limit`, input);
-          const data = Buffer.concat(chunks);
-          const prev = files.get(rel);
-          if (prev !== undefined) {
-            const same = Buffer.compare(Buffer.from(prev), data) === 0;
-            notes.push({
-              kind: 'duplicate-entry',
-              path: rel,
-              message: same
-                ? `the archive holds ${rel} twice with the same content`
-                : `the archive holds ${rel} twice with different contents; extraction keeps the last one, which is the one analysed`,
-            });
-          }
-          files.set(rel, data);
-          break;
-        }
-        case 'symlink':
-        case 'link': {
-          entry.resume();
-          const target = h.linkname ?? '';
-          const resolved =
-            h.type === 'symlink' ? resolveLinkTarget(clean, target) : checkHardLink(target, top ?? '', limits, input);
-          if (resolved === null || (h.type === 'symlink' && !resolved.startsWith(`${top}/`))) {
-            throw new InputError(`${h.type === 'symlink' ? 'symbolic' : 'hard'} link ${rel} points outside the crate (${JSON.stringify(target)})`, input);
-          }
-          links.push({ path: rel, target: h.type === 'symlink' ? resolved.slice(top!.length + 1) : resolved, hard: h.type === 'link' });
-          break;
-        }
-        case 'pax-header':
-        case 'pax-global-header':
-        case 'gnu-long-path':
-        case 'gnu-long-link-path':
-          entry.resume();
-          break;
-        default:
-          throw new InputError(`unsupported entry type ${h.type} for ${JSON.stringify(h.name)} (devices and FIFOs are refused)`, input);
-      }
-    }
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`corrupt or truncated tar data (${(err as Error).message})`, input);
-  }
-  if (top === undefined) throw new InputError('archive is empty', input);
-  for (const l of links) {
-    const data = files.get(l.target);
-    if (data === undefined) {
-      notes.push({ kind: 'dangling-link', path: l.path, message: `${l.hard ? 'hard' : 'symbolic'} link ${l.path} points to ${l.target}, which is not in the archive` });
+  for (const e of walk.entries) {
+    const rawBytes = entryPath(e);
+    const raw = text(rawBytes, 'entry name', input);
+    // Rust's `Path::components` keeps a leading `.`, so `./top/x` fails cargo's prefix check.
+    if (raw === '.' || raw.startsWith('./')) throw new InputError(`entry ${JSON.stringify(raw)} is not under the crate's top folder (cargo refuses it)`, input);
+    const clean = checkEntryPath(raw, limits, input);
+    const [head, ...rest] = clean.split('/');
+    if (top === undefined) top = head;
+    else if (head !== top) throw new InputError(`entry ${JSON.stringify(raw)} is outside the top folder ${JSON.stringify(top)}`, input);
+    const rel = rest.join('/');
+    const shown = rel === '' ? `${top}/` : rel;
+    headerNotes(e, raw, shown, ambiguity);
+    if (raw.replace(/\/$/, '') !== clean) ambiguity(shown, `entry name ${JSON.stringify(raw)} is not in the plain form cargo package writes; cargo reads it as ${JSON.stringify(clean)}, readers that do not normalise it may not`);
+    if (rest[rest.length - 1] === '.cargo-ok' || (rest.length === 0 && head === '.cargo-ok')) {
+      ambiguity(shown, `the archive holds ${shown}, cargo's own unpack marker; cargo skips it, other readers unpack it`);
       continue;
     }
-    files.set(l.path, data);
+    const t = e.typeflag;
+    if (REFUSED[t]) throw new InputError(`unsupported entry type ${REFUSED[t]} for ${JSON.stringify(raw)} (devices and FIFOs are refused)`, input);
+    const what = `entry ${JSON.stringify(raw)}`;
+    if (t === 'g' || t === 'x' || t === 'L' || t === 'K') {
+      // tar-rs hands these to cargo as entries (global headers always; x/L/K when the header is not
+      // gnu/ustar) and writes nothing for them, after creating the folders above them.
+      fs.touchParents(rest, what);
+      continue;
+    }
+    const viaSlash = e.format !== 'ustar' && rawBytes[rawBytes.length - 1] === 0x2f;
+    if (t === '5' || (viaSlash && t !== '1' && t !== '2')) {
+      if (e.size > 0) {
+        const hidden = looseNames(e.data, input);
+        ambiguity(shown, `folder entry ${shown} carries ${e.size} bytes of data, which cargo skips${hidden.length > 0 ? `; readers that ignore a folder's size read them as entries ${hidden.map((n) => JSON.stringify(n)).join(', ')}` : ''}`);
+      }
+      if (t !== '5') ambiguity(shown, `${shown} is a ${REGULAR.has(t) ? 'regular file' : `type ${JSON.stringify(t)}`} entry whose name ends in "/": cargo makes it a folder, other readers a file`);
+      fs.makeDir(rest, what);
+      continue;
+    }
+    if (rel === '') throw new InputError(`file entry at archive root: ${JSON.stringify(raw)}`, input);
+    if (t === '1' || t === '2') {
+      const linkBytes = entryLink(e);
+      const target = linkBytes === null ? '' : text(linkBytes, 'link target', input);
+      if (target.includes('\0')) throw new InputError(`link target of ${rel} contains a NUL byte`, input);
+      if (e.size > 0) ambiguity(shown, `link entry ${shown} carries ${e.size} bytes of data, which cargo skips and some readers take as the file's content`);
+      if (t === '2') {
+        const r = fs.symlink(rest, target, what);
+        ambiguity(r.landed, `${shown} is a symbolic link to ${JSON.stringify(target)}${r.landed !== rel ? ` (written through a linked folder to ${r.landed})` : ''}${r.replaced ? `, replacing an earlier ${r.replaced} at that path` : ''}; cargo package never writes links, and readers resolve them differently`);
+      } else {
+        if (target === '') throw new InputError(`hard link ${rel} has no target; cargo's unpack fails here`, input);
+        let tclean: string;
+        try {
+          tclean = checkEntryPath(target, limits, input);
+        } catch {
+          throw new InputError(`hard link ${rel} points outside the crate (${JSON.stringify(target)})`, input);
+        }
+        const [th, ...trest] = tclean.split('/');
+        if (th !== top || trest.length === 0 || target.startsWith('./')) throw new InputError(`hard link ${rel} points outside the crate (${JSON.stringify(target)})`, input);
+        const r = fs.hardLink(rest, trest, what);
+        ambiguity(r.landed, `${shown} is a hard link to ${trest.join('/')} (a copy of that ${r.kind} as it was at this point of the archive); cargo package never writes links, and readers resolve them differently`);
+      }
+      continue;
+    }
+    // Regular files, and every typeflag tar-rs does not know ("N", "7", "V", ...): written as files.
+    if (e.size > limits.maxFileBytes) throw new InputError(`${rel} is ${e.size} bytes, over the ${limits.maxFileBytes} byte per-file limit`, input);
+    total += e.size;
+    if (total > limits.maxTotalBytes) throw new InputError(`unpacked size exceeds the ${limits.maxTotalBytes} byte limit`, input);
+    if (!REGULAR.has(t)) ambiguity(shown, `${shown} has typeflag ${JSON.stringify(t)}, which cargo unpacks as a regular file (${e.size} bytes) and other readers skip or treat differently`);
+    // A view, not a copy: the decompressed tar is already one buffer in memory.
+    const data = e.data;
+    const w = fs.writeFile(rest, data, what);
+    if (w.landed !== rel) ambiguity(w.landed, `${shown} is written through a linked folder and lands in ${w.landed}; readers that do not follow links see it at ${shown}`);
+    if (w.replaced === 'file') {
+      const same = w.previous !== undefined && Buffer.compare(Buffer.from(w.previous), data) === 0;
+      if (same) notes.push({ kind: 'duplicate-entry', path: w.landed, message: `the archive holds ${w.landed} twice with the same content` });
+      else ambiguity(w.landed, `the archive holds ${w.landed} twice with different contents: cargo keeps the later one (${data.length} bytes, the one analysed), readers that keep the first see ${w.previous?.length ?? 0} bytes`);
+    } else if (w.replaced === 'link') {
+      ambiguity(w.landed, `${w.landed} is first a link, then a regular file (${data.length} bytes): cargo replaces the link with the file, which is what is analysed; readers that resolve links last see the link's target`);
+    }
   }
-  notes.push(...collisionNotes(files.keys()));
-  return { label: input, files, notes, topFolder: top };
+  if (top === undefined) throw new InputError('archive is empty', input);
+  const out = fs.files();
+  for (const d of out.dangling) notes.push({ kind: 'dangling-link', path: d.path, message: `symbolic link ${d.path} points to ${d.target}, which is not in the archive` });
+  for (const p of out.linkToDir) notes.push({ kind: 'skipped', path: p, message: `${p} is a link to a folder inside the crate; its files are analysed at their real location` });
+  notes.push(...collisionNotes(out.files.keys()));
+  return { label: input, files: out.files, notes, topFolder: top };
 }
 
-function checkHardLink(target: string, top: string, limits: SourceLimits, input: string): string | null {
-  let clean: string;
-  try {
-    clean = checkEntryPath(target, limits, input);
-  } catch {
-    return null;
+/** Notes for header-level constructs: PAX overrides, GNU long names, odd ustar versions. */
+function headerNotes(e: TarEntry, raw: string, shown: string, ambiguity: (p: string, m: string) => void): void {
+  const headerName = e.headerPath.toString('utf8');
+  if (e.pax) {
+    const paths = e.pax.filter((r) => !r.malformed && r.key === 'path').map((r) => r.value.toString('utf8'));
+    const sizes = e.pax.filter((r) => !r.malformed && r.key === 'size').map((r) => r.value.toString('utf8'));
+    const links = e.pax.filter((r) => !r.malformed && r.key === 'linkpath').map((r) => r.value.toString('utf8'));
+    const malformed = e.pax.filter((r) => r.malformed).length;
+    const parts: string[] = [];
+    if (paths.length > 0) parts.push(`path ${paths.map((p) => JSON.stringify(p)).join(' then ')} over the header's ${JSON.stringify(headerName)}`);
+    if (sizes.length > 0) parts.push(`size ${sizes.join(' then ')} over the header's ${e.headerSize}`);
+    if (links.length > 0) parts.push(`linkpath ${links.map((p) => JSON.stringify(p)).join(' then ')}`);
+    if (malformed > 0) parts.push(`${malformed} malformed record(s), after which cargo ignores size records`);
+    const other = [...new Set(e.pax.filter((r) => !r.malformed && !['path', 'size', 'linkpath'].includes(r.key)).map((r) => r.key))];
+    // cargo package never writes PAX headers: even records that change no name or size are noted.
+    if (other.length > 0) parts.push(`record(s) ${other.map((k) => JSON.stringify(k)).join(', ')}`);
+    if (parts.length > 0) {
+      const multi = paths.length > 1 || sizes.length > 1 || links.length > 1 ? '; cargo takes the first of repeated records, other readers the last' : '';
+      ambiguity(shown, `a PAX header sets ${parts.join(', ')} (cargo reads ${JSON.stringify(raw)}, ${e.size} bytes)${multi}`);
+    }
   }
-  if (!clean.startsWith(`${top}/`)) return null;
-  return clean.slice(top.length + 1);
+  if (e.longName) {
+    const long = raw;
+    const paxPath = e.pax?.some((r) => !r.malformed && r.key === 'path');
+    if (paxPath) ambiguity(shown, `entry has both a GNU long name ${JSON.stringify(long)} (which cargo uses) and a PAX path; readers that prefer PAX see another name`);
+    else if (!long.startsWith(headerName)) ambiguity(shown, `GNU long name ${JSON.stringify(long)} (which cargo uses) does not extend the header name ${JSON.stringify(headerName)} that readers without GNU support see`);
+  }
+  if (e.longLink && e.pax?.some((r) => !r.malformed && r.key === 'linkpath')) ambiguity(shown, 'entry has both a GNU long link name and a PAX linkpath');
+  if (e.typeflag === 'g') ambiguity(shown, `a PAX global header (${JSON.stringify(raw)}): cargo ignores its records${e.data.length > 0 ? ` (${JSON.stringify(e.data.subarray(0, 200).toString('utf8'))})` : ''}, readers that apply them rename or resize later entries`);
+  if ((e.typeflag === 'x' || e.typeflag === 'L' || e.typeflag === 'K') && e.format === 'old') {
+    ambiguity(shown, `a ${e.typeflag === 'x' ? 'PAX' : 'GNU long-name'} extension in a header without a gnu/ustar magic (${e.magic}): cargo ignores it, other readers apply it to the next entry`);
+  }
+  if (e.format === 'old' && e.magic.startsWith('"ustar') && e.headerPrefix.length > 0) {
+    const joined = `${e.headerPrefix.toString('utf8')}/${e.headerName.toString('utf8')}`;
+    ambiguity(shown, `ustar magic with a non-standard version (${e.magic}) and a prefix field: cargo ignores the prefix and reads ${JSON.stringify(headerName)}, readers that honour it read ${JSON.stringify(joined)}`);
+  }
 }

@@ -9,7 +9,12 @@ export interface CrateTree {
   topFolder?: string;
 }
 
-export type SourceNoteKind = 'duplicate-entry' | 'case-collision' | 'skipped' | 'top-folder-mismatch' | 'dangling-link';
+/**
+ * `ambiguity`: an archive construct `cargo package` never writes (links, PAX or GNU overrides, data
+ * cargo skips, extra gzip members, ...) where another reader could see a different tree. The
+ * archive is read as cargo reads it; the rules make the note a critical `archive-ambiguity` finding.
+ */
+export type SourceNoteKind = 'duplicate-entry' | 'case-collision' | 'skipped' | 'top-folder-mismatch' | 'dangling-link' | 'ambiguity';
 
 export interface SourceNote {
   kind: SourceNoteKind;

@@ -40,14 +40,14 @@ export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
   return out;
 }
 
-/** Problems with the archive itself: duplicate entries, case collisions, dangling links, a wrong top folder. */
+/** Problems with the archive itself: ambiguous constructs (critical), case collisions, dangling links, a wrong top folder. */
 export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
   const v = ctx.delta.new;
   const out: Match[] = [];
   const expected = v.manifest?.name && v.manifest.version ? `${v.manifest.name}-${v.manifest.version}` : undefined;
   if (v.tree.topFolder && expected && v.tree.topFolder !== expected) {
     const detail = `the archive's top folder is ${v.tree.topFolder} but its Cargo.toml describes ${expected}`;
-    out.push({ file: 'Cargo.toml', line: 1, column: 1, endLine: 1, role: 'archive', item: null, text: 'top-folder-mismatch', data: { detail, kind: 'top-folder-mismatch' } });
+    out.push({ file: 'Cargo.toml', line: 1, column: 1, endLine: 1, role: 'archive', item: null, text: 'top-folder-mismatch', data: { detail, kind: 'top-folder-mismatch' }, severity: 'medium' });
   }
   return out.concat(ctx.delta.new.tree.notes
     .filter((n) => n.kind !== 'skipped')
@@ -60,7 +60,8 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
       item: null,
       text: n.kind,
       data: { detail: n.message, kind: n.kind },
-      severity: n.kind === 'duplicate-entry' && n.message.includes('different') ? ('high' as const) : n.kind === 'dangling-link' ? ('info' as const) : undefined,
+      // An ambiguity is something cargo package never writes and another reader may see differently: critical.
+      severity: n.kind === 'ambiguity' ? ('critical' as const) : n.kind === 'dangling-link' ? ('info' as const) : ('medium' as const),
     })));
 }
 
