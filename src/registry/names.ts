@@ -6,6 +6,8 @@ import { RegistryError } from './errors.js';
 // or a file name, so nothing from a lockfile or the command line can add a path segment or query.
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const MAX_VERSION = 128;
+// The shape first (no spaces, no leading zeros, no path characters), then semver's own parser.
+const VERSION_SHAPE = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 /** Throws a RegistryError unless `name` is a valid crate name. */
 export function checkCrateName(name: string): string {
@@ -15,7 +17,7 @@ export function checkCrateName(name: string): string {
 
 /** Throws a RegistryError unless `version` is a full semantic version as Cargo writes it (`1.0.2`, `0.3.0-rc.1+build`). */
 export function checkVersion(version: string): string {
-  if (version.length > MAX_VERSION || semver.valid(version, { loose: false }) !== version) {
+  if (version.length > MAX_VERSION || !VERSION_SHAPE.test(version) || semver.parse(version) === null) {
     throw new RegistryError(`"${version.slice(0, 80)}" is not a valid crate version (expected MAJOR.MINOR.PATCH, e.g. 1.0.2)`);
   }
   return version;

@@ -5,7 +5,9 @@
  * Failures can be switched on (connection reset, HTTP 500, slow answers) and every request is logged.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { crateEntries, makeTar, type Entry } from './tarball.js';
 
@@ -118,6 +120,20 @@ export class RegistryServer {
   async publish(name: string, vers: string, lib: string, extra: Partial<Omit<PublishedVersion, 'name' | 'vers' | 'bytes'>> & { files?: Entry[] } = {}): Promise<PublishedVersion> {
     const { files, ...rest } = extra;
     return this.addCrate(name, vers, await makeTar(crateEntries(name, vers, lib, files ?? [])), rest);
+  }
+
+  /** Packs a folder (e.g. a corpus side) as `name-vers/…` and adds it. */
+  async publishDir(name: string, vers: string, dir: string, extra: Partial<Omit<PublishedVersion, 'name' | 'vers' | 'bytes'>> = {}): Promise<PublishedVersion> {
+    const entries: Entry[] = [];
+    const walk = (d: string, rel: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(path.join(d, e.name), r);
+        else entries.push({ name: `${name}-${vers}/${r}`, content: readFileSync(path.join(d, e.name)) });
+      }
+    };
+    walk(dir, '');
+    return this.addCrate(name, vers, await makeTar(entries), extra);
   }
 
   /** Requests whose path starts with `prefix`. */
