@@ -92,5 +92,7 @@ export function lockDelta(oldPkgs: LockPackage[], newPkgs: LockPackage[]): Delta
     for (const a of removed) out.push({ name: a.name, change: 'removed', old: a, new: null, kind: sourceKind(a.source) });
   }
   const ver = (e: DeltaEntry) => (e.new ?? e.old)!.version;
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : (semver.valid(ver(a)) && semver.valid(ver(b)) ? semver.compare(ver(a), ver(b)) : ver(a) < ver(b) ? -1 : 1)));
+  const order = { changed: 0, added: 1, removed: 2 };
+  const byVersion = (a: string, b: string) => (semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : byVersion(ver(a), ver(b)) || order[a.change] - order[b.change]));
 }

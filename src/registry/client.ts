@@ -101,6 +101,8 @@ export class RegistryClient implements RegistryClientApi {
   private readonly api: HostRateLimiter;
   private readonly warn: (m: string) => void;
   private config: Promise<RegistryConfig> | null = null;
+  /** Hosts that refused or did not resolve after every retry: later requests fail at once, same message. */
+  private readonly unreachable = new Map<string, RegistryError>();
   private readonly files = new Map<string, Promise<IndexVersion[]>>();
   private readonly pubtimes = new Map<string, Promise<Date | null>>();
   /** Requests made, by kind (for --debug and tests). */
@@ -121,12 +123,25 @@ export class RegistryClient implements RegistryClientApi {
     this.warn = options.onWarning ?? (() => {});
   }
 
+  /** One GET through the retry policy; a host found unreachable is not tried again by this client. */
+  private async get(url: string, accept: string, http: HttpOptions = this.http) {
+    const host = new URL(url).host;
+    const known = this.unreachable.get(host);
+    if (known) throw new RegistryError(known.message);
+    try {
+      return await getBytes(url, http, accept);
+    } catch (e) {
+      if (e instanceof RegistryError && /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(e.message)) this.unreachable.set(host, e);
+      throw e;
+    }
+  }
+
   /** The registry's `config.json` (`dl` template, `api` root), fetched once. */
   registryConfig(): Promise<RegistryConfig> {
     this.config ??= (async () => {
       const url = `${this.index}config.json`;
       this.stats.index++;
-      const r = await getBytes(url, this.http, 'application/json');
+      const r = await this.get(url, 'application/json');
       if (r.status === 'missing') throw new RegistryError(`${url}: not found (is ${this.index} a sparse registry index?)`);
       let c: Record<string, unknown>;
       try {
@@ -161,7 +176,7 @@ export class RegistryClient implements RegistryClientApi {
     let text: string;
     try {
       this.stats.index++;
-      const r = await getBytes(url, this.http, 'text/plain');
+      const r = await this.get(url, 'text/plain');
       if (r.status === 'missing') throw new RegistryError(`no crate "${name}" in the registry ${this.index}`);
       text = r.body.toString('utf8');
       await this.cache?.putJson('index', cacheKey, { url, text });
@@ -221,7 +236,7 @@ export class RegistryClient implements RegistryClientApi {
     const { dl } = await this.registryConfig();
     const url = downloadUrl(dl, name, version, expected);
     this.stats.download++;
-    const r = await getBytes(url, { ...this.http, maxBytes: CRATE_MAX }, 'application/octet-stream');
+    const r = await this.get(url, 'application/octet-stream', { ...this.http, maxBytes: CRATE_MAX });
     if (r.status === 'missing') throw new RegistryError(`${label}: download not found at ${url} (HTTP ${r.code})`);
     const got = sha256(r.body);
     if (got !== expected) {
@@ -258,7 +273,7 @@ export class RegistryClient implements RegistryClientApi {
     const url = `${api}/api/v1/crates/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
     await this.api.take(url);
     this.stats.api++;
-    const r = await getBytes(url, this.http, 'application/json');
+    const r = await this.get(url, 'application/json');
     if (r.status === 'missing') return null;
     let createdAt: unknown;
     try {
