@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -102,11 +102,12 @@ describe('cool-off durations (Cargo\'s min-publish-age syntax)', () => {
   });
 
   it('raises a young release to review with the date it may be adopted, and a yanked one to block', () => {
-    const base = { verdict: 'pass', score: 0, findings: [] } as unknown as Report;
+    const base = { verdict: 'pass', score: 0, verdictReason: 'no findings', findings: [] } as unknown as Report;
     const r1 = structuredClone(base);
     const minAge = { ms: parseMinPublishAge('7 days'), text: '7 days', source: '--min-publish-age' };
     applyPublishPolicy(r1, 'x@1.0.1', { yanked: false, publishedAt: new Date('2026-03-01T00:00:00Z') }, minAge, new Date('2026-03-03T12:00:00Z'));
     expect(r1.verdict).toBe('review');
+    expect(r1.verdictReason).toMatch(/^x@1\.0\.1 was published 2026-03-01T00:00:00\.000Z \(2 days ago\), under the minimum publish age of 7 days \(--min-publish-age\); it may be adopted from 2026-03-08T00:00:00\.000Z \(scan: pass, no findings\)$/);
     expect(r1.policy).toMatchObject({ scanVerdict: 'pass', scanScore: 0, approvedBy: [] });
     expect(r1.policy!.notes).toEqual([{ kind: 'cool-off', message: expect.stringContaining('may be adopted from 2026-03-08T00:00:00.000Z') }]);
     const r2 = structuredClone(base);

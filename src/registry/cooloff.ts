@@ -112,11 +112,14 @@ export interface PublishFacts {
   publishedAt: Date | null;
 }
 
-/** Adds a policy note (creating `report.policy` with the scan's own verdict and score if absent) and raises the verdict. */
+/** Adds a policy note (creating `report.policy` with the scan's own verdict and score if absent) and raises the verdict and its reason. */
 function addNote(report: Report, note: PolicyNote, raiseTo: Report['verdict']): void {
   report.policy ??= { configFile: null, scanVerdict: report.verdict, scanScore: report.score, approvedBy: [], suppressedFindings: 0, notes: [] };
   report.policy.notes.push(note);
-  report.verdict = worstVerdict(report.verdict, raiseTo);
+  const raised = worstVerdict(report.verdict, raiseTo);
+  // The reason line follows the verdict, so every reporter says why it is what it is.
+  if (raised !== report.verdict) report.verdictReason = `${note.message} (scan: ${report.verdict}, ${report.verdictReason})`;
+  report.verdict = raised;
 }
 
 const DAY = 86_400_000;
