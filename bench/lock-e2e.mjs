@@ -4,7 +4,8 @@
 // Cargo.lock pair in which those crates are bumped (plus an added, a removed, a git and a path
 // package), serves the registry on 127.0.0.1, runs the CLI against it with empty caches and prints
 // each verdict and the throughput. Not part of `npm test` (needs the mirrors and a few minutes).
-//   npm run build && node bench/lock-e2e.mjs [--jobs N] [--limit N] [--min-publish-age "7 days"]
+//   npm run build && node bench/lock-e2e.mjs [--jobs N] [--limit N] [--min-publish-age "7 days" --now ISO]
+// It runs the lock twice: cold (every release downloaded and verified) and warm (from cratefence's cache).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { parse as parseToml } from 'smol-toml';
 import tar from 'tar-stream';
 import { BENCH, checkout, mirrorOf } from './lib/pairs.mjs';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string' }, limit: { type: 'string', default: '24' }, 'min-publish-age': { type: 'string' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string' }, limit: { type: 'string', default: '24' }, 'min-publish-age': { type: 'string' }, now: { type: 'string' } } });
 const CRATES_IO = 'registry+https://github.com/rust-lang/crates.io-index';
 const work = mkdtempSync(path.join(os.tmpdir(), 'cratefence-lock-e2e-'));
 
@@ -111,16 +112,27 @@ const args = ['lock', path.join(work, 'old.lock'), path.join(work, 'Cargo.lock')
 if (values.jobs) args.push('--jobs', values.jobs);
 if (values['min-publish-age']) args.push('--min-publish-age', values['min-publish-age']);
 mkdirSync(path.join(work, 'home'));
-t = performance.now();
-const r = await new Promise((resolve) => {
-  const p = spawn(process.execPath, [path.join(BENCH, '..', 'bin', 'cratefence.js'), ...args], { env: { ...process.env, XDG_CACHE_HOME: path.join(work, 'cache'), CARGO_HOME: path.join(work, 'home') } });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stderr.on('data', (d) => (err += d));
-  p.on('close', (code) => resolve({ code, out, err }));
+let downloads = 0;
+server.on('request', (req) => {
+  if (req.url.startsWith('/crates/')) downloads++;
 });
-const secs = (performance.now() - t) / 1000;
+const env = { ...process.env, XDG_CACHE_HOME: path.join(work, 'cache'), CARGO_HOME: path.join(work, 'home'), ...(values.now ? { CRATEFENCE_NOW: values.now } : {}) };
+async function runLock() {
+  const t0 = performance.now();
+  const res = await new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(BENCH, '..', 'bin', 'cratefence.js'), ...args], { env });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+  return { ...res, secs: (performance.now() - t0) / 1000 };
+}
+const r = await runLock();
+const coldDownloads = downloads;
+const warm = await runLock();
+const secs = r.secs;
 server.close();
 if (r.code === 2 && !r.out) {
   console.error(r.err);
@@ -132,8 +144,12 @@ for (const e of rep.entries) {
   const what = e.change === 'changed' ? `${e.old} -> ${e.new}` : `${e.new ?? e.old} (${e.change})`;
   const extra = e.report ? `score ${e.report.score}, ${e.report.findings.filter((f) => f.severity !== 'info').length} findings, ${e.report.summary.filesChanged} files changed` : (e.error ?? e.note ?? '');
   console.log(`${v.padEnd(6)} ${e.name.padEnd(14)} ${what.padEnd(26)} ${extra}`);
+  for (const n of e.report?.policy?.notes ?? []) console.log(`       ${n.kind}: ${n.message}`);
 }
 const s = rep.summary;
 console.log(`\noverall ${rep.verdict}; ${s.changed} changed, ${s.added} added, ${s.removed} removed; ${s.scanned} scanned, ${s.errors} errors (exit ${r.code})`);
-console.log(`${s.scanned} releases scanned in ${secs.toFixed(1)} s wall (fetch + verify + scan, ${values.jobs ?? os.availableParallelism()} workers): ${(s.scanned / secs).toFixed(2)} crates/s`);
+const workers = values.jobs ?? os.availableParallelism();
+console.log(`cold: ${s.scanned} releases scanned in ${secs.toFixed(1)} s wall (${coldDownloads} .crate downloads, each verified; ${workers} workers): ${(s.scanned / secs).toFixed(2)} crates/s`);
+const w = JSON.parse(warm.out);
+console.log(`warm: ${w.summary.scanned} releases in ${warm.secs.toFixed(1)} s (${downloads - coldDownloads} downloads, releases from cratefence's cache): ${(w.summary.scanned / warm.secs).toFixed(2)} crates/s; same verdicts: ${JSON.stringify(w.entries.map((e) => e.verdict)) === JSON.stringify(rep.entries.map((e) => e.verdict))}`);
 rmSync(work, { recursive: true, force: true });
