@@ -91,8 +91,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const failOn = parseFailOn(values['fail-on']);
-  const format = values.format!;
-  if (format !== 'text' && format !== 'json') throw new UsageError('lock --format must be text or json');
+  const { LOCK_FORMATS, lockReporter } = await import('./reporters.js');
+  const format = values.format as (typeof LOCK_FORMATS)[number];
+  if (!LOCK_FORMATS.includes(format)) throw new UsageError(`lock --format must be one of ${LOCK_FORMATS.join(', ')}`);
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
@@ -116,7 +117,8 @@ export async function run(argv: string[]): Promise<number> {
     label = positionals[1];
   }
 
-  const { cargoMinPublishAge, parseMinPublishAge } = await import('../registry/index.js');
+  const { cargoMinPublishAge, parseMinPublishAge, normaliseIndexUrl } = await import('../registry/index.js');
+  if (values.registry !== undefined) normaliseIndexUrl(values.registry);
   const { policyNow } = await import('../registry/inputs.js');
   const flag = values['min-publish-age'];
   const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
@@ -147,7 +149,8 @@ export async function run(argv: string[]): Promise<number> {
     await pool.close();
   }
   for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
-  const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : (await import('./text.js')).formatLockText(report, { color: !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb' });
+  const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const text = (await lockReporter(format))(report, { color });
   if (values.output) {
     const { writeAtomic } = await import('../registry/cache.js');
     await writeAtomic(values.output, text);
