@@ -172,6 +172,22 @@ describe('registry client against a real local registry', () => {
     expect(warnings.join('\n')).toMatch(/demo-1\.0\.0\.crate does not match Cargo\.lock \(expected sha256 [0-9a-f]{64}, file has [0-9a-f]{64}\); not used/);
   });
 
+  it('works offline from its own cache (index copy and release) once a release was fetched, with a warning', async () => {
+    const other = await startRegistryServer({ dl: '/plain' });
+    await other.publish('solo', '2.0.0', 'pub fn s() {}\n');
+    const cacheDir = temp();
+    const first = await new RegistryClient({ index: other.indexUrl, cargoHome: false, cacheDir }).fetchCrate('solo', '2.0.0');
+    expect(first.origin).toBe('download');
+    // A dl without markers gets cargo's /{crate}/{version}/download.
+    expect(other.requestsTo('/plain/solo/2.0.0/download')).toHaveLength(1);
+    await other.stop();
+    const warnings: string[] = [];
+    const again = await new RegistryClient({ index: other.indexUrl, cargoHome: false, cacheDir, retries: 0, onWarning: (m) => warnings.push(m) }).fetchCrate('solo', '2.0.0');
+    expect(again.origin).toBe('cratefence-cache');
+    expect(again.sha256).toBe(first.sha256);
+    expect(warnings).toEqual([expect.stringMatching(/^cannot fetch .*; using the copy of http:\/\/127\.0\.0\.1:\d+\/index\/so\/lo\/solo kept in the cache/)]);
+  });
+
   it('refuses a download whose checksum does not match and caches nothing', async () => {
     const cacheDir = temp();
     const c = client({ cacheDir });
