@@ -34,8 +34,8 @@ Exit codes: 0 below --fail-on, 1 at or above it, 2 when a release could not be f
 (or bad input).`;
 
 /** Progress on stderr: a rewritten line on a terminal, one line per package otherwise. */
-function progress(quiet: boolean): { update: (done: number, total: number, e: LockEntry) => void; stop: () => void } {
-  if (quiet) return { update: () => {}, stop: () => {} };
+function progress(quiet: boolean): { update: (done: number, total: number, e: LockEntry) => void; warn: (m: string) => void; stop: () => void } {
+  if (quiet) return { update: () => {}, warn: () => {}, stop: () => {} };
   const tty = process.stderr.isTTY === true;
   let shown = false;
   return {
@@ -49,6 +49,8 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
         process.stderr.write(`cratefence: [${done}/${total}] ${what}: ${result}\n`);
       }
     },
+    // A warning clears the progress line first; the next update writes it again below.
+    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${m}\n`),
     stop: () => {
       if (shown) process.stderr.write('\r\x1b[2K');
     },
@@ -128,9 +130,6 @@ export async function run(argv: string[]): Promise<number> {
   const { scanLockDelta, lockExitCode } = await import('./run.js');
   const quiet = values.quiet === true || values['no-progress'] === true;
   const prog = progress(quiet);
-  const warn = (m: string) => {
-    if (!quiet) process.stderr.write(`\ncratefence: ${m}\n`);
-  };
   const pool = new ScanPool({ threads: jobs, cacheDir: values.cache ? path.resolve(values.cache) : undefined });
   let report: LockReport;
   try {
@@ -138,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
       pool,
       lockfile: label,
       registry: values.registry,
-      client: { onWarning: warn },
+      client: { onWarning: prog.warn },
       rulesDir: values.rules ? path.resolve(values.rules) : undefined,
       minAge,
       now: policyNow(),
