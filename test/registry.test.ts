@@ -114,6 +114,10 @@ describe('cool-off durations (Cargo\'s min-publish-age syntax)', () => {
     applyPublishPolicy(r2, 'x@1.0.1', { yanked: false, publishedAt: new Date('2026-02-01T00:00:00Z') }, minAge, new Date('2026-03-03T12:00:00Z'));
     expect(r2.verdict).toBe('pass');
     expect(r2.policy).toBeUndefined();
+    const future = structuredClone(base);
+    applyPublishPolicy(future, 'x@1.0.1', { yanked: false, publishedAt: new Date('2026-03-05T00:00:00Z') }, minAge, new Date('2026-03-03T12:00:00Z'));
+    expect(future.verdict).toBe('review');
+    expect(future.policy!.notes[0].message).toContain('(which is in the future (clock skew or a wrong publish time?))');
     const r3 = structuredClone(base);
     applyPublishPolicy(r3, 'x@1.0.1', { yanked: true, publishedAt: null }, null, new Date());
     expect(r3.verdict).toBe('block');

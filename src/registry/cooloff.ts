@@ -127,7 +127,7 @@ const DAY = 86_400_000;
 function age(ms: number): string {
   if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} days`;
   if (ms >= 2 * 3_600_000) return `${Math.floor(ms / 3_600_000)} hours`;
-  return `${Math.max(0, Math.floor(ms / 60_000))} minutes`;
+  return `${Math.floor(ms / 60_000)} minutes`;
 }
 
 /**
@@ -146,11 +146,13 @@ export function applyPublishPolicy(report: Report, label: string, facts: Publish
   const elapsed = now.getTime() - facts.publishedAt.getTime();
   if (elapsed >= minAge.ms) return;
   const from = new Date(facts.publishedAt.getTime() + minAge.ms);
+  // A publish time after "now" is clock skew or a wrong pubtime: still too young, and said so.
+  const when = elapsed < 0 ? 'which is in the future (clock skew or a wrong publish time?)' : `${age(elapsed)} ago`;
   addNote(
     report,
     {
       kind: 'cool-off',
-      message: `${label} was published ${facts.publishedAt.toISOString()} (${age(elapsed)} ago), under the minimum publish age of ${minAge.text} (${minAge.source}); it may be adopted from ${from.toISOString()}`,
+      message: `${label} was published ${facts.publishedAt.toISOString()} (${when}), under the minimum publish age of ${minAge.text} (${minAge.source}); it may be adopted from ${from.toISOString()}`,
     },
     'review',
   );
