@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diffReleases, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { analyzeTrees, diffReleases, emptyTree, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
 import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
@@ -10,7 +10,8 @@ import { nativeSyntaxProblem } from './parse/syntax.js';
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
 
 Usage:
-  cratefence diff <old> <new> [options]   compare two releases (directories or .crate/.tar.gz files)
+  cratefence diff <old> <new> [options]   compare two releases (directories, .crate/.tar.gz files
+                                          or name@version from the registry, e.g. serde@1.0.200)
   cratefence scan <crate> [options]       review a first release: everything counts as added
   cratefence lock <old Cargo.lock> <new Cargo.lock> | --git-base REF [Cargo.lock]
                                           scan every release a lockfile change brings in
@@ -34,6 +35,10 @@ Options:
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
+  --registry URL            sparse index for name@version (default https://index.crates.io/)
+  --min-publish-age AGE     cool-off for name@version: a release younger than AGE ("7 days",
+                            Cargo's min-publish-age syntax) is at least review (default: the
+                            [registry] global-min-publish-age of .cargo/config.toml, if any)
   --no-progress             never show progress on stderr
   --debug                   print stack traces for errors
   -h, --help                show this help
@@ -86,6 +91,30 @@ async function writeAtomically(file: string, data: string): Promise<void> {
   await rename(tmp, file);
 }
 
+/**
+ * `diff`/`scan` where a side is `name@version`: releases fetched (and verified) by the registry
+ * client, then the adoption policy of the new side (yanked, cool-off) applied on top of the report.
+ */
+async function scanNamed(
+  named: import('./registry/inputs.js').NamedRelease[],
+  cmd: 'diff' | 'scan',
+  values: { registry?: string; 'min-publish-age'?: string },
+  opts: Parameters<typeof analyzeTrees>[2],
+): Promise<Report> {
+  const { RegistryClient, cargoMinPublishAge, parseMinPublishAge } = await import('./registry/index.js');
+  const { loadNamedRelease, applyRegistryPolicy, policyNow } = await import('./registry/inputs.js');
+  const flag = values['min-publish-age'];
+  const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
+  let client: InstanceType<typeof RegistryClient> | undefined;
+  const get = () => (client ??= new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }));
+  opts?.onPhase?.('fetching');
+  const trees = await Promise.all(named.map((n) => loadNamedRelease(n, get, opts?.limits)));
+  const report = cmd === 'diff' ? analyzeTrees(trees[0], trees[1], opts).report : analyzeTrees(emptyTree(), trees[0], opts).report;
+  const last = named[named.length - 1];
+  if (last.kind === 'registry') await applyRegistryPolicy(report, get(), last.name, last.version, minAge, policyNow());
+  return report;
+}
+
 /** Runs the CLI; sets process.exitCode (0 clean, 1 at or above --fail-on, 2 error). */
 export async function main(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
@@ -107,6 +136,8 @@ export async function main(argv: string[]): Promise<void> {
         'file-budget-ms': { type: 'string' },
         'crate-budget-ms': { type: 'string' },
         'no-progress': { type: 'boolean' },
+        registry: { type: 'string' },
+        'min-publish-age': { type: 'string' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -141,12 +172,16 @@ export async function main(argv: string[]): Promise<void> {
     const prog = progress(!values['no-progress']);
     let report: Report;
     try {
-      if (cmd === 'diff') {
-        if (args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
-        report = await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase });
-      } else if (cmd === 'scan') {
-        if (args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
-        report = await scanRelease(args[0], { ...opts, onPhase: prog.phase });
+      if (cmd === 'diff' || cmd === 'scan') {
+        if (cmd === 'diff' && args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
+        if (cmd === 'scan' && args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
+        const { classifyInput } = await import('./registry/inputs.js');
+        const named = args.map(classifyInput);
+        if (named.every((n) => n.kind === 'path')) {
+          report = cmd === 'diff' ? await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase }) : await scanRelease(args[0], { ...opts, onPhase: prog.phase });
+        } else {
+          report = await scanNamed(named, cmd, values, { ...opts, onPhase: prog.phase });
+        }
       } else {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
       }

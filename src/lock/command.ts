@@ -1,6 +1,158 @@
-import { UsageError } from '../usage.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, parseFailOn } from '../usage.js';
+import { lockDelta } from './delta.js';
+import { parseLockfile, LockfileError, type Lockfile } from './parse.js';
+import type { LockEntry, LockReport } from './types.js';
 
-/** Placeholder until this command lands; replaced by its layer's implementation. */
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError('this command is not available in this build');
+const USAGE = `Usage:
+  cratefence lock <old Cargo.lock> <new Cargo.lock> [options]
+  cratefence lock --git-base REF [Cargo.lock] [options]
+
+Scans every release a lockfile change brings in: a changed package is diffed against its old
+version, an added one is scanned as a first release, a removed one is listed; git and path
+packages are listed with a note. Releases come from the Cargo cache, cratefence's cache or the
+registry, each checked against the lockfile's checksum.
+
+Options:
+  --git-base REF            old lockfile = git show REF:<path> (default path: ./Cargo.lock)
+  --format text|json        output format (default: text)
+  --output FILE             write the report to FILE instead of stdout
+  --fail-on review|block|never
+                            exit 1 when the overall verdict is at or above this (default: block)
+  --registry URL            sparse index to use for crates.io packages (a mirror)
+  --min-publish-age AGE     cool-off: a release younger than AGE ("7 days") is at least review
+                            (default: [registry] global-min-publish-age of .cargo/config.toml)
+  --jobs N                  scan workers (default: all cores)
+  --rules DIR               use the rules in DIR instead of the bundled ones
+  --cache DIR               facts cache shared by the workers (see cratefence --help)
+  --quiet                   no progress on stderr
+  -h, --help                show this help
+
+Exit codes: 0 below --fail-on, 1 at or above it, 2 when a release could not be fetched or scanned
+(or bad input).`;
+
+/** Progress on stderr: a rewritten line on a terminal, one line per package otherwise. */
+function progress(quiet: boolean): { update: (done: number, total: number, e: LockEntry) => void; warn: (m: string) => void; stop: () => void } {
+  if (quiet) return { update: () => {}, warn: () => {}, stop: () => {} };
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  return {
+    update: (done, total, e) => {
+      const what = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`;
+      const result = e.error ? 'error' : (e.verdict ?? 'not scanned');
+      if (tty) {
+        shown = true;
+        process.stderr.write(`\r\x1b[2Kcratefence: [${done}/${total}] ${what}: ${result}`);
+      } else {
+        process.stderr.write(`cratefence: [${done}/${total}] ${what}: ${result}\n`);
+      }
+    },
+    // A warning clears the progress line first; the next update writes it again below.
+    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${m}\n`),
+    stop: () => {
+      if (shown) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function readLock(file: string): Promise<Lockfile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new LockfileError(`${file}: cannot read the lockfile`);
+  }
+  return parseLockfile(text, file);
+}
+
+/** `cratefence lock`: parses its options, scans the lockfile delta, writes the report, returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'git-base': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      output: { type: 'string' },
+      'fail-on': { type: 'string', default: 'block' },
+      registry: { type: 'string' },
+      'min-publish-age': { type: 'string' },
+      jobs: { type: 'string' },
+      rules: { type: 'string' },
+      cache: { type: 'string' },
+      quiet: { type: 'boolean' },
+      'no-progress': { type: 'boolean' },
+      debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const failOn = parseFailOn(values['fail-on']);
+  const { LOCK_FORMATS, lockReporter } = await import('./reporters.js');
+  const format = values.format as (typeof LOCK_FORMATS)[number];
+  if (!LOCK_FORMATS.includes(format)) throw new UsageError(`lock --format must be one of ${LOCK_FORMATS.join(', ')}`);
+  let jobs: number | undefined;
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a positive whole number');
+  }
+
+  let oldLock: Lockfile;
+  let newLock: Lockfile;
+  let label: string;
+  if (values['git-base'] !== undefined) {
+    if (positionals.length > 1) throw new UsageError('lock --git-base REF takes at most one lockfile');
+    const file = positionals[0] ?? 'Cargo.lock';
+    const { readAtGitBase } = await import('./git.js');
+    const base = await readAtGitBase(values['git-base'], file);
+    newLock = await readLock(file);
+    oldLock = base.text === null ? { version: newLock.version, packages: [] } : parseLockfile(base.text, `${values['git-base']}:${base.relPath}`);
+    label = base.relPath;
+  } else {
+    if (positionals.length !== 2) throw new UsageError('lock takes two lockfiles (<old> <new>) or --git-base REF [Cargo.lock]');
+    [oldLock, newLock] = await Promise.all([readLock(positionals[0]), readLock(positionals[1])]);
+    label = positionals[1];
+  }
+
+  const { cargoMinPublishAge, parseMinPublishAge, normaliseIndexUrl } = await import('../registry/index.js');
+  if (values.registry !== undefined) normaliseIndexUrl(values.registry);
+  const { policyNow } = await import('../registry/inputs.js');
+  const flag = values['min-publish-age'];
+  const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
+
+  const delta = lockDelta(oldLock.packages, newLock.packages);
+  const { ScanPool } = await import('../runner/index.js');
+  const { scanLockDelta, lockExitCode } = await import('./run.js');
+  const quiet = values.quiet === true || values['no-progress'] === true;
+  const prog = progress(quiet);
+  const pool = new ScanPool({ threads: jobs, cacheDir: values.cache ? path.resolve(values.cache) : undefined });
+  let report: LockReport;
+  try {
+    report = await scanLockDelta(delta, {
+      pool,
+      lockfile: label,
+      registry: values.registry,
+      client: { onWarning: prog.warn },
+      rulesDir: values.rules ? path.resolve(values.rules) : undefined,
+      minAge,
+      now: policyNow(),
+      onProgress: prog.update,
+    });
+  } finally {
+    prog.stop();
+    await pool.close();
+  }
+  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
+  const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const text = (await lockReporter(format))(report, { color });
+  if (values.output) {
+    const { writeAtomic } = await import('../registry/cache.js');
+    await writeAtomic(values.output, text);
+  } else process.stdout.write(text);
+  return lockExitCode(report, failOn);
 }

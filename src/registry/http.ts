@@ -1,0 +1,105 @@
+import { RegistryError } from './errors.js';
+
+/** How the client talks HTTP: every request goes through `getBytes`. */
+export interface HttpOptions {
+  /** Per-attempt limit, from the request to the last body byte (default 30 s). */
+  timeoutMs: number;
+  /** Extra attempts after a network error, a timeout, 429 or 5xx (default 3). */
+  retries: number;
+  /** First wait before a retry; doubled each time, with jitter (default 500 ms). */
+  backoffMs: number;
+  userAgent: string;
+  /** Largest body accepted; a bigger answer is refused, never truncated. */
+  maxBytes: number;
+}
+
+/** What came back: a body, or "not found" (404/410/451, which cargo also reads as absent). */
+export type HttpResult = { status: 'ok'; body: Buffer } | { status: 'missing'; code: number };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A one-line reason for a failed fetch: undici puts the system error (ECONNREFUSED, ENOTFOUND) in `cause`. */
+function reason(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  const code = e?.cause?.code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: the host name does not resolve (offline?)`;
+  if (code) return `${code}${e.cause?.message && !e.cause.message.includes(code) ? `: ${e.cause.message}` : ''}`;
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+async function readCapped(res: Response, max: number, url: string): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > max) throw new RegistryError(`${url}: answer of ${declared} bytes is over the ${max} byte limit`);
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > max) throw new RegistryError(`${url}: answer is over the ${max} byte limit`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * GETs a URL with Node's fetch: a time limit per attempt, bounded retries with exponential backoff
+ * on transient failures (network, timeout, 429, 5xx; `Retry-After` honoured up to 10 s), and one
+ * RegistryError line when it gives up.
+ */
+export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Promise<HttpResult> {
+  let last = '';
+  for (let attempt = 0; attempt <= o.retries; attempt++) {
+    if (attempt > 0) await sleep(o.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+    let res: Response;
+    const signal = AbortSignal.timeout(o.timeoutMs);
+    try {
+      res = await fetch(url, { headers: { 'user-agent': o.userAgent, accept }, redirect: 'follow', signal });
+    } catch (err) {
+      last = reason(err);
+      continue;
+    }
+    if (res.status === 404 || res.status === 410 || res.status === 451) {
+      await res.body?.cancel().catch(() => {});
+      return { status: 'missing', code: res.status };
+    }
+    if (res.status === 429 || res.status >= 500) {
+      last = `HTTP ${res.status}`;
+      const after = Number(res.headers.get('retry-after'));
+      await res.body?.cancel().catch(() => {});
+      if (Number.isFinite(after) && after > 0 && attempt < o.retries) await sleep(Math.min(after, 10) * 1000);
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new RegistryError(`${url}: HTTP ${res.status}`);
+    }
+    try {
+      return { status: 'ok', body: await readCapped(res, o.maxBytes, url) };
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      last = reason(err);
+    }
+  }
+  const tries = o.retries + 1;
+  throw new RegistryError(`cannot fetch ${url} (${last}; ${tries} attempt${tries === 1 ? '' : 's'})`);
+}
+
+/**
+ * At most one request per interval to one host, shared by every client in the process (crates.io
+ * asks for one request per second to its web API). Callers queue in order.
+ */
+export class HostRateLimiter {
+  private static readonly next = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Waits for this host's turn. */
+  async take(url: string): Promise<void> {
+    const host = new URL(url).host;
+    const now = Date.now();
+    const at = Math.max(now, HostRateLimiter.next.get(host) ?? 0);
+    HostRateLimiter.next.set(host, at + this.intervalMs);
+    if (at > now) await sleep(at - now);
+  }
+}

@@ -1,0 +1,7 @@
+/** The registry layer: one client for `name@version`, `lock`, `batch` and `serve`. */
+export { RegistryClient, CRATES_IO_INDEX, normaliseIndexUrl, parseIndexFile, type RegistryOptions } from './client.js';
+export { RegistryError } from './errors.js';
+export { checkCrateName, checkVersion, parseCrateSpec, indexPath, indexPrefix, downloadUrl } from './names.js';
+export { sha256, defaultCacheDir, defaultCargoHome } from './cache.js';
+export { parseMinPublishAge, cargoMinPublishAge, cargoConfigFiles, applyPublishPolicy, type MinPublishAge, type PublishFacts } from './cooloff.js';
+export type { FetchedCrate, IndexVersion, RegistryClientApi } from './types.js';
