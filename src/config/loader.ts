@@ -65,7 +65,7 @@ export function parseConfig(text: string, file: string): Config {
     if (e instanceof TomlError) throw configError(file, null, e.line, `not valid TOML: ${e.message.split('\n')[0]} (column ${e.column})`);
     throw e;
   }
-  const res = CONFIG_SCHEMA.safeParse(raw);
+  const res = CONFIG_SCHEMA.safeParse(raw, { reportInput: true });
   if (!res.success) throw schemaError(file, text, res.error.issues[0]);
   return toConfig(res.data, file, text);
 }
