@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTrees, treeFromFiles, type Report } from '../src/index.js';
 import { addPolicyNote, applyPolicy, parseConfig, unusedSuppressions } from '../src/config/index.js';
 
@@ -144,5 +147,51 @@ describe('notes from other policy sources', () => {
     expect(out.policy!.scanVerdict).toBe('review');
     expect(out.policy!.notes.map((n) => n.kind)).toEqual(['trusted', 'cool-off']);
     expect(passed.verdict).toBe('pass');
+  });
+});
+
+describe('cratefence diff --config', () => {
+  const BIN = path.join(import.meta.dirname, '..', 'bin', 'cratefence.js');
+  const repo = mkdtempSync(path.join(tmpdir(), 'cratefence-policy-cli-'));
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: path.join(repo, 'sub'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  beforeAll(() => {
+    mkdirSync(path.join(repo, '.git'));
+    for (const [side, v, lib] of [
+      ['old', '1.0.0', 'pub fn get() -> usize { 1 }\n'],
+      ['new', '1.0.1', 'pub fn get() -> usize { let _ = std::net::TcpStream::connect("203.0.113.5:4444"); 1 }\npub fn w() { let _ = std::fs::write("/tmp/x", "y"); }\n'],
+    ]) {
+      mkdirSync(path.join(repo, side, 'src'), { recursive: true });
+      writeFileSync(path.join(repo, side, 'Cargo.toml'), manifest(v));
+      writeFileSync(path.join(repo, side, 'src', 'lib.rs'), lib);
+    }
+    mkdirSync(path.join(repo, 'sub'));
+  });
+
+  it('finds cratefence.toml up to the repository root, takes its fail-on and applies its suppressions', () => {
+    writeFileSync(path.join(repo, 'cratefence.toml'), 'fail-on = "review"\n');
+    const strict = run(['diff', '../old', '../new', '--format', 'json']);
+    expect(strict.err).toBe('');
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.out).policy).toMatchObject({ configFile: path.join(repo, 'cratefence.toml'), scanVerdict: 'review' });
+    writeFileSync(path.join(repo, 'cratefence.toml'), 'fail-on = "review"\n\n[[suppress]]\nreason = "test fixture"\ncrate = "httpish"\n');
+    const relaxed = run(['diff', '../old', '../new', '--format', 'json']);
+    expect(relaxed.code).toBe(0);
+    const rep = JSON.parse(relaxed.out) as Report;
+    expect(rep.verdict).toBe('pass');
+    expect(rep.findings.every((f) => f.suppressed?.reason === 'test fixture')).toBe(true);
+    // --fail-on on the command line wins over the file.
+    writeFileSync(path.join(repo, 'cratefence.toml'), 'fail-on = "review"\n');
+    expect(run(['diff', '../old', '../new', '--fail-on', 'block']).code).toBe(0);
+  });
+
+  it('exits 2 with one line naming file, key and line for a broken --config', () => {
+    writeFileSync(path.join(repo, 'bad.toml'), '[rules.network-new-use]\nseverity = 3\n');
+    const r = run(['diff', '../old', '../new', '--config', '../bad.toml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`cratefence: ${path.join(repo, 'bad.toml')}:2: rules.network-new-use.severity: must be one of "info", "low", "medium", "high", "critical"\n`);
   });
 });
