@@ -126,6 +126,26 @@ describe('expected capabilities and trust', () => {
     expect(out.policy!.notes.some((n) => n.kind === 'expected-capability')).toBe(true);
   });
 
+  it('reads capabilities only where the rule prints the real ones, so code cannot name its own', () => {
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': 'pub fn parse(s: &str) -> usize { helper(s) }\nfn helper(s: &str) -> usize { s.len() }\n' });
+    const nw = treeFromFiles({
+      'Cargo.toml': manifest('1.0.1'),
+      // The literal names a capability the crate is allowed: it must not excuse the file write.
+      'src/lib.rs': 'pub fn parse(s: &str) -> usize { helper(s) }\nfn helper(s: &str) -> usize { let _ = std::fs::write("network.http", s); let _ = std::net::TcpStream::connect("h:1"); s.len() }\n',
+    });
+    const scanned = analyzeTrees(old, nw).report;
+    const reach = scanned.findings.find((f) => f.ruleId === 'entry-reaches-new-capability');
+    expect(reach?.message).toMatch(/now reaches .*fs\.write/);
+    const out = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.*"]\n`, FILE), file: FILE });
+    expect(byRule(out, 'file-write-new').suppressed).toBeUndefined();
+    expect(byRule(out, 'network-new-use').suppressed).toBeDefined();
+    // The entry now reaches fs.write and network.connect: only one of them is expected.
+    expect(byRule(out, 'entry-reaches-new-capability').suppressed).toBeUndefined();
+    const both = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.*", "fs.write"]\n`, FILE), file: FILE });
+    expect(byRule(both, 'entry-reaches-new-capability').suppressed?.reason).toMatch(/^expected capability \(.*fs\.write.*\)$/);
+    expect(byRule(both, 'file-write-new').suppressed?.reason).toBe('expected capability (fs.write)');
+  });
+
   it('does not stretch an exact capability to its siblings', () => {
     const out = policy(`[crates.httpish]\nexpected-capabilities = ["network.http"]\n`);
     expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();
