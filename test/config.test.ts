@@ -117,6 +117,27 @@ describe('cratefence.toml', () => {
   });
 });
 
+describe('hostile config files', () => {
+  it('give a short one-line ConfigError, never a crash or a hang', () => {
+    const cases = [
+      `x = ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+      `[${Array.from({ length: 20000 }, (_, i) => `a${i}`).join('.')}]\n`,
+      `${'k'.repeat(200000)} = 1\n`,
+      '__proto__ = 1\n',
+      'suppress = 3\n',
+      '[suppress]\nreason = "x"\n',
+      '\u0000\u0001 = "\u0002"\n',
+    ];
+    for (const text of cases) {
+      const t0 = Date.now();
+      const e = errorOf(text);
+      expect(e.message.includes('\n'), e.message).toBe(false);
+      expect(e.message.length).toBeLessThan(600);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    }
+  });
+});
+
 describe('finding the config file', () => {
   it('searches from the working folder up to the repository root', () => {
     const repo = path.join(tmp, 'repo');

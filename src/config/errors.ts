@@ -17,5 +17,8 @@ export class ConfigError extends Error {
 /** Builds the one-line message `FILE:LINE: key.path: what is wrong`. */
 export function configError(file: string, keyPath: string | null, line: number | null, what: string): ConfigError {
   const where = `${file}${line !== null ? `:${line}` : ''}`;
-  return new ConfigError(`${where}: ${keyPath ? `${keyPath}: ` : ''}${what}`, file, keyPath, line);
+  // Keys come from the file: a hostile one must not turn the one-line message into a page.
+  const shown = keyPath && keyPath.length > 120 ? `${keyPath.slice(0, 117)}...` : keyPath;
+  const said = what.length > 300 ? `${what.slice(0, 297)}...` : what;
+  return new ConfigError(`${where}: ${shown ? `${shown}: ` : ''}${said}`, file, keyPath, line);
 }

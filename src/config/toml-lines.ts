@@ -50,6 +50,8 @@ function assignedKey(line: string): string[] | null {
   return null;
 }
 
+const MAX_PARTS = 64;
+
 interface Located {
   path: PathPart[];
   line: number;
@@ -74,7 +76,8 @@ export function locateKeys(text: string): Located[] {
     const tab = arr ? null : /^\[(.+?)\]\s*(#.*)?$/.exec(line);
     if (arr || tab) {
       const parts = splitKey((arr ?? tab)![1]);
-      if (!parts) continue;
+      // No real key is this deep; a hostile one must not make the walk quadratic.
+      if (!parts || parts.length > MAX_PARTS) continue;
       // Array entries are counted under the concrete path of their parent, so nested arrays index right.
       const concrete: PathPart[] = [];
       for (const p of parts) {
@@ -107,14 +110,18 @@ const isPrefix = (a: PathPart[], b: PathPart[]) => a.length <= b.length && a.eve
 
 /**
  * The 1-based line of `path` (e.g. `['suppress', 0, 'reason']`): the key itself when it is written,
- * else the closest written parent (the table header, or the inline table holding it), else null.
+ * else the closest written parent (the table header, or the inline table holding it), else the first
+ * longer key that starts with it, else null.
  */
 export function lineOfKey(text: string, path: PathPart[]): number | null {
   let best: Located | null = null;
+  let under: Located | null = null;
   for (const k of locateKeys(text)) {
+    if (!under && isPrefix(path, k.path)) under = k;
     if (!isPrefix(k.path, path)) continue;
     if (!best || k.path.length > best.path.length) best = k;
     if (k.path.length === path.length) return k.line;
   }
-  return best?.line ?? null;
+  // Written only as part of a longer key (`[a.b.c]` for the table `a`): the first line that does.
+  return (best ?? under)?.line ?? null;
 }
