@@ -168,6 +168,17 @@ describe('notes from other policy sources', () => {
     expect(out.policy!.notes.map((n) => n.kind)).toEqual(['trusted', 'cool-off']);
     expect(passed.verdict).toBe('pass');
   });
+
+  it('keeps a raise from cool-off or yanked when the policy is applied after it', () => {
+    const young = addPolicyNote(report, { kind: 'cool-off', message: 'published 2 hours ago' }, 'review');
+    const out = applyPolicy(young, { config: parseConfig(`[[suppress]]\nreason = "r"\ncrate = "httpish"\n`, FILE), file: FILE });
+    expect(out.findings.every((f) => f.suppressed)).toBe(true);
+    expect(out.verdict).toBe('review');
+    expect(out.verdictReason).toBe('published 2 hours ago');
+    expect(out.policy!.notes[0]).toEqual({ kind: 'cool-off', message: 'published 2 hours ago' });
+    const yanked = applyPolicy(addPolicyNote(report, { kind: 'yanked', message: 'yanked' }, 'block'), { config: parseConfig('[crates.httpish]\ntrusted = true\n', FILE), file: FILE });
+    expect(yanked.verdict).toBe('block');
+  });
 });
 
 describe('cratefence diff --config', () => {

@@ -125,6 +125,14 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
   if (suppressedCount > 0) reason = `${reason} (after ${suppressedCount} suppressed finding(s))`;
 
   // 5. Audits and trust: approval lowers the verdict to pass; a violation blocks.
+  // Notes already on the report (cool-off, yanked: the registry layer's adoption policy) keep the
+  // verdict they raised, whichever order the layers run in; neither approval nor trust lifts them.
+  let prior: { floor: Verdict; message: string } | null = null;
+  for (const n of report.policy?.notes ?? []) {
+    const floor: Verdict | null = n.kind === 'yanked' || n.kind === 'violation' ? 'block' : n.kind === 'cool-off' ? 'review' : null;
+    if (floor && (!prior || LEVEL[floor] > LEVEL[prior.floor])) prior = { floor, message: n.message };
+  }
+
   let approvedBy: string[] = [];
   if (ctx.audits && name !== null && version !== null && semver.valid(version)) {
     const check = checkAudits(ctx.audits, name, out.crate.old, version, config.audits.criteria);
@@ -143,10 +151,15 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
       reason = `${name} ${version} is covered by a cargo-vet violation (${check.violations[0].party}: ${check.violations[0].range})`;
     }
   }
-  if (crateCfg?.trusted && LEVEL[verdict] > 0 && !notes.some((n) => n.kind === 'violation')) {
+  if (crateCfg?.trusted && LEVEL[verdict] > 0 && !notes.some((n) => n.kind === 'violation') && !prior) {
     notes.push({ kind: 'trusted', message: `${name} is trusted in ${source}: its ${verdict} verdict does not fail the check` });
     verdict = 'pass';
     reason = `${name} is a trusted crate (${source})`;
+  }
+
+  if (prior) {
+    verdict = LEVEL[prior.floor] > LEVEL[verdict] ? prior.floor : verdict;
+    if (verdict === prior.floor) reason = prior.message;
   }
 
   const policy: PolicyResult = {
