@@ -57,6 +57,7 @@ export function unknownRuleIds(config: Config, facts: RuleFacts): string[] {
 /**
  * Applies the team's policy to one report and returns a NEW report (the input is not changed) with
  * `policy` filled in, `verdict`/`score`/`scoreBreakdown` re-computed, and suppressed findings marked.
+ * Meant for the scan's own report; notes already on it (cool-off, yanked) are kept and still count.
  */
 export function applyPolicy(report: Report, ctx: PolicyContext): Report {
   const out = structuredClone(report);
@@ -67,6 +68,9 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
   const source = srcName(ctx.file);
   const name = out.crate.name;
   const version = out.crate.new;
+
+  // Marks from an earlier application are the earlier config's: this one decides afresh.
+  for (const f of out.findings) delete f.suppressed;
 
   for (const id of unknownRuleIds(config, facts)) notes.push({ kind: 'rule-config', message: `${source} names rule "${id}", which the rule set does not have` });
 
@@ -157,9 +161,9 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
     reason = `${name} is a trusted crate (${source})`;
   }
 
-  if (prior) {
-    verdict = LEVEL[prior.floor] > LEVEL[verdict] ? prior.floor : verdict;
-    if (verdict === prior.floor) reason = prior.message;
+  if (prior && LEVEL[prior.floor] > LEVEL[verdict]) {
+    verdict = prior.floor;
+    reason = prior.message;
   }
 
   const policy: PolicyResult = {
