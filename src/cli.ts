@@ -129,11 +129,12 @@ export async function main(argv: string[]): Promise<void> {
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    // The policy is read before the scan so that a broken config fails fast.
-    const policyLayer = await import('./config/index.js');
-    const loaded = policyLayer.loadConfig({ cwd: process.cwd(), file: values.config });
-    const audits = policyLayer.readAudits(loaded.config.audits.supplyChain);
-    const failOn = parseFailOn(values['fail-on'] ?? loaded.config.failOn);
+    // The policy is read before the scan so that a broken config fails fast; the layer is loaded only
+    // when there is one (see config/find.ts).
+    const policyLayer = (await import('./config/find.js')).hasPolicy(process.cwd(), values.config) ? await import('./config/index.js') : null;
+    const loaded = policyLayer?.loadConfig({ cwd: process.cwd(), file: values.config }) ?? null;
+    const audits = loaded ? policyLayer!.readAudits(loaded.config.audits.supplyChain) : null;
+    const failOn = parseFailOn(values['fail-on'] ?? loaded?.config.failOn);
     const budget = (v: string | undefined, name: string, dflt: number) => {
       if (v === undefined) return dflt;
       const n = Number(v);
@@ -162,7 +163,7 @@ export async function main(argv: string[]): Promise<void> {
     } finally {
       prog.stop();
     }
-    if (loaded.file !== null || audits !== null) {
+    if (policyLayer && loaded && (loaded.file !== null || audits !== null)) {
       report = policyLayer.applyPolicy(report, { config: loaded.config, file: loaded.file, audits, rulesDir: opts.rulesDir });
     }
     if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${factsStore.writeError}); the scan did not need it\n`);

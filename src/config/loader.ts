@@ -1,32 +1,16 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { CONFIG_SCHEMA, defaultConfig, type Config, type RawConfig } from './schema.js';
 import { configError, ConfigError } from './errors.js';
 import { lineOfKey } from './toml-lines.js';
+import { findConfigFile } from './find.js';
 
-/** The file name looked for from the working directory up. */
-export const CONFIG_FILE_NAME = 'cratefence.toml';
+export { findConfigFile, CONFIG_FILE_NAME } from './find.js';
+
 /** Larger config files are refused: a policy file is a few kilobytes. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/**
- * Finds `cratefence.toml` from `cwd` up. The search stops at the first folder that holds a `.git`
- * entry (the repository root: a config above the repository belongs to someone else) or at the
- * filesystem root. Returns the absolute path, or null.
- */
-export function findConfigFile(cwd: string): string | null {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    const candidate = path.join(dir, CONFIG_FILE_NAME);
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-    if (existsSync(path.join(dir, '.git'))) return null;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
 
 const keyPathText = (p: ReadonlyArray<PropertyKey>) => p.map((k) => (typeof k === 'number' ? `[${k}]` : String(k))).join('.').replace(/\.\[/g, '[');
 
