@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTrees, treeFromFiles, type Report } from '../src/index.js';
 import { applyPolicy, checkAudits, ConfigError, parseConfig, readAudits, type Audits } from '../src/config/index.js';
 import { run as approve } from '../src/config/approve-command.js';
-import { appendAuditText } from '../src/config/vet-write.js';
+import { insertAuditText, tomlString } from '../src/config/vet-write.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cratefence-vet-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -260,7 +260,7 @@ describe('cratefence approve', () => {
     return { stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream, text: () => text };
   };
 
-  it('appends a delta audit, keeping every comment and entry, and cargo-vet fields only', async () => {
+  it('adds a delta audit, keeping every comment and entry, and cargo-vet fields only', async () => {
     const dir = path.join(tmp, 'approve');
     mkdirSync(path.join(dir, 'supply-chain'), { recursive: true });
     const file = path.join(dir, 'supply-chain', 'audits.toml');
@@ -271,8 +271,17 @@ describe('cratefence approve', () => {
     const code = await approve(['httpish', '1.0.1', '1.0.2', '--criteria', 'safe-to-deploy', '--notes', 'Reviewed the new "retry" loop.', '--who', 'Eve <eve@example.com>', '--report', 'report.json'], dir, out.stream);
     expect(code).toBe(0);
     const after = readFileSync(file, 'utf8');
-    // Text append: the old file is a prefix of the new one, comments included.
-    expect(after.startsWith(AUDITS)).toBe(true);
+    // Text insertion: the old file's lines are all there, in order, comments included; only the entry is new.
+    const oldLines = AUDITS.split('\n');
+    const newLines = after.split('\n');
+    let j = 0;
+    for (const l of newLines) if (j < oldLines.length && l === oldLines[j]) j++;
+    expect(j).toBe(oldLines.length);
+    // It sits after httpish's last entry, before the next crate, as cargo-vet orders them.
+    expect(after.indexOf('delta = "1.0.1 -> 1.0.2"')).toBeGreaterThan(after.indexOf('delta = "1.0.0 -> 1.0.1"'));
+    expect(after.indexOf('delta = "1.0.1 -> 1.0.2"')).toBeLessThan(after.indexOf('[[audits.runner]]'));
+    // Multi-line notes with quotes are written as cargo-vet writes them.
+    expect(after).toContain(`notes = '''\nReviewed the new "retry" loop.\ncratefence 0.1.0:`);
     const before = parseToml(AUDITS) as { audits: Record<string, unknown[]> };
     const parsed = parseToml(after) as { audits: Record<string, Array<Record<string, unknown>>>; criteria: unknown; trusted: unknown };
     expect(parsed.criteria).toEqual((before as Record<string, unknown>).criteria);
@@ -306,12 +315,44 @@ describe('cratefence approve', () => {
     await expect(approve(['httpish', '1.0.2', '1.0.3', '--who', 'x', '--report', 'report.json'], dir, sink().stream)).rejects.toThrow(/is about httpish 1\.0\.1 -> 1\.0\.2, not httpish 1\.0\.2 -> 1\.0\.3/);
     // A custom criteria defined in audits.toml is fine.
     expect(await approve(['httpish', '1.0.2', '1.0.3', '--criteria', 'crypto-reviewed', '--who', 'x'], dir, sink().stream)).toBe(0);
-    expect(readFileSync(path.join(dir, 'supply-chain', 'audits.toml'), 'utf8').startsWith(before)).toBe(true);
+    const now = readFileSync(path.join(dir, 'supply-chain', 'audits.toml'), 'utf8');
+    expect(now.length).toBeGreaterThan(before.length);
+    expect(before.split('\n').every((l) => now.includes(l))).toBe(true);
   });
 
-  it('escapes what TOML needs escaped and keeps CRLF files CRLF', () => {
-    const text = appendAuditText('# c\r\n[audits]\r\n', { crate: 'a', who: 'q"uote\\', criteria: ['safe-to-run', 'x'], from: '1.0.0', to: '1.0.1', notes: 'line\nnext\u007f' });
-    expect(text.startsWith('# c\r\n[audits]\r\n\r\n[[audits.a]]\r\n')).toBe(true);
-    expect(parseToml(text)).toEqual({ audits: { a: [{ who: 'q"uote\\', criteria: ['safe-to-run', 'x'], delta: '1.0.0 -> 1.0.1', notes: 'line\nnext\u007f' }] } });
+  it('puts the entry where cargo-vet would, so a file it wrote stays in its exact format', () => {
+    const canonical = (entries: string[]) => `\n# cargo-vet audits file\n\n${entries.join('\n\n')}\n\n[[trusted.zz]]\ncriteria = "safe-to-deploy"\nuser-id = 1\nstart = "2020-01-01"\nend = "2030-01-01"\n`;
+    const A1 = '[[audits.aaa]]\nwho = "A <a@x>"\ncriteria = "safe-to-deploy"\nversion = "1.0.0"';
+    const A2 = '[[audits.aaa]]\nwho = "A <a@x>"\ncriteria = "safe-to-deploy"\ndelta = "1.0.0 -> 1.2.0"';
+    const C1 = '[[audits.ccc]]\nwho = "A <a@x>"\ncriteria = "safe-to-run"\nversion = "0.1.0"\nnotes = """\nTwo\nlines\n"""';
+    type Parsed = Parameters<typeof insertAuditText>[1];
+    const add = (entries: string[], a: Parameters<typeof insertAuditText>[2]) => {
+      const text = canonical(entries);
+      return insertAuditText(text, parseToml(text) as Parsed, a);
+    };
+    // A new crate between two others.
+    const B1 = '[[audits.bbb]]\nwho = "B <b@x>"\ncriteria = "safe-to-deploy"\ndelta = "0.1.0 -> 0.2.0"';
+    expect(add([A1, A2, C1], { crate: 'bbb', who: 'B <b@x>', criteria: ['safe-to-deploy'], from: '0.1.0', to: '0.2.0' })).toBe(canonical([A1, A2, B1, C1]));
+    // Inside a crate: deltas sorted by version, after full audits.
+    const A3 = '[[audits.aaa]]\nwho = "A <a@x>"\ncriteria = "safe-to-deploy"\ndelta = "1.0.0 -> 1.1.0"';
+    expect(add([A1, A2, C1], { crate: 'aaa', who: 'A <a@x>', criteria: ['safe-to-deploy'], from: '1.0.0', to: '1.1.0' })).toBe(canonical([A1, A3, A2, C1]));
+    // The last crate: before the trusted entries.
+    const D1 = '[[audits.ddd]]\nwho = "D <d@x>"\ncriteria = "safe-to-deploy"\nversion = "2.0.0"';
+    expect(add([A1, A2, C1], { crate: 'ddd', who: 'D <d@x>', criteria: ['safe-to-deploy'], from: null, to: '2.0.0' })).toBe(canonical([A1, A2, C1, D1]));
+    // The first audit of a new store takes the place of the empty [audits] table.
+    expect(insertAuditText('\n# cargo-vet audits file\n\n[audits]\n', {}, { crate: 'ddd', who: 'D <d@x>', criteria: ['safe-to-deploy'], from: null, to: '2.0.0' })).toBe(`\n# cargo-vet audits file\n\n${D1}\n`);
+  });
+
+  it("writes strings in cargo-vet's style and keeps CRLF files CRLF", () => {
+    expect(tomlString('plain')).toBe('"plain"');
+    expect(tomlString('say "hi"')).toBe(`'say "hi"'`);
+    expect(tomlString(`it's "so"`)).toBe(`'''it's "so"'''`);
+    expect(tomlString('two\nlines\n')).toBe('"""\ntwo\nlines\n"""');
+    expect(tomlString('bell\u0007 and \u007f')).toBe('"bell\\u0007 and \\u007F"');
+    const crlf = '# c\r\n\r\n[[audits.b]]\r\nwho = "x"\r\ncriteria = "safe-to-run"\r\nversion = "1.0.0"\r\n';
+    const text = insertAuditText(crlf, parseToml(crlf) as Parameters<typeof insertAuditText>[1], { crate: 'a', who: 'q"uote\\', criteria: ['safe-to-run', 'x'], from: '1.0.0', to: '1.0.1', notes: 'line\nnext\u007f' });
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(parseToml(text)).toEqual({ audits: { a: [{ who: 'q"uote\\', criteria: ['safe-to-run', 'x'], delta: '1.0.0 -> 1.0.1', notes: 'line\nnext\u007f' }], b: [{ who: 'x', criteria: 'safe-to-run', version: '1.0.0' }] } });
+    expect(text.indexOf('[[audits.a]]')).toBeLessThan(text.indexOf('[[audits.b]]'));
   });
 });
