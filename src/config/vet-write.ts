@@ -60,7 +60,7 @@ export function auditEntryText(a: NewAudit, eol = '\n'): string {
   const lines = [
     `[[audits.${tomlKey(a.crate)}]]`,
     `who = ${tomlString(a.who)}`,
-    `criteria = ${a.criteria.length === 1 ? tomlString(a.criteria[0]) : `[${a.criteria.map(tomlString).join(', ')}]`}`,
+    `criteria = ${a.criteria.length === 1 ? tomlString(a.criteria[0]) : `[${a.criteria.map((c) => tomlString(c)).join(', ')}]`}`,
     a.from === null ? `version = ${tomlString(a.to)}` : `delta = ${tomlString(`${a.from} -> ${a.to}`)}`,
   ];
   if (a.notes) lines.push(`notes = ${tomlString(a.notes, eol === '\n')}`);
