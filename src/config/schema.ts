@@ -22,7 +22,9 @@ const semverRange = z.string().refine((s) => semver.validRange(normalizeRange(s)
 const dateValue = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const text = v instanceof Date ? ('isDate' in v && typeof v.isDate === 'function' && v.isDate() ? v.toISOString().slice(0, 10) : v.toISOString()) : v.trim();
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const d = dateOnly ? new Date(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}[T ]/.test(text) ? new Date(text) : new Date(Number.NaN);
+  // A date-time without an offset is read as UTC, so expiry does not depend on the machine's time zone.
+  const zoned = /([zZ]|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
+  const d = dateOnly ? new Date(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) ? new Date(zoned.replace(' ', 'T')) : new Date(Number.NaN);
   if (Number.isNaN(d.getTime())) {
     ctx.addIssue({ code: 'custom', message: 'is not a date (write e.g. 2026-12-31)' });
     return z.NEVER;
