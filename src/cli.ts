@@ -26,7 +26,11 @@ Options:
   --format text|json        output format (default: text)
   --output FILE             write the report to FILE instead of stdout
   --fail-on review|block|never
-                            exit 1 when the verdict is at or above this level (default: block)
+                            exit 1 when the verdict is at or above this level (default: the
+                            config's fail-on, else block)
+  --config FILE             team policy (suppressions, rule settings, expected capabilities,
+                            cargo-vet audits; default: cratefence.toml found from the current
+                            folder up to the repository root)
   --rules DIR               use the rules in DIR instead of the bundled ones
   --cache DIR               keep extracted facts in DIR and reuse them in later scans (a file
                             seen before is not parsed again; the report is the same). DIR must
@@ -130,7 +134,8 @@ export async function main(argv: string[]): Promise<void> {
       options: {
         format: { type: 'string', default: 'text' },
         output: { type: 'string' },
-        'fail-on': { type: 'string', default: 'block' },
+        'fail-on': { type: 'string' },
+        config: { type: 'string' },
         rules: { type: 'string' },
         cache: { type: 'string' },
         'file-budget-ms': { type: 'string' },
@@ -155,7 +160,12 @@ export async function main(argv: string[]): Promise<void> {
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    const failOn = parseFailOn(values['fail-on']);
+    // The policy is read before the scan so that a broken config fails fast; the layer is loaded only
+    // when there is one (see config/find.ts).
+    const policyLayer = (await import('./config/find.js')).hasPolicy(process.cwd(), values.config) ? await import('./config/index.js') : null;
+    const loaded = policyLayer?.loadConfig({ cwd: process.cwd(), file: values.config }) ?? null;
+    const audits = loaded ? policyLayer!.readAudits(loaded.config.audits.supplyChain) : null;
+    const failOn = parseFailOn(values['fail-on'] ?? loaded?.config.failOn);
     const budget = (v: string | undefined, name: string, dflt: number) => {
       if (v === undefined) return dflt;
       const n = Number(v);
@@ -187,6 +197,9 @@ export async function main(argv: string[]): Promise<void> {
       }
     } finally {
       prog.stop();
+    }
+    if (policyLayer && loaded && (loaded.file !== null || audits !== null)) {
+      report = policyLayer.applyPolicy(report, { config: loaded.config, file: loaded.file, audits, rulesDir: opts.rulesDir });
     }
     if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${factsStore.writeError}); the scan did not need it\n`);
     if (debug) {

@@ -14,7 +14,9 @@ import type { FactsStore } from './parse/store.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
-export type { Verdict } from './score/index.js';
+export type { Verdict, ScoreResult, BreakdownEntry } from './score/index.js';
+/** The core's scorer, for layers that re-score a report after policy (suppressed findings add no points). */
+export { scoreFindings } from './score/index.js';
 export { InputError, emptyTree, loadSource, treeFromFiles, DEFAULT_LIMITS } from './source/index.js';
 export type { CrateTree, SourceLimits, SourceNote } from './source/index.js';
 export type { ReleaseDelta } from './diff/index.js';

@@ -1,0 +1,57 @@
+import type { Finding, rulesFor } from '../index.js';
+
+/**
+ * How findings relate to capabilities (rules/capabilities.yaml). A finding carries no capability field,
+ * but rules whose message template has a `{capability}` / `{capabilities}` / `{uses}` placeholder name
+ * them in the message (network-new-use, entry-reaches-new-capability, far-jump-call), and capability
+ * rules (`match.capability`) declare the ones they match. Message text also holds code the crate author
+ * wrote (callees, literals, paths), so names are read from it only for rules that always print the real
+ * ones: an injected name can then only add to the list, and all of them must be expected to suppress.
+ */
+
+/** What the policy layer needs to know about the rule set. */
+export interface RuleFacts {
+  ids: Set<string>;
+  /** Rule id → the capabilities it matches on (`match.capability`), when it is a capability rule. */
+  ruleCapabilities: Map<string, string[]>;
+  /** Rules whose message names the capabilities involved (a capability placeholder in the template). */
+  namesInMessage: Set<string>;
+  /** Every capability name the catalogue can produce. */
+  capabilityNames: Set<string>;
+}
+
+const cache = new WeakMap<object, RuleFacts>();
+
+/** Extracts the facts from a loaded rule set (cached per set). */
+export function ruleFacts(set: ReturnType<typeof rulesFor>): RuleFacts {
+  const hit = cache.get(set);
+  if (hit) return hit;
+  const facts: RuleFacts = {
+    ids: new Set(set.rules.map((r) => r.spec.id)),
+    ruleCapabilities: new Map(set.rules.flatMap((r) => (r.spec.match.capability ? [[r.spec.id, r.spec.match.capability] as [string, string[]]] : []))),
+    namesInMessage: new Set(set.rules.filter((r) => /\{(capability|capabilities|uses)\}/.test(r.spec.message)).map((r) => r.spec.id)),
+    capabilityNames: new Set([...set.catalogue.paths.values(), ...set.catalogue.methods.values()]),
+  };
+  cache.set(set, facts);
+  return facts;
+}
+
+/** The capabilities a finding is about (empty: not a capability finding). */
+export function findingCapabilities(f: Finding, facts: RuleFacts): string[] {
+  const declared = facts.ruleCapabilities.get(f.ruleId);
+  if (facts.namesInMessage.has(f.ruleId)) {
+    const named = new Set<string>();
+    for (const m of f.message.matchAll(/[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+/g)) {
+      if (facts.capabilityNames.has(m[0]) && (!declared || declared.some((d) => matchesCapability(m[0], d)))) named.add(m[0]);
+    }
+    if (named.size > 0) return [...named].sort();
+  }
+  return declared ?? [];
+}
+
+/** `network.*` and `network` cover `network.http`; `*` covers everything; otherwise the name itself. */
+export function matchesCapability(cap: string, pattern: string): boolean {
+  if (pattern === '*') return true;
+  const p = pattern.endsWith('.*') ? pattern.slice(0, -2) : pattern;
+  return cap === p || cap.startsWith(`${p}.`);
+}
