@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diffReleases, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { diffReleases, diffReleasesWithHunks, scanRelease, scanReleaseWithHunks, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
 import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
@@ -22,7 +22,10 @@ Usage:
 Each command has its own help: cratefence <command> --help.
 
 Options:
-  --format text|json        output format (default: text)
+  --format text|json|sarif|markdown|html
+                            output format (default: text); html is one self-contained page
+                            with the release diff, sarif is for GitHub code scanning, markdown
+                            for a pull-request comment
   --output FILE             write the report to FILE instead of stdout
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: block)
@@ -140,13 +143,19 @@ export async function main(argv: string[]): Promise<void> {
     const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse, factsStore };
     const prog = progress(!values['no-progress']);
     let report: Report;
+    // Only the HTML page shows the release diff; the other formats never build it.
+    let hunks: FileHunks[] | undefined;
     try {
       if (cmd === 'diff') {
         if (args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
-        report = await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase });
+        const o = { ...opts, onPhase: prog.phase };
+        if (format === 'html') ({ report, hunks } = await diffReleasesWithHunks(args[0], args[1], o));
+        else report = await diffReleases(args[0], args[1], o);
       } else if (cmd === 'scan') {
         if (args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
-        report = await scanRelease(args[0], { ...opts, onPhase: prog.phase });
+        const o = { ...opts, onPhase: prog.phase };
+        if (format === 'html') ({ report, hunks } = await scanReleaseWithHunks(args[0], o));
+        else report = await scanRelease(args[0], o);
       } else {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
       }
@@ -160,7 +169,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);
     const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    const text = (await reporter(format))(report, { color });
+    const text = (await reporter(format))(report, { color, hunks, rulesDir: opts.rulesDir });
     if (values.output) await writeAtomically(values.output, text);
     else process.stdout.write(text);
     process.exitCode = exitCodeFor(report.verdict, failOn);

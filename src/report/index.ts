@@ -2,8 +2,8 @@ import type { FileHunks } from '../diff/hunks.js';
 import type { RuleMeta } from './sarif.js';
 import { isLockReport, type ReportInput } from './input.js';
 
-export type Format = 'text' | 'json' | 'sarif' | 'markdown';
-export const FORMATS: Format[] = ['text', 'json', 'sarif', 'markdown'];
+export type Format = 'text' | 'json' | 'sarif' | 'markdown' | 'html';
+export const FORMATS: Format[] = ['text', 'json', 'sarif', 'markdown', 'html'];
 
 export type { ReportInput } from './input.js';
 export { isLockReport, entryKey } from './input.js';
@@ -44,6 +44,10 @@ export async function reporter(format: Format): Promise<Reporter> {
     case 'markdown': {
       const { formatMarkdown } = await import('./markdown.js');
       return (r) => formatMarkdown(r);
+    }
+    case 'html': {
+      const { formatHtml } = await import('./html.js');
+      return (r, o) => formatHtml(r, { hunks: o.hunks, lockHunks: o.lockHunks });
     }
   }
 }
