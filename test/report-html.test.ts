@@ -55,6 +55,24 @@ describe('release diff hunks (from the scan itself)', () => {
   });
 });
 
+describe('the pool hands hunks back when a job asks for them', () => {
+  it('withHunks: the same hunks as a scan in this thread; without it, none', async () => {
+    const { ScanPool } = await import('../src/runner/index.js');
+    const { CORPUS } = await import('./helpers/lock-fixture.js');
+    const pool = new ScanPool({ threads: 1 });
+    try {
+      const c = 'm05-far-jump-payload-in-new-module';
+      const job = { id: c, old: { path: path.join(CORPUS, c, 'old') }, new: { path: path.join(CORPUS, c, 'new') } };
+      const [withH, without] = [await pool.run({ ...job, withHunks: true }), await pool.run(job)];
+      const here = await corpusScan(c);
+      expect(withH.ok && withH.hunks).toEqual(here.hunks);
+      expect(without.ok && 'hunks' in without).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM && !CI)('HTML reporter in headless Chromium', () => {
   let dir: string;
   let ctx: BrowserContext;
