@@ -63,6 +63,8 @@ describe('Markdown reporter', () => {
     const perCrateHidden = [...md.matchAll(/_(\d+) more finding\(s\) of this crate are in the JSON report\._/g)].reduce((n, x) => n + Number(x[1]), 0);
     // Every loud finding is either shown, counted as left out, or counted per crate.
     expect(shown + Number(m![1]) + perCrateHidden).toBe(totalLoud);
+    // No crate heading is left without a finding under it.
+    for (const part of md.split('\n### ').slice(1)) expect(part.split('\n---\n')[0]).toContain('<details>');
     // The table still names the failed and the git package.
     expect(md).toContain('`fresh-dep`');
     expect(md).toContain('checksum mismatch');
@@ -101,6 +103,25 @@ describe('Markdown reporter', () => {
     // The snippet's own ``` and </details> stay inside a longer fence.
     expect(count(rendered, '<details>')).toBe(count(rendered, '</details>'));
     expect(md).toContain('````rust');
+  });
+
+  it('the CLI writes it with --format markdown, and sarif and html too', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const { CORPUS } = await import('./helpers/lock-fixture.js');
+    const bin = path.join(import.meta.dirname, '..', 'bin', 'cratefence.js');
+    const c = path.join(CORPUS, 'm02-key-scan-post');
+    const run = (format: string) => spawnSync(process.execPath, [bin, 'diff', path.join(c, 'old'), path.join(c, 'new'), '--format', format], { encoding: 'utf8' });
+    const md = run('markdown');
+    expect(md.status).toBe(1);
+    expect(md.stdout).toBe(formatMarkdown((await corpusScan('m02-key-scan-post')).report));
+    const sarif = run('sarif');
+    expect(sarif.status).toBe(1);
+    expect(JSON.parse(sarif.stdout).runs[0].results.length).toBeGreaterThan(0);
+    const html = run('html');
+    expect(html.status).toBe(1);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('<table class="diff">');
   });
 
   it('shows policy results: suppressed findings, notes and audits', async () => {

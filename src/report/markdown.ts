@@ -163,14 +163,15 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
     const { shown, hidden } = pick(s.report.findings);
     if (shown.length === 0 && !s.report.policy?.notes.length) continue;
     const heading = `${crateHeading(s)}\n`;
-    if (out.length + heading.length + reserve > limit) {
+    const blocks = shown.map((f) => `${findingBlock(f)}\n`);
+    // A crate's heading goes in only with its first finding: never a heading with nothing under it.
+    if (out.length + heading.length + (blocks[0]?.length ?? 0) + reserve > limit) {
       blocksLeft += shown.length + hidden;
       cratesCut.add(s.name);
       continue;
     }
     out += heading;
-    for (const f of shown) {
-      const b = `${findingBlock(f)}\n`;
+    for (const b of blocks) {
       if (out.length + b.length + reserve > limit) {
         blocksLeft++;
         cratesCut.add(s.name);
