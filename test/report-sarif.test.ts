@@ -146,6 +146,21 @@ describe('SARIF reporter', () => {
     expect(cool.message.text).toContain('2026-12-05');
   });
 
+  it('odd file names stay valid relative URIs', async () => {
+    const { report } = await corpusScan('m02-key-scan-post');
+    const odd = { ...report, findings: report.findings.map((f) => ({ ...f, file: `src/a b#c?d%e/${f.file}` })) };
+    const log = sarif(odd);
+    expect(log.runs[0].results![0].locations![0].physicalLocation!.artifactLocation!.uri).toMatch(/^src\/a%20b%23c%3Fd%25e\/src\//);
+  });
+
+  it('the text format of a lock report lists every package, then the reports that are not pass', async () => {
+    const { lock } = await lockFixture(['m02-key-scan-post', 'h01-network-client-new-endpoint']);
+    const text = (await reporter('text'))(lock, { color: false });
+    for (const e of lock.entries) expect(text).toContain(e.name);
+    expect(text).toContain('checksum mismatch');
+    expect(text).toContain('secret-exfiltration');
+  });
+
   it('is reachable through the reporter map, which loads the rules itself', async () => {
     const { report } = await corpusScan('m02-key-scan-post');
     const text = (await reporter('sarif'))(report, { color: false });

@@ -88,11 +88,16 @@ function describeRule(id: string, meta: RuleMeta | undefined, sample: Finding | 
   };
 }
 
+/** A crate path as a relative URI reference: `#`, `?` and `%` in a file name stay part of the path. */
+function relativeUri(p: string): string {
+  return p.split('/').map((seg) => encodeURIComponent(seg)).join('/');
+}
+
 /** A location in the repository under review, or (uriBaseId set) inside a dependency's release. */
 function location(uri: string, line: number, opts: { column?: number; endLine?: number; snippet?: string; uriBaseId?: string; message?: string } = {}): Location {
   const loc: Location = {
     physicalLocation: {
-      artifactLocation: { uri: encodeURI(uri), uriBaseId: opts.uriBaseId ?? '%SRCROOT%' },
+      artifactLocation: { uri: relativeUri(uri), uriBaseId: opts.uriBaseId ?? '%SRCROOT%' },
       region: { startLine: Math.max(1, line), startColumn: Math.max(1, opts.column ?? 1), ...(opts.endLine && opts.endLine >= line ? { endLine: opts.endLine } : {}), ...(opts.snippet ? { snippet: { text: opts.snippet } } : {}) },
     },
   };
