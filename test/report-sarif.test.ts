@@ -48,8 +48,9 @@ describe('SARIF reporter', () => {
     expect(driver.name).toBe('cratefence');
     expect(driver.version).toBe(report.tool.version);
     const results = run.results!;
-    expect(results).toHaveLength(report.findings.length);
-    const ruleIds = new Set(report.findings.map((f) => f.ruleId));
+    const loud = report.findings.filter((f) => f.severity !== 'info');
+    expect(results).toHaveLength(loud.length);
+    const ruleIds = new Set(loud.map((f) => f.ruleId));
     expect(driver.rules!.map((r) => r.id).sort()).toEqual([...ruleIds].sort());
     for (const rule of driver.rules!) {
       const spec = RULES.find((r) => r.id === rule.id)!;
@@ -59,7 +60,7 @@ describe('SARIF reporter', () => {
       expect(rule.properties!.tags).toContain(spec.category);
     }
     for (const [i, r] of results.entries()) {
-      const f = report.findings[i];
+      const f = loud[i];
       expect(driver.rules![r.ruleIndex!].id).toBe(r.ruleId);
       const loc = r.locations![0].physicalLocation!;
       expect(loc.artifactLocation!.uri).toBe(f.file);
@@ -68,13 +69,29 @@ describe('SARIF reporter', () => {
       if (f.snippet) expect(loc.region!.snippet!.text).toBe(f.snippet);
       expect(r.level).toBe(f.severity === 'critical' || f.severity === 'high' ? 'error' : f.severity === 'medium' ? 'warning' : 'note');
     }
-    const traced = report.findings.filter((f) => f.trace && f.trace.length > 0);
+    const traced = loud.filter((f) => f.trace && f.trace.length > 0);
     expect(traced.length).toBeGreaterThan(0);
     const flows = results.filter((r) => r.codeFlows);
     expect(flows).toHaveLength(traced.length);
     const hops = flows[0].codeFlows![0].threadFlows[0].locations;
     expect(hops.map((h) => h.location!.physicalLocation!.region!.startLine)).toEqual(traced[0].trace!.map((h) => h.line));
     expect(new Set(fingerprints(log)).size).toBe(results.length);
+    expect(run.invocations![0].executionSuccessful).toBe(true);
+  });
+
+  it('info findings only when asked; past maxResults the most severe are kept and the cut is said', async () => {
+    const { report } = await corpusScan('m05-far-jump-payload-in-new-module');
+    const info = report.findings.filter((f) => f.severity === 'info').length;
+    expect(info).toBeGreaterThan(0);
+    expect(sarif(report).runs[0].results).toHaveLength(report.findings.length - info);
+    const all = JSON.parse(formatSarif(report, { rules: RULES, includeInfo: true })) as Log;
+    expect(validate(all)).toEqual([]);
+    expect(all.runs[0].results).toHaveLength(report.findings.length);
+    const cut = JSON.parse(formatSarif(report, { rules: RULES, includeInfo: true, maxResults: 3 })) as Log;
+    expect(validate(cut)).toEqual([]);
+    expect(cut.runs[0].results!.map((r) => r.level)).toEqual(['error', 'error', 'error']);
+    expect(cut.runs[0].tool.driver.rules!.length).toBeLessThanOrEqual(3);
+    expect(cut.runs[0].invocations![0].toolExecutionNotifications![0].message.text).toMatch(new RegExp(`^${report.findings.length - 3} less severe`));
   });
 
   it('a lock report puts every result on its package line of Cargo.lock and the crate file in relatedLocations', async () => {
@@ -82,12 +99,13 @@ describe('SARIF reporter', () => {
     const log = sarif(lock);
     const results = log.runs[0].results!;
     const scanned = lock.entries.filter((e) => e.report);
-    expect(results.filter((r) => r.ruleId !== 'scan-error')).toHaveLength(scanned.reduce((n, e) => n + e.report!.findings.length, 0));
+    const loudOf = (e: (typeof scanned)[number]) => e.report!.findings.filter((f) => f.severity !== 'info');
+    expect(results.filter((r) => r.ruleId !== 'scan-error')).toHaveLength(scanned.reduce((n, e) => n + loudOf(e).length, 0));
     for (const e of scanned) {
       const mine = results.filter((r) => (r.message.text ?? '').startsWith(`${e.name} `) && r.ruleId !== 'scan-error');
-      expect(mine).toHaveLength(e.report!.findings.length);
+      expect(mine).toHaveLength(loudOf(e).length);
       for (const [k, r] of mine.entries()) {
-        const f = e.report!.findings[k];
+        const f = loudOf(e)[k];
         const loc = r.locations![0].physicalLocation!;
         expect(loc.artifactLocation!.uri).toBe('Cargo.lock');
         expect(loc.region!.startLine).toBe(e.lockLine);

@@ -19,7 +19,16 @@ export interface RuleMeta {
 export interface SarifOptions {
   /** Metadata of the rules that ran (from `rulesFor()`); without it, rules are described from their findings. */
   rules?: RuleMeta[];
+  /**
+   * Also report `info` findings (as `note` results). Off by default: they are context that never adds
+   * points, and as code-scanning alerts they would be noise a reviewer has to dismiss.
+   */
+  includeInfo?: boolean;
+  /** Results kept at most, most severe first (GitHub refuses runs over 25 000 results). */
+  maxResults?: number;
 }
+
+const MAX_RESULTS = 25_000;
 
 /** Where the tool is documented (SARIF wants an absolute URI). */
 export const INFORMATION_URI = 'https://github.com/cratefence/cratefence';
@@ -169,8 +178,8 @@ class SarifBuilder {
     this.results.push({ ruleId: id, level: LEVEL[POLICY_RULES[id].severity], message: { text }, locations: [at], partialFingerprints: this.fingerprint(sha256(`${id}\u0000${fpInput}`)) });
   }
 
-  descriptors(): ReportingDescriptor[] {
-    const ids = [...this.severity.keys()].sort();
+  descriptors(used: Set<string>): ReportingDescriptor[] {
+    const ids = [...this.severity.keys()].filter((id) => used.has(id)).sort();
     return ids.map((id) => describeRule(id, this.rules.get(id), this.samples.get(id), this.severity.get(id)!));
   }
 }
@@ -195,6 +204,7 @@ function addPolicyNotes(b: SarifBuilder, report: Report, at: Location, who: stri
  */
 export function formatSarif(input: ReportInput, options: SarifOptions = {}): string {
   const b = new SarifBuilder(new Map((options.rules ?? []).map((r) => [r.id, r])));
+  const keep = (f: Finding) => options.includeInfo === true || f.severity !== 'info';
   const version = input.tool.version;
   if (isLockReport(input)) {
     for (const e of input.entries) {
@@ -203,20 +213,30 @@ export function formatSarif(input: ReportInput, options: SarifOptions = {}): str
       const who = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new ?? e.old ?? ''}: `;
       if (e.error) b.addPolicy('scan-error', `${who}${e.error}`, at, `${e.name}\u0000${e.new ?? ''}`);
       if (!e.report) continue;
-      for (const f of e.report.findings) b.addFinding(e.report, f, base);
+      const shown = e.report.findings.filter(keep);
+      for (const f of shown) b.addFinding(e.report, f, base);
       addPolicyNotes(b, e.report, at, who);
       // crates.io packages have their published sources on docs.rs; other registries have no known place.
-      if (e.report.findings.length > 0 && /crates\.io-index/.test(e.source ?? '') && e.new) {
+      if (shown.length > 0 && /crates\.io-index/.test(e.source ?? '') && e.new) {
         b.bases.set(base.id, { uri: `https://docs.rs/crate/${encodeURIComponent(e.name)}/${encodeURIComponent(e.new)}/source/`, description: `the files of ${e.name} ${e.new} as published` });
       }
     }
   } else {
-    for (const f of input.findings) b.addFinding(input, f, null);
+    for (const f of input.findings.filter(keep)) b.addFinding(input, f, null);
     addPolicyNotes(b, input, location('Cargo.toml', 1), '');
   }
-  const rules = b.descriptors();
+  const max = options.maxResults ?? MAX_RESULTS;
+  let results = b.results;
+  let dropped = 0;
+  if (results.length > max) {
+    // Most severe first; the sort is stable, so equal levels keep the report's order.
+    const order: Record<string, number> = { error: 0, warning: 1, note: 2, none: 3 };
+    results = [...results].sort((x, y) => order[x.level ?? 'warning'] - order[y.level ?? 'warning']).slice(0, max);
+    dropped = b.results.length - max;
+  }
+  const rules = b.descriptors(new Set(results.map((r) => r.ruleId!)));
   const index = new Map(rules.map((r, i) => [r.id, i]));
-  for (const r of b.results) r.ruleIndex = index.get(r.ruleId!);
+  for (const r of results) r.ruleIndex = index.get(r.ruleId!);
   const log: Log = {
     $schema: SCHEMA_URI,
     version: '2.1.0',
@@ -225,7 +245,13 @@ export function formatSarif(input: ReportInput, options: SarifOptions = {}): str
         tool: { driver: { name: 'cratefence', version, semanticVersion: version, informationUri: INFORMATION_URI, rules } },
         originalUriBaseIds: Object.fromEntries([...b.bases].map(([id, v]) => [id, { uri: v.uri, description: { text: v.description } }])),
         columnKind: 'utf16CodeUnits',
-        results: b.results,
+        results,
+        invocations: [
+          {
+            executionSuccessful: true,
+            ...(dropped > 0 ? { toolExecutionNotifications: [{ level: 'warning' as const, message: { text: `${dropped} less severe result(s) left out: code scanning takes at most ${max} per run; the JSON report has them all` } }] } : {}),
+          },
+        ],
         properties: { verdict: input.verdict, ...(isLockReport(input) ? { kind: 'lock', lockfile: input.lockfile } : { crate: input.crate, score: input.score }) },
       },
     ],
