@@ -18,8 +18,9 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .cf-head{border-bottom:1px solid var(--line);padding-bottom:12px;margin-bottom:12px}
 .cf-reason{margin:6px 0}
 .stats{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--mute);font-size:13px}
-.caps code{background:#fbefff;color:#6639ba;padding:0 5px;border-radius:4px;margin-right:4px}
-.notes{margin:8px 0;padding:8px 12px;background:var(--soft);border:1px solid var(--line);border-radius:6px}
+.caps{line-height:1.9}
+.caps code{background:#fbefff;color:#6639ba;padding:0 5px;border-radius:4px;white-space:nowrap}
+.notes{margin:8px 0;padding:8px 12px 8px 30px;background:var(--soft);border:1px solid var(--line);border-radius:6px}
 .notes li{margin:2px 0}
 .cf-filter{position:sticky;top:0;z-index:5;background:rgba(255,255,255,.97);border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:12px 0;display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center}
 .cf-filter fieldset{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center}
@@ -30,6 +31,8 @@ table{border-collapse:collapse}
 .cf-list{width:100%;font-size:13px}
 .cf-list th{text-align:left;color:var(--mute);font-weight:600;border-bottom:1px solid var(--line);padding:4px 8px}
 .cf-list td{border-bottom:1px solid #eef1f4;padding:4px 8px;vertical-align:top}
+.cf-list td:nth-child(2){white-space:nowrap}
+.cf-list td.mono{word-break:break-all;max-width:340px}
 .cf-list a{color:inherit}
 .crate{margin-top:26px;border-top:3px solid var(--line);padding-top:8px}
 .file{border:1px solid var(--line);border-radius:6px;margin:12px 0;overflow:hidden}

@@ -146,7 +146,7 @@ function crateSection(s: Section, k: number, hunks: FileHunks[] | undefined, loc
   const sm = r.summary;
   out.push(`<div class="cf-reason"><b>Score ${r.score}/100</b> — ${escapeCode(r.verdictReason)}</div>`);
   out.push(`<div class="stats"><span>${sm.filesChanged} files changed (${sm.filesAdded} added, ${sm.filesRemoved} removed)</span><span>+${sm.linesAdded} −${sm.linesRemoved} lines</span><span>items: ${sm.itemsAdded} added, ${sm.itemsChanged} changed, ${sm.itemsRemoved} removed</span><span>${r.findings.length} findings</span></div>`);
-  if (r.capabilities.added.length > 0) out.push(`<div class="caps">New capabilities: ${r.capabilities.added.map((c) => `<code>${esc(c)}</code>`).join('')}</div>`);
+  if (r.capabilities.added.length > 0) out.push(`<div class="caps">New capabilities: ${r.capabilities.added.map((c) => `<code>${esc(c)}</code>`).join(' ')}</div>`);
   const notes: string[] = [];
   const p = r.policy;
   if (p) {
