@@ -55,6 +55,22 @@ describe('release diff hunks (from the scan itself)', () => {
   });
 });
 
+describe('HTML page size', () => {
+  it('a page shows at most maxDiffLines diff lines; files past it say so and their findings keep their snippets', async () => {
+    const { lock, hunks } = await lockFixture(['m02-key-scan-post', 'm05-far-jump-payload-in-new-module'], 6);
+    const lines = (h: FileHunks[]) => h.reduce((n, f) => n + f.hunks.reduce((m, x) => m + x.lines.length, 0), 0);
+    const all = Object.values(hunks).reduce((n, h) => n + lines(h), 0);
+    const max = Math.floor(all / 3);
+    const html = formatHtml(lock, { lockHunks: hunks, maxDiffLines: max });
+    const rows = (html.match(/<tr class="(add|del|ctx)/g) ?? []).length;
+    expect(rows).toBeLessThanOrEqual(max);
+    expect(rows).toBeGreaterThan(0);
+    expect(html).toContain(`(at most ${max} per page)`);
+    expect(html).toContain('Findings outside the shown diff');
+    expect(formatHtml(lock, { lockHunks: hunks })).not.toContain('per page)');
+  });
+});
+
 describe('the pool hands hunks back when a job asks for them', () => {
   it('withHunks: the same hunks as a scan in this thread; without it, none', async () => {
     const { ScanPool } = await import('../src/runner/index.js');

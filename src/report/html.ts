@@ -15,6 +15,23 @@ export interface HtmlOptions {
   hunks?: FileHunks[];
   /** The release diffs of a lock report's entries, keyed by `entryKey(entry)`. */
   lockHunks?: Record<string, FileHunks[]>;
+  /** Diff lines the page shows at most, over all crates (default `PAGE_DIFF_LINES`). */
+  maxDiffLines?: number;
+}
+
+/** Diff lines one page shows at most: a lock report of many crates would otherwise be gigabytes. */
+export const PAGE_DIFF_LINES = 60_000;
+
+/** Keeps whole files' diffs while the page's budget lasts; a file past it says so (its findings show their snippets). */
+function withinBudget(hunks: FileHunks[] | undefined, budget: { lines: number; max: number }): FileHunks[] | undefined {
+  return hunks?.map((fh) => {
+    const n = fh.hunks.reduce((a, h) => a + h.lines.length, 0);
+    if (n <= budget.lines) {
+      budget.lines -= n;
+      return fh;
+    }
+    return { ...fh, hunks: [], truncated: `Diff not shown: the page already holds ${budget.max - budget.lines} diff lines (at most ${budget.max} per page).` };
+  });
 }
 
 /** Lines highlighted per finding at most (a match can span a whole function). */
@@ -102,7 +119,7 @@ function fileBlock(fh: FileHunks, i: number, view: CrateView): string {
     `<details class="file"${mine.length > 0 ? ' open' : ''}><summary>${escapeCode(fh.path)}<span class="st">${esc(st)}${fh.binary ? ', binary' : ''}</span><span class="nadd">+${fh.linesAdded}</span><span class="ndel">−${fh.linesRemoved}</span>${mine.length > 0 ? `<span class="nf">${mine.length} finding${mine.length === 1 ? '' : 's'}</span>` : ''}</summary>`,
   ];
   if (fh.hunks.length === 0) {
-    out.push(`<p class="empty">&nbsp;${fh.binary ? 'Binary file: not shown.' : fh.status === 'renamed' ? 'Content unchanged.' : 'No text lines.'}</p></details>`);
+    out.push(`<p class="empty">&nbsp;${fh.truncated ? esc(fh.truncated) : fh.binary ? 'Binary file: not shown.' : fh.status === 'renamed' ? 'Content unchanged.' : 'No text lines.'}</p></details>`);
     return out.join('');
   }
   out.push('<table class="diff"><colgroup><col class="n"><col class="n"><col></colgroup><tbody>');
@@ -207,8 +224,10 @@ export function renderReportBody(input: ReportInput, options: HtmlOptions = {}):
   const parts: string[] = ['<div class="cf-page">'];
   // The filter sits under the header: the lock table's, or the single crate's own.
   if (lock) parts.push(lockHeader(input), filterBar(input));
+  const max = options.maxDiffLines ?? PAGE_DIFF_LINES;
+  const budget = { lines: max, max };
   secs.forEach((s, k) => {
-    const hunks = lock ? (s.entry ? options.lockHunks?.[entryKey(s.entry)] : undefined) : options.hunks;
+    const hunks = withinBudget(lock ? (s.entry ? options.lockHunks?.[entryKey(s.entry)] : undefined) : options.hunks, budget);
     parts.push(crateSection(s, k, hunks, lock, lock ? '' : filterBar(input)));
   });
   parts.push(`<p class="mute">cratefence ${esc(input.tool.version)}</p></div>`);
