@@ -219,6 +219,18 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('HTML reporter in headless Chromium', () 
     await page.close();
   });
 
+  it("the page's CSP stops markup that got past the escaping: no script runs, nothing is fetched", async () => {
+    const { report, hunks } = await corpusScan('m02-key-scan-post');
+    const html = formatHtml(report, { hunks }).replace('<div class="cf-page">', '<div class="cf-page"><script>window.__x=1</script><img src="http://evil.example/x.png"><link rel="stylesheet" href="https://evil.example/s.css">');
+    const { page, requests, problems } = await open(html);
+    expect(await page.evaluate(() => (window as unknown as { __x?: number }).__x)).toBeUndefined();
+    expect(requests).toEqual([]);
+    expect(problems.some((p) => /Content Security Policy/i.test(p))).toBe(true);
+    // The page's own script still ran.
+    expect(await page.locator('#cf-count').textContent()).toMatch(/^showing \d+ of \d+ findings$/);
+    await page.close();
+  });
+
   it('renderReportBody is the page body without the document around it, for the serve page', async () => {
     const { report, hunks } = await corpusScan('m16-download-and-dlopen');
     const body = renderReportBody(report, { hunks });

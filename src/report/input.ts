@@ -31,11 +31,6 @@ export function sections(input: ReportInput): Section[] {
   return [{ name: input.crate.name ?? '(unnamed crate)', old: input.crate.old, new: input.crate.new, change: input.summary.firstRelease ? 'scan' : 'diff', verdict: input.verdict, report: input }];
 }
 
-/** The overall verdict of the input. */
-export function overallVerdict(input: ReportInput): Verdict {
-  return input.verdict;
-}
-
 /** The key the HTML reporter uses to find a lock entry's hunks: `name@new` (`name@old` for removed). */
 export function entryKey(e: { name: string; old: string | null; new: string | null }): string {
   return `${e.name}@${e.new ?? e.old ?? ''}`;
