@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { analyzeTrees, treeFromFiles, type FileHunks, type Report } from '../src/index.js';
 import { formatHtml, renderReportBody } from '../src/report/html.js';
+import fc from 'fast-check';
 import { manifest } from './helpers/fixture.js';
 import { corpusScan, lockFixture } from './helpers/lock-fixture.js';
 
@@ -43,6 +44,51 @@ describe('release diff hunks (from the scan itself)', () => {
     expect(removed).toBe(a.report.summary.linesRemoved);
     expect(byPath.get('src/new.rs')!.hunks[0].lines).toEqual([{ op: '+', text: 'fn c() {}', oldLine: null, newLine: 1 }]);
     expect(byPath.get('src/gone.rs')!.hunks[0].lines.map((l) => `${l.op}${l.oldLine}`)).toEqual(['-1', '-2']);
+  });
+
+  it('property: hunks are consistent with both texts and with the scan\'s line counts', () => {
+    const line = fc.constantFrom('// a', '// b', '// c', 'fn x() {}', '');
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), fc.array(line, { minLength: 1, maxLength: 40 }), (oldL, newL) => {
+        const o = oldL.join('\n') + '\n';
+        const n = newL.join('\n') + '\n';
+        const r = analyzeTrees(treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': o }, 'old'), treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': n }, 'new'));
+        const fh = r.hunks.find((h) => h.path === 'src/lib.rs');
+        if (o === n) {
+          expect(fh).toBeUndefined();
+          return;
+        }
+        let lastOld = 0;
+        let lastNew = 0;
+        let plus = 0;
+        let minus = 0;
+        for (const h of fh!.hunks) {
+          let i = h.oldStart;
+          let j = h.newStart;
+          // Hunks in order, apart by more than twice the context.
+          expect(i).toBeGreaterThan(lastOld);
+          expect(j).toBeGreaterThan(lastNew);
+          if (lastOld > 0) expect(i - lastOld - 1).toBeGreaterThan(6);
+          for (const l of h.lines) {
+            if (l.op !== '+') expect([l.oldLine, l.text]).toEqual([i, oldL[i++ - 1]]);
+            if (l.op !== '-') expect([l.newLine, l.text]).toEqual([j, newL[j++ - 1]]);
+            if (l.op === '+') plus++;
+            if (l.op === '-') minus++;
+          }
+          expect(h.oldLines).toBe(i - h.oldStart);
+          expect(h.newLines).toBe(j - h.newStart);
+          const lead = h.lines.findIndex((l) => l.op !== ' ');
+          const trail = [...h.lines].reverse().findIndex((l) => l.op !== ' ');
+          expect(lead).toBeGreaterThanOrEqual(0);
+          expect(lead).toBeLessThanOrEqual(3);
+          expect(trail).toBeLessThanOrEqual(3);
+          lastOld = i - 1;
+          lastNew = j - 1;
+        }
+        expect([plus, minus]).toEqual([r.report.summary.linesAdded, r.report.summary.linesRemoved]);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('is bounded, and says what it left out', async () => {
