@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeTrees, diffReleases, emptyTree, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { analyzeTrees, diffReleases, diffReleasesWithHunks, emptyTree, scanRelease, scanReleaseWithHunks, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
 import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
@@ -23,7 +23,10 @@ Usage:
 Each command has its own help: cratefence <command> --help.
 
 Options:
-  --format text|json        output format (default: text)
+  --format text|json|sarif|markdown|html
+                            output format (default: text); html is one self-contained page
+                            with the release diff, sarif is for GitHub code scanning, markdown
+                            for a pull-request comment
   --output FILE             write the report to FILE instead of stdout
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: the
@@ -104,7 +107,7 @@ async function scanNamed(
   cmd: 'diff' | 'scan',
   values: { registry?: string; 'min-publish-age'?: string },
   opts: Parameters<typeof analyzeTrees>[2],
-): Promise<Report> {
+): Promise<{ report: Report; hunks: FileHunks[] }> {
   const { RegistryClient, cargoMinPublishAge, parseMinPublishAge } = await import('./registry/index.js');
   const { loadNamedRelease, applyRegistryPolicy, policyNow } = await import('./registry/inputs.js');
   const flag = values['min-publish-age'];
@@ -113,10 +116,10 @@ async function scanNamed(
   const get = () => (client ??= new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }));
   opts?.onPhase?.('fetching');
   const trees = await Promise.all(named.map((n) => loadNamedRelease(n, get, opts?.limits)));
-  const report = cmd === 'diff' ? analyzeTrees(trees[0], trees[1], opts).report : analyzeTrees(emptyTree(), trees[0], opts).report;
+  const { report, hunks } = cmd === 'diff' ? analyzeTrees(trees[0], trees[1], opts) : analyzeTrees(emptyTree(), trees[0], opts);
   const last = named[named.length - 1];
   if (last.kind === 'registry') await applyRegistryPolicy(report, get(), last.name, last.version, minAge, policyNow());
-  return report;
+  return { report, hunks };
 }
 
 /** Runs the CLI; sets process.exitCode (0 clean, 1 at or above --fail-on, 2 error). */
@@ -181,16 +184,21 @@ export async function main(argv: string[]): Promise<void> {
     const opts = { rulesDir: values.rules ? path.resolve(values.rules) : undefined, parse, factsStore };
     const prog = progress(!values['no-progress']);
     let report: Report;
+    // Only the HTML page shows the release diff; the other formats never build it.
+    let hunks: FileHunks[] | undefined;
     try {
       if (cmd === 'diff' || cmd === 'scan') {
         if (cmd === 'diff' && args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
         if (cmd === 'scan' && args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
         const { classifyInput } = await import('./registry/inputs.js');
         const named = args.map(classifyInput);
+        const o = { ...opts, onPhase: prog.phase };
         if (named.every((n) => n.kind === 'path')) {
-          report = cmd === 'diff' ? await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase }) : await scanRelease(args[0], { ...opts, onPhase: prog.phase });
+          if (format === 'html') ({ report, hunks } = cmd === 'diff' ? await diffReleasesWithHunks(args[0], args[1], o) : await scanReleaseWithHunks(args[0], o));
+          else report = cmd === 'diff' ? await diffReleases(args[0], args[1], o) : await scanRelease(args[0], o);
         } else {
-          report = await scanNamed(named, cmd, values, { ...opts, onPhase: prog.phase });
+          ({ report, hunks } = await scanNamed(named, cmd, values, o));
+          if (format !== 'html') hunks = undefined;
         }
       } else {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
@@ -208,7 +216,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);
     const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    const text = (await reporter(format))(report, { color });
+    const text = (await reporter(format))(report, { color, hunks, rulesDir: opts.rulesDir });
     if (values.output) await writeAtomically(values.output, text);
     else process.stdout.write(text);
     process.exitCode = exitCodeFor(report.verdict, failOn);

@@ -11,6 +11,7 @@ import { runRules } from './rules/engine.js';
 import { scoreFindings } from './score/index.js';
 import type { Report } from './report/types.js';
 import type { FactsStore } from './parse/store.js';
+import { fileHunks, type FileHunks } from './diff/hunks.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -20,6 +21,8 @@ export { scoreFindings } from './score/index.js';
 export { InputError, emptyTree, loadSource, treeFromFiles, DEFAULT_LIMITS } from './source/index.js';
 export type { CrateTree, SourceLimits, SourceNote } from './source/index.js';
 export type { ReleaseDelta } from './diff/index.js';
+export type { FileHunks, Hunk, HunkLine, HunkLimits } from './diff/hunks.js';
+export { DEFAULT_HUNK_LIMITS } from './diff/hunks.js';
 export { GRAMMAR_VERSIONS } from './parse/parser.js';
 export { RuleError } from './rules/loader.js';
 export type { FactsStore } from './parse/store.js';
@@ -44,8 +47,25 @@ export function rulesFor(dir: string = DEFAULT_RULES_DIR) {
   return loadRules(dir, new Set(Object.keys(ANALYZERS)));
 }
 
+/** What a scan of two trees gives: the report, the delta it was made from, and the release diff as hunks. */
+export interface Analysis {
+  report: Report;
+  delta: ReleaseDelta;
+  /**
+   * The release diff of every changed file, read from the scan's own line diff (bounded, see
+   * `DEFAULT_HUNK_LIMITS`). Built on first read, so scans that never show a diff pay nothing for it.
+   */
+  readonly hunks: FileHunks[];
+}
+
+/** A report with the release diff it was made from (for the HTML reporter). */
+export interface ReportWithHunks {
+  report: Report;
+  hunks: FileHunks[];
+}
+
 /** Compares two in-memory releases and produces the report. Pure: no file or network access. */
-export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: ScanOptions = {}): { report: Report; delta: ReleaseDelta } {
+export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: ScanOptions = {}): Analysis {
   const t0 = performance.now();
   const rules = rulesFor(options.rulesDir);
   const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS, options.factsStore);
@@ -96,15 +116,32 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     scoreBreakdown: scored.breakdown,
     timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
   };
-  return { report, delta };
+  let hunks: FileHunks[] | undefined;
+  return {
+    report,
+    delta,
+    get hunks() {
+      return (hunks ??= fileHunks(delta));
+    },
+  };
 }
 
 /** Compares two releases given as directories or `.crate` / `.tar.gz` files. */
 export async function diffReleases(oldInput: string, newInput: string, options: ScanOptions = {}): Promise<Report> {
+  return (await analyzeInputs(oldInput, newInput, options)).report;
+}
+
+/** `diffReleases`, also returning the release diff as hunks (what `--format html` shows). */
+export async function diffReleasesWithHunks(oldInput: string, newInput: string, options: ScanOptions = {}): Promise<ReportWithHunks> {
+  const a = await analyzeInputs(oldInput, newInput, options);
+  return { report: a.report, hunks: a.hunks };
+}
+
+async function analyzeInputs(oldInput: string | null, newInput: string, options: ScanOptions): Promise<Analysis> {
   options.onPhase?.('reading');
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const [oldTree, newTree] = await Promise.all([loadSource(oldInput, limits), loadSource(newInput, limits)]);
-  return analyzeTrees(oldTree, newTree, options).report;
+  const [oldTree, newTree] = await Promise.all([oldInput === null ? emptyTree() : loadSource(oldInput, limits), loadSource(newInput, limits)]);
+  return analyzeTrees(oldTree, newTree, options);
 }
 
 /**
@@ -119,7 +156,11 @@ export async function loadRelease(input: { path: string } | { bytes: Uint8Array;
 
 /** Scans a first release: everything in it counts as added. */
 export async function scanRelease(input: string, options: ScanOptions = {}): Promise<Report> {
-  options.onPhase?.('reading');
-  const tree = await loadSource(input, options.limits ?? DEFAULT_LIMITS);
-  return analyzeTrees(emptyTree(), tree, options).report;
+  return (await analyzeInputs(null, input, options)).report;
+}
+
+/** `scanRelease`, also returning the release's files as hunks (everything added). */
+export async function scanReleaseWithHunks(input: string, options: ScanOptions = {}): Promise<ReportWithHunks> {
+  const a = await analyzeInputs(null, input, options);
+  return { report: a.report, hunks: a.hunks };
 }

@@ -1,19 +1,53 @@
-import type { Report } from './types.js';
+import type { FileHunks } from '../diff/hunks.js';
+import type { RuleMeta } from './sarif.js';
+import { isLockReport, type ReportInput } from './input.js';
 
-export type Format = 'text' | 'json';
-export const FORMATS: Format[] = ['text', 'json'];
+export type Format = 'text' | 'json' | 'sarif' | 'markdown' | 'html';
+export const FORMATS: Format[] = ['text', 'json', 'sarif', 'markdown', 'html'];
 
-export type Reporter = (r: Report, o: { color: boolean }) => string;
+export type { ReportInput } from './input.js';
+export { isLockReport, entryKey } from './input.js';
+
+/** What a reporter may be given beside the report; each uses only what it needs. */
+export interface ReporterOptions {
+  /** Terminal colours (text only). */
+  color: boolean;
+  /** The release diff of a single report (html): `diffReleasesWithHunks` / `analyzeTrees(...).hunks`. */
+  hunks?: FileHunks[];
+  /** The release diffs of a lock report's entries (html), keyed by `entryKey(entry)`. */
+  lockHunks?: Record<string, FileHunks[]>;
+  /** Metadata of the rules that ran (sarif); loaded from `rulesDir` (default: the bundled rules) when absent. */
+  rules?: RuleMeta[];
+  rulesDir?: string;
+}
+
+export type Reporter = (r: ReportInput, o: ReporterOptions) => string;
 
 /**
  * The one map from format names to reporters, loaded on demand so a JSON run never loads the
- * terminal-colour code. Reporters are pure: `(report) => string`.
+ * terminal-colour code. Reporters are pure: `(report, options) => string`; every format takes a single
+ * release's report or a lock report.
  */
 export async function reporter(format: Format): Promise<Reporter> {
   switch (format) {
-    case 'text':
-      return (await import('./text.js')).formatText;
+    case 'text': {
+      const { formatText, formatLockText } = await import('./text.js');
+      return (r, o) => (isLockReport(r) ? formatLockText(r, o) : formatText(r, o));
+    }
     case 'json':
       return (await import('./json.js')).formatJson;
+    case 'sarif': {
+      const { formatSarif } = await import('./sarif.js');
+      const { rulesFor } = await import('../index.js');
+      return (r, o) => formatSarif(r, { rules: o.rules ?? rulesFor(o.rulesDir).rules.map((c) => c.spec) });
+    }
+    case 'markdown': {
+      const { formatMarkdown } = await import('./markdown.js');
+      return (r) => formatMarkdown(r);
+    }
+    case 'html': {
+      const { formatHtml } = await import('./html.js');
+      return (r, o) => formatHtml(r, { hunks: o.hunks, lockHunks: o.lockHunks });
+    }
   }
 }

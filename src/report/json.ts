@@ -1,6 +1,6 @@
-import type { Report } from './types.js';
+import type { ReportInput } from './input.js';
 
-/** The JSON contract: the report as is, two-space indented. */
-export function formatJson(report: Report): string {
+/** The JSON contract: the report (single or lock) as is, two-space indented. */
+export function formatJson(report: ReportInput): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Finding } from '../rules/types.js';
 import type { Report } from './types.js';
+import type { LockReport } from '../lock/types.js';
 
 export interface TextOptions {
   color: boolean;
@@ -77,4 +78,18 @@ export function formatText(report: Report, options: TextOptions): string {
   const top = report.scoreBreakdown.filter((b) => b.points > 0).slice(0, 5);
   if (top.length > 0) out.push(c.gray(`score from: ${top.map((b) => `${b.ruleId ?? b.capability} +${b.points}`).join(', ')}`));
   return `${out.join('\n')}\n`;
+}
+
+/** A lock report as text: one line per package, then each scanned package's own text report. */
+export function formatLockText(lock: LockReport, options: TextOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const s = lock.summary;
+  const out = [`${c.bold(lock.lockfile)}: ${lock.verdict.toUpperCase()} — ${s.changed} changed, ${s.added} added, ${s.removed} removed, ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned`];
+  for (const e of lock.entries) {
+    const v = e.old && e.new ? `${e.old} → ${e.new}` : (e.new ?? e.old ?? '');
+    out.push(`  ${(e.verdict ?? e.change).padEnd(7)} ${e.name} ${v}${e.error ? ` — ${e.error}` : e.note ? ` — ${e.note}` : ''}`);
+  }
+  const parts = [`${out.join('\n')}\n`];
+  for (const e of lock.entries) if (e.report && e.report.verdict !== 'pass') parts.push(`\n${formatText(e.report, options)}`);
+  return parts.join('');
 }

@@ -69,7 +69,8 @@ export class ScanPool {
     try {
       const r = (await this.pool.run(job, { signal: both })) as WorkerResult;
       const ms = Math.round(performance.now() - t0);
-      return r.ok ? { id: job.id, ok: true, report: r.report, ms } : { id: job.id, ok: false, failure: 'input', error: r.inputError, ms };
+      if (r.ok) return r.hunks ? { id: job.id, ok: true, report: r.report, hunks: r.hunks, ms } : { id: job.id, ok: true, report: r.report, ms };
+      return { id: job.id, ok: false, failure: 'input', error: r.inputError, ms };
     } catch (err) {
       const ms = Math.round(performance.now() - t0);
       if (signal?.aborted) return { id: job.id, ok: false, failure: 'cancelled', error: 'cancelled', ms };

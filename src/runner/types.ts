@@ -1,6 +1,7 @@
 import type { Report } from '../report/types.js';
 import type { SourceLimits } from '../source/types.js';
 import type { ParseOptions } from '../parse/parser.js';
+import type { FileHunks } from '../diff/hunks.js';
 
 /**
  * One release as a scan job names it: a folder or archive on disk, or archive bytes already in
@@ -17,11 +18,13 @@ export interface ScanJob {
   rulesDir?: string;
   limits?: SourceLimits;
   parse?: ParseOptions;
+  /** Also hand back the release diff as hunks (for the HTML report); off by default, as they can be large. */
+  withHunks?: boolean;
 }
 
 export type ScanFailure = 'input' | 'timeout' | 'memory' | 'crash' | 'cancelled';
 
 /** What came of one job. A failed job says why; it never takes the pool or the other jobs down. */
 export type ScanOutcome =
-  | { id: string; ok: true; report: Report; ms: number }
+  | { id: string; ok: true; report: Report; ms: number; hunks?: FileHunks[] }
   | { id: string; ok: false; failure: ScanFailure; error: string; ms: number };

@@ -1,0 +1,186 @@
+import type { Finding } from '../rules/types.js';
+import type { Verdict } from '../score/index.js';
+import { isLockReport, loudFindings, sections, versions, type ReportInput, type Section } from './input.js';
+
+/** The line a CI job looks for to update its one sticky comment instead of adding another. */
+export const MARKDOWN_MARKER = '<!-- cratefence -->';
+/** GitHub refuses comments over 65 536 characters; this leaves room for what a workflow adds around it. */
+export const MARKDOWN_LIMIT = 65_000;
+
+export interface MarkdownOptions {
+  /** Maximum length in characters (default `MARKDOWN_LIMIT`). */
+  limit?: number;
+}
+
+const ICON: Record<Verdict, string> = { block: '🛑', review: '⚠️', pass: '✅' };
+const ORDER: Record<string, number> = { block: 0, review: 1, pass: 2 };
+/** Findings of one rule shown per crate; the rest are counted as left out (they are in the JSON). */
+const PER_RULE = 5;
+
+/** Text from the report is the publisher's: escaped so it cannot open HTML, links, tables or emphasis. */
+function esc(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|#~!(){}])/g, '\\$1')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** `esc` for text that starts a paragraph: a leading list or heading marker would turn it into structure. */
+function escPara(s: string): string {
+  return esc(s).replace(/^(\s*)([-+=])/, '$1\\$2').replace(/^(\s*\d+)\./, '$1\\.');
+}
+
+/** For HTML contexts such as `<summary>`, where Markdown is not rendered. */
+function escHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, ' ');
+}
+
+/** Inline code that no backtick in `s` can close early. */
+function code(s: string): string {
+  const one = s.replace(/\r?\n/g, ' ');
+  const run = Math.max(0, ...(one.match(/`+/g) ?? []).map((m) => m.length));
+  const tick = '`'.repeat(run + 1);
+  return `${tick}${run > 0 || one.startsWith('`') || one.endsWith('`') ? ` ${one} ` : one}${tick}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so the snippet cannot end it. */
+function fence(body: string, lang: string): string {
+  const run = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(run + 1);
+  return `${f}${lang}\n${body}\n${f}`;
+}
+
+function langOf(file: string): string {
+  if (file.endsWith('.rs')) return 'rust';
+  if (file.endsWith('.toml')) return 'toml';
+  return '';
+}
+
+function counts(findings: Finding[]): string {
+  const by = new Map<string, number>();
+  for (const f of findings) if (f.severity !== 'info' && !f.suppressed) by.set(f.severity, (by.get(f.severity) ?? 0) + 1);
+  const parts = ['critical', 'high', 'medium', 'low'].filter((s) => by.has(s)).map((s) => `${by.get(s)} ${s}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+function verdictCell(v: Verdict | null): string {
+  return v ? `${ICON[v]} ${v}` : '—';
+}
+
+function row(s: Section): string {
+  const r = s.report;
+  const note = s.entry?.error ? `failed: ${esc(s.entry.error)}` : s.entry?.note ? esc(s.entry.note) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
+  return `| ${code(s.name)} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${note} |`;
+}
+
+/** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
+function findingBlock(f: Finding): string {
+  const where = `${f.file}:${f.line}`;
+  const label = f.suppressed ? ' (suppressed)' : '';
+  const out = [`<details><summary><b>${f.severity}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
+  out.push(escPara(f.message), '');
+  if (f.suppressed) out.push(`Suppressed: ${esc(f.suppressed.reason)} (${esc(f.suppressed.source)})`, '');
+  if (f.snippet) {
+    const lines = f.snippet.split('\n');
+    const w = String(f.line + lines.length - 1).length;
+    out.push(fence(lines.map((l, i) => `${String(f.line + i).padStart(w)} | ${l}`).join('\n'), langOf(f.file)), '');
+  }
+  if (f.trace && f.trace.length > 0) {
+    out.push('Reached through:', '');
+    f.trace.forEach((h, i) => out.push(`${i + 1}. ${code(h.item)} (${esc(`${h.file}:${h.line}`)})`));
+    out.push('');
+  }
+  out.push(`${f.category}, ${f.confidence} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
+  return out.join('\n');
+}
+
+function crateHeading(s: Section): string {
+  const r = s.report!;
+  const lines = [`### ${ICON[r.verdict]} ${code(s.name)} ${esc(versions(s))}: ${r.verdict} (score ${r.score})`, '', `> ${esc(r.verdictReason)}`, ''];
+  if (r.capabilities.added.length > 0) lines.push(`New capabilities: ${r.capabilities.added.map(code).join(', ')}`, '');
+  const p = r.policy;
+  if (p) {
+    if (p.scanVerdict !== r.verdict || p.scanScore !== r.score) lines.push(`Scan alone: ${p.scanVerdict} (score ${p.scanScore}); policy${p.configFile ? ` from ${code(p.configFile)}` : ''} gives ${r.verdict}.`, '');
+    if (p.approvedBy.length > 0) lines.push(`Approved by ${p.approvedBy.length} audit(s): ${esc(p.approvedBy.join(', '))}.`, '');
+    for (const n of p.notes) lines.push(`- **${n.kind}**: ${esc(n.message)}`);
+    if (p.notes.length > 0) lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** The findings a crate's section shows, and how many of its loud ones it leaves out. */
+function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
+  const loud = loudFindings(findings);
+  const active = loud.filter((f) => !f.suppressed);
+  const perRule = new Map<string, number>();
+  const shown: Finding[] = [];
+  for (const f of active) {
+    const n = perRule.get(f.ruleId) ?? 0;
+    perRule.set(f.ruleId, n + 1);
+    if (n < PER_RULE) shown.push(f);
+  }
+  // Suppressed ones last: the team decided on them, the reader may still want to see what they were.
+  shown.push(...loud.filter((f) => f.suppressed).slice(0, PER_RULE));
+  return { shown, hidden: loud.length - shown.length };
+}
+
+/**
+ * A pull-request comment: the marker line, a table of the crates (old → new, verdict, score), then
+ * each crate's findings above `info`, collapsed, with their code and trace. Kept under `limit`
+ * characters: whole finding blocks are left out (never part of one, never mid-code-block) and
+ * counted at the end.
+ */
+export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}): string {
+  const limit = options.limit ?? MARKDOWN_LIMIT;
+  const all = sections(input);
+  const secs = [...all].sort((a, b) => (ORDER[a.verdict ?? 'pass'] ?? 3) - (ORDER[b.verdict ?? 'pass'] ?? 3) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const head: string[] = [MARKDOWN_MARKER];
+  if (isLockReport(input)) {
+    const s = input.summary;
+    head.push(`## ${ICON[input.verdict]} cratefence: ${input.verdict} — ${code(input.lockfile)}`, '');
+    head.push(`${s.changed} changed, ${s.added} added, ${s.removed} removed; ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned.`, '');
+  } else {
+    head.push(`## ${ICON[input.verdict]} cratefence: ${input.verdict} — ${code(all[0].name)} ${esc(versions(all[0]))} (score ${input.score})`, '');
+  }
+  head.push('| crate | version | verdict | score | findings | note |', '|---|---|---|---:|---|---|');
+  // Room kept for the closing line that counts what was left out.
+  const reserve = 400;
+  let out = head.join('\n');
+  let rowsLeft = 0;
+  for (const s of secs) {
+    const r = `\n${row(s)}`;
+    if (out.length + r.length > limit / 2) rowsLeft++;
+    else out += r;
+  }
+  if (rowsLeft > 0) out += `\n\n_${rowsLeft} more crate(s) not listed in this table._`;
+  out += '\n\n';
+  let blocksLeft = 0;
+  const cratesCut = new Set<string>();
+  for (const s of secs) {
+    if (!s.report) continue;
+    const { shown, hidden } = pick(s.report.findings);
+    if (shown.length === 0 && !s.report.policy?.notes.length) continue;
+    const heading = `${crateHeading(s)}\n`;
+    const blocks = shown.map((f) => `${findingBlock(f)}\n`);
+    // A crate's heading goes in only with its first finding: never a heading with nothing under it.
+    if (out.length + heading.length + (blocks[0]?.length ?? 0) + reserve > limit) {
+      blocksLeft += shown.length + hidden;
+      cratesCut.add(s.name);
+      continue;
+    }
+    out += heading;
+    for (const b of blocks) {
+      if (out.length + b.length + reserve > limit) {
+        blocksLeft++;
+        cratesCut.add(s.name);
+      } else out += b;
+    }
+    if (hidden > 0) out += `_${hidden} more finding(s) of this crate are in the JSON report._\n\n`;
+  }
+  if (blocksLeft > 0) out += `---\n_Left out to stay under ${limit} characters: ${blocksLeft} finding(s) of ${cratesCut.size} crate(s). The JSON, SARIF and HTML reports have all of them._\n`;
+  const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0), 0);
+  if (total === 0 && !all.some((s) => s.entry?.error)) out += '_No findings._\n';
+  return out;
+}
