@@ -1,0 +1,78 @@
+import type { ScanPool, ScanOutcome } from '../runner/index.js';
+import type { BlobStore } from './blobs.js';
+import type { ReleaseService } from './releases.js';
+
+/**
+ * Runs queued scans on the worker pool, never in a request. The queue is the `serve_scan_queue`
+ * table: a release leaves it only in the transaction that records its result, so a restart (even
+ * after kill -9) finds every unfinished scan there and runs it again.
+ */
+export class ScanScheduler {
+  private readonly inFlight = new Set<number>();
+  private waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly service: ReleaseService,
+    private readonly blobs: BlobStore,
+    private readonly pool: ScanPool,
+    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void } = {},
+  ) {}
+
+  /** Starts scans for queued releases while workers are free. */
+  kick(): void {
+    if (this.closed) return;
+    for (const q of this.service.queued()) {
+      if (this.inFlight.size >= this.pool.threads) break;
+      if (this.inFlight.has(q.releaseId)) continue;
+      this.inFlight.add(q.releaseId);
+      void this.scan(q.releaseId).finally(() => {
+        this.inFlight.delete(q.releaseId);
+        this.kick();
+        if (this.inFlight.size === 0 && this.service.queued().length === 0) this.flushWaiters();
+      });
+    }
+    if (this.inFlight.size === 0 && this.service.queued().length === 0) this.flushWaiters();
+  }
+
+  private flushWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private async scan(id: number): Promise<void> {
+    try {
+      const inp = this.service.scanInputs(id);
+      const outcome: ScanOutcome = await this.pool.run({
+        id: String(id),
+        old: inp.baseBlob ? { bytes: this.blobs.get(inp.baseBlob), label: `${inp.crate}-base.crate` } : null,
+        new: { bytes: this.blobs.get(inp.blob), label: `${inp.crate}-${inp.version}.crate` },
+      });
+      if (this.closed) return; // shutting down: the queue row stays, the scan runs again at start
+      if (!outcome.ok && outcome.failure !== 'input') {
+        const attempts = this.service.scanAttempt(id);
+        if (attempts < (this.options.maxAttempts ?? 3)) return; // kick() retries it
+      }
+      this.service.scanned(id, outcome);
+    } catch (e) {
+      // Never a tight loop: an unexpected failure counts as an attempt like a crashed worker.
+      this.options.onError?.(e as Error);
+      if (this.closed) return;
+      if (this.service.scanAttempt(id) >= (this.options.maxAttempts ?? 3)) {
+        this.service.scanned(id, { id: String(id), ok: false, failure: 'crash', error: (e as Error).message, ms: 0 });
+      }
+    }
+  }
+
+  /** Resolves when no scan is queued or running (tests, benchmarks, orderly shutdown). */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0 && this.service.queued().length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.flushWaiters();
+  }
+}
