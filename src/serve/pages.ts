@@ -50,8 +50,9 @@ function timeLeft(v: ReleaseView, now: Date): string {
   if (v.state !== 'cooling-off' || !v.coolOffUntil) return '';
   const ms = Date.parse(v.coolOffUntil) - now.getTime();
   if (ms <= 0) return 'due';
-  const h = Math.floor(ms / 3_600_000);
-  return h >= 1 ? `${h} h ${Math.round((ms % 3_600_000) / 60_000)} min left` : `${Math.max(1, Math.round(ms / 60_000))} min left`;
+  const minutes = Math.ceil(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  return h >= 1 ? `${h} h ${minutes % 60} min left` : `${minutes} min left`;
 }
 
 function table(rows: ReleaseView[], now: Date): string {
