@@ -16,15 +16,18 @@ const BIN = path.join(BENCH, '..', 'bin', 'cratefence.js');
 const spec = JSON.parse(readFileSync(path.join(BENCH, 'pairs.json'), 'utf8'));
 
 // Releases: every tag listed for each crate, plus earlier release tags from its mirror, oldest first.
-const semverTag = (t) => /^v?\d+\.\d+\.\d+$/.test(t);
+// Tags as the calibration list spells them: `1.2.3`, `v1.2.3` or `name-v1.2.3` (one prefix per crate).
+const prefixOf = (t) => /^(.*?)v?\d+\.\d+\.\d+$/.exec(t)?.[1] ?? null;
 const cmp = (a, b) => {
-  const pa = a.replace(/^v/, '').split('.').map(Number);
-  const pb = b.replace(/^v/, '').split('.').map(Number);
+  const pa = /(\d+)\.(\d+)\.(\d+)$/.exec(a).slice(1).map(Number);
+  const pb = /(\d+)\.(\d+)\.(\d+)$/.exec(b).slice(1).map(Number);
   return pa[0] - pb[0] || pa[1] - pb[1] || pa[2] - pb[2];
 };
 const plan = [];
 for (const c of spec.crates) {
-  const all = execFileSync('git', ['-C', mirrorOf(c.repo), 'tag', '--list'], { encoding: 'utf8' }).split('\n').filter(semverTag).sort(cmp);
+  const prefix = prefixOf(c.tags[0]);
+  const same = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${/v\d/.test(c.tags[0].slice(prefix.length)) ? 'v' : ''}\\d+\\.\\d+\\.\\d+$`);
+  const all = execFileSync('git', ['-C', mirrorOf(c.repo), 'tag', '--list'], { encoding: 'utf8' }).split('\n').filter((t) => same.test(t)).sort(cmp);
   const first = all.indexOf(c.tags[0]);
   const extra = first > 0 ? all.slice(Math.max(0, first - 3), first) : [];
   plan.push({ c, tags: [...extra, ...c.tags] });
@@ -57,7 +60,7 @@ for (const { c, tags } of plan) {
     }
     const toml = readFileSync(path.join(dir, 'Cargo.toml'), 'utf8');
     const name = /^\s*name\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? c.repo.split('/')[1];
-    const version = tag.replace(/^v/, '');
+    const version = /(\d+\.\d+\.\d+)$/.exec(tag)[1];
     releases.push({ name, version, bytes: crateOf(dir, name, version) });
   }
 }
@@ -111,10 +114,12 @@ while (pending > 0) {
 }
 const tDone = performance.now();
 const states = {};
+const rejected = [];
 for (const id of ids) {
   const res = await fetch(`${base}/v1/releases/${id}`, { headers: { authorization: `Bearer ${admin}` } });
-  const s = (await res.json()).release.state;
-  states[s] = (states[s] ?? 0) + 1;
+  const r = (await res.json()).release;
+  states[r.state] = (states[r.state] ?? 0) + 1;
+  if (r.state === 'rejected') rejected.push(`${r.crate} ${r.baseVersion ?? '(first)'} -> ${r.version}: ${r.scanError ?? `${r.verdict} ${r.score}, ${r.topFindings.map((f) => f.ruleId).join(', ')}`}`);
 }
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
@@ -127,5 +132,6 @@ console.log(`releases published: ${ids.length} of ${releases.length} (${refused}
 console.log(`POST /v1/releases: ${(ids.length / ((tPublished - t0) / 1000)).toFixed(1)} req/s with the scan queue running; latency p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
 console.log(`scans: ${ids.length} in ${((tDone - t0) / 1000).toFixed(1)} s = ${(ids.length / ((tDone - t0) / 1000)).toFixed(2)} releases/s on ${os.availableParallelism()} cores`);
 console.log(`states: ${Object.entries(states).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+for (const r of rejected) console.log(`  rejected: ${r}`);
 console.log(`lost: ${ids.length - accounted}`);
 process.exitCode = ids.length - accounted === 0 && refused === 0 ? 0 : 1;

@@ -103,7 +103,7 @@ export async function buildApp(o: AppOptions): Promise<Service> {
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     if (err instanceof ServeError) return reply.code(err.status).send({ error: statusName(err.status), message: err.message });
-    if (err.validation) return reply.code(422).send({ error: 'unprocessable', message: err.message });
+    if (err.validation) return reply.code(422).send({ error: 'unprocessable', message: validationMessage(err) });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error(err);
     return reply.code(status).send({ error: statusName(status), message: status === 500 ? 'internal error' : err.message });
@@ -280,6 +280,19 @@ function defaultFragment(report: Report): string {
   return `<div class="card"><h2>Findings</h2><table><tbody>${report.findings
     .map((f) => `<tr><td>${escHtml(f.severity)}</td><td><code>${escHtml(f.ruleId)}</code></td><td>${escHtml(f.file)}:${escHtml(f.line)}</td><td>${escHtml(f.message)}</td></tr>`)
     .join('')}</tbody></table></div>`;
+}
+
+/** A validation failure as a reader wants it: the field first, then what it must be. */
+function validationMessage(err: Error & { validation?: unknown; validationContext?: string }): string {
+  const v = (err.validation as Array<{ instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }>)[0];
+  if (!v) return err.message;
+  const field = (v.keyword === 'required' ? String(v.params.missingProperty) : v.instancePath.replace(/^\//, '').replace(/\//g, '.')) || (err.validationContext ?? 'request');
+  const leaf = field.split('.').at(-1);
+  if (v.keyword === 'pattern' && leaf === 'version') return `version: must be a semantic version such as 1.2.3 (Cargo's rules)`;
+  if (v.keyword === 'pattern' && leaf === 'name') return `name: a crate name is 1-64 ASCII letters, digits, - and _, starting with a letter (Cargo's rules)`;
+  if (v.keyword === 'required') return `${field}: required`;
+  if (v.keyword === 'additionalProperties') return `${err.validationContext ?? 'request'}: unknown field ${String(v.params.additionalProperty)}`;
+  return `${field}: ${v.message ?? 'is not valid'}`;
 }
 
 function statusName(s: number): string {
