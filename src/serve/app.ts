@@ -11,7 +11,7 @@ import type { ServePolicy } from './config.js';
 import { Deliverer, jsonFeed, newSecret } from './alerts.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseState } from './releases.js';
 import { cryptoRandom, type RandomInt } from './reviewers.js';
-import { ScanScheduler } from './scheduler.js';
+import { ScanScheduler, type ScanExecutor } from './scheduler.js';
 import { CRATE_NAME, ERROR, ID_PARAMS, REASON_BODY, RELEASE, ROLE, STATE, VERSION } from './schemas.js';
 import { registerPages } from './pages.js';
 
@@ -30,6 +30,8 @@ export interface AppOptions {
   blobs: BlobStore;
   /** Scans run here; null only for route-level tests that never publish. */
   pool: ScanPool | null;
+  /** Another place to run scans (the batch mode's queue workers); takes precedence over `pool`. */
+  executor?: ScanExecutor;
   policy: ServePolicy;
   now?: () => Date;
   /** Reviewer draws: crypto-random unless a test passes a seeded source. */
@@ -55,7 +57,9 @@ const DECIDERS: Role[] = ['reviewer', 'admin'];
 export async function buildApp(o: AppOptions): Promise<Service> {
   const now = o.now ?? (() => new Date());
   const releases = new ReleaseService({ db: o.db, policy: o.policy, now, random: o.random ?? cryptoRandom, randomSource: o.randomSource ?? 'crypto.randomInt' });
-  const scheduler = o.pool ? new ScanScheduler(releases, o.blobs, o.pool) : null;
+  const pool = o.pool;
+  const executor: ScanExecutor | null = o.executor ?? (pool ? { slots: pool.threads, run: (job) => pool.run(job) } : null);
+  const scheduler = executor ? new ScanScheduler(releases, o.blobs, executor) : null;
   const deliverer = new Deliverer(o.db, { maxAttempts: o.policy['webhook-max-attempts'], baseDelayMs: o.policy['webhook-base-delay-ms'], now });
   const app = Fastify({
     logger: o.logger ? { redact: ['req.headers.authorization'] } : false,

@@ -5,7 +5,7 @@ import path from 'node:path';
 const SHA = /^[0-9a-f]{64}$/;
 
 /**
- * Tarballs by content: `<dir>/<aa>/<sha256>`. A name never comes from a request, only from the bytes'
+ * Tarballs by content: `<dir>/<aa>/<sha256>.crate`. A name never comes from a request, only from the bytes'
  * digest; a blob is written to a temporary file, flushed and renamed, so it is whole or absent.
  */
 export class BlobStore {
@@ -15,7 +15,12 @@ export class BlobStore {
 
   private fileOf(sha: string): string {
     if (!SHA.test(sha)) throw new Error(`not a SHA-256 digest: ${sha}`);
-    return path.join(this.dir, sha.slice(0, 2), sha);
+    return path.join(this.dir, sha.slice(0, 2), `${sha}.crate`);
+  }
+
+  /** The file of a stored blob (for scan workers that read from disk, such as queue workers sharing the folder). */
+  pathOf(sha: string): string {
+    return this.fileOf(sha);
   }
 
   /** Stores the bytes and returns their SHA-256 (hex). Storing the same bytes twice is a no-op. */

@@ -1,6 +1,13 @@
-import type { ScanPool, ScanOutcome } from '../runner/index.js';
+import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { BlobStore } from './blobs.js';
 import type { ReleaseService } from './releases.js';
+
+/** Where scans run: the in-process worker pool, or queue workers reading the same blob folder. */
+export interface ScanExecutor {
+  /** Scans that may run at once. */
+  readonly slots: number;
+  run(job: ScanJob): Promise<ScanOutcome>;
+}
 
 /**
  * Runs queued scans on the worker pool, never in a request. The queue is the `serve_scan_queue`
@@ -15,7 +22,7 @@ export class ScanScheduler {
   constructor(
     private readonly service: ReleaseService,
     private readonly blobs: BlobStore,
-    private readonly pool: ScanPool,
+    private readonly executor: ScanExecutor,
     private readonly options: { maxAttempts?: number; onError?: (e: Error) => void } = {},
   ) {}
 
@@ -23,7 +30,7 @@ export class ScanScheduler {
   kick(): void {
     if (this.closed) return;
     for (const q of this.service.queued()) {
-      if (this.inFlight.size >= this.pool.threads) break;
+      if (this.inFlight.size >= this.executor.slots) break;
       if (this.inFlight.has(q.releaseId)) continue;
       this.inFlight.add(q.releaseId);
       void this.scan(q.releaseId).finally(() => {
@@ -44,10 +51,10 @@ export class ScanScheduler {
   private async scan(id: number): Promise<void> {
     try {
       const inp = this.service.scanInputs(id);
-      const outcome: ScanOutcome = await this.pool.run({
+      const outcome: ScanOutcome = await this.executor.run({
         id: String(id),
-        old: inp.baseBlob ? { bytes: this.blobs.get(inp.baseBlob), label: `${inp.crate}-base.crate` } : null,
-        new: { bytes: this.blobs.get(inp.blob), label: `${inp.crate}-${inp.version}.crate` },
+        old: inp.baseBlob ? { path: this.blobs.pathOf(inp.baseBlob) } : null,
+        new: { path: this.blobs.pathOf(inp.blob) },
       });
       if (this.closed) return; // shutting down: the queue row stays, the scan runs again at start
       if (!outcome.ok && outcome.failure !== 'input') {
