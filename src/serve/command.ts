@@ -1,6 +1,96 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { openStore } from '../store/index.js';
+import { ScanPool, availableCores } from '../runner/index.js';
 import { UsageError } from '../usage.js';
+import { createUser, ROLES, type Role } from './auth.js';
+import { BlobStore, buildApp } from './app.js';
+import { loadServePolicy } from './config.js';
 
-/** Placeholder until this command lands; replaced by its layer's implementation. */
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError('this command is not available in this build');
+const USAGE = `cratefence serve — the registry ingest service
+
+Usage:
+  cratefence serve [--host 127.0.0.1] [--port 8080] [--db FILE] [--data DIR] [--config FILE] [--jobs N]
+  cratefence serve token --name NAME --role publisher|reviewer|admin [--trusted] [--db FILE]
+                         create a user and print its API token (shown once; only its digest is stored)
+
+Options:
+  --host ADDR     address to listen on (default 127.0.0.1)
+  --port N        port (default 8080; 0 picks a free one)
+  --db FILE       the SQLite store shared with batch (default ./cratefence.sqlite)
+  --data DIR      where release tarballs are kept by SHA-256 (default: cratefence-blobs beside the store)
+  --config FILE   cratefence.toml with a [serve] table (policy; see docs/serve.md)
+  --jobs N        scan worker threads (default: available cores)`;
+
+/** `cratefence serve …`: starts the service, or manages its tokens. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      db: { type: 'string', default: 'cratefence.sqlite' },
+      data: { type: 'string' },
+      config: { type: 'string' },
+      jobs: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      trusted: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const dbFile = path.resolve(values.db!);
+  if (positionals[0] === 'token') {
+    if (!values.name || !values.role) throw new UsageError('serve token needs --name and --role');
+    if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    const db = openStore(dbFile);
+    try {
+      const { token } = createUser(db, values.name, values.role as Role, { trusted: values.trusted });
+      process.stdout.write(`${token}\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unknown serve argument "${positionals[0]}"`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
+  const jobs = values.jobs === undefined ? availableCores() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a positive whole number');
+  const policy = loadServePolicy(values.config);
+  const db = openStore(dbFile);
+  const blobs = new BlobStore(path.resolve(values.data ?? path.join(path.dirname(dbFile), 'cratefence-blobs')));
+  const pool = new ScanPool({ threads: jobs });
+  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, policy, logger: process.env.CRATEFENCE_LOG === '1' });
+  const address = await app.listen({ host: values.host, port });
+  process.stdout.write(`cratefence serve: listening on ${address}\n`);
+  // Scans left unfinished by a previous run (a crash, kill -9) are still queued: start them.
+  scheduler?.kick();
+  const timers = [
+    setInterval(() => {
+      try {
+        releases.sweep();
+      } catch (e) {
+        process.stderr.write(`cratefence serve: cool-off sweep failed: ${(e as Error).message}\n`);
+      }
+      void deliverer.runOnce();
+    }, 5_000),
+  ];
+  void deliverer.runOnce();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  for (const t of timers) clearInterval(t);
+  scheduler?.close();
+  await app.close();
+  await pool.close();
+  db.close();
+  return 0;
 }

@@ -1,0 +1,85 @@
+import type { ScanJob, ScanOutcome } from '../runner/index.js';
+import type { BlobStore } from './blobs.js';
+import type { ReleaseService } from './releases.js';
+
+/** Where scans run: the in-process worker pool, or queue workers reading the same blob folder. */
+export interface ScanExecutor {
+  /** Scans that may run at once. */
+  readonly slots: number;
+  run(job: ScanJob): Promise<ScanOutcome>;
+}
+
+/**
+ * Runs queued scans on the worker pool, never in a request. The queue is the `serve_scan_queue`
+ * table: a release leaves it only in the transaction that records its result, so a restart (even
+ * after kill -9) finds every unfinished scan there and runs it again.
+ */
+export class ScanScheduler {
+  private readonly inFlight = new Set<number>();
+  private waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly service: ReleaseService,
+    private readonly blobs: BlobStore,
+    private readonly executor: ScanExecutor,
+    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void } = {},
+  ) {}
+
+  /** Starts scans for queued releases while workers are free. */
+  kick(): void {
+    if (this.closed) return;
+    for (const q of this.service.queued()) {
+      if (this.inFlight.size >= this.executor.slots) break;
+      if (this.inFlight.has(q.releaseId)) continue;
+      this.inFlight.add(q.releaseId);
+      void this.scan(q.releaseId).finally(() => {
+        this.inFlight.delete(q.releaseId);
+        this.kick();
+        if (this.inFlight.size === 0 && this.service.queued().length === 0) this.flushWaiters();
+      });
+    }
+    if (this.inFlight.size === 0 && this.service.queued().length === 0) this.flushWaiters();
+  }
+
+  private flushWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private async scan(id: number): Promise<void> {
+    try {
+      const inp = this.service.scanInputs(id);
+      const outcome: ScanOutcome = await this.executor.run({
+        id: String(id),
+        old: inp.baseBlob ? { path: this.blobs.pathOf(inp.baseBlob) } : null,
+        new: { path: this.blobs.pathOf(inp.blob) },
+      });
+      if (this.closed) return; // shutting down: the queue row stays, the scan runs again at start
+      if (!outcome.ok && outcome.failure !== 'input') {
+        const attempts = this.service.scanAttempt(id);
+        if (attempts < (this.options.maxAttempts ?? 3)) return; // kick() retries it
+      }
+      this.service.scanned(id, outcome);
+    } catch (e) {
+      // Never a tight loop: an unexpected failure counts as an attempt like a crashed worker.
+      this.options.onError?.(e as Error);
+      if (this.closed) return;
+      if (this.service.scanAttempt(id) >= (this.options.maxAttempts ?? 3)) {
+        this.service.scanned(id, { id: String(id), ok: false, failure: 'crash', error: (e as Error).message, ms: 0 });
+      }
+    }
+  }
+
+  /** Resolves when no scan is queued or running (tests, benchmarks, orderly shutdown). */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0 && this.service.queued().length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.flushWaiters();
+  }
+}
