@@ -24,6 +24,8 @@ Options:
   --registry URL            sparse index to use for crates.io packages (a mirror)
   --min-publish-age AGE     cool-off: a release younger than AGE ("7 days") is at least review
                             (default: [registry] global-min-publish-age of .cargo/config.toml)
+  --server URL              also ask a cratefence serve at URL about every pinned version: a
+                            revoked, rejected or still-quarantined one makes the lockfile block
   --jobs N                  scan workers (default: all cores)
   --rules DIR               use the rules in DIR instead of the bundled ones
   --cache DIR               facts cache shared by the workers (see cratefence --help)
@@ -79,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       'fail-on': { type: 'string', default: 'block' },
       registry: { type: 'string' },
       'min-publish-age': { type: 'string' },
+      server: { type: 'string' },
       jobs: { type: 'string' },
       rules: { type: 'string' },
       cache: { type: 'string' },
@@ -146,6 +149,14 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     prog.stop();
     await pool.close();
+  }
+  if (values.server !== undefined) {
+    const { checkAgainstServer } = await import('./server.js');
+    const checks = await checkAgainstServer(values.server, newLock.packages);
+    const refused = checks.filter((c) => !c.usable).map((c) => ({ name: c.name, version: c.version, lockLine: c.lockLine, state: c.state ?? 'unknown' }));
+    report.server = { url: values.server, checked: checks.length, refused };
+    if (refused.length > 0) report.verdict = 'block';
+    for (const r of refused) process.stderr.write(`cratefence: ${r.name} ${r.version} is ${r.state} on ${values.server}: builds must not use it\n`);
   }
   for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
   const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

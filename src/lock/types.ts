@@ -33,4 +33,9 @@ export interface LockReport {
   verdict: Verdict;
   summary: { changed: number; added: number; removed: number; scanned: number; errors: number; notScanned: number };
   entries: LockEntry[];
+  /**
+   * With `--server URL`: what the ingest service says of every registry package the new lockfile pins.
+   * Any unusable one (revoked, rejected, quarantined, still scanning) makes the overall verdict `block`.
+   */
+  server?: { url: string; checked: number; refused: Array<{ name: string; version: string; lockLine: number | null; state: string }> };
 }
