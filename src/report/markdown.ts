@@ -135,7 +135,11 @@ function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
 export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? MARKDOWN_LIMIT;
   const all = sections(input);
-  const secs = [...all].sort((a, b) => (ORDER[a.verdict ?? 'pass'] ?? 3) - (ORDER[b.verdict ?? 'pass'] ?? 3) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Worst first: by verdict, failed scans before the others, then by score, then by name.
+  const weight = (s: Section) => (s.entry?.error ? 1000 : (s.report?.score ?? -1));
+  const secs = [...all].sort(
+    (a, b) => (ORDER[a.verdict ?? ''] ?? 3) - (ORDER[b.verdict ?? ''] ?? 3) || weight(b) - weight(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const head: string[] = [MARKDOWN_MARKER];
   if (isLockReport(input)) {
     const s = input.summary;
