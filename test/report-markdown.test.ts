@@ -83,7 +83,7 @@ describe('Markdown reporter', () => {
 
   it('text from the report cannot inject HTML, links, table cells or close a code block', async () => {
     const { report } = await corpusScan('m02-key-scan-post');
-    const evil = '<script>alert(1)</script> | [x](https://evil.example) "\'';
+    const evil = '<script>alert(1)</script> | [x](https://evil.example) "\' @octocat';
     const hostile: Report = {
       ...report,
       crate: { ...report.crate, name: 'evil|<b>name</b>' },
@@ -95,11 +95,13 @@ describe('Markdown reporter', () => {
     expect(rendered).not.toMatch(/<img/);
     expect(rendered).not.toMatch(/<i>/);
     expect(rendered).not.toContain('](https://evil.example)');
+    expect(rendered).not.toMatch(/@octocat/);
+    expect(rendered).toContain('@<!-- -->octocat');
     expect(md).toContain('&lt;script&gt;');
     expect(fencesBalanced(md)).toBe(true);
     // The table row has exactly its seven separators, whatever the crate name holds.
     const rowLine = md.split('\n').find((l) => l.startsWith('| `evil'))!;
-    expect(rowLine.replace(/\\\|/g, '').replace(/`[^`]*`/g, '').split('|').length - 1).toBe(7);
+    expect(rowLine.replace(/\\\|/g, '').split('|').length - 1).toBe(7);
     // The snippet's own ``` and </details> stay inside a longer fence.
     expect(count(rendered, '<details>')).toBe(count(rendered, '</details>'));
     expect(md).toContain('````rust');

@@ -17,6 +17,9 @@ const ORDER: Record<string, number> = { block: 0, review: 1, pass: 2 };
 /** Findings of one rule shown per crate; the rest are counted as left out (they are in the JSON). */
 const PER_RULE = 5;
 
+/** Breaks `@name` so a publisher's text cannot notify people or teams from the comment (as Dependabot does). */
+const MENTION_BREAK = '@<!-- -->';
+
 /** Text from the report is the publisher's: escaped so it cannot open HTML, links, tables or emphasis. */
 function esc(s: string): string {
   return s
@@ -24,7 +27,8 @@ function esc(s: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|#~!(){}])/g, '\\$1')
-    .replace(/\r?\n/g, ' ');
+    .replace(/\r?\n/g, ' ')
+    .replace(/@/g, MENTION_BREAK);
 }
 
 /** `esc` for text that starts a paragraph: a leading list or heading marker would turn it into structure. */
@@ -34,7 +38,7 @@ function escPara(s: string): string {
 
 /** For HTML contexts such as `<summary>`, where Markdown is not rendered. */
 function escHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, ' ');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, ' ').replace(/@/g, MENTION_BREAK);
 }
 
 /** Inline code that no backtick in `s` can close early. */
@@ -72,7 +76,8 @@ function verdictCell(v: Verdict | null): string {
 function row(s: Section): string {
   const r = s.report;
   const note = s.entry?.error ? `failed: ${esc(s.entry.error)}` : s.entry?.note ? esc(s.entry.note) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
-  return `| ${code(s.name)} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${note} |`;
+  // GFM splits table cells at every unescaped `|`, even inside a code span.
+  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${note} |`;
 }
 
 /** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
@@ -135,7 +140,11 @@ function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
 export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? MARKDOWN_LIMIT;
   const all = sections(input);
-  const secs = [...all].sort((a, b) => (ORDER[a.verdict ?? 'pass'] ?? 3) - (ORDER[b.verdict ?? 'pass'] ?? 3) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Worst first: by verdict, failed scans before the others, then by score, then by name.
+  const weight = (s: Section) => (s.entry?.error ? 1000 : (s.report?.score ?? -1));
+  const secs = [...all].sort(
+    (a, b) => (ORDER[a.verdict ?? ''] ?? 3) - (ORDER[b.verdict ?? ''] ?? 3) || weight(b) - weight(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const head: string[] = [MARKDOWN_MARKER];
   if (isLockReport(input)) {
     const s = input.summary;
