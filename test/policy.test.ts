@@ -176,6 +176,11 @@ describe('notes from other policy sources', () => {
     expect(out.verdict).toBe('review');
     expect(out.verdictReason).toBe('published 2 hours ago');
     expect(out.policy!.notes[0]).toEqual({ kind: 'cool-off', message: 'published 2 hours ago' });
+    // Applied again (another config), its own notes are replaced, the cool-off note kept.
+    const again = applyPolicy(out, { config: parseConfig('[rules.nope]\nenabled = false\n', FILE), file: FILE });
+    expect(again.policy!.notes.map((n) => n.kind)).toEqual(['cool-off', 'rule-config']);
+    expect(again.findings.every((f) => !f.suppressed)).toBe(true);
+    expect(again.policy!.scanVerdict).toBe(report.verdict);
     const yanked = applyPolicy(addPolicyNote(report, { kind: 'yanked', message: 'yanked' }, 'block'), { config: parseConfig('[crates.httpish]\ntrusted = true\n', FILE), file: FILE });
     expect(yanked.verdict).toBe('block');
   });
