@@ -146,6 +146,19 @@ describe('expected capabilities and trust', () => {
     expect(byRule(both, 'file-write-new').suppressed?.reason).toBe('expected capability (fs.write)');
   });
 
+  it('never lets a wildcard cover turning TLS verification off', () => {
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': 'pub fn client() -> reqwest::Client { reqwest::Client::builder().build().unwrap() }\n' });
+    const nw = treeFromFiles({ 'Cargo.toml': manifest('1.0.1'), 'src/lib.rs': 'pub fn client() -> reqwest::Client { reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap() }\n' });
+    const scanned = analyzeTrees(old, nw).report;
+    expect(byRule(scanned, 'tls-verification-disabled')).toBeDefined();
+    for (const pattern of ['network.*', 'network', '*']) {
+      const out = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["${pattern}"]\n`, FILE), file: FILE });
+      expect(byRule(out, 'tls-verification-disabled').suppressed, pattern).toBeUndefined();
+    }
+    const named = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.tls-insecure"]\n`, FILE), file: FILE });
+    expect(byRule(named, 'tls-verification-disabled').suppressed?.reason).toBe('expected capability (network.tls-insecure)');
+  });
+
   it('does not stretch an exact capability to its siblings', () => {
     const out = policy(`[crates.httpish]\nexpected-capabilities = ["network.http"]\n`);
     expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();

@@ -49,8 +49,17 @@ export function findingCapabilities(f: Finding, facts: RuleFacts): string[] {
   return declared ?? [];
 }
 
-/** `network.*` and `network` cover `network.http`; `*` covers everything; otherwise the name itself. */
+/**
+ * Capabilities that are a weakness in themselves, not a use of an area: a crate expected to talk to the
+ * network is not thereby expected to turn TLS verification off. A wildcard or an area name never covers
+ * them; they must be named.
+ */
+export const NAMED_ONLY = new Set(['network.tls-insecure']);
+
+/** `network.*` and `network` cover `network.http`; `*` covers everything; otherwise the name itself (see NAMED_ONLY). */
 export function matchesCapability(cap: string, pattern: string): boolean {
+  if (cap === pattern) return true;
+  if (NAMED_ONLY.has(cap)) return false;
   if (pattern === '*') return true;
   const p = pattern.endsWith('.*') ? pattern.slice(0, -2) : pattern;
   return cap === p || cap.startsWith(`${p}.`);
