@@ -159,6 +159,17 @@ describe('expected capabilities and trust', () => {
     expect(byRule(named, 'tls-verification-disabled').suppressed?.reason).toBe('expected capability (network.tls-insecure)');
   });
 
+  it('does not excuse a capability used at build time', () => {
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': 'pub fn get() -> usize { 1 }\n', 'build.rs': 'fn main() {}\n' });
+    const nw = treeFromFiles({ 'Cargo.toml': manifest('1.0.1'), 'src/lib.rs': 'pub fn get() -> usize { 1 }\n', 'build.rs': 'fn main() { let _ = std::net::TcpStream::connect("h:1"); }\n' });
+    const scanned = analyzeTrees(old, nw).report;
+    const f = byRule(scanned, 'network-new-use');
+    expect([f.role, f.severity]).toEqual(['build', 'critical']);
+    const out = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.*"]\n`, FILE), file: FILE });
+    expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();
+    expect(out.verdict).toBe('block');
+  });
+
   it('does not stretch an exact capability to its siblings', () => {
     const out = policy(`[crates.httpish]\nexpected-capabilities = ["network.http"]\n`);
     expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();
