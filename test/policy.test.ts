@@ -146,6 +146,30 @@ describe('expected capabilities and trust', () => {
     expect(byRule(both, 'file-write-new').suppressed?.reason).toBe('expected capability (fs.write)');
   });
 
+  it('never lets a wildcard cover turning TLS verification off', () => {
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': 'pub fn client() -> reqwest::Client { reqwest::Client::builder().build().unwrap() }\n' });
+    const nw = treeFromFiles({ 'Cargo.toml': manifest('1.0.1'), 'src/lib.rs': 'pub fn client() -> reqwest::Client { reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap() }\n' });
+    const scanned = analyzeTrees(old, nw).report;
+    expect(byRule(scanned, 'tls-verification-disabled')).toBeDefined();
+    for (const pattern of ['network.*', 'network', '*']) {
+      const out = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["${pattern}"]\n`, FILE), file: FILE });
+      expect(byRule(out, 'tls-verification-disabled').suppressed, pattern).toBeUndefined();
+    }
+    const named = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.tls-insecure"]\n`, FILE), file: FILE });
+    expect(byRule(named, 'tls-verification-disabled').suppressed?.reason).toBe('expected capability (network.tls-insecure)');
+  });
+
+  it('does not excuse a capability used at build time', () => {
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': 'pub fn get() -> usize { 1 }\n', 'build.rs': 'fn main() {}\n' });
+    const nw = treeFromFiles({ 'Cargo.toml': manifest('1.0.1'), 'src/lib.rs': 'pub fn get() -> usize { 1 }\n', 'build.rs': 'fn main() { let _ = std::net::TcpStream::connect("h:1"); }\n' });
+    const scanned = analyzeTrees(old, nw).report;
+    const f = byRule(scanned, 'network-new-use');
+    expect([f.role, f.severity]).toEqual(['build', 'critical']);
+    const out = applyPolicy(scanned, { config: parseConfig(`[crates.httpish]\nexpected-capabilities = ["network.*"]\n`, FILE), file: FILE });
+    expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();
+    expect(out.verdict).toBe('block');
+  });
+
   it('does not stretch an exact capability to its siblings', () => {
     const out = policy(`[crates.httpish]\nexpected-capabilities = ["network.http"]\n`);
     expect(byRule(out, 'network-new-use').suppressed).toBeUndefined();
@@ -176,6 +200,11 @@ describe('notes from other policy sources', () => {
     expect(out.verdict).toBe('review');
     expect(out.verdictReason).toBe('published 2 hours ago');
     expect(out.policy!.notes[0]).toEqual({ kind: 'cool-off', message: 'published 2 hours ago' });
+    // Applied again (another config), its own notes are replaced, the cool-off note kept.
+    const again = applyPolicy(out, { config: parseConfig('[rules.nope]\nenabled = false\n', FILE), file: FILE });
+    expect(again.policy!.notes.map((n) => n.kind)).toEqual(['cool-off', 'rule-config']);
+    expect(again.findings.every((f) => !f.suppressed)).toBe(true);
+    expect(again.policy!.scanVerdict).toBe(report.verdict);
     const yanked = applyPolicy(addPolicyNote(report, { kind: 'yanked', message: 'yanked' }, 'block'), { config: parseConfig('[crates.httpish]\ntrusted = true\n', FILE), file: FILE });
     expect(yanked.verdict).toBe('block');
   });

@@ -2,9 +2,8 @@ import type { Finding, rulesFor } from '../index.js';
 
 /**
  * How findings relate to capabilities (rules/capabilities.yaml). A finding carries no capability field,
- * but rules whose message template has a `{capability}` / `{capabilities}` / `{uses}` placeholder name
- * them in the message (network-new-use, entry-reaches-new-capability, far-jump-call), and capability
- * rules (`match.capability`) declare the ones they match. Message text also holds code the crate author
+ * but capability rules (`match.capability`) declare the ones they match and name the matched one in
+ * their message (`{capability}`), and the reach rule lists what an entry now reaches (`{capabilities}`). Message text also holds code the crate author
  * wrote (callees, literals, paths), so names are read from it only for rules that always print the real
  * ones: an injected name can then only add to the list, and all of them must be expected to suppress.
  */
@@ -29,15 +28,27 @@ export function ruleFacts(set: ReturnType<typeof rulesFor>): RuleFacts {
   const facts: RuleFacts = {
     ids: new Set(set.rules.map((r) => r.spec.id)),
     ruleCapabilities: new Map(set.rules.flatMap((r) => (r.spec.match.capability ? [[r.spec.id, r.spec.match.capability] as [string, string[]]] : []))),
-    namesInMessage: new Set(set.rules.filter((r) => /\{(capability|capabilities|uses)\}/.test(r.spec.message)).map((r) => r.spec.id)),
+    // The reach rule lists what an entry now reaches; capability rules name the one they matched. Other
+    // rules that print a capability (far-jump-call, generated build code) are about how it is reached.
+    namesInMessage: new Set(
+      set.rules
+        .filter((r) => /\{(capability|capabilities)\}/.test(r.spec.message) && (r.spec.match.capability !== undefined || r.spec.match.analyzer === 'reach-delta'))
+        .map((r) => r.spec.id),
+    ),
     capabilityNames: new Set([...set.catalogue.paths.values(), ...set.catalogue.methods.values()]),
   };
   cache.set(set, facts);
   return facts;
 }
 
-/** The capabilities a finding is about (empty: not a capability finding). */
+/**
+ * The capabilities a finding is about (empty: not a capability finding, which expected capabilities never
+ * excuse). Findings of code that runs at build time, and critical ones (the rules make a capability use
+ * critical when it runs in the compiler or hides behind a renamed dependency), are not about a use the
+ * crate is expected to make, so they have none here.
+ */
 export function findingCapabilities(f: Finding, facts: RuleFacts): string[] {
+  if (f.severity === 'critical' || f.role === 'build' || f.role === 'proc-macro') return [];
   const declared = facts.ruleCapabilities.get(f.ruleId);
   if (facts.namesInMessage.has(f.ruleId)) {
     const named = new Set<string>();
@@ -49,8 +60,17 @@ export function findingCapabilities(f: Finding, facts: RuleFacts): string[] {
   return declared ?? [];
 }
 
-/** `network.*` and `network` cover `network.http`; `*` covers everything; otherwise the name itself. */
+/**
+ * Capabilities that are a weakness in themselves, not a use of an area: a crate expected to talk to the
+ * network is not thereby expected to turn TLS verification off. A wildcard or an area name never covers
+ * them; they must be named.
+ */
+export const NAMED_ONLY = new Set(['network.tls-insecure']);
+
+/** `network.*` and `network` cover `network.http`; `*` covers everything; otherwise the name itself (see NAMED_ONLY). */
 export function matchesCapability(cap: string, pattern: string): boolean {
+  if (cap === pattern) return true;
+  if (NAMED_ONLY.has(cap)) return false;
   if (pattern === '*') return true;
   const p = pattern.endsWith('.*') ? pattern.slice(0, -2) : pattern;
   return cap === p || cap.startsWith(`${p}.`);

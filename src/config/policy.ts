@@ -28,6 +28,9 @@ export interface PolicyContext {
 
 const LEVEL: Record<Verdict, number> = { pass: 0, review: 1, block: 2 };
 
+/** Note kinds this layer writes; other kinds (cool-off, yanked) come from other layers and are kept. */
+const OWN_KINDS = new Set<PolicyNote['kind']>(['audited', 'violation', 'expected-capability', 'trusted', 'suppression-unused', 'suppression-expired', 'rule-config']);
+
 /** True when the suppression's date has passed. */
 export function isExpired(s: Suppression, now: Date): boolean {
   return s.expires !== undefined && now.getTime() >= s.expires.endsAt.getTime();
@@ -132,8 +135,9 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
   // Notes already on the report (cool-off, yanked: the registry layer's adoption policy) keep the
   // verdict they raised, whichever order the layers run in; neither approval nor trust lifts them.
   let prior: { floor: Verdict; message: string } | null = null;
-  for (const n of report.policy?.notes ?? []) {
-    const floor: Verdict | null = n.kind === 'yanked' || n.kind === 'violation' ? 'block' : n.kind === 'cool-off' ? 'review' : null;
+  const foreign = (report.policy?.notes ?? []).filter((n) => !OWN_KINDS.has(n.kind));
+  for (const n of foreign) {
+    const floor: Verdict | null = n.kind === 'yanked' ? 'block' : n.kind === 'cool-off' ? 'review' : null;
     if (floor && (!prior || LEVEL[floor] > LEVEL[prior.floor])) prior = { floor, message: n.message };
   }
 
@@ -172,7 +176,7 @@ export function applyPolicy(report: Report, ctx: PolicyContext): Report {
     scanScore: report.policy?.scanScore ?? report.score,
     approvedBy,
     suppressedFindings: suppressedCount,
-    notes: [...(report.policy?.notes ?? []), ...notes],
+    notes: [...foreign, ...notes],
   };
   out.verdict = verdict;
   out.score = scored.score;
