@@ -6,6 +6,7 @@
 // nothing: it only unpacks), and the tree cargo left in CARGO_HOME/registry/src is compared file by
 // file with the tree cratefence read from the same bytes. Prints a table; exits 1 on any layout
 // where both read a tree and the trees differ, or where cargo's tree is not the one the test expects.
+// The first row is a crate written by the real `cargo package`, which must read without a finding.
 // Needs `npm run build` (the script is run through `npm run verify:archives`) and cargo on PATH.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -46,7 +47,21 @@ if (Number(opts.random) > 0) {
     random.push({ id: `random-${i}`, what: JSON.stringify(c).slice(0, 200), bytes: () => buildCase(c), expect: null });
   });
 }
-const LAYOUTS = [...FIXED, ...random];
+
+/** A crate packaged by the real `cargo package` (a path over 100 bytes included): the honest reference, which must give no finding. */
+function cargoPackaged() {
+  const dir = path.join(work, 'packaged');
+  const deep = `tests/${'fixtures/'.repeat(12)}case.rs`;
+  for (const [rel, body] of [['Cargo.toml', `[package]\nname = "${NAME}"\nversion = "${VERSION}"\nedition = "2021"\nlicense = "MIT"\ndescription = "x"\n`], ['src/lib.rs', 'pub fn f() {}\n'], [deep, '// deep\n'], ['src/sub/data.txt', 'x\n']]) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), body);
+  }
+  const r = spawnSync('cargo', ['package', '--no-verify', '--offline', '--allow-dirty'], { cwd: dir, env: { ...process.env, CARGO_HOME: path.join(work, 'packaged-home') }, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`cargo package failed: ${r.stderr}`);
+  const bytes = readFileSync(path.join(dir, 'target', 'package', `${NAME}-${VERSION}.crate`));
+  return { id: 'cargo-package', what: 'written by the real cargo package', bytes: () => bytes, expect: null, honest: true };
+}
+const LAYOUTS = [cargoPackaged(), ...FIXED, ...random];
 
 /** Index file path of a crate name in the registry index layout. */
 function indexPath(name) {
@@ -149,6 +164,10 @@ for (const l of LAYOUTS) {
     ok = false;
     result += '; cratefence should refuse';
   }
+  if (ok && l.honest && cf.tree && cf.critical > 0) {
+    ok = false;
+    result += '; a critical finding on what cargo package wrote';
+  }
   if (!ok) bad++;
   const cfCol = cf.tree ? `${cf.verdict}${cf.critical ? ` (${cf.critical} critical)` : ''}` : 'exit 2';
   const cargoCol = cargo.tree ? 'unpacks' : `refuses: ${cargo.error.slice(0, 70)}`;
@@ -158,7 +177,7 @@ for (const l of LAYOUTS) {
 const head = ['layout', 'cargo', 'cratefence', 'comparison'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log(`${cargoVersion.stdout.trim()}; ${FIXED.length} layouts${random.length ? ` and ${random.length} generated structures (seed ${opts.seed})` : ''}`);
+console.log(`${cargoVersion.stdout.trim()}; ${LAYOUTS.length - random.length} layouts (one written by cargo package)${random.length ? ` and ${random.length} generated structures (seed ${opts.seed})` : ''}`);
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

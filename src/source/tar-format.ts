@@ -3,12 +3,12 @@
  * 1.95 links) reads it in `Archive::entries()`.
  *
  * Why not tar-stream: a general tar library answers "what does a reasonable reader see", and the
- * attack surface is precisely where readers disagree. tar-stream keeps the last of two PAX `path`
- * or `size` records (tar-rs the first), honours a ustar prefix whatever the version field says
- * (tar-rs only for version "00"), reads entries after a single zero block and ignores a
- * directory's size (tar-rs skips that many bytes), and offers no hook to apply a PAX `size` to a
- * GNU long-name entry as tar-rs does. Tar headers are plain 512-byte blocks, so reading them here is
- * shorter than patching around a library, and every rule below cites the tar-rs behaviour it copies.
+ * attack surface is precisely where readers disagree. On the layouts of test/helpers/archive-layouts.ts
+ * tar-stream keeps the last of two PAX `path` or `size` records (tar-rs the first), joins a ustar
+ * prefix whatever the version field says (tar-rs only for version "00"), and reads on after one or
+ * two zero blocks (tar-rs stops at the first); nor does it offer a hook to apply a pending PAX `size`
+ * to a GNU long-name entry as tar-rs does. Tar headers are plain 512-byte blocks, so reading them here
+ * is shorter than patching around a library, and every rule below names the tar-rs behaviour it copies.
  */
 import { InputError } from './types.js';
 

@@ -66,6 +66,10 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
     if (raw === '.' || raw.startsWith('./')) throw new InputError(`entry ${JSON.stringify(raw)} is not under the crate's top folder (cargo refuses it)`, input);
     const clean = checkEntryPath(raw, limits, input);
     const [head, ...rest] = clean.split('/');
+    if (top === undefined && e.typeflag === 'g' && rest.length === 0) {
+      // `git archive` starts with a global header named pax_global_header: say why it is refused.
+      throw new InputError(`the archive starts with a PAX global header named ${JSON.stringify(raw)}, outside any crate folder; cargo refuses such an archive (git archive writes one: publish with cargo package instead)`, input);
+    }
     if (top === undefined) top = head;
     else if (head !== top) throw new InputError(`entry ${JSON.stringify(raw)} is outside the top folder ${JSON.stringify(top)}`, input);
     const rel = rest.join('/');

@@ -218,6 +218,7 @@ export const LAYOUTS: Layout[] = [
   { id: 'write-through-dangling-link', what: 'a write through a link that points to nothing', bytes: () => crate(link('d', 'nowhere'), file('d/lib.rs', PAYLOAD)), expect: refuse(/points to nothing/) },
   { id: 'absolute-symlink', what: 'a link to /etc/passwd (cargo creates it; a build would read the host file)', bytes: () => crate(file('src/lib.rs', PAYLOAD), link('src/data.txt', '/etc/passwd')), expect: refuse(/points outside the crate/) },
   { id: 'leading-dot-slash', what: 'entries named ./demo-1.0.0/...', bytes: () => gz(tarEntry({ name: `./${TOP}/Cargo.toml` }, MANIFEST), endBlocks()), expect: refuse(/not under the crate's top folder/) },
+  { id: 'git-archive-global-header', what: 'a tarball as git archive writes it (a pax_global_header first)', bytes: () => gz(paxEntry([['comment', '0123456789abcdef']], 'g', 'pax_global_header'), rawCrate(NAME, VERSION, PAYLOAD), endBlocks()), expect: refuse(/PAX global header named "pax_global_header"/) },
   { id: 'bad-checksum', what: 'a header whose checksum does not match', bytes: () => crate(Buffer.from(file('src/lib.rs', PAYLOAD)).fill(0x41, 200, 201)), expect: refuse(/checksum mismatch/) },
   { id: 'gnu-sparse', what: 'a GNU sparse file (typeflag S)', bytes: () => crate(file('src/lib.rs', PAYLOAD, 'S')), expect: refuse(/sparse/) },
   {
