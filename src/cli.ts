@@ -197,7 +197,8 @@ export async function main(argv: string[]): Promise<void> {
           if (format === 'html') ({ report, hunks } = cmd === 'diff' ? await diffReleasesWithHunks(args[0], args[1], o) : await scanReleaseWithHunks(args[0], o));
           else report = cmd === 'diff' ? await diffReleases(args[0], args[1], o) : await scanRelease(args[0], o);
         } else {
-          ({ report, hunks } = await scanNamed(named, cmd, values, o));
+          const fromConfig = { registry: values.registry ?? loaded?.config.registry.url, 'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge };
+          ({ report, hunks } = await scanNamed(named, cmd, fromConfig, o));
           if (format !== 'html') hunks = undefined;
         }
       } else {

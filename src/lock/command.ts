@@ -5,6 +5,7 @@ import { UsageError, parseFailOn } from '../usage.js';
 import { lockDelta } from './delta.js';
 import { parseLockfile, LockfileError, type Lockfile } from './parse.js';
 import type { LockEntry, LockReport } from './types.js';
+import type { FileHunks } from '../index.js';
 
 const USAGE = `Usage:
   cratefence lock <old Cargo.lock> <new Cargo.lock> [options]
@@ -20,7 +21,11 @@ Options:
   --format text|json        output format (default: text)
   --output FILE             write the report to FILE instead of stdout
   --fail-on review|block|never
-                            exit 1 when the overall verdict is at or above this (default: block)
+                            exit 1 when the overall verdict is at or above this (default: the
+                            config's fail-on, else block)
+  --config FILE             team policy: suppressions, rule settings, expected capabilities,
+                            cargo-vet audits, registry, cool-off (default: cratefence.toml found
+                            from the current folder up to the repository root)
   --registry URL            sparse index to use for crates.io packages (a mirror)
   --min-publish-age AGE     cool-off: a release younger than AGE ("7 days") is at least review
                             (default: [registry] global-min-publish-age of .cargo/config.toml)
@@ -78,7 +83,8 @@ export async function run(argv: string[]): Promise<number> {
       'git-base': { type: 'string' },
       format: { type: 'string', default: 'text' },
       output: { type: 'string' },
-      'fail-on': { type: 'string', default: 'block' },
+      'fail-on': { type: 'string' },
+      config: { type: 'string' },
       registry: { type: 'string' },
       'min-publish-age': { type: 'string' },
       server: { type: 'string' },
@@ -95,7 +101,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const failOn = parseFailOn(values['fail-on']);
+  // The team's policy is read before anything is fetched, so a broken config fails fast.
+  const policyLayer = (await import('../config/find.js')).hasPolicy(process.cwd(), values.config) ? await import('../config/index.js') : null;
+  const loaded = policyLayer?.loadConfig({ cwd: process.cwd(), file: values.config }) ?? null;
+  const audits = loaded ? policyLayer!.readAudits(loaded.config.audits.supplyChain) : null;
+  const failOn = parseFailOn(values['fail-on'] ?? loaded?.config.failOn);
+  const registryUrl = values.registry ?? loaded?.config.registry.url;
   const { LOCK_FORMATS, lockReporter } = await import('./reporters.js');
   const format = values.format as (typeof LOCK_FORMATS)[number];
   if (!LOCK_FORMATS.includes(format)) throw new UsageError(`lock --format must be one of ${LOCK_FORMATS.join(', ')}`);
@@ -123,23 +134,32 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { cargoMinPublishAge, parseMinPublishAge, normaliseIndexUrl } = await import('../registry/index.js');
-  if (values.registry !== undefined) normaliseIndexUrl(values.registry);
+  if (registryUrl !== undefined) normaliseIndexUrl(registryUrl);
   const { policyNow } = await import('../registry/inputs.js');
   const flag = values['min-publish-age'];
-  const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
+  const fromConfig = loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge;
+  const minAge =
+    flag !== undefined
+      ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' }
+      : fromConfig !== undefined
+        ? { ms: parseMinPublishAge(fromConfig), text: fromConfig, source: loaded!.file ?? 'cratefence.toml' }
+        : cargoMinPublishAge(process.cwd());
 
   const delta = lockDelta(oldLock.packages, newLock.packages);
   const { ScanPool } = await import('../runner/index.js');
-  const { scanLockDelta, lockExitCode } = await import('./run.js');
+  const { scanLockDelta, lockExitCode, lockVerdict } = await import('./run.js');
   const quiet = values.quiet === true || values['no-progress'] === true;
   const prog = progress(quiet);
   const pool = new ScanPool({ threads: jobs, cacheDir: values.cache ? path.resolve(values.cache) : undefined });
   let report: LockReport;
+  // Only the HTML page shows the release diffs; the other formats never build them.
+  const lockHunks: Record<string, FileHunks[]> = {};
   try {
     report = await scanLockDelta(delta, {
+      onHunks: format === 'html' ? (key, h) => (lockHunks[key] = h) : undefined,
       pool,
       lockfile: label,
-      registry: values.registry,
+      registry: registryUrl,
       client: { onWarning: prog.warn },
       rulesDir: values.rules ? path.resolve(values.rules) : undefined,
       minAge,
@@ -149,6 +169,16 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     prog.stop();
     await pool.close();
+  }
+  if (policyLayer && loaded && (loaded.file !== null || audits !== null)) {
+    // Suppressions, rule settings, expected capabilities and audits, per crate, on top of each scan.
+    for (const e of report.entries) {
+      if (!e.report) continue;
+      e.report = policyLayer.applyPolicy(e.report, { config: loaded.config, file: loaded.file, audits, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
+      e.verdict = e.report.verdict;
+    }
+    report.policyNotes = policyLayer.unusedSuppressions(report.entries.flatMap((e) => (e.report ? [e.report] : [])), { config: loaded.config });
+    report.verdict = lockVerdict(report.entries);
   }
   if (values.server !== undefined) {
     const { checkAgainstServer } = await import('./server.js');
@@ -160,7 +190,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
   const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-  const text = (await lockReporter(format))(report, { color });
+  const text = (await lockReporter(format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
   if (values.output) {
     const { writeAtomic } = await import('../registry/cache.js');
     await writeAtomic(values.output, text);

@@ -1,17 +1,19 @@
+import type { FileHunks } from '../index.js';
 import type { LockReport } from './types.js';
 
 /** Formats `cratefence lock` can write; reporters of LockReport are added here and nowhere else. */
-export const LOCK_FORMATS = ['text', 'json'] as const;
+export const LOCK_FORMATS = ['text', 'json', 'sarif', 'markdown', 'html'] as const;
 export type LockFormat = (typeof LOCK_FORMATS)[number];
 
-export type LockReporter = (r: LockReport, o: { color: boolean }) => string;
+export type LockReporter = (r: LockReport, o: { color: boolean; lockHunks?: Record<string, FileHunks[]>; rulesDir?: string }) => string;
 
-/** The reporter for a format, loaded on demand. Reporters are pure: report in, text out. */
+/**
+ * The reporter for a format, loaded on demand. Reporters are pure: report in, text out. The text
+ * form is the lock layer's own; the others are the report stage's, which take lock reports too.
+ */
 export async function lockReporter(format: LockFormat): Promise<LockReporter> {
-  switch (format) {
-    case 'text':
-      return (await import('./text.js')).formatLockText;
-    case 'json':
-      return (r) => `${JSON.stringify(r, null, 2)}\n`;
-  }
+  if (format === 'text') return (await import('./text.js')).formatLockText;
+  const { reporter } = await import('../report/index.js');
+  const r = await reporter(format);
+  return (report, o) => r(report, o);
 }

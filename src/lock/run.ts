@@ -1,5 +1,6 @@
 import { VERSION } from '../index.js';
 import { CRATES_IO_INDEX, RegistryClient, applyPublishPolicy, normaliseIndexUrl, type MinPublishAge, type RegistryOptions } from '../registry/index.js';
+import type { FileHunks } from '../index.js';
 import type { ScanPool } from '../runner/index.js';
 import { LEVEL, worstVerdict } from '../usage.js';
 import type { Verdict } from '../score/index.js';
@@ -20,6 +21,8 @@ export interface LockScanOptions {
   now: Date;
   /** Called as each package is done (for the progress line). */
   onProgress?: (done: number, total: number, entry: LockEntry) => void;
+  /** Asks the workers for each scan's release diff (keyed `name@version`), for the HTML page. */
+  onHunks?: (key: string, hunks: FileHunks[]) => void;
   /** Downloads at once (default 8). */
   fetchConcurrency?: number;
 }
@@ -117,7 +120,9 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
           old: oldCrate ? { bytes: oldCrate.bytes, label: oldCrate.label } : null,
           new: { bytes: newCrate.bytes, label: newCrate.label },
           rulesDir: o.rulesDir,
+          withHunks: o.onHunks !== undefined,
         });
+        if (outcome.ok && outcome.hunks) o.onHunks?.(`${d.name}@${d.new!.version}`, outcome.hunks);
         if (!outcome.ok) {
           e.error = `scan ${outcome.failure}: ${outcome.error}`;
         } else {
@@ -132,11 +137,7 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
     }),
   );
 
-  let verdict: Verdict = 'pass';
-  for (const e of entries) {
-    if (e.error) verdict = worstVerdict(verdict, 'block');
-    else if (e.verdict) verdict = worstVerdict(verdict, e.verdict);
-  }
+  const verdict = lockVerdict(entries);
   const count = (c: string) => entries.filter((e) => e.change === c).length;
   return {
     kind: 'lock',
@@ -154,6 +155,16 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
     },
     entries,
   };
+}
+
+/** The overall verdict: the worst package's, a package that could not be fetched or scanned counting as block. */
+export function lockVerdict(entries: LockEntry[]): Verdict {
+  let verdict: Verdict = 'pass';
+  for (const e of entries) {
+    if (e.error) verdict = worstVerdict(verdict, 'block');
+    else if (e.verdict) verdict = worstVerdict(verdict, e.verdict);
+  }
+  return verdict;
 }
 
 /** Yanked and cool-off policy for one scanned package. An unreachable index is a note, not an error. */

@@ -39,6 +39,10 @@ export function formatLockText(r: LockReport, o: { color: boolean } = { color: f
     for (const f of findings.slice(0, 5)) lines.push(`${indent}${f.severity.padEnd(8)} ${f.ruleId}  ${f.file}:${f.line}  ${f.message}`);
     if (findings.length > 5) lines.push(`${indent}… ${findings.length - 5} more finding${findings.length - 5 === 1 ? '' : 's'} (--format json for all)`);
   }
+  if (r.policyNotes?.length) {
+    lines.push('');
+    for (const n of r.policyNotes) lines.push(`${n.kind}: ${n.message}`);
+  }
   if (r.server) {
     lines.push('', `checked ${r.server.checked} pinned release${r.server.checked === 1 ? '' : 's'} against ${r.server.url}: ${r.server.refused.length} refused`);
     for (const x of r.server.refused) lines.push(`${verdictText('block')} ${x.name} ${x.version} is ${x.state} on the ingest service${x.lockLine ? ` (${r.lockfile}:${x.lockLine})` : ''}`);

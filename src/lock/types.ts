@@ -1,4 +1,4 @@
-import type { Report } from '../report/types.js';
+import type { PolicyNote, Report } from '../report/types.js';
 import type { Verdict } from '../score/index.js';
 
 /** How one package changed between two lockfiles. */
@@ -33,6 +33,8 @@ export interface LockReport {
   verdict: Verdict;
   summary: { changed: number; added: number; removed: number; scanned: number; errors: number; notScanned: number };
   entries: LockEntry[];
+  /** Policy notes about the run as a whole: suppressions that expired or that no crate used. */
+  policyNotes?: PolicyNote[];
   /**
    * With `--server URL`: what the ingest service says of every registry package the new lockfile pins.
    * Any unusable one (revoked, rejected, quarantined, still scanning) makes the overall verdict `block`.

@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Db } from '../store/index.js';
 import type { Report } from '../report/types.js';
+import type { FileHunks } from '../index.js';
+import { HTML_SCRIPT, HTML_STYLE, renderReportBody } from '../report/html.js';
 import type { ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { bearer, createUser, hashToken, userByToken, type Role, type User } from './auth.js';
@@ -40,7 +42,7 @@ export interface AppOptions {
   registry?: RegistryClientApi;
   logger?: boolean;
   /** Renders a report on the release page (the HTML reporter's fragment). */
-  reportFragment?: (report: Report) => string;
+  reportFragment?: (report: Report, hunks?: FileHunks[]) => string;
 }
 
 export interface Service {
@@ -270,20 +272,16 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   registerPages(app, {
     releases,
     now,
-    reportFragment: o.reportFragment ?? defaultFragment,
+    reportFragment: o.reportFragment ?? reportFragment,
     userOf: (t) => userByToken(o.db, t),
     afterDecision: () => void deliverer.runOnce(),
   });
   return { app, releases, scheduler, deliverer };
 }
 
-const escHtml = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A plain list of findings, used when no HTML reporter is passed in. */
-function defaultFragment(report: Report): string {
-  return `<div class="card"><h2>Findings</h2><table><tbody>${report.findings
-    .map((f) => `<tr><td>${escHtml(f.severity)}</td><td><code>${escHtml(f.ruleId)}</code></td><td>${escHtml(f.file)}:${escHtml(f.line)}</td><td>${escHtml(f.message)}</td></tr>`)
-    .join('')}</tbody></table></div>`;
+/** The HTML report (the auditors' page: diff, flagged hunks, traces, filter) as a fragment of the release page. */
+function reportFragment(report: Report, hunks?: FileHunks[]): string {
+  return `<style>${HTML_STYLE}</style>${renderReportBody(report, { hunks })}<script>${HTML_SCRIPT}</script>`;
 }
 
 /** A validation failure as a reader wants it: the field first, then what it must be. */

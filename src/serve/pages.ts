@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Report } from '../report/types.js';
+import type { FileHunks } from '../index.js';
 import type { Role, User } from './auth.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseView } from './releases.js';
 
@@ -70,8 +71,8 @@ function table(rows: ReleaseView[], now: Date): string {
 export interface PageDeps {
   releases: ReleaseService;
   now: () => Date;
-  /** Renders a scan report as an HTML fragment for the release page. */
-  reportFragment: (report: Report) => string;
+  /** Renders a scan report (with its release diff when kept) as an HTML fragment for the release page. */
+  reportFragment: (report: Report, hunks?: FileHunks[]) => string;
   userOf: (token: string) => User | null;
   /** Called after a decision is recorded (delivers its alerts). */
   afterDecision: () => void;
@@ -160,7 +161,7 @@ ${flash ? `<p class="error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}
 ${v.decisions.length ? `<h2>Decisions</h2><table><tbody>${v.decisions.map((x) => `<tr><td>${esc(x.kind)}</td><td>${esc(x.who)}</td><td>${esc(x.reason)}</td><td class="muted">${esc(x.at)}</td></tr>`).join('')}</tbody></table>` : ''}
 </div>
-<section aria-label="report">${report ? d.reportFragment(report) : `<p class="muted">${v.scanError ? esc(v.scanError) : 'Scanning…'}</p>`}</section>`);
+<section aria-label="report">${report ? d.reportFragment(report, d.releases.hunks(v.id)) : `<p class="muted">${v.scanError ? esc(v.scanError) : 'Scanning…'}</p>`}</section>`);
   });
 
   app.post<{ Params: { id: number }; Body: { kind: string; reason: string } }>('/ui/releases/:id/decide', {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Db } from '../store/index.js';
 import type { Report } from '../report/types.js';
+import type { FileHunks } from '../index.js';
 import type { ScanOutcome } from '../runner/index.js';
 import type { ServePolicy } from './config.js';
 import type { User } from './auth.js';
@@ -150,8 +151,9 @@ export class ReleaseService {
         const hours = trusted ? this.d.policy['trusted-cool-off-hours'] : this.d.policy['cool-off-hours'];
         until = new Date(now.getTime() + hours * 3_600_000).toISOString();
       }
-      db.prepare('UPDATE serve_releases SET state = ?, verdict = ?, score = ?, report_json = ?, report_sha256 = ?, scan_error = ?, cool_off_until = ?, updated_at = ? WHERE id = ?').run(
-        state, report?.verdict ?? (error ? 'block' : null), report?.score ?? null, json, digest, error, until, now.toISOString(), id,
+      const hunks = outcome.ok && outcome.hunks ? JSON.stringify(outcome.hunks) : null;
+      db.prepare('UPDATE serve_releases SET state = ?, verdict = ?, score = ?, report_json = ?, report_sha256 = ?, scan_error = ?, cool_off_until = ?, hunks_json = ?, updated_at = ? WHERE id = ?').run(
+        state, report?.verdict ?? (error ? 'block' : null), report?.score ?? null, json, digest, error, until, hunks, now.toISOString(), id,
       );
       db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(id);
       let reviewers: string[] = [];
@@ -247,6 +249,12 @@ export class ReleaseService {
   report(id: number): Report | null {
     const r = this.row(id);
     return r.report_json ? (JSON.parse(r.report_json) as Report) : null;
+  }
+
+  /** The release diff the report was made from (for the reviewers' page). */
+  hunks(id: number): FileHunks[] | undefined {
+    const r = this.d.db.prepare('SELECT hunks_json FROM serve_releases WHERE id = ?').get(id) as { hunks_json: string | null } | undefined;
+    return r?.hunks_json ? (JSON.parse(r.hunks_json) as FileHunks[]) : undefined;
   }
 
   /** Releases for listings: by state, or those waiting for one reviewer. */

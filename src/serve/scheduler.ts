@@ -55,6 +55,7 @@ export class ScanScheduler {
         id: String(id),
         old: inp.baseBlob ? { path: this.blobs.pathOf(inp.baseBlob) } : null,
         new: { path: this.blobs.pathOf(inp.blob) },
+        withHunks: true,
       });
       if (this.closed) return; // shutting down: the queue row stays, the scan runs again at start
       if (!outcome.ok && outcome.failure !== 'input') {
