@@ -11,6 +11,7 @@ import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
 import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
 import { hiddenNameAnalyzer } from './names.js';
+import { secretNamesAnalyzer } from './secrets.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -36,4 +37,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'limit-removed': limitRemovedAnalyzer,
   'reach-delta': reachDeltaAnalyzer,
   'hidden-name': hiddenNameAnalyzer,
+  'secret-names': secretNamesAnalyzer,
 };
