@@ -12,6 +12,7 @@ import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
 import { hiddenNameAnalyzer } from './names.js';
 import { secretNamesAnalyzer } from './secrets.js';
+import { hiddenStringAnalyzer } from './decode.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -38,4 +39,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'reach-delta': reachDeltaAnalyzer,
   'hidden-name': hiddenNameAnalyzer,
   'secret-names': secretNamesAnalyzer,
+  'hidden-string': hiddenStringAnalyzer,
 };
