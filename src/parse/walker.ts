@@ -504,11 +504,12 @@ function visitName(parent: Frame, frame: Frame, type: string): void {
       addSite(type === 'identifier' ? 'ident' : 'path', cleanPath(text()), frame, line, column, line);
       if (parent.type === 'let_declaration' && type === 'scoped_identifier') bindFunctionValue();
     }
-  } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
-    // `static X: T = some::path;` — a path as the value of a static or const.
+  } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && (type === 'scoped_identifier' || parent.type === 'static_item')) {
+    // `static X: T = some::path;` — a path as the value of a static or const; for a static also a
+    // bare function name (`static INIT: extern "C" fn() = init;` in a constructor section).
     if (fieldOf() === 'value') {
       const [line, column] = pos();
-      addSite('path', cleanPath(text()), frame, line, column, line);
+      addSite(type === 'identifier' ? 'ident' : 'path', cleanPath(text()), frame, line, column, line);
     }
   } else if (parent.type === 'generic_function' && type === 'scoped_identifier' && depth > 0 && pool[depth - 1].type !== 'call_expression' && fieldOf() === 'function') {
     // `let mk = std::process::Command::new::<&str>;` takes the function as a value (a call is recorded as a call).

@@ -13,6 +13,7 @@ import { reachDeltaAnalyzer } from './reach.js';
 import { hiddenNameAnalyzer } from './names.js';
 import { secretNamesAnalyzer } from './secrets.js';
 import { hiddenStringAnalyzer } from './decode.js';
+import { hiddenEntryAnalyzer } from './entries.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -40,4 +41,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'hidden-name': hiddenNameAnalyzer,
   'secret-names': secretNamesAnalyzer,
   'hidden-string': hiddenStringAnalyzer,
+  'hidden-entry': hiddenEntryAnalyzer,
 };
