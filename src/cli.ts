@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diffReleases, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { analyzeTrees, diffReleases, emptyTree, loadRelease, scanRelease, DiskFactsStore, VERSION, type Report } from './index.js';
+import { vcsSnapshot } from './provenance/index.js';
 import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
@@ -31,6 +32,9 @@ Options:
                             seen before is not parsed again; the report is the same). DIR must
                             be writable only by you: its entries are trusted
                             (default: $CRATEFENCE_CACHE when set, else no cache)
+  --vcs DIR                 a local clone of the crate's repository: every published file is
+                            checked against the commit named in .cargo_vcs_info.json (read with
+                            git plumbing; nothing is checked out)
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
@@ -104,6 +108,7 @@ export async function main(argv: string[]): Promise<void> {
         'fail-on': { type: 'string', default: 'block' },
         rules: { type: 'string' },
         cache: { type: 'string' },
+        vcs: { type: 'string' },
         'file-budget-ms': { type: 'string' },
         'crate-budget-ms': { type: 'string' },
         'no-progress': { type: 'boolean' },
@@ -141,7 +146,15 @@ export async function main(argv: string[]): Promise<void> {
     const prog = progress(!values['no-progress']);
     let report: Report;
     try {
-      if (cmd === 'diff') {
+      if ((cmd === 'diff' || cmd === 'scan') && values.vcs !== undefined) {
+        if (args.length !== (cmd === 'diff' ? 2 : 1)) throw new UsageError(cmd === 'diff' ? 'diff takes exactly two inputs: <old> <new>' : 'scan takes exactly one input: <crate>');
+        // Provenance: the new release is read first, so that git can be asked about the commit it names.
+        prog.phase('reading');
+        const newTree = await loadRelease({ path: args[args.length - 1] });
+        const oldTree = cmd === 'diff' ? await loadRelease({ path: args[0] }) : emptyTree();
+        const provenance = await vcsSnapshot(newTree, path.resolve(values.vcs));
+        report = analyzeTrees(oldTree, newTree, { ...opts, onPhase: prog.phase, provenance }).report;
+      } else if (cmd === 'diff') {
         if (args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
         report = await diffReleases(args[0], args[1], { ...opts, onPhase: prog.phase });
       } else if (cmd === 'scan') {

@@ -14,6 +14,7 @@ import { hiddenNameAnalyzer } from './names.js';
 import { secretNamesAnalyzer } from './secrets.js';
 import { hiddenStringAnalyzer } from './decode.js';
 import { hiddenEntryAnalyzer } from './entries.js';
+import { provenanceAnalyzer } from './provenance.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -42,4 +43,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'secret-names': secretNamesAnalyzer,
   'hidden-string': hiddenStringAnalyzer,
   'hidden-entry': hiddenEntryAnalyzer,
+  provenance: provenanceAnalyzer,
 };
