@@ -8,9 +8,11 @@ import { changedItems, short, siteMatch } from './util.js';
 
 /** An environment variable name (the whole literal) that holds a credential. */
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{2,63}$/;
-const SECRET_WORD = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|SESSION_?KEY|AUTH|NPM_|PYPI|CARGO_REGISTRY|AWS_|AZURE_|GCP_|GOOGLE_APPLICATION|SSH_AUTH_SOCK|DOCKER_PASS|KUBECONFIG|VAULT_)/;
-/** A name fragment used to pick variables out of `env::vars()` (`"AWS_"`, `"_TOKEN"`, `"SECRET"`). */
-const SECRET_FRAGMENT = /^_?[A-Z][A-Z0-9]*_?$|^_[A-Z0-9_]+$/;
+const SECRET_WORD = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|SESSION_?KEY|CARGO_REGISTRY|AWS_(ACCESS|SECRET|SESSION)|GOOGLE_APPLICATION_CREDENTIALS|SSH_AUTH_SOCK)/;
+/** Build metadata that build scripts read by computed names (`DEP_<links>_INCLUDE`), never a credential. */
+const BUILD_META = /^(DEP_|CARGO_(?!REGISTRY)|RUSTC|TARGET|HOST|OUT_DIR|PROFILE|OPT_LEVEL|DEBUG|NUM_JOBS)/;
+/** A fragment that picks credentials out of `env::vars()` (`starts_with("AWS_")`, `contains("TOKEN")`). */
+const SECRET_FRAGMENT = /^(_?(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIALS?|PRIVATE_KEY|ACCESS_KEY)_?|(AWS|NPM|GITHUB|GH|GITLAB|CARGO_REGISTRY|AZURE|GCP|GOOGLE|DOCKER|PYPI|TWINE|VAULT|SLACK|STRIPE|OPENAI)_)$/;
 
 interface Names {
   /** Secret variable names held by each item (literals in arrays, consts, match arms). */
@@ -29,7 +31,7 @@ function secretNames(ctx: ScanContext): Names {
   for (const file of ctx.delta.new.rust.values()) {
     const keys = ctx.delta.new.keyOf.get(file.path) ?? [];
     for (const s of file.facts.sites) {
-      if (s.kind !== 'string' || s.item < 0 || !SECRET_NAME.test(s.text) || !SECRET_WORD.test(s.text)) continue;
+      if (s.kind !== 'string' || s.item < 0 || !SECRET_NAME.test(s.text) || !SECRET_WORD.test(s.text) || BUILD_META.test(s.text)) continue;
       if (!ctx.isProduct(file, s.item)) continue;
       const key = keys[s.item];
       const l = n.byItem.get(key);
@@ -55,7 +57,7 @@ function dynamicReads(ctx: ScanContext, ref: ItemRef): Array<{ index: number; ho
   let filterFragment: string | undefined;
   for (const i of ids) {
     const s = sites[i];
-    if (s.kind === 'string' && SECRET_FRAGMENT.test(s.text) && SECRET_WORD.test(`${s.text}_`.replace(/^_/, ''))) filterFragment ??= s.text;
+    if (s.kind === 'string' && SECRET_FRAGMENT.test(s.text)) filterFragment ??= s.text;
   }
   for (const i of ids) {
     const s = sites[i];
@@ -74,7 +76,7 @@ function dynamicReads(ctx: ScanContext, ref: ItemRef): Array<{ index: number; ho
  * analyzer's; here the name never appears as the call's argument.
  */
 export function secretNamesAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
-  const sinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write'];
+  const allSinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write'];
   const names = secretNames(ctx);
   const listNames = [...names.lists.keys()];
   const out = new Map<string, Match>();
@@ -106,6 +108,8 @@ export function secretNamesAnalyzer(ctx: ScanContext, rule: CompiledRule): Match
     if (held.length === 0 && !fragmentRead) continue;
     // The whole environment filtered by a prefix is the exfiltration analyzer's "every environment
     // variable" too; only the network-free sinks are left to this rule then.
+    // Build scripts read variables by computed names and drive tools and files as their job: only the network counts there.
+    const sinks = ch.newRef!.file.role === 'build' ? allSinks.filter((x) => capMatches(x, 'network') || capMatches('network', x)) : allSinks;
     const sinkList = ctx.reachedCaps(ch.key, sinks).filter((r) => !(fragmentRead && held.length === 0 && !capMatches(r.cap.cap, 'fs.write')));
     for (const r of sinkList) {
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || ctx.isNew(read.ref.file.path, read.index);
