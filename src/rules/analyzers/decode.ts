@@ -102,7 +102,7 @@ function decodeSite(ctx: ScanContext, ns: NewSite): Decoded[] {
   if (s.kind === 'arith' && s.text === '^') {
     const key = /\^\s*(0x[0-9a-fA-F]+|\d+)(u8)?\b/.exec(s.args ?? '')?.[1];
     if (key === undefined) return [];
-    return decodeArrays(textAround(ctx, ns), '^', Number(key), `a byte array XORed with ${key}`);
+    return memoDecode(ctx, ns, '^', key, `a byte array XORed with ${key}`);
   }
   if (s.kind === 'method' && (s.text === 'map' || s.text === 'collect')) {
     // Char arithmetic: `.map(|b| (b + 1) as char)`, `char::from(c - 3)`.
@@ -110,7 +110,7 @@ function decodeSite(ctx: ScanContext, ns: NewSite): Decoded[] {
     if (m) {
       const op = m[1] ?? m[3];
       const key = m[2] ?? m[4];
-      return decodeArrays(textAround(ctx, ns), op, Number(key), `a byte array shifted by ${op}${key} and read as chars`);
+      return memoDecode(ctx, ns, op, key, `a byte array shifted by ${op}${key} and read as chars`);
     }
     if (s.text === 'collect') {
       const line = ctx.linesOf(file)[s.line - 1] ?? '';
@@ -120,6 +120,18 @@ function decodeSite(ctx: ScanContext, ns: NewSite): Decoded[] {
     }
   }
   return [];
+}
+
+const decodeMemo = new WeakMap<ScanContext, Map<string, Decoded[]>>();
+
+/** `decodeArrays` once per item, operation and key: XOR-heavy code (ciphers, hashes) has many such sites per function. */
+function memoDecode(ctx: ScanContext, ns: NewSite, op: string, key: string, how: string): Decoded[] {
+  let m = decodeMemo.get(ctx);
+  if (!m) decodeMemo.set(ctx, (m = new Map()));
+  const k = `${ns.itemKey ?? ns.file.path}|${op}|${key}`;
+  let r = m.get(k);
+  if (!r) m.set(k, (r = decodeArrays(textAround(ctx, ns), op, Number(key), how)));
+  return r;
 }
 
 /** The enclosing item's text, and the consts and statics it names (where the data usually sits). */
@@ -164,7 +176,9 @@ export function hiddenStringAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
     for (const ns of ctx.newSitesOfKind(kind)) {
       if (!ctx.isProduct(ns.file, ns.site.item)) continue;
       for (const d of decodeSite(ctx, ns)) {
-        const k = `${ns.file.path}:${ns.site.line}:${d.text}`;
+        // Arrays decoded by a key are the item's, not the site's: once per item and text.
+        const perItem = d.how.includes('XORed') || d.how.includes('shifted');
+        const k = perItem ? `${ns.itemKey}:${d.text}` : `${ns.file.path}:${ns.site.line}:${d.text}`;
         if (seen.has(k)) continue;
         seen.add(k);
         const w = weigh(d.text);
