@@ -14,6 +14,12 @@ function writtenPath(ctx: ScanContext, file: Parameters<ScanContext['linesOf']>[
   return stop < 0 ? text : text.slice(0, stop);
 }
 
+/** True when the path at this place is the value of `let name =` (`.map(TcpStream::connect)` is ordinary). */
+function boundByLet(ctx: ScanContext, file: Parameters<ScanContext['linesOf']>[0], line: number, column: number): boolean {
+  const before = (ctx.linesOf(file)[line - 1] ?? '').slice(0, column - 1);
+  return /\blet\s+(?:mut\s+)?[A-Za-z_]\w*\s*(?::[^=;]*)?=\s*$/.test(before);
+}
+
 /**
  * New capability uses whose name is disguised: a path with raw identifiers, a comment or a line break
  * inside it, a path a local macro puts together from its arguments, a function taken as a value, or
@@ -39,7 +45,7 @@ export function hiddenNameAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
       if (/(^|[^\w])r#[A-Za-z_]/.test(written)) how = 'the path is written with raw identifiers (`r#…`)';
       else if (/\/\*|\/\//.test(written)) how = 'a comment sits inside the path';
       else if (/::\s*\n|\n\s*::/.test(written)) how = 'the path is broken over lines';
-      else if (site.kind === 'path' && site.text.includes('::') && (capMatches(hit.cap, 'process') || capMatches(hit.cap, 'network'))) {
+      else if (site.kind === 'path' && site.text.includes('::') && (capMatches(hit.cap, 'process') || capMatches(hit.cap, 'network')) && boundByLet(ctx, file, site.line, site.column)) {
         how = 'the function is taken as a value, so the call that runs it names only a local';
         confidence = 'low';
       } else {
