@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeTrees, diffReleases, diffReleasesWithHunks, emptyTree, scanRelease, scanReleaseWithHunks, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
+import { analyzeTrees, emptyTree, loadRelease, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
 import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
@@ -39,6 +39,9 @@ Options:
                             seen before is not parsed again; the report is the same). DIR must
                             be writable only by you: its entries are trusted
                             (default: $CRATEFENCE_CACHE when set, else no cache)
+  --vcs DIR                 a local clone of the crate's repository: every published file is
+                            checked against the commit named in .cargo_vcs_info.json (read with
+                            git plumbing; nothing is checked out)
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
@@ -99,27 +102,39 @@ async function writeAtomically(file: string, data: string): Promise<void> {
 }
 
 /**
- * `diff`/`scan` where a side is `name@version`: releases fetched (and verified) by the registry
- * client, then the adoption policy of the new side (yanked, cool-off) applied on top of the report.
+ * Reads the releases of `diff` / `scan` — folders, archives or `name@version` fetched and verified
+ * through the registry — checks the new one against its repository with `--vcs`, scans, and applies
+ * the registry's yanked and cool-off policy to a release named by version.
  */
-async function scanNamed(
-  named: import('./registry/inputs.js').NamedRelease[],
+async function scanInputs(
+  args: string[],
   cmd: 'diff' | 'scan',
   values: { registry?: string; 'min-publish-age'?: string },
+  vcs: string | undefined,
   opts: Parameters<typeof analyzeTrees>[2],
-): Promise<{ report: Report; hunks: FileHunks[] }> {
-  const { RegistryClient, cargoMinPublishAge, parseMinPublishAge } = await import('./registry/index.js');
-  const { loadNamedRelease, applyRegistryPolicy, policyNow } = await import('./registry/inputs.js');
-  const flag = values['min-publish-age'];
-  const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
-  let client: InstanceType<typeof RegistryClient> | undefined;
-  const get = () => (client ??= new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }));
-  opts?.onPhase?.('fetching');
-  const trees = await Promise.all(named.map((n) => loadNamedRelease(n, get, opts?.limits)));
-  const { report, hunks } = cmd === 'diff' ? analyzeTrees(trees[0], trees[1], opts) : analyzeTrees(emptyTree(), trees[0], opts);
+): Promise<{ report: Report; readonly hunks: FileHunks[] }> {
+  const { classifyInput, loadNamedRelease } = await import('./registry/inputs.js');
+  const named = args.map(classifyInput);
+  let client: import('./registry/index.js').RegistryClient | undefined;
+  const { RegistryClient } = named.some((n) => n.kind === 'registry') ? await import('./registry/index.js') : { RegistryClient: undefined };
+  const get = () => (client ??= new RegistryClient!({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }));
+  opts?.onPhase?.(named.some((n) => n.kind === 'registry') ? 'fetching' : 'reading');
+  const trees = await Promise.all(named.map((n) => (n.kind === 'path' ? loadRelease({ path: n.path }, opts?.limits) : loadNamedRelease(n, get, opts?.limits))));
+  const newTree = trees[trees.length - 1];
+  const oldTree = cmd === 'diff' ? trees[0] : emptyTree();
+  // Provenance: git is asked about the commit the new release names, before the analysis.
+  const provenance = vcs !== undefined ? await (await import('./provenance/index.js')).vcsSnapshot(newTree, path.resolve(vcs)) : undefined;
+  const a = analyzeTrees(oldTree, newTree, { ...opts, provenance });
   const last = named[named.length - 1];
-  if (last.kind === 'registry') await applyRegistryPolicy(report, get(), last.name, last.version, minAge, policyNow());
-  return { report, hunks };
+  if (last.kind === 'registry') {
+    const { cargoMinPublishAge, parseMinPublishAge } = await import('./registry/index.js');
+    const { applyRegistryPolicy, policyNow } = await import('./registry/inputs.js');
+    const flag = values['min-publish-age'];
+    const minAge = flag !== undefined ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' } : cargoMinPublishAge(process.cwd());
+    await applyRegistryPolicy(a.report, get(), last.name, last.version, minAge, policyNow());
+  }
+  // The analysis itself, not a copy: its hunks are built only if the caller reads them.
+  return a;
 }
 
 /** Runs the CLI; sets process.exitCode (0 clean, 1 at or above --fail-on, 2 error). */
@@ -141,6 +156,7 @@ export async function main(argv: string[]): Promise<void> {
         config: { type: 'string' },
         rules: { type: 'string' },
         cache: { type: 'string' },
+        vcs: { type: 'string' },
         'file-budget-ms': { type: 'string' },
         'crate-budget-ms': { type: 'string' },
         'no-progress': { type: 'boolean' },
@@ -190,17 +206,14 @@ export async function main(argv: string[]): Promise<void> {
       if (cmd === 'diff' || cmd === 'scan') {
         if (cmd === 'diff' && args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
         if (cmd === 'scan' && args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
-        const { classifyInput } = await import('./registry/inputs.js');
-        const named = args.map(classifyInput);
-        const o = { ...opts, onPhase: prog.phase };
-        if (named.every((n) => n.kind === 'path')) {
-          if (format === 'html') ({ report, hunks } = cmd === 'diff' ? await diffReleasesWithHunks(args[0], args[1], o) : await scanReleaseWithHunks(args[0], o));
-          else report = cmd === 'diff' ? await diffReleases(args[0], args[1], o) : await scanRelease(args[0], o);
-        } else {
-          const fromConfig = { registry: values.registry ?? loaded?.config.registry.url, 'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge };
-          ({ report, hunks } = await scanNamed(named, cmd, fromConfig, o));
-          if (format !== 'html') hunks = undefined;
-        }
+        const settings = {
+          registry: values.registry ?? loaded?.config.registry.url,
+          'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge,
+        };
+        const a = await scanInputs(args, cmd, settings, values.vcs, { ...opts, onPhase: prog.phase });
+        report = a.report;
+        // Only the HTML page shows the release diff; the other formats never build it.
+        if (format === 'html') hunks = a.hunks;
       } else {
         throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
       }

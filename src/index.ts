@@ -12,6 +12,7 @@ import { scoreFindings } from './score/index.js';
 import type { Report } from './report/types.js';
 import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
+import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -27,6 +28,8 @@ export { GRAMMAR_VERSIONS } from './parse/parser.js';
 export { RuleError } from './rules/loader.js';
 export type { FactsStore } from './parse/store.js';
 export { DiskFactsStore } from './cache/facts.js';
+export { parseVcsInfo } from './analysis/provenance.js';
+export type { VcsSnapshot, VcsInfo } from './analysis/provenance.js';
 
 export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -40,6 +43,8 @@ export interface ScanOptions {
   onPhase?: (phase: string) => void;
   /** Facts kept across scans by content (see `DiskFactsStore`); the report is the same with or without. */
   factsStore?: FactsStore;
+  /** The crate's repository at the commit it names (`--vcs`), read by the caller: published files are checked against it. */
+  provenance?: VcsSnapshot;
 }
 
 /** Loads the rule set once, checking every analyzer name. */
@@ -79,6 +84,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t2 = performance.now();
   options.onPhase?.('analysing');
   const ctx = new ScanContext(delta, rules, options.reachability ?? true);
+  if (options.provenance) attachVcs(ctx, options.provenance);
   const t3 = performance.now();
   options.onPhase?.('applying rules');
   const findings = runRules(ctx);

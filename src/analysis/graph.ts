@@ -130,6 +130,10 @@ export class CallGraph {
           push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
           continue;
         }
+      } else if (s.kind === 'macro') {
+        // A local macro that builds a capability's path from its arguments: the use is at the call.
+        const hit = this.resolver.capOf(file, i);
+        if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);

@@ -1,5 +1,6 @@
 import type { ReleaseView, RustFile } from '../diff/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
+import { LocalNames } from './reexports.js';
 
 /** A site whose path resolves to a catalogued capability. */
 export interface CapHit {
@@ -113,9 +114,44 @@ export class Resolver {
       }
       this.byFile.set(file, m);
     }
-    const hit = m[index];
-    if (hit !== undefined) return hit ?? undefined;
-    const r = this.compute(file, index);
+    let hit = m[index];
+    if (hit === undefined) hit = m[index] = this.compute(file, index) ?? null;
+    if (hit !== null) return hit;
+    return this.viaLocalNames(file, index);
+  }
+
+  private localNames: LocalNames | undefined;
+  private localHits = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
+
+  /**
+   * Capabilities reached through names defined elsewhere in this release: re-exports across modules
+   * and paths built in `macro_rules!` bodies. They depend on other files than the site's own, so
+   * they are kept per release, never in the cache shared by file content.
+   */
+  private viaLocalNames(file: RustFile, index: number): CapHit | undefined {
+    this.localNames ??= new LocalNames(this.view, this.cat, this);
+    if (this.localNames.empty) return undefined;
+    const s = file.facts.sites[index];
+    if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident' && s.kind !== 'macro') return undefined;
+    let m = this.localHits.get(file);
+    if (!m) this.localHits.set(file, (m = new Array<CapHit | null | undefined>(file.facts.sites.length)));
+    const known = m[index];
+    if (known !== undefined) return known ?? undefined;
+    let r: CapHit | undefined;
+    if (s.kind === 'macro') {
+      for (const x of this.localNames.macroPaths(s.text, s.args)) {
+        const full = this.resolvePath(x.file, x.path);
+        const cap = capabilityOfPath(this.cat, full);
+        if (cap && this.external(full)) {
+          r = { cap, resolved: full };
+          break;
+        }
+      }
+    } else {
+      const full = this.localNames.lookup(file, this.fullPath(file, index), s.text);
+      const cap = full !== undefined ? capabilityOfPath(this.cat, full) : undefined;
+      if (full !== undefined && cap && this.external(full)) r = { cap, resolved: full };
+    }
     m[index] = r ?? null;
     return r;
   }

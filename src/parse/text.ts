@@ -139,3 +139,16 @@ function commonEnds(a: string[], b: string[]): { pre: number; suf: number } {
   while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
   return { pre, suf };
 }
+
+/**
+ * A path as written, reduced to what the compiler reads: comments, whitespace and raw-identifier
+ * prefixes removed (`std::` + a block comment + `r#process::Command` reads `std::process::Command`), so a path cannot
+ * hide its name from the resolver by formatting.
+ */
+export function cleanPath(s: string): string {
+  let t = s;
+  if (t.includes('/')) t = t.replace(/\/\*[^]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  t = t.replace(/\s+/g, '');
+  if (t.includes('r#')) t = t.replace(/(^|[^\w])r#(?=[A-Za-z_])/g, '$1');
+  return t;
+}

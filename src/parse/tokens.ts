@@ -166,6 +166,27 @@ export function lexTokenTree(src: string, start: number, end: number, maxArgs: n
       }
       continue;
     }
+    // `r#process` is the identifier `process`.
+    if (c === 114 && src.charCodeAt(i + 1) === 35 && isIdStart(src.charCodeAt(i + 2))) {
+      i += 2;
+      continue;
+    }
+    // A metavariable used as a path segment (`std::$m::$t::new`) stays in the path, so the
+    // resolver can substitute the macro's arguments; `$crate` reads as `crate`, and elsewhere the `$`
+    // is dropped as before.
+    if (c === 36 && isIdStart(src.charCodeAt(i + 1))) {
+      let j = i + 2;
+      while (j < end && isId(src.charCodeAt(j))) j++;
+      const name = src.slice(i + 1, j);
+      if (name !== 'crate' && ((colons && buf.length > 0) || (src.charCodeAt(j) === 58 && src.charCodeAt(j + 1) === 58))) {
+        if (method !== null || (!colons && buf.length > 0)) flush();
+        if (buf.length === 0) bufStart = i;
+        buf.push(`$${name}`);
+        colons = false;
+        i = j;
+        continue;
+      }
+    }
     if (isIdStart(c)) {
       let j = i + 1;
       while (j < end && isId(src.charCodeAt(j))) j++;

@@ -1,3 +1,5 @@
+import { cleanPath } from './text.js';
+
 /** The members of a syntax node that reading a `use` tree needs. */
 interface UseNode {
   readonly type: string;
@@ -27,7 +29,7 @@ export function collectUse(node: UseNode, aliases: Record<string, string>, globs
       case 'crate':
       case 'super':
       case 'metavariable':
-        aliases[n.text] = join(n.text);
+        aliases[cleanPath(n.text)] = join(cleanPath(n.text));
         break;
       case 'self': {
         // `use a::b::{self}` names the module itself.
@@ -36,8 +38,8 @@ export function collectUse(node: UseNode, aliases: Record<string, string>, globs
         break;
       }
       case 'scoped_identifier': {
-        const full = join(n.text.replace(/\s+/g, ''));
-        const name = n.childForFieldName('name')?.text ?? full.split('::').pop()!;
+        const full = join(cleanPath(n.text));
+        const name = cleanPath(n.childForFieldName('name')?.text ?? full.split('::').pop()!);
         if (name === 'self') {
           const mod = full.slice(0, -'::self'.length);
           aliases[mod.split('::').pop()!] = mod;
@@ -47,13 +49,17 @@ export function collectUse(node: UseNode, aliases: Record<string, string>, globs
       case 'use_as_clause': {
         const path = n.childForFieldName('path');
         const alias = n.childForFieldName('alias');
-        if (path && alias && alias.text !== '_') aliases[alias.text] = join(path.text.replace(/\s+/g, ''));
+        if (path && alias && alias.text !== '_') {
+          // `use std::process::{self as p}` names the module itself.
+          const target = cleanPath(path.text);
+          aliases[cleanPath(alias.text)] = target === 'self' ? prefix : join(target.replace(/::self$/, ''));
+        }
         break;
       }
       case 'scoped_use_list': {
         const path = n.childForFieldName('path');
         const list = n.childForFieldName('list');
-        if (list) stack.push({ n: list, prefix: path ? join(path.text.replace(/\s+/g, '')) : prefix });
+        if (list) stack.push({ n: list, prefix: path ? join(cleanPath(path.text)) : prefix });
         break;
       }
       case 'use_list':
@@ -61,7 +67,7 @@ export function collectUse(node: UseNode, aliases: Record<string, string>, globs
         break;
       case 'use_wildcard': {
         const inner = n.namedChildren[0];
-        globs.push(inner ? join(inner.text.replace(/\s+/g, '')) : prefix);
+        globs.push(inner ? join(cleanPath(inner.text)) : prefix);
         break;
       }
       default:

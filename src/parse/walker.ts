@@ -1,5 +1,5 @@
 import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
-import { clip, literalContent, normalizeWs } from './text.js';
+import { cleanPath, clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
 import { LineIndex, lexTokenTree } from './tokens.js';
 import { CONTAINERS, ITEM_KINDS, NEEDS_RANGE, SKIP_SUBTREE, VALUE_PARENTS, bareType, collectErrors, collectOddIdentifiers } from './ast.js';
@@ -215,7 +215,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
       const field = fieldOf();
       if (field === 'function') {
         if (type === 'identifier' || type === 'scoped_identifier' || type === 'self' || type === 'super' || type === 'crate') {
-          p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
+          p.callee = cleanPath(src.slice(A[at + 1], A[at + 2]));
         } else if (type === 'field_expression' || type === 'generic_function') {
           p.method = type === 'field_expression';
           // Look one level down for the method name (`field`) or the generic function's path.
@@ -227,7 +227,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
                 [p.line, p.column] = lines.pos(A[at + 1]);
               } else if (type === 'generic_function' && f === 'function') {
                 const t = grammar.typeNames[A[at] & 0xffff];
-                if (t === 'identifier' || t === 'scoped_identifier') p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
+                if (t === 'identifier' || t === 'scoped_identifier') p.callee = cleanPath(src.slice(A[at + 1], A[at + 2]));
                 else if (t === 'field_expression') {
                   p.method = true;
                   const e = A[at + 2];
@@ -248,7 +248,7 @@ function onPendingChild(parent: Frame, p: Pending, type: string): void {
     }
     case 'macro': {
       if (type === 'identifier' || type === 'scoped_identifier') {
-        if (p.callee === null) p.callee = src.slice(A[at + 1], A[at + 2]).replace(/\s+/g, '');
+        if (p.callee === null) p.callee = cleanPath(src.slice(A[at + 1], A[at + 2]));
       } else if (type === 'token_tree' && p.callee !== null) {
         sites.push(mkSite('macro', p.callee, argsText(A[at + 1], A[at + 2]), parent.item, p.line, p.column, lines.line(parent.end), depth > 0 ? pool[depth - 1].inMacro : false));
         p.callee = null;
@@ -501,15 +501,32 @@ function visitName(parent: Frame, frame: Frame, type: string): void {
     const ok = want === null || fieldOf() === want;
     if (ok) {
       const [line, column] = pos();
-      addSite(type === 'identifier' ? 'ident' : 'path', text().replace(/\s+/g, ''), frame, line, column, line);
+      addSite(type === 'identifier' ? 'ident' : 'path', cleanPath(text()), frame, line, column, line);
+      if (parent.type === 'let_declaration' && type === 'scoped_identifier') bindFunctionValue();
     }
-  } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && type === 'scoped_identifier') {
-    // `static X: T = some::path;` — a path as the value of a static or const.
+  } else if (parent.self >= 0 && parent.type in VALUE_PARENTS && (type === 'scoped_identifier' || parent.type === 'static_item')) {
+    // `static X: T = some::path;` — a path as the value of a static or const; for a static also a
+    // bare function name (`static INIT: extern "C" fn() = init;` in a constructor section).
     if (fieldOf() === 'value') {
       const [line, column] = pos();
-      addSite('path', text().replace(/\s+/g, ''), frame, line, column, line);
+      addSite(type === 'identifier' ? 'ident' : 'path', cleanPath(text()), frame, line, column, line);
     }
+  } else if (parent.type === 'generic_function' && type === 'scoped_identifier' && depth > 0 && pool[depth - 1].type !== 'call_expression' && fieldOf() === 'function') {
+    // `let mk = std::process::Command::new::<&str>;` takes the function as a value (a call is recorded as a call).
+    const [line, column] = pos();
+    addSite('path', cleanPath(text()), frame, line, column, line);
+    if (pool[depth - 1].type === 'let_declaration') bindFunctionValue();
   }
+}
+
+/**
+ * `let mk = std::process::Command::new;` then `mk("sh")`: the local name is read as an alias of the
+ * path (for the file, a little wider than its real scope), so the call resolves like the plain one.
+ */
+function bindFunctionValue(): void {
+  const s = A[at + 1];
+  const m = /\blet\s+(?:mut\s+)?([A-Za-z_]\w*)\s*(?::[^=;]{0,80})?=\s*$/.exec(src.slice(Math.max(0, s - 120), s));
+  if (m && !Object.hasOwn(aliases, m[1])) aliases[m[1]] = cleanPath(text());
 }
 
 function visitItem(parent: Frame, frame: Frame, kind: ItemKind): void {

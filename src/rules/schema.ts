@@ -36,6 +36,7 @@ const ruleTest = {
     old: { type: 'string' },
     files: { type: 'object', additionalProperties: { type: 'string' } },
     oldFiles: { type: 'object', additionalProperties: { type: 'string' } },
+    vcs: { type: 'object', additionalProperties: { type: 'string' } },
     line: { type: 'integer' },
     severity: { enum: [...SEVERITIES] },
     note: { type: 'string' },

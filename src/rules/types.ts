@@ -85,6 +85,8 @@ export interface RuleTest {
   old?: string;
   files?: Record<string, string>;
   oldFiles?: Record<string, string>;
+  /** The repository's files at the commit the new crate's `.cargo_vcs_info.json` names (a `--vcs` check). */
+  vcs?: Record<string, string>;
   line?: number;
   severity?: Severity;
   note?: string;

@@ -1,4 +1,5 @@
-import { analyzeTrees } from '../../src/index.js';
+import { analyzeTrees, parseVcsInfo, type VcsSnapshot } from '../../src/index.js';
+import { gitBlobId } from '../../src/analysis/provenance.js';
 import { treeFromFiles } from '../../src/source/index.js';
 import type { RuleTest } from '../../src/rules/types.js';
 
@@ -18,5 +19,20 @@ export function runCase(t: RuleTest) {
     oldFiles[t.file] = t.old;
     oldFiles['src/lib.rs'] = '';
   }
-  return analyzeTrees(treeFromFiles(oldFiles, 'old'), treeFromFiles(newFiles, 'new')).report;
+  return analyzeTrees(treeFromFiles(oldFiles, 'old'), treeFromFiles(newFiles, 'new'), { provenance: t.vcs ? snapshotOf(t.vcs, newFiles) : undefined }).report;
+}
+
+/** The repository side of a `--vcs` check, from a test's `vcs` files (the commit always exists). */
+function snapshotOf(repo: Record<string, string>, crate: Record<string, string>): VcsSnapshot {
+  const snap: VcsSnapshot = { repo: '(test repository)', info: null, commitFound: true, files: new Map() };
+  for (const [p, c] of Object.entries(repo)) snap.files.set(p, gitBlobId(Buffer.from(c, 'utf8')));
+  const raw = crate['.cargo_vcs_info.json'];
+  if (raw !== undefined) {
+    try {
+      snap.info = parseVcsInfo(Buffer.from(raw, 'utf8'));
+    } catch (e) {
+      snap.infoError = (e as Error).message;
+    }
+  }
+  return snap;
 }

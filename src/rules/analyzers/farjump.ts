@@ -103,7 +103,8 @@ export function staticCtorAnalyzer(ctx: ScanContext): Match[] {
         out.push({
           file: ref.file.path, line: ref.item.span.line, column: 1, endLine: ref.item.span.line, role: ref.file.role, item: ch.key, text: tr,
           data: { attr: `a new impl ${tr} for ${ref.item.selfType ?? '?'}, which the compiler calls implicitly`, reaches: ` and reaches ${strong.cap.cap} (${short(strong.cap.resolved, 50)})` },
-          severity: 'high', trace: strong.trace,
+          // A payload added elsewhere in this release behind a call the compiler makes: a far jump.
+          severity: strong.cap.file !== ref.file.path && ctx.delta.itemByKey.get(strong.holder)?.status === 'added' ? 'critical' : 'high', trace: strong.trace,
         });
       }
       continue;

@@ -10,6 +10,11 @@ import { decodeFeedsAnalyzer, exfiltrationAnalyzer, generatedCodeAnalyzer, liter
 import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
 import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
+import { hiddenNameAnalyzer } from './names.js';
+import { secretNamesAnalyzer } from './secrets.js';
+import { hiddenStringAnalyzer } from './decode.js';
+import { hiddenEntryAnalyzer } from './entries.js';
+import { provenanceAnalyzer } from './provenance.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -34,4 +39,9 @@ export const ANALYZERS: Record<string, Analyzer> = {
   dos: dosAnalyzer,
   'limit-removed': limitRemovedAnalyzer,
   'reach-delta': reachDeltaAnalyzer,
+  'hidden-name': hiddenNameAnalyzer,
+  'secret-names': secretNamesAnalyzer,
+  'hidden-string': hiddenStringAnalyzer,
+  'hidden-entry': hiddenEntryAnalyzer,
+  provenance: provenanceAnalyzer,
 };

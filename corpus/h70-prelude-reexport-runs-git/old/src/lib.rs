@@ -1,0 +1,4 @@
+pub mod prelude;
+mod status;
+
+pub fn status() -> bool { status::run() }

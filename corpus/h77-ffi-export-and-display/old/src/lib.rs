@@ -1,0 +1,2 @@
+/// A version triple.
+pub struct Version { pub major: u32, pub minor: u32 }

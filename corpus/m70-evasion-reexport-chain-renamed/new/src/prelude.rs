@@ -1,0 +1,2 @@
+pub use crate::jobs::Job;
+pub use crate::jobs::Task;

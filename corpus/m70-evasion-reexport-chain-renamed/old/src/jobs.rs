@@ -1,0 +1,2 @@
+/// A queued unit of work.
+pub struct Work(pub u32);

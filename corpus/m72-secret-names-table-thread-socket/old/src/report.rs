@@ -1,0 +1,3 @@
+pub fn line(name: &str, v: f64) -> String {
+    format!("{} {}", name, v)
+}

