@@ -181,6 +181,32 @@ describe('cratefence lock end to end', () => {
     expect(text).toMatch(/BLOCK {2}rust_decimal_fast +1\.30\.0 → 1\.30\.1 {2}score \d+\n {7}(high|critical) +far-jump-call +src\//);
   });
 
+  it('applies the team policy per crate: a cargo-vet audit approves the blocked delta, suppressions are used or reported unused', async () => {
+    const d = temp();
+    writeFileSync(path.join(d, 'old.lock'), lockText([reg(v.rdf0), reg(v.tiny0)], 4));
+    writeFileSync(path.join(d, 'Cargo.lock'), lockText([reg(v.rdf1), reg(v.tiny1)], 4));
+    mkdirSync(path.join(d, 'supply-chain'));
+    writeFileSync(path.join(d, 'supply-chain', 'audits.toml'), `[[audits.rust_decimal_fast]]\nwho = "A Reviewer <a@example.org>"\ncriteria = "safe-to-deploy"\ndelta = "1.30.0 -> 1.30.1"\nnotes = "read the new module"\n`);
+    writeFileSync(path.join(d, 'supply-chain', 'config.toml'), '');
+    writeFileSync(
+      path.join(d, 'cratefence.toml'),
+      `fail-on = "review"\n\n[[suppress]]\nreason = "tiny's change is a constant"\ncrate = "tiny"\n\n[[suppress]]\nreason = "left over"\ncrate = "nothing-uses-this"\n`,
+    );
+    const r = await cli(['lock', 'old.lock', 'Cargo.lock', '--registry', server.indexUrl, '--format', 'json', '--jobs', '2', '--quiet'], env(), d);
+    const rep = JSON.parse(r.out) as LockReport;
+    const by = Object.fromEntries(rep.entries.map((e) => [e.name, e]));
+    expect(by.rust_decimal_fast.report!.policy).toMatchObject({ scanVerdict: 'block', approvedBy: ['own'] });
+    expect(by.rust_decimal_fast.verdict).toBe('pass');
+    expect(rep.policyNotes?.some((n) => n.kind === 'suppression-unused' && n.message.includes('nothing-uses-this'))).toBe(true);
+    expect(rep.verdict).toBe('pass');
+    expect(r.code).toBe(0);
+    // Without the audit the config's fail-on (review) decides the exit code.
+    rmSync(path.join(d, 'supply-chain'), { recursive: true });
+    const again = await cli(['lock', 'old.lock', 'Cargo.lock', '--registry', server.indexUrl, '--quiet'], env(), d);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/^cratefence lock Cargo\.lock: BLOCK/);
+  });
+
   it('works from the Cargo cache with the registry down, and fails a package it cannot fetch with exit 2', async () => {
     const home = temp();
     const cache = path.join(home, 'registry', 'cache', 'index.crates.io-1949cf8c6b5b557f');
