@@ -8,7 +8,7 @@ import { openStore, type Db } from '../src/store/index.js';
 import { ScanPool } from '../src/runner/index.js';
 import { buildApp, BlobStore, type Service } from '../src/serve/app.js';
 import { createUser } from '../src/serve/auth.js';
-import { ServePolicySchema } from '../src/serve/config.js';
+import { ServePolicySchema } from '../src/config/serve.js';
 import { corpusCrate, tempDir } from './helpers/serve.js';
 
 const run = promisify(execFile);

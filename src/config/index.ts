@@ -9,3 +9,4 @@ export { applyPolicy, addPolicyNote, unusedSuppressions, isExpired, suppressionC
 export { readAudits, cargoReqToRange, type Audits, type AuditSet, type VetAudit, type VetTrust } from './vet.js';
 export { checkAudits, type AuditCheck } from './vet-check.js';
 export { parseCargoDuration, formatCargoDuration, DurationError } from './duration.js';
+export { ServePolicySchema, DEFAULT_POLICY, type ServePolicy } from './serve.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import semver from 'semver';
 import picomatch from 'picomatch';
 import { parseCargoDuration, DurationError } from './duration.js';
+import { DEFAULT_POLICY, ServePolicySchema, type ServePolicy } from './serve.js';
 
 /**
  * The schema of `cratefence.toml` (kebab-case keys, as in Cargo's own files). Unknown keys are errors:
@@ -87,6 +88,7 @@ export const CONFIG_SCHEMA = z.strictObject({
   registries: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.strictObject({ index: url, 'min-publish-age': duration.optional() })).optional(),
   'cool-off': z.strictObject({ 'min-publish-age': duration.optional() }).optional(),
   audits: z.strictObject({ criteria: z.string().min(1).optional(), 'supply-chain': z.string().min(1).optional() }).optional(),
+  serve: ServePolicySchema.optional(),
 });
 
 /** One `[[suppress]]` entry, with where it was written (for reports and rot checks). */
@@ -116,11 +118,13 @@ export interface Config {
   coolOff: { minPublishAge?: string };
   /** cargo-vet: the criteria a delta must be audited for, and the supply-chain folder (absolute). */
   audits: { criteria: string; supplyChain: string };
+  /** `[serve]`: the ingest service's policy (defaults filled in). */
+  serve: ServePolicy;
 }
 
 /** The config used when no file is found. */
 export function defaultConfig(baseDir: string, join: (a: string, b: string) => string): Config {
-  return { rules: {}, suppress: [], crates: {}, registry: {}, registries: {}, coolOff: {}, audits: { criteria: 'safe-to-deploy', supplyChain: join(baseDir, 'supply-chain') } };
+  return { rules: {}, suppress: [], crates: {}, registry: {}, registries: {}, coolOff: {}, audits: { criteria: 'safe-to-deploy', supplyChain: join(baseDir, 'supply-chain') }, serve: DEFAULT_POLICY };
 }
 
 export type RawConfig = z.infer<typeof CONFIG_SCHEMA>;

@@ -9,7 +9,7 @@ import type { ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { bearer, createUser, hashToken, userByToken, type Role, type User } from './auth.js';
 import { BlobStore } from './blobs.js';
-import type { ServePolicy } from './config.js';
+import type { ServePolicy } from '../config/serve.js';
 import { Deliverer, jsonFeed, newSecret } from './alerts.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseState } from './releases.js';
 import { cryptoRandom, type RandomInt } from './reviewers.js';

@@ -5,7 +5,7 @@ import { ScanPool, availableCores } from '../runner/index.js';
 import { UsageError } from '../usage.js';
 import { createUser, ROLES, type Role } from './auth.js';
 import { BlobStore, buildApp } from './app.js';
-import { loadServePolicy } from './config.js';
+import { loadConfig } from '../config/index.js';
 
 const USAGE = `cratefence serve — the registry ingest service
 
@@ -20,7 +20,9 @@ Options:
   --db FILE       the SQLite store shared with batch (default ./cratefence.sqlite)
   --data DIR      where release tarballs are kept by SHA-256 (default: cratefence-blobs beside the store)
   --config FILE   cratefence.toml with a [serve] table (policy; see docs/serve.md)
-  --jobs N        scan worker threads (default: available cores)`;
+  --jobs N        scan worker threads (default: available cores)
+  --registry URL  sparse index for releases published by reference (default: the config's
+                  [registry] url, else crates.io)`;
 
 /** `cratefence serve …`: starts the service, or manages its tokens. */
 export async function run(argv: string[]): Promise<number> {
@@ -34,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       data: { type: 'string' },
       config: { type: 'string' },
       jobs: { type: 'string' },
+      registry: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
       trusted: { type: 'boolean' },
@@ -62,11 +65,16 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
   const jobs = values.jobs === undefined ? availableCores() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a positive whole number');
-  const policy = loadServePolicy(values.config);
+  // The [serve] table of the one config file (found from the working folder up, or --config).
+  const { config } = loadConfig({ cwd: process.cwd(), file: values.config });
+  const policy = config.serve;
   const db = openStore(dbFile);
   const blobs = new BlobStore(path.resolve(values.data ?? path.join(path.dirname(dbFile), 'cratefence-blobs')));
   const pool = new ScanPool({ threads: jobs });
-  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, policy, logger: process.env.CRATEFENCE_LOG === '1' });
+  // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
+  const { RegistryClient } = await import('../registry/index.js');
+  const registry = new RegistryClient({ index: values.registry ?? config.registry.url, onWarning: (m) => process.stderr.write(`cratefence serve: ${m}\n`) });
+  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
   const address = await app.listen({ host: values.host, port });
   process.stdout.write(`cratefence serve: listening on ${address}\n`);
   // Scans left unfinished by a previous run (a crash, kill -9) are still queued: start them.

@@ -1,5 +1,5 @@
 import type { Db } from '../store/index.js';
-import type { ServePolicy } from './config.js';
+import type { ServePolicy } from '../config/serve.js';
 
 /** Where approvals of a quarantined release stand against the configured rule. */
 export interface ApprovalStatus {

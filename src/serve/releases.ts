@@ -4,7 +4,7 @@ import type { Db } from '../store/index.js';
 import type { Report } from '../report/types.js';
 import type { FileHunks } from '../index.js';
 import type { ScanOutcome } from '../runner/index.js';
-import type { ServePolicy } from './config.js';
+import type { ServePolicy } from '../config/serve.js';
 import type { User } from './auth.js';
 import { recordEvent, type EventKind } from './alerts.js';
 import { approvalStatus, dependentWeights, isOwnRelease, type ApprovalStatus } from './policy.js';

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 
-/** The ingest service's policy knobs (`[serve]` in cratefence.toml), documented in docs/serve.md. */
+/**
+ * The ingest service's policy knobs (`[serve]` in cratefence.toml), documented in docs/serve.md.
+ * Checked with the rest of the file by the one config loader; only `cratefence serve` reads them.
+ */
 export const ServePolicySchema = z
   .object({
     'cool-off-hours': z.number().min(0).max(24 * 365).default(72),
@@ -28,25 +29,3 @@ export const ServePolicySchema = z
 export type ServePolicy = z.infer<typeof ServePolicySchema>;
 
 export const DEFAULT_POLICY: ServePolicy = ServePolicySchema.parse({});
-
-/** A config problem: names the file and the key. */
-export class ServeConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** Reads the `[serve]` table of a cratefence.toml; the file's other tables belong to the other layers. */
-export function loadServePolicy(file: string | undefined): ServePolicy {
-  if (!file) return DEFAULT_POLICY;
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new ServeConfigError(`${file}: ${(e as Error).message}`);
-  }
-  const r = ServePolicySchema.safeParse(doc.serve ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new ServeConfigError(`${file}: serve.${i.path.join('.')}: ${i.message}`);
-  }
-  return r.data;
-}
