@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, InputError, loadSource, treeFromFiles } from '../src/source/index.js';
 import { readTarball } from '../src/source/tarball.js';
 import { crateEntries, makeTar } from './helpers/tarball.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'cratefence-src-'));
+const tmp = () => tempDir('cratefence-src-');
 const read = async (buf: Buffer, limits = DEFAULT_LIMITS) => readTarball(buf, limits, 'test.crate');
 
 describe('tarball reader', () => {
