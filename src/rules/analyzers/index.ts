@@ -10,6 +10,7 @@ import { decodeFeedsAnalyzer, exfiltrationAnalyzer, generatedCodeAnalyzer, liter
 import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
 import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
+import { ffiCapabilityAnalyzer } from './ffi-process.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -34,4 +35,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   dos: dosAnalyzer,
   'limit-removed': limitRemovedAnalyzer,
   'reach-delta': reachDeltaAnalyzer,
+  'ffi-capability': ffiCapabilityAnalyzer,
 };
