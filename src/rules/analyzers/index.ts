@@ -11,6 +11,7 @@ import { farJumpAnalyzer, staticCtorAnalyzer } from './farjump.js';
 import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
+import { nativeBuildAnalyzer } from './native-build.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -36,4 +37,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'limit-removed': limitRemovedAnalyzer,
   'reach-delta': reachDeltaAnalyzer,
   'ffi-capability': ffiCapabilityAnalyzer,
+  'native-build': nativeBuildAnalyzer,
 };
