@@ -12,6 +12,7 @@ import { dosAnalyzer, limitRemovedAnalyzer } from './dos.js';
 import { reachDeltaAnalyzer } from './reach.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
+import { handoffAnalyzer } from './handoff.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -38,4 +39,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'reach-delta': reachDeltaAnalyzer,
   'ffi-capability': ffiCapabilityAnalyzer,
   'native-build': nativeBuildAnalyzer,
+  'dependency-handoff': handoffAnalyzer,
 };
