@@ -38,8 +38,16 @@ function judge(ctx: ScanContext, f: FreshDep): { severity: Severity; how: string
   if (target) return { severity: 'high', how: `, whose name imitates the widely used \`${target}\``, looks: 'typosquat' };
   if (canon(d.name) !== canon(d.package) && popular.has(canon(d.name))) return { severity: 'high', how: `, named like \`${d.name}\` but fetching \`${d.package}\``, looks: 'disguise' };
   if (popular.has(canon(d.package))) return { severity: 'info', how: ', a widely used crate', looks: 'popular' };
+  // Family members of a widely used crate (`serde_core`, `tokio-macros`) and the crate's own family
+  // (`uuid-macro-internal` for uuid) are how publishers split crates, not imitations.
+  const stem = canon(d.package).replace(FAMILY, '');
+  if (stem !== canon(d.package) && popular.has(stem)) return { severity: 'info', how: `, part of the widely used \`${stem}\` family`, looks: 'popular' };
+  const own = canon(ctx.delta.new.name ?? '');
+  if (own.length >= 3 && (canon(d.package).startsWith(`${own}-`) || own.startsWith(`${canon(d.package)}-`))) return { severity: 'low', how: ', from the crate\'s own family of crates', looks: 'own' };
   return { severity: 'medium', how: ', not a widely used crate', looks: 'unknown' };
 }
+
+const FAMILY = /[-_](core|derive|macros?|impl|sys|internals?|shared|util|utils|types|codegen|attributes|proc[-_]macros?|common|backend)$/;
 
 const ENTRY_KINDS = new Set(['public', 'implicit', 'build', 'proc-macro', 'ctor', 'bin']);
 
