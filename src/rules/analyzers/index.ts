@@ -13,6 +13,7 @@ import { reachDeltaAnalyzer } from './reach.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
 import { handoffAnalyzer } from './handoff.js';
+import { defaultFlippedAnalyzer } from './defaults.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -40,4 +41,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'ffi-capability': ffiCapabilityAnalyzer,
   'native-build': nativeBuildAnalyzer,
   'dependency-handoff': handoffAnalyzer,
+  'default-flipped': defaultFlippedAnalyzer,
 };
