@@ -166,7 +166,7 @@ function escapeName(s: string): string {
 }
 
 /** Walks callers backwards from `key` to the nearest public function taking untrusted input; returns the hops to `key` (exclusive). */
-function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
+export function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
   const g = ctx.newGraph;
   const rev = g.reverse();
   const prev = new Map<string, { from: string; file: string; line: number } | null>([[key, null]]);
@@ -212,7 +212,8 @@ const CHECK_WORDS = /\b(if|return|Err|bail!|ensure!|assert!|break|panic!)\b/;
 export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const ch of ctx.delta.items) {
-    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || ch.newRef.item.kind !== 'fn') continue;
+    // Parsers often keep their recursion guard in a `macro_rules!` body: judged like a function, reached through its callers.
+    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || (ch.newRef.item.kind !== 'fn' && ch.newRef.item.kind !== 'macro')) continue;
     const { file, item } = ch.newRef;
     if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
     const fc = ctx.delta.fileByPath.get(file.path);
@@ -236,10 +237,12 @@ export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
     if (gone.length === 0) continue;
     const path = findUntrustedEntry(ctx, ch.key);
     if (!path && !(ctx.newGraph.entries.get(ch.key) === 'public')) continue;
+    if (item.kind === 'macro' && !path) continue;
     const line = item.span.line;
     out.push({
       file: file.path, line, column: 1, endLine: line, role: file.role, item: ch.key, text: gone[0].text,
-      data: { check: short(gone[0].text, 80), oldLine: String(gone[0].line), entry: path?.[0]?.item ?? ch.key },
+      data: { check: short(gone[0].text, 80), oldLine: String(gone[0].line), entry: path?.[0]?.item ?? ch.key, where: item.kind === 'macro' ? 'macro' : 'fn' },
+      extra: item.kind === 'macro' ? `inside the macro_rules! body, expanded in \`${path?.[0]?.item ?? ch.key}\`` : undefined,
       trace: path && path.length > 0 ? [...path, { item: ch.key, file: file.path, line }] : undefined,
     });
   }

@@ -14,6 +14,7 @@ import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
 import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
+import { wrappingCounterAnalyzer } from './wrapping.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -42,4 +43,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'native-build': nativeBuildAnalyzer,
   'dependency-handoff': handoffAnalyzer,
   'default-flipped': defaultFlippedAnalyzer,
+  'wrapping-counter': wrappingCounterAnalyzer,
 };
