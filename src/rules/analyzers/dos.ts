@@ -196,7 +196,7 @@ export function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | 
   return null;
 }
 
-function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
+export function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
   if (ctx.newGraph.entries.get(key) !== 'public') return false;
   const ref = ctx.newGraph.view.items.get(key)!;
   return UNTRUSTED.test(ref.item.params ?? '');

@@ -15,6 +15,7 @@ import { nativeBuildAnalyzer } from './native-build.js';
 import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
+import { panicClusterAnalyzer } from './panic-cluster.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -44,4 +45,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'dependency-handoff': handoffAnalyzer,
   'default-flipped': defaultFlippedAnalyzer,
   'wrapping-counter': wrappingCounterAnalyzer,
+  'panic-cluster': panicClusterAnalyzer,
 };
