@@ -28,14 +28,25 @@ const HARMLESS_EXT = /\.(png|jpe?g|gif|ico|svg|webp|bmp|ttf|otf|woff2?|pdf|der|p
 /** Binary files added or changed, graded by what they are. */
 export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
+  // Kinds of native files the previous release already shipped: a crate that ships prebuilt import
+  // libraries for some targets and adds one for another target is extending its own job.
+  let oldKinds: Set<string> | undefined;
   for (const fc of ctx.delta.files) {
     if (!fc.binary || fc.status === 'removed' || fc.status === 'renamed') continue;
     const bytes = ctx.delta.new.tree.files.get(fc.path)!;
     const magic = magicOf(bytes);
     const kind = magic?.kind ?? (HARMLESS_EXT.test(fc.path) ? `binary data (${fc.path.split('.').pop()})` : 'unrecognised binary data');
-    const severity = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
+    let severity: Match['severity'] = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
+    let extra: string | undefined;
+    if (magic && ctx.delta.old.binaries.size > 0) {
+      oldKinds ??= new Set([...ctx.delta.old.binaries].map((p) => magicOf(ctx.delta.old.tree.files.get(p) ?? new Uint8Array())?.kind).filter((k): k is string => !!k));
+      if (oldKinds.has(magic.kind)) {
+        severity = 'low';
+        extra = `the previous release already shipped files of this kind`;
+      }
+    }
     const role = /^(tests|benches|examples|fuzz)\//.test(fc.path) && !magic?.executable ? 'test' : 'other';
-    out.push({ file: fc.path, line: 1, column: 1, endLine: 1, role, item: null, text: kind, data: { kind, size: String(bytes.length), status: fc.status }, severity });
+    out.push({ file: fc.path, line: 1, column: 1, endLine: 1, role, item: null, text: kind, data: { kind, size: String(bytes.length), status: fc.status }, severity, extra });
   }
   return out;
 }
