@@ -16,6 +16,7 @@ import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
+import { reachedSitesAnalyzer } from './reached-sites.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -46,4 +47,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'default-flipped': defaultFlippedAnalyzer,
   'wrapping-counter': wrappingCounterAnalyzer,
   'panic-cluster': panicClusterAnalyzer,
+  'reached-sites': reachedSitesAnalyzer,
 };
