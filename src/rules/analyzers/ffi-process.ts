@@ -24,7 +24,7 @@ export function ffiCapabilityAnalyzer(ctx: ScanContext, rule: CompiledRule): Mat
         const use = (g.caps.get(e.to) ?? []).find((u) => want.some((p) => capMatches(u.cap, p)));
         if (!use) continue;
         out.push(
-          siteMatch(ctx, ns.file, ns.index, { callee: ns.site.text, args: short(ns.site.args ?? ''), cfn: use.resolved.replace(/^extern fn /, ''), capability: use.cap, decl: `${target.file.path}:${target.item.span.line}` }, {
+          siteMatch(ctx, ns.file, ns.index, { callee: ns.site.text, args: short(ns.site.args ?? ''), cfn: use.resolved.replace(/^extern fn /, ''), capability: use.cap, decl: `${target.file.path}:${target.item.span.line}`, declNew: ctx.delta.itemByKey.get(e.to)?.status === 'added' || !ctx.delta.old.items.has(e.to) ? 'yes' : 'no' }, {
             trace: [{ item: ns.itemKey, file: ns.file.path, line: ns.site.line }, { item: e.to, file: target.file.path, line: target.item.span.line }],
           }),
         );
