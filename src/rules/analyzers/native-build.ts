@@ -23,6 +23,8 @@ function shippedNative(ctx: ScanContext): Shipped[] {
   if (out) return out;
   out = [];
   for (const p of ctx.delta.new.binaries) {
+    // Each directive is matched against every listed file: a crate of thousands of blobs names few of them.
+    if (out.length >= 500) break;
     const bytes = ctx.delta.new.tree.files.get(p);
     if (!bytes) continue;
     const m = magicOf(bytes);
