@@ -5,8 +5,8 @@ import { affectedEntries } from './reach.js';
 import { short, siteMatch } from './util.js';
 
 /**
- * Capability sites that did not change but that an existing entry point now reaches and did not
- * before: a dormant payload woken by a new call. The far-jump and reach findings name the entry;
+ * Capability sites that did not change, in code nothing called before, that an existing entry point
+ * now reaches: a dormant payload woken by a new call. The far-jump and reach findings name the entry;
  * this gives the site itself a finding in its own category (process, network, file system), so a
  * reviewer filtering by category, or code scanning listing rules, sees it.
  */
@@ -24,7 +24,10 @@ export function reachedSitesAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       if (u.site < 0 || ctx.isNew(u.file, u.site)) continue;
       const key = `${u.file}|${u.site}`;
       if (seen.has(key)) continue;
-      // Only sites the entry did not reach in the old release: the path to them is what is new.
+      // Only dormant code: the holder existed, nothing called it and it was no entry of its own. A
+      // helper that another entry already used is live code that gains one more caller.
+      if (ctx.delta.old.items.has(r.holder) && ((ctx.oldGraph.callers.get(r.holder) ?? 0) > 0 || ctx.oldGraph.entries.has(r.holder))) continue;
+      // And only sites the entry did not reach in the old release: the path to them is what is new.
       oldReach ??= ctx.oldGraph.reach(entry);
       if (oldReach.has(r.holder) && ctx.delta.old.items.has(r.holder)) continue;
       const file = ctx.delta.new.rust.get(u.file);
