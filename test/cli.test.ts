@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTar, type Entry } from './helpers/tarball.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'cratefence.js');
@@ -49,7 +49,7 @@ describe('cratefence CLI', () => {
   });
 
   it('reads .crate files the same way as folders', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-cli-'));
+    const d = tempDir('cratefence-cli-');
     await packSide(path.join(CORPUS, CASE, 'old'), 'rust_decimal_fast-1.30.0', path.join(d, 'old.crate'));
     await packSide(path.join(CORPUS, CASE, 'new'), 'rust_decimal_fast-1.30.1', path.join(d, 'new.crate'));
     const a = JSON.parse(run(['diff', path.join(d, 'old.crate'), path.join(d, 'new.crate'), '--format', 'json']).out);
@@ -59,7 +59,7 @@ describe('cratefence CLI', () => {
   });
 
   it('reports a top folder that does not match the manifest', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-top-'));
+    const d = tempDir('cratefence-top-');
     await packSide(path.join(CORPUS, 'h09-error-message-urls', 'new'), 'serde-9.9.9', path.join(d, 'x.crate'));
     const rep = JSON.parse(run(['scan', path.join(d, 'x.crate'), '--format', 'json']).out);
     const f = rep.findings.find((x: { ruleId: string }) => x.ruleId === 'archive-ambiguity');
@@ -86,7 +86,7 @@ describe('cratefence CLI', () => {
   });
 
   it('writes --output atomically and prints nothing on stdout', () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-out-'));
+    const d = tempDir('cratefence-out-');
     const out = path.join(d, 'r.json');
     const r = run(['scan', path.join(CORPUS, CASE, 'new'), '--format', 'json', '--output', out, '--fail-on', 'never']);
     expect(r.code).toBe(0);
@@ -106,7 +106,7 @@ describe('cratefence CLI', () => {
   });
 
   it('exits 2 on a hostile archive and writes no report', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-bad-'));
+    const d = tempDir('cratefence-bad-');
     writeFileSync(path.join(d, 'evil.crate'), await makeTar([{ name: 'x-1.0.0/Cargo.toml', content: '' }, { name: 'x-1.0.0/../../escape', content: 'x' }]));
     const out = path.join(d, 'r.json');
     const r = run(['scan', path.join(d, 'evil.crate'), '--output', out]);

@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrees } from '../src/index.js';
 import { treeFromFiles } from '../src/source/index.js';
 import { manifest } from './helpers/fixture.js';
+import { tempDir } from './helpers/tmp.js';
 
 // A rules folder given with --rules: the bundled rules plus one rule of the user's own, written as a
 // tree-sitter query. Query rules run over the changed lines of the new files only, and code that
@@ -29,7 +29,7 @@ tests:
 `;
 
 function rulesDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cratefence-rules-'));
+  const dir = tempDir('cratefence-rules-');
   cpSync(path.join(import.meta.dirname, '..', 'rules'), dir, { recursive: true });
   writeFileSync(path.join(dir, 'unsafe', 'transmute-call.yaml'), QUERY_RULE);
   return dir;

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrees, rulesFor } from '../src/index.js';
 import { treeFromFiles, emptyTree } from '../src/source/index.js';
 import { manifest } from './helpers/fixture.js';
 import { hashText } from '../src/parse/text.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -139,7 +139,7 @@ describe('rule regexes are linear', () => {
 
 describe('cratefence never runs the code it scans', () => {
   it('scans a crate whose build script and proc-macro would leave marker files, and none appear', () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'cratefence-nexec-'));
+    const d = tempDir('cratefence-nexec-');
     const marker = path.join(d, 'MARKER');
     for (const side of ['old', 'new']) mkdirSync(path.join(d, side, 'src'), { recursive: true });
     const toml = (v: string) => `[package]\nname = "trap"\nversion = "${v}"\n\n[lib]\nproc-macro = true\n`;

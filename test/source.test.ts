@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,14 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, InputError, loadSource, treeFromFiles } from '../src/source/index.js';
 import { readTarball } from '../src/source/tarball.js';
 import { crateEntries, makeTar } from './helpers/tarball.js';
+import { tempDir } from './helpers/tmp.js';
 
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'cratefence-src-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = () => tempDir('cratefence-src-');
 const read = async (buf: Buffer, limits = DEFAULT_LIMITS) => readTarball(buf, limits, 'test.crate');
 
 describe('tarball reader', () => {
@@ -190,7 +185,9 @@ describe('folder inputs: Cargo.toml read bounded, non-blocking, not followed out
     manifest(path.join(d, 'Cargo.toml'));
     return d;
   }
-  const outside = tmp();
+  // Shared by the cases below, so it lives as long as this describe block.
+  const outside = mkdtempSync(path.join(tmpdir(), 'cratefence-outside-'));
+  afterAll(() => rmSync(outside, { recursive: true, force: true }));
   writeFileSync(path.join(outside, 'secret.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
   const cases: Array<[string, (p: string) => void, RegExp]> = [
     ['a link to /dev/zero', (p) => symlinkSync('/dev/zero', p), /points outside the crate/],

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrees, DiskFactsStore } from '../src/index.js';
@@ -8,6 +7,7 @@ import { loadSource, treeFromFiles } from '../src/source/index.js';
 import { factsFingerprint } from '../src/cache/facts.js';
 import { hashText } from '../src/parse/text.js';
 import { manifest } from './helpers/fixture.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CORPUS = path.join(ROOT, 'corpus');
@@ -28,7 +28,7 @@ function entries(dir: string): string[] {
 
 describe('facts store', () => {
   it('gives the same report as a scan without it, cold and warm, on every corpus case', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const dir = tempDir('cf-store-');
     for (const c of readdirSync(CORPUS).filter((c) => !c.endsWith('.json'))) {
       const [a, b] = await Promise.all([loadSource(path.join(CORPUS, c, 'old')), loadSource(path.join(CORPUS, c, 'new'))]);
       const plain = strip(analyzeTrees(a, b).report);
@@ -41,7 +41,7 @@ describe('facts store', () => {
   });
 
   it('treats a damaged or foreign entry as a miss, never as facts', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const dir = tempDir('cf-store-');
     const src = 'pub fn f() { std::process::Command::new("sh").spawn().unwrap(); }\n';
     const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
     const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
@@ -68,7 +68,7 @@ describe('facts store', () => {
   });
 
   it('keeps names from the scanned code away from Object members after a round trip', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const dir = tempDir('cf-store-');
     const src = 'use std::process::Command as __proto__;\nuse std::net::TcpStream as constructor;\npub fn f() { __proto__::new("sh"); constructor::connect("x:1"); }\n';
     const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
     const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
@@ -80,7 +80,7 @@ describe('facts store', () => {
   });
 
   it('never stores facts a time budget left incomplete', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const dir = tempDir('cf-store-');
     const src = `pub fn f() { ${'g(h(i(j(k(1))))) + '.repeat(50_000)}0 }\n`;
     const old = treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' });
     const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
@@ -91,7 +91,7 @@ describe('facts store', () => {
   });
 
   it('the CLI reuses its --cache folder and prints the same report', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cf-store-'));
+    const dir = tempDir('cf-store-');
     const c = path.join(CORPUS, 'm05-far-jump-payload-in-new-module');
     const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(c, 'old'), path.join(c, 'new'), '--format', 'json', '--cache', dir, '--debug'], { encoding: 'utf8' });
     const first = run();

@@ -4,6 +4,7 @@ import type { ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
 import { short, siteMatch } from './analyzers/util.js';
+import { removedUnsafeLints } from './analyzers/files.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
 
@@ -172,6 +173,7 @@ export function holds(ctx: ScanContext, c: CompiledCondition, m: Match): boolean
   if (c.crateHasCapability && !c.crateHasCapability.some((p) => ctx.has(p))) return false;
   if (c.firstRelease !== undefined && c.firstRelease !== ctx.firstRelease) return false;
   if (c.seenBefore !== undefined && c.seenBefore !== (m.data.resolved !== undefined && ctx.seenBefore(m.data.resolved, m.args))) return false;
+  if (c.lintRemoved !== undefined && c.lintRemoved !== removedUnsafeLints(ctx).length > 0) return false;
   if (c.argsRe && !c.argsRe.test(m.args ?? '')) return false;
   if (c.argsNotRe && c.argsNotRe.test(m.args ?? '')) return false;
   if (c.textRe && !c.textRe.test(m.text ?? '')) return false;

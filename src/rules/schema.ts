@@ -22,6 +22,7 @@ const condition = {
     inMacro: { type: 'boolean' },
     firstRelease: { type: 'boolean' },
     seenBefore: { type: 'boolean' },
+    lintRemoved: { type: 'boolean' },
     minLength: { type: 'integer', minimum: 0 },
     dataMatch: { type: 'object', additionalProperties: { type: 'string' } },
   },

@@ -62,6 +62,8 @@ export interface Condition {
   firstRelease?: boolean;
   /** The old release already made the same call with the same first argument. */
   seenBefore?: boolean;
+  /** The release removes `forbid(unsafe_code)` / `deny(unsafe_code)` (plain or under `cfg_attr`) from a file. */
+  lintRemoved?: boolean;
   minLength?: number;
   dataMatch?: Record<string, string>;
 }

@@ -2,6 +2,7 @@ import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match, TraceHop } from '../types.js';
 import type { Site } from '../../parse/types.js';
+import type { RustFile } from '../../diff/types.js';
 import { siteMatch, short } from './util.js';
 
 /** Parameter types through which callers pass data they may not control. */
@@ -35,7 +36,7 @@ function computeHazard(s: Site): { kind: DosKind; what: string } | null {
       return null;
     case 'macro':
       if (PANIC_MACROS.test(s.text)) return { kind: 'panic', what: `${s.text}!` };
-      if (s.text === 'vec' && /;\s*[a-z_][\w.()]*\s*[\])]$/.test(s.args ?? '')) return { kind: 'alloc', what: `vec!${short(s.args ?? '', 40)}` };
+      if (s.text === 'vec' && /;\s*[a-z_][\w.()]*(\s+as\s+usize)?\s*[\])]$/.test(s.args ?? '')) return { kind: 'alloc', what: `vec!${short(s.args ?? '', 40)}` };
       return null;
     case 'index':
       if (s.args === 'range_expression' && /^\.\.$/.test(s.text)) return null;
@@ -69,6 +70,19 @@ export function dosAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       h = self?.includes(index) && !/\b(depth|level|limit|budget|remaining|max\w*|fuel)\b/i.test(item.params ?? '') ? { kind: 'recursion', what: `recursion into ${item.name}` } : null;
     }
     if (!h || h.kind !== want) continue;
+    let capped = '';
+    if (h.kind === 'alloc') {
+      // `let n = len.min(MAX); vec![0; n]` or `if n > MAX { return Err(..) }` first: the size is bounded.
+      if (/\.min\(|\bmin\(|\.clamp\(/.test(site.args ?? '')) continue;
+      const size = sizeName(site);
+      if (size && isBounded(ctx.itemText(ns.itemKey), size)) continue;
+      const old = ctx.delta.itemByKey.get(ns.itemKey)?.oldRef;
+      if (size && old) {
+        const oldText = old.file.text.slice(old.item.span.start, old.item.span.end);
+        const last = escapeName(size.split('.').pop()!);
+        if (isBounded(oldText, size) || new RegExp(`\\b${last}\\s*\\.\\s*(?:min|clamp)\\(`).test(oldText)) capped = 'the previous release capped this size';
+      }
+    }
     let path = entryCache.get(ns.itemKey);
     if (path === undefined) {
       path = findUntrustedEntry(ctx, ns.itemKey);
@@ -78,13 +92,81 @@ export function dosAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     const trace = [...path, { item: ns.itemKey, file: file.path, line: site.line }];
     const entry = path[0]?.item ?? ns.itemKey;
     const entryRef = g.view.items.get(entry);
-    out.push(siteMatch(ctx, file, index, { what: h.what, entry, params: short(entryRef?.item.params ?? '', 60) }, { trace: trace.length > 1 ? trace : undefined }));
+    out.push(siteMatch(ctx, file, index, { what: h.what, entry, params: short(entryRef?.item.params ?? '', 60), capped }, { trace: trace.length > 1 ? trace : undefined, extra: capped || undefined }));
+  }
+  if (want === 'alloc') out.push(...unboundedAgain(ctx, entryCache));
+  return out;
+}
+
+/**
+ * Allocation sites that did not change in a changed function whose bound on the size did: the check
+ * or `min` before `vec![0; len]` is gone, so the unchanged allocation is now sized by the input.
+ */
+function unboundedAgain(ctx: ScanContext, entryCache: Map<string, TraceHop[] | null>): Match[] {
+  const out: Match[] = [];
+  // Changed functions whose old body bounded something, by file, so each file's sites are walked once.
+  const byFile = new Map<RustFile, Map<number, { key: string; oldText: string }>>();
+  for (const ch of ctx.delta.items) {
+    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || ch.newRef.item.kind !== 'fn') continue;
+    const { file, item } = ch.newRef;
+    if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
+    const oldText = ch.oldRef.file.text.slice(ch.oldRef.item.span.start, ch.oldRef.item.span.end);
+    if (!/\.min\(|\bmin\(|\.clamp\(|\bif\b[^{;]*[<>]|assert!/.test(oldText)) continue;
+    let m = byFile.get(file);
+    if (!m) byFile.set(file, (m = new Map()));
+    m.set(item.id, { key: ch.key, oldText });
+  }
+  for (const [file, fns] of byFile) {
+    file.facts.sites.forEach((site, index) => {
+      const fn = fns.get(site.item);
+      if (!fn || ctx.isNew(file.path, index)) return;
+      const h = hazardOf(site);
+      if (!h || h.kind !== 'alloc') return;
+      const size = sizeName(site);
+      if (!size || !isBounded(fn.oldText, size) || isBounded(ctx.itemText(fn.key), size)) return;
+      let path = entryCache.get(fn.key);
+      if (path === undefined) entryCache.set(fn.key, (path = findUntrustedEntry(ctx, fn.key)));
+      if (!path) return;
+      const trace = [...path, { item: fn.key, file: file.path, line: site.line }];
+      const entry = path[0]?.item ?? fn.key;
+      const capped = `the check on \`${size}\` before it is gone`;
+      out.push(siteMatch(ctx, file, index, { what: h.what, entry, params: short(ctx.newGraph.view.items.get(entry)?.item.params ?? '', 60), capped }, { trace: trace.length > 1 ? trace : undefined, extra: capped }));
+    });
   }
   return out;
 }
 
+/** The variable or field that sizes an allocation site (`n` in `vec![0; n]`, `Vec::with_capacity(hdr.len)`). */
+export function sizeName(s: Site): string | undefined {
+  const a = s.args ?? '';
+  const expr = s.kind === 'macro' ? /;\s*([^\]]+?)\s*[\])]$/.exec(a)?.[1] : /^\(\s*([^,)]+)/.exec(a)?.[1];
+  const m = expr ? /^([a-z_][\w.]*?)(?:\s+as\s+usize)?$/i.exec(expr.trim()) : null;
+  return m ? m[1] : undefined;
+}
+
+/**
+ * True when the function bounds `name` before it allocates: `name = x.min(..)`, `min(name, ..)`,
+ * `.clamp(..)`, an `if name > .. { return / Err / None / bail / panic }`, or an assert on it.
+ */
+export function isBounded(text: string, name: string): boolean {
+  const n = escapeName(name);
+  const last = escapeName(name.split('.').pop()!);
+  return (
+    new RegExp(`\\blet\\s+(?:mut\\s+)?${last}\\b[^;]{0,200}?\\.(?:min|clamp)\\(`).test(text) ||
+    new RegExp(`\\b${last}\\s*=\\s*[^;]{0,200}?\\.(?:min|clamp)\\(`).test(text) ||
+    new RegExp(`\\bmin\\(\\s*${n}\\s*,|\\bmin\\([^;)]{0,80},\\s*${n}\\s*\\)`).test(text) ||
+    new RegExp(`\\bif\\s+[^{;]{0,120}?\\b${n}\\s*(?:>=?|!=)\\s*[^{;]{1,120}\\{\\s*(?:return\\b|Err\\b|None\\b|bail!|panic!|break\\b|continue\\b)`).test(text) ||
+    new RegExp(`\\bif\\s+[^{;]{0,120}?[<]=?\\s*${n}\\b[^{;]{0,40}\\{\\s*(?:return\\b|Err\\b|None\\b|bail!|panic!)`).test(text) ||
+    new RegExp(`(?:assert|ensure|debug_assert)!\\s*\\(\\s*${n}\\s*<`).test(text)
+  );
+}
+
+function escapeName(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Walks callers backwards from `key` to the nearest public function taking untrusted input; returns the hops to `key` (exclusive). */
-function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
+export function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
   const g = ctx.newGraph;
   const rev = g.reverse();
   const prev = new Map<string, { from: string; file: string; line: number } | null>([[key, null]]);
@@ -114,7 +196,7 @@ function findUntrustedEntry(ctx: ScanContext, key: string): TraceHop[] | null {
   return null;
 }
 
-function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
+export function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
   if (ctx.newGraph.entries.get(key) !== 'public') return false;
   const ref = ctx.newGraph.view.items.get(key)!;
   return UNTRUSTED.test(ref.item.params ?? '');
@@ -130,7 +212,8 @@ const CHECK_WORDS = /\b(if|return|Err|bail!|ensure!|assert!|break|panic!)\b/;
 export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
   for (const ch of ctx.delta.items) {
-    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || ch.newRef.item.kind !== 'fn') continue;
+    // Parsers often keep their recursion guard in a `macro_rules!` body: judged like a function, reached through its callers.
+    if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || (ch.newRef.item.kind !== 'fn' && ch.newRef.item.kind !== 'macro')) continue;
     const { file, item } = ch.newRef;
     if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
     const fc = ctx.delta.fileByPath.get(file.path);
@@ -154,10 +237,12 @@ export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
     if (gone.length === 0) continue;
     const path = findUntrustedEntry(ctx, ch.key);
     if (!path && !(ctx.newGraph.entries.get(ch.key) === 'public')) continue;
+    if (item.kind === 'macro' && !path) continue;
     const line = item.span.line;
     out.push({
       file: file.path, line, column: 1, endLine: line, role: file.role, item: ch.key, text: gone[0].text,
-      data: { check: short(gone[0].text, 80), oldLine: String(gone[0].line), entry: path?.[0]?.item ?? ch.key },
+      data: { check: short(gone[0].text, 80), oldLine: String(gone[0].line), entry: path?.[0]?.item ?? ch.key, where: item.kind === 'macro' ? 'macro' : 'fn' },
+      extra: item.kind === 'macro' ? `inside the macro_rules! body, expanded in \`${path?.[0]?.item ?? ch.key}\`` : undefined,
       trace: path && path.length > 0 ? [...path, { item: ch.key, file: file.path, line }] : undefined,
     });
   }

@@ -2,7 +2,7 @@ import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
 import { magicOf, siteMatch } from './util.js';
-import { joinRel, pathTarget } from '../../diff/release.js';
+import { isShippedRole, joinRel, pathTarget } from '../../diff/release.js';
 
 /** Build script added, or changed: code that runs on every machine that compiles the crate. */
 export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
@@ -28,14 +28,25 @@ const HARMLESS_EXT = /\.(png|jpe?g|gif|ico|svg|webp|bmp|ttf|otf|woff2?|pdf|der|p
 /** Binary files added or changed, graded by what they are. */
 export function binaryFilesAnalyzer(ctx: ScanContext): Match[] {
   const out: Match[] = [];
+  // Kinds of native files the previous release already shipped: a crate that ships prebuilt import
+  // libraries for some targets and adds one for another target is extending its own job.
+  let oldKinds: Set<string> | undefined;
   for (const fc of ctx.delta.files) {
     if (!fc.binary || fc.status === 'removed' || fc.status === 'renamed') continue;
     const bytes = ctx.delta.new.tree.files.get(fc.path)!;
     const magic = magicOf(bytes);
     const kind = magic?.kind ?? (HARMLESS_EXT.test(fc.path) ? `binary data (${fc.path.split('.').pop()})` : 'unrecognised binary data');
-    const severity = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
+    let severity: Match['severity'] = magic?.executable ? 'high' : magic ? 'medium' : HARMLESS_EXT.test(fc.path) ? 'info' : 'low';
+    let extra: string | undefined;
+    if (magic && ctx.delta.old.binaries.size > 0) {
+      oldKinds ??= new Set([...ctx.delta.old.binaries].map((p) => magicOf(ctx.delta.old.tree.files.get(p) ?? new Uint8Array())?.kind).filter((k): k is string => !!k));
+      if (oldKinds.has(magic.kind)) {
+        severity = 'low';
+        extra = `the previous release already shipped files of this kind`;
+      }
+    }
     const role = /^(tests|benches|examples|fuzz)\//.test(fc.path) && !magic?.executable ? 'test' : 'other';
-    out.push({ file: fc.path, line: 1, column: 1, endLine: 1, role, item: null, text: kind, data: { kind, size: String(bytes.length), status: fc.status }, severity });
+    out.push({ file: fc.path, line: 1, column: 1, endLine: 1, role, item: null, text: kind, data: { kind, size: String(bytes.length), status: fc.status }, severity, extra });
   }
   return out;
 }
@@ -98,17 +109,38 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
   return out;
 }
 
-/** Removal of `#![forbid(unsafe_code)]` / `#![deny(unsafe_code)]` from the crate root. */
-export function lintRemovedAnalyzer(ctx: ScanContext): Match[] {
-  const out: Match[] = [];
+// `forbid(unsafe_code)` as the attribute itself or inside `cfg_attr(cond, …)`, which protects the same
+// way whenever its condition holds (usually: always, unless a feature asks for unsafe code).
+const UNSAFE_LINT = /(?:^|[(,]\s*)(?:forbid|deny)\s*\([^()]*\bunsafe_code\b/;
+
+const removedLints = new WeakMap<ScanContext, Array<{ path: string; attr: string }>>();
+
+/**
+ * Files whose `#![forbid(unsafe_code)]` / `#![deny(unsafe_code)]`, plain or behind `cfg_attr`, the new
+ * release removes. Worked out once per scan: the unsafe rules ask about it for every new unsafe site.
+ */
+export function removedUnsafeLints(ctx: ScanContext): Array<{ path: string; attr: string }> {
+  let out = removedLints.get(ctx);
+  if (out) return out;
+  out = [];
   for (const [path, oldF] of ctx.delta.old.rust) {
-    const had = oldF.facts.innerAttrs.find((a) => /^(forbid|deny)\s*\(.*\bunsafe_code\b/.test(a));
+    if (!isShippedRole(oldF.role)) continue;
+    const had = oldF.facts.innerAttrs.find((a) => UNSAFE_LINT.test(a));
     if (!had) continue;
     const nf = ctx.delta.new.rust.get(path);
-    if (nf && nf.facts.innerAttrs.some((a) => /^(forbid|deny)\s*\(.*\bunsafe_code\b/.test(a))) continue;
-    out.push({ file: path, line: 1, column: 1, endLine: 1, role: nf?.role ?? 'lib', item: null, text: had, data: { lint: `#![${had}]` } });
+    if (nf && nf.facts.innerAttrs.some((a) => UNSAFE_LINT.test(a))) continue;
+    out.push({ path, attr: had });
   }
+  removedLints.set(ctx, out);
   return out;
+}
+
+/** Removal of `#![forbid(unsafe_code)]` / `#![deny(unsafe_code)]` (plain or under `cfg_attr`) from a file. */
+export function lintRemovedAnalyzer(ctx: ScanContext): Match[] {
+  return removedUnsafeLints(ctx).map(({ path, attr }) => {
+    const nf = ctx.delta.new.rust.get(path);
+    return { file: path, line: 1, column: 1, endLine: 1, role: nf?.role ?? 'lib', item: null, text: attr, data: { lint: `#![${attr.replace(/\s+/g, ' ')}]` } };
+  });
 }
 
 /** Non-ASCII identifiers or bidirectional-control characters on added lines. */

@@ -15,6 +15,13 @@ import { secretNamesAnalyzer } from './secrets.js';
 import { hiddenStringAnalyzer } from './decode.js';
 import { hiddenEntryAnalyzer } from './entries.js';
 import { provenanceAnalyzer } from './provenance.js';
+import { ffiCapabilityAnalyzer } from './ffi-process.js';
+import { nativeBuildAnalyzer } from './native-build.js';
+import { handoffAnalyzer } from './handoff.js';
+import { defaultFlippedAnalyzer } from './defaults.js';
+import { wrappingCounterAnalyzer } from './wrapping.js';
+import { panicClusterAnalyzer } from './panic-cluster.js';
+import { reachedSitesAnalyzer } from './reached-sites.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -44,4 +51,11 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'hidden-string': hiddenStringAnalyzer,
   'hidden-entry': hiddenEntryAnalyzer,
   provenance: provenanceAnalyzer,
+  'ffi-capability': ffiCapabilityAnalyzer,
+  'native-build': nativeBuildAnalyzer,
+  'dependency-handoff': handoffAnalyzer,
+  'default-flipped': defaultFlippedAnalyzer,
+  'wrapping-counter': wrappingCounterAnalyzer,
+  'panic-cluster': panicClusterAnalyzer,
+  'reached-sites': reachedSitesAnalyzer,
 };

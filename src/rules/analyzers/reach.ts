@@ -9,7 +9,7 @@ import { short } from './util.js';
 const WATCHED = ['network', 'process.spawn', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi.dlopen', 'ffi.mprotect', 'env.read-all', 'decode'];
 
 /** Entry points (in the new graph) from which any added or changed item can be reached. */
-function affectedEntries(ctx: ScanContext): Set<string> {
+export function affectedEntries(ctx: ScanContext): Set<string> {
   const g = ctx.newGraph;
   const rev = g.reverse();
   const seen = new Set<string>();

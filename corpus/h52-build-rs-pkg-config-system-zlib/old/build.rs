@@ -1,0 +1,3 @@
+fn main() {
+    pkg_config::Config::new().atleast_version("1.2").probe("zlib").unwrap();
+}

@@ -1,0 +1,9 @@
+fn main() {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap();
+    if arch == "x86_64" {
+        println!("cargo:rustc-link-search=native={}/lib/x86_64", dir);
+    } else if arch == "aarch64" {
+        println!("cargo:rustc-link-search=native={}/lib/aarch64", dir);
+    }
+}

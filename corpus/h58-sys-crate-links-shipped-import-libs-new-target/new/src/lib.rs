@@ -1,0 +1,1 @@
+//! Import libraries for the Windows API (GNU targets); no Rust code.
