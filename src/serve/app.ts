@@ -64,7 +64,7 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   const scheduler = executor ? new ScanScheduler(releases, o.blobs, executor) : null;
   const deliverer = new Deliverer(o.db, { maxAttempts: o.policy['webhook-max-attempts'], baseDelayMs: o.policy['webhook-base-delay-ms'], now });
   const app = Fastify({
-    logger: o.logger ? { redact: ['req.headers.authorization'] } : false,
+    logger: o.logger ? { redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
     bodyLimit: Math.round(o.policy['body-limit-mb'] * 1024 * 1024),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
