@@ -1,6 +1,6 @@
 import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
-import { boundedLineDiff, hashText, normalizeWs, splitLines, type LineDiff } from '../parse/text.js';
+import { boundedLineDiff, hashText, normalizeWs, sameIgnoringWs, splitLines, type LineDiff } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
 import { isShippedRole } from './release.js';
 import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
@@ -175,9 +175,12 @@ function stmtLength(ref: ItemRef): number {
   return n;
 }
 
+/** The statements' texts as written (slices, not copies); compared ignoring whitespace (see diffStatements). */
 function stmtTexts(ref: ItemRef): string[] {
-  return ref.item.stmts.map((s) => normalizeWs(ref.file.text.slice(s.start, s.end)));
+  return ref.item.stmts.map((s) => ref.file.text.slice(s.start, s.end));
 }
+
+const sameStmt = (x: string, y: string) => x === y || sameIgnoringWs(x, y);
 
 /** Statement-level diff of a changed function body; past the file's text allowance, every statement counts as added. */
 function diffStatements(oldRef: ItemRef, newRef: ItemRef, work: TextWork): Pick<ItemChange, 'addedStmts' | 'removedStmts' | 'totalStmts'> {
@@ -189,7 +192,7 @@ function diffStatements(oldRef: ItemRef, newRef: ItemRef, work: TextWork): Pick<
   const addedStmts: ItemChange['addedStmts'] = [];
   let removedStmts = 0;
   let j = 0;
-  for (const c of diffArrays(a, b)) {
+  for (const c of diffArrays(a, b, { comparator: sameStmt })) {
     if (c.added) {
       for (let k = 0; k < c.count; k++) {
         const st = newRef.item.stmts[j + k];
@@ -334,10 +337,10 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         // Same text, byte for byte or after collapsing whitespace: unchanged. (No hash here: a hash
         // collision must never hide a change.)
         let same = false;
-        if (!item.container && !oldRef.item.container && spend(work, 2 * (oldRef.item.span.end - oldRef.item.span.start + item.span.end - item.span.start))) {
+        if (!item.container && !oldRef.item.container && spend(work, oldRef.item.span.end - oldRef.item.span.start + item.span.end - item.span.start)) {
           const a = oldRef.file.text.slice(oldRef.item.span.start, oldRef.item.span.end);
           const b = ref.file.text.slice(item.span.start, item.span.end);
-          same = a === b || normalizeWs(a) === normalizeWs(b);
+          same = a === b || sameIgnoringWs(a, b);
         }
         if (same) {
           status = oldRef.file.path === path ? null : 'moved';

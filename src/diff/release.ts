@@ -161,7 +161,8 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   for (const file of [...view.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
     const keys: string[] = [];
     for (const item of file.facts.items) {
-      let key = `${file.module}::${item.local || `${item.kind}#${item.span.line}`}`;
+      // Interned first: the look-ups below then hash one flat string, not a new concatenation each.
+      let key = cache.intern(`${file.module}::${item.local || `${item.kind}#${item.span.line}`}`);
       if (view.items.has(key)) {
         let n = dupes.get(key) ?? 2;
         while (view.items.has(`${key}#${n}`)) n++;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * comes only from generated or hostile nesting, where writing every ancestor into every item's path
  * would cost the square of the depth in time and memory.
  */
-export const MAX_PATH_PREFIX = 200;
+export const MAX_PATH_PREFIX = 96;
 
 /**
  * The path of item `name` declared under `prefix`. A prefix longer than MAX_PATH_PREFIX is replaced by
