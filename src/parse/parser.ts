@@ -108,11 +108,17 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
       if (base.input === base.text && input === text) lineDiff = { before: base.text, diff: d };
     } else base.tree.release();
   }
+  // The per-file budget covers parsing and fact extraction together.
+  const deadline = performance.now() + options.fileBudgetMs;
   const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
     return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
   }
-  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash);
+  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash, deadline);
+  if (!facts) {
+    tree.release();
+    return { facts: emptyFacts(hash, `not analysed: parsing and fact extraction took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
+  }
   if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
   if (invalidUtf8) {
     facts.partial = true;

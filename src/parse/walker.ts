@@ -537,9 +537,13 @@ function visitItem(parent: Frame, frame: Frame, kind: ItemKind): void {
 /**
  * Extracts the facts of one parsed file in a single walk over its flat node array (see syntax.ts).
  * Iterative, with pooled frames, so deep nesting cannot overflow the JavaScript stack and large files
- * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes.
+ * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes. With `deadline` (a
+ * `performance.now()` time), the walk gives up past it and returns null: the file's time budget covers
+ * extraction as well as parsing.
  */
-export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts {
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts;
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, deadline: number): FileFacts | null;
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, deadline = Infinity): FileFacts | null {
   src = source;
   items = [];
   sites = [];
@@ -559,7 +563,14 @@ export function extractFacts(nodes: Uint32Array, hasError: boolean, source: stri
   modN = 0;
   Object.assign(pool[0], { type: 'source_file', item: -1, self: -1, ctx: '', attrs: [], attrSites: [], ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null });
 
+  let steps = 0;
   for (;;) {
+    if ((++steps & 0x3fff) === 0 && deadline !== Infinity && performance.now() > deadline) {
+      src = '';
+      A = new Uint32Array(0);
+      modDecls = [];
+      return null;
+    }
     const parent = pool[depth];
     const typeId = A[at] & 0xffff;
     if (typeNames[typeId] === undefined) learnType(typeId, grammar.typeNames[typeId]);
