@@ -88,3 +88,23 @@ describe('the per-file budget covers fact extraction', () => {
 });
 
 void path;
+
+describe('edition 2024 extern blocks', () => {
+  it('`unsafe extern` and `safe fn` are blanked for the parser only, keeping every offset', async () => {
+    const { blankEdition2024 } = await import('../src/parse/edition.js');
+    const src = 'unsafe extern "C" {\n  pub safe fn system(c: *const u8) -> i32;\n  // }\n  #[link_name = "x}"] unsafe static Y: i32;\n}\nunsafe extern "C" fn g() {}\n';
+    const out = blankEdition2024(src);
+    expect(out.length).toBe(src.length);
+    expect(out).toBe('       extern "C" {\n  pub      fn system(c: *const u8) -> i32;\n  // }\n  #[link_name = "x}"]        static Y: i32;\n}\nunsafe extern "C" fn g() {}\n');
+    expect(blankEdition2024('pub fn safe() {}')).toBe('pub fn safe() {}');
+  });
+
+  it('declarations in an `unsafe extern` block are items and calls to them resolve', () => {
+    const lib = 'unsafe extern "C" {\n    pub safe fn system(c: *const i8) -> i32;\n}\npub fn run() {\n    system(c"id".as_ptr());\n}\n';
+    const { report, delta } = analyzeTrees(treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'src/lib.rs': '' }), treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': lib }));
+    expect(report.summary.partialFiles).toEqual([]);
+    const sys = delta.new.rust.get('src/lib.rs')!.facts.items.find((i) => i.name === 'system');
+    expect(sys?.foreign).toBe(true);
+    expect(sys?.span.line).toBe(2);
+  });
+});

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
+import { blankEdition2024 } from './edition.js';
 import { syntaxBackend, bindingBackend, type SyntaxTree } from './syntax.js';
 import { boundedLineDiff, hashText, splitLines, type LineDiff } from './text.js';
 import { LineIndex } from './tokens.js';
@@ -53,11 +54,12 @@ export interface ParsedFile {
   lineDiff?: { before: string; diff: LineDiff };
 }
 
-/** What the grammar is given for a source: the 2015 `try!` macro respelled (see parseTree). */
+/** What the grammar is given for a source: the 2015 `try!` macro respelled, edition-2024 extern qualifiers blanked (see edition.ts). */
 export function parserInput(text: string): string {
   // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
   // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
-  return text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  const t = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  return blankEdition2024(t);
 }
 
 /**
