@@ -110,13 +110,20 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
       if (base.input === base.text && input === text) lineDiff = { before: base.text, diff: d };
     } else base.tree.release();
   }
-  // The per-file budget covers parsing and fact extraction together.
-  const deadline = performance.now() + options.fileBudgetMs;
+  // The per-file budget covers parsing and fact extraction together. Extraction counts the process's
+  // CPU time, not the clock: a machine shared with other work must not turn a fast walk into a budget
+  // overrun (tree-sitter's own timeout, for the parse, is its own).
+  const cpu0 = process.cpuUsage();
+  const limitMicros = options.fileBudgetMs * 1000;
+  const overBudget = () => {
+    const c = process.cpuUsage(cpu0);
+    return c.user + c.system > limitMicros;
+  };
   const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
     return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
   }
-  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash, deadline);
+  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash, overBudget);
   if (!facts) {
     tree.release();
     return { facts: emptyFacts(hash, `not analysed: parsing and fact extraction took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };

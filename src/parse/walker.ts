@@ -537,13 +537,13 @@ function visitItem(parent: Frame, frame: Frame, kind: ItemKind): void {
 /**
  * Extracts the facts of one parsed file in a single walk over its flat node array (see syntax.ts).
  * Iterative, with pooled frames, so deep nesting cannot overflow the JavaScript stack and large files
- * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes. With `deadline` (a
- * `performance.now()` time), the walk gives up past it and returns null: the file's time budget covers
- * extraction as well as parsing.
+ * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes. With `overBudget`
+ * (asked every few thousand nodes), the walk gives up when it says so and returns null: the file's
+ * time budget covers extraction as well as parsing.
  */
 export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts;
-export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, deadline: number): FileFacts | null;
-export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, deadline = Infinity): FileFacts | null {
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, overBudget: () => boolean): FileFacts | null;
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, overBudget?: () => boolean): FileFacts | null {
   src = source;
   items = [];
   sites = [];
@@ -565,7 +565,7 @@ export function extractFacts(nodes: Uint32Array, hasError: boolean, source: stri
 
   let steps = 0;
   for (;;) {
-    if ((++steps & 0x3fff) === 0 && deadline !== Infinity && performance.now() > deadline) {
+    if ((++steps & 0x3fff) === 0 && overBudget?.() === true) {
       src = '';
       A = new Uint32Array(0);
       modDecls = [];
