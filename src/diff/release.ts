@@ -97,7 +97,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   const paths = [...tree.files.keys()].sort();
   const parseAs = (path: string, module: string, role: FileRole): RustFile => {
     // A changed file is parsed incrementally from its version in the earlier release.
-    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path));
+    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path), earlier === undefined);
     const file: RustFile = {
       path, role, module, facts: parsed.facts, text: parsed.text, lineDiff: parsed.lineDiff,
       // The tree belongs to the content, which other files may share; it can be handed on to an
@@ -111,7 +111,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   };
   // Parse first what matters most, so that a scan whose time budget runs out leaves the least important
   // files unanalysed (see parseOrder); the views below are still built in path order from the cache.
-  for (const path of parseOrder(paths, tree, buildPath, procMacro, libPath, counterpart)) cache.parse(tree.files.get(path)!, earlier?.files.get(path));
+  for (const path of parseOrder(paths, tree, buildPath, procMacro, libPath, counterpart)) cache.parse(tree.files.get(path)!, earlier?.files.get(path), earlier === undefined);
   const rsTotal = paths.filter((p) => p.endsWith('.rs')).length;
   let rsDone = 0;
   for (const path of paths) {

@@ -142,6 +142,9 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
   return { facts, text, syntax: tree, tree: tree.bindingTree ?? null, lineDiff };
 }
 
+/** Source bytes of the earlier release whose syntax trees are kept as bases for incremental parsing. */
+export const MAX_KEPT_TREE_BYTES = 24 * 1024 * 1024;
+
 /**
  * Parses Rust sources, each distinct content once per cache. Keeps the trees so that query rules
  * can run on changed files without parsing them again.
@@ -155,6 +158,8 @@ export class ParseCache {
   /** Work left for computing incremental-parse edits in this scan, in squared edits (≈ 3 s). */
   private editBudget = { work: 4e7 };
   private interned = new Map<string, string>();
+  /** Source bytes whose syntax trees are kept for incremental parsing (see MAX_KEPT_TREE_BYTES). */
+  private keptBytes = 0;
 
   /**
    * The syntax tree of parsed content: kept from parsing, or parsed again when it was handed on to an
@@ -185,7 +190,7 @@ export class ParseCache {
    * the same file's content in the other release: when its tree is at hand, it is edited and reused
    * (incremental parsing, so cost follows the changed lines), and then no longer kept for that content.
    */
-  parse(bytes: Uint8Array, earlier?: Uint8Array): ParsedFile {
+  parse(bytes: Uint8Array, earlier?: Uint8Array, keepTree = true): ParsedFile {
     const hash = hashText(bytes);
     const hit = this.byHash.get(hash);
     if (hit) return hit;
@@ -210,6 +215,15 @@ export class ParseCache {
     const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
     // Facts left incomplete by a time budget depend on the machine's speed: never stored.
     if (this.store && !result.facts.unparsed) this.store.put(hash, result.facts);
+    // A syntax tree costs about 75 bytes per source byte outside the JavaScript heap. It is kept only
+    // as the base of an incremental parse of the file's next version, so only for the earlier release
+    // and only up to MAX_KEPT_TREE_BYTES of source in all; the others are freed now (facts are the same
+    // either way, the later parse of a file without a base just starts from scratch).
+    if (result.syntax && (!keepTree || this.keptBytes + bytes.length > MAX_KEPT_TREE_BYTES)) {
+      if (result.tree === result.syntax.bindingTree) result.tree = null;
+      result.syntax.release();
+      result.syntax = null;
+    } else if (result.syntax) this.keptBytes += bytes.length;
     this.spentMs += performance.now() - t0;
     this.byHash.set(hash, result);
     return result;
