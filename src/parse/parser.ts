@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
@@ -142,6 +143,28 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
   return { facts, text, syntax: tree, tree: tree.bindingTree ?? null, lineDiff };
 }
 
+/**
+ * JavaScript heap a scan needs per source byte parsed, at its peak (facts, the diff, the graphs and
+ * the rules, garbage included; measured ≈ 30-45, see docs/security.md), and the share of the heap
+ * limit the scan may plan to fill.
+ */
+export const HEAP_PER_SOURCE_BYTE = 60;
+const HEAP_SHARE = 0.85;
+
+/**
+ * null when the heap has room for a scan that parses `bytes` source bytes in all, else why the next
+ * file is not analysed. Past its heap limit V8 aborts the whole process (a batch worker's heap is
+ * capped at 4 GB): a release too large for the memory at hand gets a critical unanalysed-code finding
+ * for the files left out instead. A count of bytes, not the heap's current use (which holds garbage
+ * and depends on when the collector last ran), so one input on one heap limit gives one report.
+ */
+function memoryLeftFor(bytes: number, baseline: number): string | null {
+  const limit = getHeapStatistics().heap_size_limit;
+  if (baseline + bytes * HEAP_PER_SOURCE_BYTE <= limit * HEAP_SHARE) return null;
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  return `not analysed: the scan's memory budget ran out before this file (a heap of ${mb(limit)} MB analyses about ${mb(Math.max(0, limit * HEAP_SHARE - baseline) / HEAP_PER_SOURCE_BYTE)} MiB of source per scan)`;
+}
+
 /** Source bytes of the earlier release whose syntax trees are kept as bases for incremental parsing. */
 export const MAX_KEPT_TREE_BYTES = 24 * 1024 * 1024;
 
@@ -158,6 +181,10 @@ export class ParseCache {
   /** Work left for computing incremental-parse edits in this scan, in squared edits (≈ 3 s). */
   private editBudget = { work: 4e7 };
   private interned = new Map<string, string>();
+  /** Source bytes parsed so far (or about to be), for the memory budget (see memoryLeftFor). */
+  private analysedBytes = 0;
+  /** Heap in use when the scan started: the rule set, the program itself. */
+  private readonly baselineHeap = getHeapStatistics().used_heap_size;
   /** Source bytes whose syntax trees are kept for incremental parsing (see MAX_KEPT_TREE_BYTES). */
   private keptBytes = 0;
 
@@ -212,7 +239,15 @@ export class ParseCache {
       prev.syntax = null;
       if (prev.tree === base.tree.bindingTree) prev.tree = null;
     }
-    const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
+    const noMemory = memoryLeftFor(this.analysedBytes + bytes.length, this.baselineHeap);
+    let result: ParsedFile;
+    if (noMemory === null) {
+      this.analysedBytes += bytes.length;
+      result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
+    } else {
+      base?.tree.release();
+      result = { facts: emptyFacts(hash, noMemory), text: decodeSource(bytes).text, syntax: null, tree: null };
+    }
     // Facts left incomplete by a time budget depend on the machine's speed: never stored.
     if (this.store && !result.facts.unparsed) this.store.put(hash, result.facts);
     // A syntax tree costs about 75 bytes per source byte outside the JavaScript heap. It is kept only

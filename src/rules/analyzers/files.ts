@@ -92,7 +92,7 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
     // A file the scan never reached because other files spent its time budget: a release can spend
     // the budget on purpose, so the code it pushed out of the analysis counts as the worst it could be,
     // never less than the same release without the slow files would score.
-    const starved = f.facts.unparsed === true && /scan's \d+ ms parsing budget/.test(f.facts.partialReason ?? '');
+    const starved = f.facts.unparsed === true && /scan's .*budget ran out/.test(f.facts.partialReason ?? '');
     out.push({
       file: path, line: first?.line ?? 1, column: first?.column ?? 1, endLine: first?.line ?? 1, role,
       item: null, text: reason, data: { reason }, severity: starved ? 'critical' : big ? undefined : 'low',
