@@ -118,4 +118,14 @@ describe('memory stays proportional to the source', () => {
     expect(r.partial).toBe(0);
     expect(r.maxRssMb).toBeLessThan(4 * 150 + 400);
   }, 320_000);
+
+  it('a release larger than the heap can analyse is reported and blocked, not a V8 abort', async () => {
+    // @ts-expect-error plain ES module without types
+    const { measureMemory } = await import('../bench/memory.mjs');
+    // 6 MiB of source under a 128 MB heap: before the memory budget this aborted the process.
+    const r = (await measureMemory(6, 1, 128, 300_000)) as { verdict: string; partial: number; error?: string };
+    expect(r.error).toBeUndefined();
+    expect(r.partial).toBeGreaterThan(0);
+    expect(r.verdict).toBe('block');
+  }, 320_000);
 });
