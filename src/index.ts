@@ -76,7 +76,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS, options.factsStore);
   options.onPhase?.('parsing');
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
-  const oldV = buildRelease(oldTree, cache, progress('old'));
+  const oldV = buildRelease(oldTree, cache, progress('old'), undefined, newTree);
   const newV = buildRelease(newTree, cache, progress('new'), oldTree);
   const t1 = performance.now();
   options.onPhase?.('diffing');

@@ -1,6 +1,6 @@
 import { diffArrays } from 'diff';
 import type { Site } from '../parse/types.js';
-import { boundedLineDiff, hashText, normalizeWs, splitLines, type LineDiff } from '../parse/text.js';
+import { boundedLineDiff, hashText, normalizeWs, sameIgnoringWs, splitLines, type LineDiff } from '../parse/text.js';
 import { diffManifests } from './manifest.js';
 import { isShippedRole } from './release.js';
 import type { FileChange, ItemChange, ItemRef, ReleaseDelta, ReleaseView, RustFile } from './types.js';
@@ -22,6 +22,39 @@ const MAX_EDIT_LENGTH = 5_000;
  * changed files count as rewritten. Files are diffed in path order, so the cut is deterministic.
  */
 const EDIT_WORK_BUDGET = 1.2e8;
+
+/**
+ * Text work allowed per file for comparing items and statements, in characters normalized, as a
+ * multiple of the two versions' lengths (plus a floor). Each item's text includes the items nested in
+ * it, so comparing every item costs the file's length times the nesting depth: a few times the length
+ * in real code, the square of the file for 50 000 nested functions. Past the allowance the rest of the
+ * file is judged without comparing texts: matched items count as changed, their statements as all
+ * added, and no item is recognized as moved (more to review, never less). A count, not a time limit,
+ * so the same input always gives the same report.
+ */
+const TEXT_WORK_PER_CHAR = 16;
+const TEXT_WORK_FLOOR = 4_000_000;
+
+/** What is left of one file's text-comparison allowance (see TEXT_WORK_PER_CHAR). */
+interface TextWork {
+  left: number;
+}
+
+function textWork(...texts: Array<string | undefined>): TextWork {
+  let n = 0;
+  for (const t of texts) n += t?.length ?? 0;
+  return { left: TEXT_WORK_PER_CHAR * n + TEXT_WORK_FLOOR };
+}
+
+/** Takes `n` characters of work from `w`; false (and nothing taken) when not that much is left. */
+function spend(w: TextWork, n: number): boolean {
+  if (w.left < n) {
+    w.left = -1;
+    return false;
+  }
+  w.left -= n;
+  return true;
+}
 
 const sitesByItemCache = new WeakMap<Site[], Map<number, number[]>>();
 
@@ -136,18 +169,30 @@ function multisetNew(oldSites: Site[], oldIdx: number[], newSitesArr: Site[], ne
   }
 }
 
-function stmtTexts(ref: ItemRef): string[] {
-  return ref.item.stmts.map((s) => normalizeWs(ref.file.text.slice(s.start, s.end)));
+function stmtLength(ref: ItemRef): number {
+  let n = 0;
+  for (const st of ref.item.stmts) n += st.end - st.start;
+  return n;
 }
 
-/** Statement-level diff of a changed function body. */
-function diffStatements(oldRef: ItemRef, newRef: ItemRef): Pick<ItemChange, 'addedStmts' | 'removedStmts' | 'totalStmts'> {
+/** The statements' texts as written (slices, not copies); compared ignoring whitespace (see diffStatements). */
+function stmtTexts(ref: ItemRef): string[] {
+  return ref.item.stmts.map((s) => ref.file.text.slice(s.start, s.end));
+}
+
+const sameStmt = (x: string, y: string) => x === y || sameIgnoringWs(x, y);
+
+/** Statement-level diff of a changed function body; past the file's text allowance, every statement counts as added. */
+function diffStatements(oldRef: ItemRef, newRef: ItemRef, work: TextWork): Pick<ItemChange, 'addedStmts' | 'removedStmts' | 'totalStmts'> {
+  if (!spend(work, stmtLength(oldRef) + stmtLength(newRef))) {
+    return { addedStmts: newRef.item.stmts.map((st) => ({ line: st.line, endLine: st.endLine })), removedStmts: oldRef.item.stmts.length, totalStmts: newRef.item.stmts.length };
+  }
   const a = stmtTexts(oldRef);
   const b = stmtTexts(newRef);
   const addedStmts: ItemChange['addedStmts'] = [];
   let removedStmts = 0;
   let j = 0;
-  for (const c of diffArrays(a, b)) {
+  for (const c of diffArrays(a, b, { comparator: sameStmt })) {
     if (c.added) {
       for (let k = 0; k < c.count; k++) {
         const st = newRef.item.stmts[j + k];
@@ -239,8 +284,14 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   // Items: by qualified path first, then unmatched ones by body hash (moves).
   const items: ItemChange[] = [];
   const oldByHash = new Map<string, ItemRef[]>();
+  const oldWork = new Map<RustFile, TextWork>();
   for (const ref of oldV.items.values()) {
     if (ref.item.container || newV.items.has(ref.key)) continue;
+    let w = oldWork.get(ref.file);
+    if (!w) oldWork.set(ref.file, (w = textWork(ref.file.text)));
+    // Past the allowance the item is not offered as the origin of a move: it is then removed, and
+    // whatever matches it on the new side counts as added.
+    if (!spend(w, ref.item.span.end - ref.item.span.start)) continue;
     const h = itemHash(ref);
     const l = oldByHash.get(h);
     if (l) l.push(ref);
@@ -266,6 +317,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     const byItem = sitesByItem(file.facts.sites);
     const keys = newV.keyOf.get(path) ?? [];
     const oldFile = nowShipped ? undefined : oldV.rust.get(path);
+    const work = textWork(file.text, oldFile?.text ?? before?.text);
     // File-level sites (attributes, statics at top level) against the same file's old version.
     const top = byItem.get(-1) ?? [];
     if (top.length > 0) {
@@ -285,10 +337,10 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         // Same text, byte for byte or after collapsing whitespace: unchanged. (No hash here: a hash
         // collision must never hide a change.)
         let same = false;
-        if (!item.container && !oldRef.item.container) {
+        if (!item.container && !oldRef.item.container && spend(work, oldRef.item.span.end - oldRef.item.span.start + item.span.end - item.span.start)) {
           const a = oldRef.file.text.slice(oldRef.item.span.start, oldRef.item.span.end);
           const b = ref.file.text.slice(item.span.start, item.span.end);
-          same = a === b || normalizeWs(a) === normalizeWs(b);
+          same = a === b || sameIgnoringWs(a, b);
         }
         if (same) {
           status = oldRef.file.path === path ? null : 'moved';
@@ -301,10 +353,10 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
           }
         }
       } else {
-        const cands = !item.container ? oldByHash.get(itemHash(ref)) : undefined;
+        const cands = !item.container && oldByHash.size > 0 && spend(work, item.span.end - item.span.start) ? oldByHash.get(itemHash(ref)) : undefined;
         // The hash only finds candidates; the texts must match, so a crafted collision cannot pass new code off as moved.
         const norm = cands ? normalizeWs(ref.file.text.slice(item.span.start, item.span.end)) : '';
-        const moved = cands?.find((c) => !matchedOld.has(c.key) && !escalatedItem(c, ref) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
+        const moved = cands?.find((c) => !matchedOld.has(c.key) && !escalatedItem(c, ref) && spend(work, c.item.span.end - c.item.span.start) && normalizeWs(c.file.text.slice(c.item.span.start, c.item.span.end)) === norm);
         if (moved) {
           matchedOld.add(moved.key);
           oldRef = moved;
@@ -319,7 +371,7 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
         if (status !== 'added') continue; // containers are judged by their members
       }
       const change: ItemChange = { key, oldKey: oldRef?.key, status, newRef: ref, oldRef, addedStmts: [], removedStmts: 0, totalStmts: item.stmts.length };
-      if (status === 'changed' && oldRef && item.kind === 'fn') Object.assign(change, diffStatements(oldRef, ref));
+      if (status === 'changed' && oldRef && item.kind === 'fn') Object.assign(change, diffStatements(oldRef, ref, work));
       if (status === 'added') change.addedStmts = item.stmts.map((s) => ({ line: s.line, endLine: s.endLine }));
       items.push(change);
     }

@@ -1,8 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 import type Parser from 'tree-sitter';
 import Rust from 'tree-sitter-rust';
 import { extractFacts } from './walker.js';
+import { blankEdition2024 } from './edition.js';
 import { syntaxBackend, bindingBackend, type SyntaxTree } from './syntax.js';
 import { boundedLineDiff, hashText, splitLines, type LineDiff } from './text.js';
 import { LineIndex } from './tokens.js';
@@ -53,11 +55,12 @@ export interface ParsedFile {
   lineDiff?: { before: string; diff: LineDiff };
 }
 
-/** What the grammar is given for a source: the 2015 `try!` macro respelled (see parseTree). */
+/** What the grammar is given for a source: the 2015 `try!` macro respelled, edition-2024 extern qualifiers blanked (see edition.ts). */
 export function parserInput(text: string): string {
   // The grammar reserves `try` (2018 try blocks) and so cannot parse the 2015 `try!` macro that older
   // crates use everywhere. Parse a same-length spelling instead; the walker reports it as `try`.
-  return text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  const t = text.includes('try!') ? text.replace(/\btry!(?=\s*[({[])/g, 'tr\u0800!') : text;
+  return blankEdition2024(t);
 }
 
 /**
@@ -108,11 +111,24 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
       if (base.input === base.text && input === text) lineDiff = { before: base.text, diff: d };
     } else base.tree.release();
   }
+  // The per-file budget covers parsing and fact extraction together. Extraction counts the process's
+  // CPU time, not the clock: a machine shared with other work must not turn a fast walk into a budget
+  // overrun (tree-sitter's own timeout, for the parse, is its own).
+  const cpu0 = process.cpuUsage();
+  const limitMicros = options.fileBudgetMs * 1000;
+  const overBudget = () => {
+    const c = process.cpuUsage(cpu0);
+    return c.user + c.system > limitMicros;
+  };
   const { tree, input } = parseTree(text, options, baseTree);
   if (!tree) {
     return { facts: emptyFacts(hash, `not analysed: parsing took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
   }
-  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash);
+  const facts = extractFacts(tree.nodes(), tree.hasError, text, hash, overBudget);
+  if (!facts) {
+    tree.release();
+    return { facts: emptyFacts(hash, `not analysed: parsing and fact extraction took longer than the ${options.fileBudgetMs} ms budget`), text, syntax: null, tree: null };
+  }
   if (input !== text) for (const site of facts.sites) if (site.kind === 'macro' && site.text === 'tr\u0800') site.text = 'try';
   if (invalidUtf8) {
     facts.partial = true;
@@ -128,6 +144,31 @@ export function parseSource(bytes: Uint8Array, hash: string, options: ParseOptio
 }
 
 /**
+ * JavaScript heap a scan needs per source byte parsed, at its peak (facts, the diff, the graphs and
+ * the rules, garbage included; measured ≈ 30-45, see docs/security.md), and the share of the heap
+ * limit the scan may plan to fill.
+ */
+export const HEAP_PER_SOURCE_BYTE = 60;
+const HEAP_SHARE = 0.85;
+
+/**
+ * null when the heap has room for a scan that parses `bytes` source bytes in all, else why the next
+ * file is not analysed. Past its heap limit V8 aborts the whole process (a batch worker's heap is
+ * capped at 4 GB): a release too large for the memory at hand gets a critical unanalysed-code finding
+ * for the files left out instead. A count of bytes, not the heap's current use (which holds garbage
+ * and depends on when the collector last ran), so one input on one heap limit gives one report.
+ */
+function memoryLeftFor(bytes: number, baseline: number): string | null {
+  const limit = getHeapStatistics().heap_size_limit;
+  if (baseline + bytes * HEAP_PER_SOURCE_BYTE <= limit * HEAP_SHARE) return null;
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  return `not analysed: the scan's memory budget ran out before this file (a heap of ${mb(limit)} MB analyses about ${mb(Math.max(0, limit * HEAP_SHARE - baseline) / HEAP_PER_SOURCE_BYTE)} MiB of source per scan)`;
+}
+
+/** Source bytes of the earlier release whose syntax trees are kept as bases for incremental parsing. */
+export const MAX_KEPT_TREE_BYTES = 24 * 1024 * 1024;
+
+/**
  * Parses Rust sources, each distinct content once per cache. Keeps the trees so that query rules
  * can run on changed files without parsing them again.
  */
@@ -140,6 +181,12 @@ export class ParseCache {
   /** Work left for computing incremental-parse edits in this scan, in squared edits (≈ 3 s). */
   private editBudget = { work: 4e7 };
   private interned = new Map<string, string>();
+  /** Source bytes parsed so far (or about to be), for the memory budget (see memoryLeftFor). */
+  private analysedBytes = 0;
+  /** Heap in use when the scan started: the rule set, the program itself. */
+  private readonly baselineHeap = getHeapStatistics().used_heap_size;
+  /** Source bytes whose syntax trees are kept for incremental parsing (see MAX_KEPT_TREE_BYTES). */
+  private keptBytes = 0;
 
   /**
    * The syntax tree of parsed content: kept from parsing, or parsed again when it was handed on to an
@@ -170,7 +217,7 @@ export class ParseCache {
    * the same file's content in the other release: when its tree is at hand, it is edited and reused
    * (incremental parsing, so cost follows the changed lines), and then no longer kept for that content.
    */
-  parse(bytes: Uint8Array, earlier?: Uint8Array): ParsedFile {
+  parse(bytes: Uint8Array, earlier?: Uint8Array, keepTree = true): ParsedFile {
     const hash = hashText(bytes);
     const hit = this.byHash.get(hash);
     if (hit) return hit;
@@ -192,9 +239,26 @@ export class ParseCache {
       prev.syntax = null;
       if (prev.tree === base.tree.bindingTree) prev.tree = null;
     }
-    const result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
+    const noMemory = memoryLeftFor(this.analysedBytes + bytes.length, this.baselineHeap);
+    let result: ParsedFile;
+    if (noMemory === null) {
+      this.analysedBytes += bytes.length;
+      result = parseSource(bytes, hash, this.options, this.spentMs <= this.options.crateBudgetMs, base);
+    } else {
+      base?.tree.release();
+      result = { facts: emptyFacts(hash, noMemory), text: decodeSource(bytes).text, syntax: null, tree: null };
+    }
     // Facts left incomplete by a time budget depend on the machine's speed: never stored.
     if (this.store && !result.facts.unparsed) this.store.put(hash, result.facts);
+    // A syntax tree costs about 75 bytes per source byte outside the JavaScript heap. It is kept only
+    // as the base of an incremental parse of the file's next version, so only for the earlier release
+    // and only up to MAX_KEPT_TREE_BYTES of source in all; the others are freed now (facts are the same
+    // either way, the later parse of a file without a base just starts from scratch).
+    if (result.syntax && (!keepTree || this.keptBytes + bytes.length > MAX_KEPT_TREE_BYTES)) {
+      if (result.tree === result.syntax.bindingTree) result.tree = null;
+      result.syntax.release();
+      result.syntax = null;
+    } else if (result.syntax) this.keptBytes += bytes.length;
     this.spentMs += performance.now() - t0;
     this.byHash.set(hash, result);
     return result;

@@ -21,6 +21,52 @@ export function normalizeWs(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
+/** True for the characters `\s` matches in a JavaScript regular expression. */
+function isWs(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * `normalizeWs(a) === normalizeWs(b)`, found by one pass over both strings without building the
+ * normalized copies: comparing the items of a large changed file allocates nothing.
+ */
+export function sameIgnoringWs(a: string, b: string): boolean {
+  let i = 0;
+  let j = 0;
+  const n = a.length;
+  const m = b.length;
+  while (i < n && isWs(a.charCodeAt(i))) i++;
+  while (j < m && isWs(b.charCodeAt(j))) j++;
+  for (;;) {
+    // normalizeWs trims: once one side has ended, the other may only have whitespace left.
+    if (i >= n) {
+      while (j < m && isWs(b.charCodeAt(j))) j++;
+      return j >= m;
+    }
+    if (j >= m) {
+      while (i < n && isWs(a.charCodeAt(i))) i++;
+      return i >= n;
+    }
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    const wa = isWs(ca);
+    const wb = isWs(cb);
+    if (wa || wb) {
+      // One side has a space here (or, for a trailing run, has ended), the other a character.
+      if (!(wa && wb)) return false;
+      // An inner run is one space on both sides; a trailing one is dealt with at the top.
+      while (i < n && isWs(a.charCodeAt(i))) i++;
+      while (j < m && isWs(b.charCodeAt(j))) j++;
+      continue;
+    }
+    if (ca !== cb) return false;
+    i++;
+    j++;
+  }
+}
+
 /** Whitespace-collapsed and cut to `max` characters, for args and snippets. */
 export function clip(s: string, max = 240): string {
   const n = normalizeWs(s);

@@ -1,10 +1,11 @@
-import type { FileFacts, ItemFacts, ItemKind, Site, SiteKind } from './types.js';
+import type { FileFacts, ItemFacts, ItemKind, ModDecl, Site, SiteKind } from './types.js';
 import { cleanPath, clip, literalContent, normalizeWs } from './text.js';
 import { collectUse } from './uses.js';
 import { LineIndex, lexTokenTree } from './tokens.js';
 import { CONTAINERS, ITEM_KINDS, NEEDS_RANGE, SKIP_SUBTREE, VALUE_PARENTS, bareType, collectErrors, collectOddIdentifiers } from './ast.js';
 import { ANON_NAMES, LEAF_NAMES } from './kinds.js';
 import { FlatNode, NODE_WORDS, rustGrammar, type Grammar } from './syntax.js';
+import { qualify } from './paths.js';
 
 const MAX_ARGS = 300;
 const MAX_LITERAL = 8192;
@@ -121,6 +122,16 @@ function fieldOf(): string | null {
   return fid ? (grammar.fieldNames[fid] ?? '') : null;
 }
 let lines: LineIndex;
+// The modules open around the walk's place (their declarations and item ids), innermost last.
+let modDecls: ModDecl[] = [];
+const modItems: number[] = [];
+let modN = 0;
+/**
+ * Inline modules kept in a declaration's `inlineParents`, the innermost ones. Deeper nesting is kept
+ * to its innermost part: the folder a file module is looked for in then does not exist, so a
+ * `#[path]` there is reported as pointing nowhere and a `mod x;` file keeps its own role and path.
+ */
+const MAX_INLINE_PARENTS = 64;
 const pool: Frame[] = [newFrame()];
 let depth = 0;
 
@@ -170,7 +181,7 @@ function onItemChild(parent: Frame, type: string, frame: Frame): void {
   switch (field) {
     case 'name':
       it.name = text();
-      if (it.kind !== 'impl') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+      if (it.kind !== 'impl') it.local = qualify(parent.ctx, it.name);
       break;
     case 'type':
       if (it.kind === 'impl') it.selfType = bareType(text());
@@ -192,7 +203,7 @@ function onItemChild(parent: Frame, type: string, frame: Frame): void {
     case 'body':
       if (it.kind === 'impl') {
         it.name = it.trait ? `<${it.selfType} as ${it.trait}>` : (it.selfType ?? '?');
-        it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+        it.local = qualify(parent.ctx, it.name);
       }
       if (it.kind === 'fn') frame.stmtsOf = it.id;
       if (it.kind === 'mod') facts.mods[facts.mods.length - 1].inline = true;
@@ -200,7 +211,7 @@ function onItemChild(parent: Frame, type: string, frame: Frame): void {
     default:
       break;
   }
-  if (it.local === '' && it.name !== '') it.local = parent.ctx ? `${parent.ctx}::${it.name}` : it.name;
+  if (it.local === '' && it.name !== '') it.local = qualify(parent.ctx, it.name);
   frame.ctx = it.kind === 'extern' ? parent.ctx : it.local || parent.ctx;
 }
 
@@ -323,9 +334,12 @@ function enterItem(parent: Frame, frame: Frame, kind: ItemKind): void {
   if (kind === 'mod') {
     // Also `#[cfg_attr(unix, path = "…")]`, which applies the path on some targets only.
     const pathAttrs = attrs.map((a) => /(?:^|[(,]\s*)path\s*=\s*"([^"]*)"/.exec(a)?.[1]).filter((x): x is string => x !== undefined);
-    const inlineParents: string[] = [];
-    for (let p = parent.item; p >= 0; p = items[p].parent) if (items[p].kind === 'mod') inlineParents.unshift(items[p].name);
-    facts.mods.push({ name: '', pathAttr: pathAttrs[0], pathAttrs, inlineParents, inline: false, line, item: id });
+    // `inlineParents` is filled when the module is left (see leave): only for the declarations that
+    // need it, from the stack of open modules, so nested modules cost no walk over their ancestors.
+    const decl = { name: '', pathAttr: pathAttrs[0], pathAttrs, inlineParents: [] as string[], inline: false, line, item: id };
+    facts.mods.push(decl);
+    modDecls[modN] = decl;
+    modItems[modN++] = id;
   }
 }
 
@@ -478,7 +492,7 @@ function visitCallLike(parent: Frame, frame: Frame, type: string): void {
       enterItem(parent, frame, 'static');
       const it = items[frame.self];
       it.name = m[2];
-      it.local = parent.ctx ? `${parent.ctx}::${m[2]}` : m[2];
+      it.local = qualify(parent.ctx, m[2]);
       frame.ctx = it.local;
     }
   }
@@ -540,9 +554,13 @@ function visitItem(parent: Frame, frame: Frame, kind: ItemKind): void {
 /**
  * Extracts the facts of one parsed file in a single walk over its flat node array (see syntax.ts).
  * Iterative, with pooled frames, so deep nesting cannot overflow the JavaScript stack and large files
- * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes.
+ * do not churn the heap. `hasError`: the tree holds ERROR or MISSING nodes. With `overBudget`
+ * (asked every few thousand nodes), the walk gives up when it says so and returns null: the file's
+ * time budget covers extraction as well as parsing.
  */
-export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts {
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string): FileFacts;
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, overBudget: () => boolean): FileFacts | null;
+export function extractFacts(nodes: Uint32Array, hasError: boolean, source: string, hash: string, overBudget?: () => boolean): FileFacts | null {
   src = source;
   items = [];
   sites = [];
@@ -558,9 +576,18 @@ export function extractFacts(nodes: Uint32Array, hasError: boolean, source: stri
   upN = 0;
   lines = new LineIndex(src);
   depth = 0;
+  modDecls = [];
+  modN = 0;
   Object.assign(pool[0], { type: 'source_file', item: -1, self: -1, ctx: '', attrs: [], attrSites: [], ints: 0, test: false, inMacro: false, stmtsOf: -1, start: 0, end: 0, pend: null });
 
+  let steps = 0;
   for (;;) {
+    if ((++steps & 0x3fff) === 0 && overBudget?.() === true) {
+      src = '';
+      A = new Uint32Array(0);
+      modDecls = [];
+      return null;
+    }
     const parent = pool[depth];
     const typeId = A[at] & 0xffff;
     if (typeNames[typeId] === undefined) learnType(typeId, grammar.typeNames[typeId]);
@@ -588,6 +615,7 @@ export function extractFacts(nodes: Uint32Array, hasError: boolean, source: stri
   // Let the file's text and tree go.
   src = '';
   A = new Uint32Array(0);
+  modDecls = [];
   return out;
 }
 
@@ -612,9 +640,14 @@ function advance(): boolean {
 function leave(f: Frame): void {
   if (f.self >= 0) {
     const it = items[f.self];
-    if (it.kind === 'mod') {
-      const m = facts.mods.find((x) => x.item === it.id);
-      if (m) m.name = it.name;
+    if (it.kind === 'mod' && modN > 0 && modItems[modN - 1] === it.id) {
+      const m = modDecls[--modN];
+      m.name = it.name;
+      // Only `mod x;` declarations and `#[path]` modules read where they sit (release.ts, files.ts).
+      if (!m.inline || m.pathAttrs.length > 0) {
+        const from = Math.max(0, modN - MAX_INLINE_PARENTS);
+        for (let k = from; k < modN; k++) m.inlineParents.push(items[modItems[k]].name);
+      }
     }
   }
   if (f.type === 'array_expression' && f.ints >= 16) {

@@ -205,6 +205,30 @@ export function isUntrustedEntry(ctx: ScanContext, key: string): boolean {
 const LIMIT_WORDS = /\b(depth|limit|max_?\w*|MAX_\w+|recursion|nesting|too_?(deep|large|long|many)|budget)\b/i;
 const CHECK_WORDS = /\b(if|return|Err|bail!|ensure!|assert!|break|panic!)\b/;
 
+const sortedRemoved = new WeakMap<Set<number>, number[]>();
+
+/** The lines of `set` from `first` to `last`, ascending. */
+function removedInRange(set: Set<number>, first: number, last: number): number[] {
+  let sorted = sortedRemoved.get(set);
+  if (!sorted) sortedRemoved.set(set, (sorted = [...set].sort((a, b) => a - b)));
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < first) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < sorted.length && sorted[i] <= last; i++) out.push(sorted[i]);
+  return out;
+}
+
+function range(first: number, last: number): number[] {
+  const out: number[] = [];
+  for (let l = first; l <= last; l++) out.push(l);
+  return out;
+}
+
 /**
  * A changed function on an untrusted-input path loses lines that checked a depth, size or count
  * limit: the protection against exhaustion is gone.
@@ -220,8 +244,12 @@ export function limitRemovedAnalyzer(ctx: ScanContext): Match[] {
     const oldText = ctx.linesOf(ch.oldRef.file);
     const removed: Array<{ line: number; text: string }> = [];
     const sameFile = ch.oldRef.file.path === file.path && fc;
-    for (let l = ch.oldRef.item.span.line; l <= ch.oldRef.item.span.endLine; l++) {
-      if (sameFile && !fc.removedLines.has(l)) continue;
+    const { line: first, endLine: last } = ch.oldRef.item.span;
+    // In the same file, only the removed lines of the span are read (found by binary search): a span
+    // holds its nested functions, so reading every line of every changed function would cost the
+    // square of the nesting depth.
+    const lines = sameFile ? removedInRange(fc.removedLines, first, last) : range(first, last);
+    for (const l of lines) {
       const t = (oldText[l - 1] ?? '').trim();
       if (LIMIT_WORDS.test(t) && CHECK_WORDS.test(t)) removed.push({ line: l, text: t });
     }

@@ -101,9 +101,13 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
     const unparsed = onAdded.reduce((n, e) => n + e.bytes, 0);
     const big = whole || unparsed > 2048 || unparsed > f.text.length * 0.05 || /UTF-8|NUL|budget/.test(f.facts.partialReason ?? '');
     const reason = onAdded.length > 0 && !whole ? `${onAdded.length} syntax error(s) on added lines, ${unparsed} characters unparsed` : (f.facts.partialReason ?? 'parse errors');
+    // A file the scan never reached because other files spent its time budget: a release can spend
+    // the budget on purpose, so the code it pushed out of the analysis counts as the worst it could be,
+    // never less than the same release without the slow files would score.
+    const starved = f.facts.unparsed === true && /scan's .*budget ran out/.test(f.facts.partialReason ?? '');
     out.push({
       file: path, line: first?.line ?? 1, column: first?.column ?? 1, endLine: first?.line ?? 1, role,
-      item: null, text: reason, data: { reason }, severity: big ? undefined : 'low',
+      item: null, text: reason, data: { reason }, severity: starved ? 'critical' : big ? undefined : 'low',
     });
   }
   return out;
