@@ -154,7 +154,7 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
     await closeExecutor();
     store.db.close();
   }
-  if (!values.quiet) process.stdout.write(summaryText(summary, path.relative(process.cwd(), db) || db));
+  if (!values.quiet) process.stdout.write(summaryText(summary, values.db));
   if (summary.interrupted) return 130;
   const worst = Math.max(-1, ...Object.keys(summary.verdicts).map((v) => LEVEL[v as keyof typeof LEVEL]));
   return worst >= LEVEL[failOn] ? 1 : 0;

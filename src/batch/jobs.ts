@@ -97,9 +97,17 @@ export function parseJobsFile(file: string): JobSpec[] {
 export function jobsFromFolder(dir: string): JobSpec[] {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   const out: JobSpec[] = [];
+  // Followed links count: a folder of pairs is often links to where the releases are.
+  const isDir = (p: string) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
   for (const e of entries) {
-    if (!e.isDirectory()) continue;
     const sub = path.join(dir, e.name);
+    if (!isDir(sub)) continue;
     const side = (n: string) => readdirSync(sub).find((f) => f === n || f.startsWith(`${n}.`));
     const o = side('old');
     const n = side('new');
@@ -109,7 +117,7 @@ export function jobsFromFolder(dir: string): JobSpec[] {
   const byName = new Map<string, Array<{ version: string; file: string }>>();
   for (const e of entries) {
     const m = /^(.+)-(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)\.crate$/.exec(e.name);
-    if (!e.isFile() || !m || !semver.valid(m[2])) continue;
+    if (!m || !semver.valid(m[2]) || isDir(path.join(dir, e.name))) continue;
     const list = byName.get(m[1]) ?? [];
     list.push({ version: m[2], file: path.join(dir, e.name) });
     byName.set(m[1], list);
