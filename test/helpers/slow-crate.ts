@@ -7,14 +7,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export function writeSlowPair(dir: string, modules: number, fns: number): { old: string; new: string } {
+export function writeSlowPair(dir: string, modules: number, fns: number, name = 'slowgen'): { old: string; new: string } {
   mkdirSync(path.join(dir, 'old', 'src'), { recursive: true });
-  writeFileSync(path.join(dir, 'old', 'Cargo.toml'), '[package]\nname = "slowgen"\nversion = "0.1.0"\nedition = "2021"\n');
+  writeFileSync(path.join(dir, 'old', 'Cargo.toml'), `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n`);
   writeFileSync(path.join(dir, 'old', 'src', 'lib.rs'), '');
   for (const side of ['new']) {
     const d = path.join(dir, side);
     mkdirSync(path.join(d, 'src'), { recursive: true });
-    writeFileSync(path.join(d, 'Cargo.toml'), `[package]\nname = "slowgen"\nversion = "${side === 'old' ? '0.1.0' : '0.1.1'}"\nedition = "2021"\n`);
+    writeFileSync(path.join(d, 'Cargo.toml'), `[package]\nname = "${name}"\nversion = "${side === 'old' ? '0.1.0' : '0.1.1'}"\nedition = "2021"\n`);
     const mods: string[] = [];
     for (let m = 0; m < modules; m++) {
       mods.push(`pub mod m${m};`);
