@@ -190,4 +190,36 @@ describe('cratefence batch (end to end, real pool)', () => {
     // The jobs recorded before the kill were kept, not redone.
     for (const j of killed.jobs) expect(jobs.find((x) => x.job_key === j.job_key)?.id).toBe(j.id);
   }, 300_000);
+
+  it('Ctrl-C finishes the jobs in flight, records them, exits 130 and the rerun does the rest', async () => {
+    const cases = CASES.slice(0, 16);
+    const dir = pairsFolder('corpus-int', cases);
+    const db = path.join(tmp, 'int.sqlite');
+    const child = spawn(process.execPath, [BIN, 'batch', dir, '--db', db, '--jobs', '2', '--no-cache'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/^\[2\//m.test(err)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited, err).toBe(130);
+    expect(err).toMatch(/stopping, finishing the \d jobs in flight/);
+    expect(out).toMatch(/interrupted: \d+ jobs not run/);
+    const stopped = storeRows(db);
+    expect(stopped.jobs.length).toBeGreaterThanOrEqual(2);
+    expect(stopped.jobs.length).toBeLessThan(cases.length);
+    // Every job that was started finished and was recorded: the plain lines name each one.
+    expect(err.match(/^\[\d+\/\d+\]/gm)).toHaveLength(stopped.jobs.length);
+    expect(stopped.runs[0].state).toBe('interrupted');
+    const r = cli(['batch', dir, '--db', db, '--jobs', '2', '--no-cache']);
+    expect(r.status, r.stderr).toBe(0);
+    const { jobs } = storeRows(db);
+    expect(jobs).toHaveLength(cases.length);
+    expect(new Set(jobs.map((j) => j.job_key)).size).toBe(cases.length);
+  }, 300_000);
 });

@@ -155,6 +155,8 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
     store.db.close();
   }
   if (!values.quiet) process.stdout.write(summaryText(summary, values.db));
+  // The whole process's peak (coordinator and every worker thread share it): for sizing machines.
+  if (values.debug) process.stdout.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   if (summary.interrupted) return 130;
   const worst = Math.max(-1, ...Object.keys(summary.verdicts).map((v) => LEVEL[v as keyof typeof LEVEL]));
   return worst >= LEVEL[failOn] ? 1 : 0;

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm run bench:batch`: `cratefence batch` on the real consecutive release pairs of bench/pairs.json
+// (extracted from the git mirrors, see lib/pairs.mjs), measured side by side in one run:
+//   - throughput with 2 worker threads against 1 (cold store, cold facts cache each time);
+//   - the same batch run again against the warm store and cache, against the cold run; and with
+//     --rescan (every job scanned again, facts from the cache) for the cost of the cache alone;
+//   - a warm scan of a typical large release (libc 0.2.185 → 0.2.186) against the changed-files
+//     parse floor (bench/floor-parse.mjs on the changed files only, both versions), as whole processes;
+//   - peak RSS of a batch process running one worker thread over the libc pairs.
+// Options: --pairs N (first N pairs; default all), --runs N (repeats of the timed runs, median; default 1).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH, CACHE, checkout, loadPairs } from './lib/pairs.mjs';
+import { loadSource } from '../dist/source/index.js';
+
+const { values } = parseArgs({ options: { pairs: { type: 'string' }, runs: { type: 'string', default: '1' }, 'floor-runs': { type: 'string', default: '7' } } });
+const runs = Number(values.runs);
+const cli = path.join(BENCH, '..', 'bin', 'cratefence.js');
+const work = path.join(CACHE, 'batch-bench');
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+const all = loadPairs();
+const pairs = values.pairs ? all.slice(0, Number(values.pairs)) : all;
+const jobsFile = path.join(work, 'jobs.txt');
+writeFileSync(jobsFile, pairs.map((p) => `${p.oldDir} ${p.newDir}`).join('\n') + '\n');
+const libcPairs = pairs.filter((p) => p.repo === 'rust-lang/libc');
+const libcJobs = path.join(work, 'libc-jobs.txt');
+writeFileSync(libcJobs, libcPairs.map((p) => `${p.oldDir} ${p.newDir}`).join('\n') + '\n');
+
+/** Runs the CLI; returns wall ms and what it printed. */
+function run(args) {
+  const t0 = process.hrtime.bigint();
+  let out;
+  try {
+    out = execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  } catch (e) {
+    if (e.status !== 1) throw new Error(`${args.join(' ')}: ${e.stderr}`);
+    out = e.stdout;
+  }
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+let n = 0;
+/** A cold batch: a new store and a new facts cache. */
+function cold(threads, jobs = jobsFile, extra = []) {
+  const db = path.join(work, `cold-${threads}-${n++}.sqlite`);
+  const r = run(['batch', jobs, '--db', db, '--jobs', String(threads), '--cache', `${db}.facts`, '--quiet', ...extra]);
+  return { ...r, db };
+}
+
+console.log(`${pairs.length} release pairs of ${new Set(pairs.map((p) => p.repo)).size} crates (${libcPairs.length} of libc); ${runs} run(s) each, median\n`);
+const one = [];
+const two = [];
+const warm = [];
+const rescan = [];
+for (let i = 0; i < runs; i++) {
+  // Alternated so that a change in the machine's load falls on both.
+  two.push(cold(2));
+  one.push(cold(1));
+  const last = two.at(-1);
+  warm.push(run(['batch', jobsFile, '--db', last.db, '--jobs', '2', '--cache', `${last.db}.facts`, '--quiet']));
+  rescan.push(run(['batch', jobsFile, '--db', last.db, '--jobs', '2', '--cache', `${last.db}.facts`, '--quiet', '--rescan']));
+}
+const t1 = median(one.map((r) => r.ms));
+const t2 = median(two.map((r) => r.ms));
+const tw = median(warm.map((r) => r.ms));
+const tr = median(rescan.map((r) => r.ms));
+
+// Warm scan of a typical large release against the changed-files floor (as bench/parse-floor.mjs).
+const a = checkout('rust-lang/libc', '0.2.185');
+const b = checkout('rust-lang/libc', '0.2.186');
+const [ta, tb] = await Promise.all([loadSource(a), loadSource(b)]);
+const changed = [...tb.files.keys()].filter((p) => p.endsWith('.rs') && (!ta.files.has(p) || Buffer.compare(Buffer.from(ta.files.get(p)), Buffer.from(tb.files.get(p))) !== 0));
+const changedList = path.join(work, 'libc-changed.txt');
+writeFileSync(changedList, changed.flatMap((p) => [...(ta.files.has(p) ? [path.join(a, p)] : []), path.join(b, p)]).join('\n'));
+const facts = path.join(work, 'libc-facts');
+const scan = ['diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never', '--cache', facts];
+run(scan);
+const floor = [];
+const warmScan = [];
+for (let i = 0; i < Number(values['floor-runs']); i++) {
+  const t0 = process.hrtime.bigint();
+  execFileSync(process.execPath, [path.join(BENCH, 'floor-parse.mjs'), changedList], { stdio: 'ignore' });
+  floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  warmScan.push(run(scan).ms);
+}
+const tf = median(floor);
+const ts = median(warmScan);
+
+// Peak RSS: one worker thread over the libc pairs (the process's peak, coordinator included).
+const rss = cold(1, libcJobs, ['--debug']);
+const peak = /peak RSS (\d+) MB/.exec(rss.out)?.[1];
+
+const row = (what, value, goal, ok) => `| ${what} | ${value} | ${goal} | ${ok ? 'met' : 'not met'} |`;
+console.log('| measure | value | goal | |');
+console.log('|---|---|---|---|');
+console.log(row(`throughput, 2 workers / 1 worker (${(t1 / 1000).toFixed(1)} s / ${(t2 / 1000).toFixed(1)} s for ${pairs.length} pairs)`, (t1 / t2).toFixed(2), '≥ 1.7', t1 / t2 >= 1.7));
+console.log(row(`second run against the warm store and cache / cold run (${(tw / 1000).toFixed(2)} s / ${(t2 / 1000).toFixed(1)} s)`, (tw / t2).toFixed(3), '≤ 0.2', tw / t2 <= 0.2));
+console.log(row(`same with --rescan: every job scanned again, facts from the cache (${(tr / 1000).toFixed(1)} s)`, (tr / t2).toFixed(2), '—', true));
+console.log(row(`warm scan of libc 0.2.185 → 0.2.186 / changed-files parse floor (${ts.toFixed(0)} ms / ${tf.toFixed(0)} ms, ${changed.length} changed .rs)`, (ts / tf).toFixed(2), '≤ 1.5', ts / tf <= 1.5));
+console.log(row(`peak RSS, one worker over the ${libcPairs.length} libc pairs (whole process)`, `${peak} MB`, '≤ 400 MB', Number(peak) <= 400));
