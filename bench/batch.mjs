@@ -10,6 +10,7 @@
 // Options: --pairs N (first N pairs; default all), --runs N (repeats of the timed runs, median; default 1).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH, CACHE, checkout, loadPairs } from './lib/pairs.mjs';
@@ -51,6 +52,7 @@ function cold(threads, jobs = jobsFile, extra = []) {
   return { ...r, db };
 }
 
+console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
 console.log(`${pairs.length} release pairs of ${new Set(pairs.map((p) => p.repo)).size} crates (${libcPairs.length} of libc); ${runs} run(s) each, median\n`);
 const one = [];
 const two = [];
@@ -94,6 +96,7 @@ const ts = median(warmScan);
 const rss = cold(1, libcJobs, ['--debug']);
 const peak = /peak RSS (\d+) MB/.exec(rss.out)?.[1];
 
+console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
 const row = (what, value, goal, ok) => `| ${what} | ${value} | ${goal} | ${ok ? 'met' : 'not met'} |`;
 console.log('| measure | value | goal | |');
 console.log('|---|---|---|---|');

@@ -7,6 +7,11 @@ import { openStore } from '../src/store/index.js';
 import { BatchStore } from '../src/store/batch.js';
 import { jobsFromRegistry, parseJobsFile, resolveJobs } from '../src/batch/jobs.js';
 import { textTable } from '../src/batch/format.js';
+import { decodeFacts, encodeFacts, isCompact } from '../src/cache/compact.js';
+import { analyzeTrees, DiskFactsStore, type FactsStore } from '../src/index.js';
+import { loadSource } from '../src/source/index.js';
+import { serialize, deserialize } from 'node:v8';
+import type { FileFacts } from '../src/parse/types.js';
 import type { RegistryClientApi, IndexVersion } from '../src/registry/types.js';
 import { makeTar, crateEntries } from './helpers/tarball.js';
 import { writeSlowPair } from './helpers/slow-crate.js';
@@ -82,6 +87,44 @@ describe('batch jobs', () => {
     const lines = textTable(t, 60).trimEnd().split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
     expect(lines.at(-1)).toMatch(/…$/);
+  });
+});
+
+describe('compact stored facts', () => {
+  it('reads back exactly the facts it stored (same keys, same order, same values) for every file of the corpus', async () => {
+    const seen: FileFacts[] = [];
+    const recorder: FactsStore = { get: () => undefined, put: (_h, f) => void seen.push(f) };
+    for (const c of CASES) {
+      const [a, b] = await Promise.all([loadSource(path.join(CORPUS, c, 'old')), loadSource(path.join(CORPUS, c, 'new'))]);
+      analyzeTrees(a, b, { factsStore: recorder });
+    }
+    expect(seen.length).toBeGreaterThan(100);
+    let items = 0;
+    // Through the disk store itself: what `put` writes, `get` gives back.
+    const disk = new DiskFactsStore(path.join(tmp, 'facts-roundtrip'));
+    for (const f of seen) {
+      expect(isCompact(deserialize(serialize(encodeFacts(f))))).toBe(true);
+      disk.put(f.hash, f);
+      const back = disk.get(f.hash)!;
+      expect(back).toStrictEqual(f);
+      expect(JSON.stringify(back)).toBe(JSON.stringify(f));
+      items += f.items.length;
+    }
+    expect(items).toBeGreaterThan(200);
+  });
+
+  it('refuses a damaged compact entry instead of decoding garbage', () => {
+    const f: FileFacts = {
+      hash: 'h', partial: false, errors: [], items: [], aliases: {}, globs: [], mods: [], innerAttrs: [], safetyLines: [], oddIdentifiers: [], lineCount: 1,
+      sites: [{ kind: 'call', text: 'std::process::Command::new', args: '"sh"', item: -1, line: 1, column: 1, endLine: 1, inMacro: false, len: undefined }],
+    };
+    const c = encodeFacts(f);
+    expect(() => decodeFacts({ ...c, nums: c.nums.subarray(0, c.nums.length - 1) })).toThrow(/truncated/);
+    expect(() => decodeFacts({ ...c, nums: Int32Array.from([...c.nums, 7]) })).toThrow(/trailing/);
+    const badString = Int32Array.from(c.nums);
+    badString[1] = 99;
+    expect(() => decodeFacts({ ...c, nums: badString })).toThrow(/string index/);
+    expect(isCompact({ ...c, v: 1 })).toBe(false);
   });
 });
 
