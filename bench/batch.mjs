@@ -8,7 +8,7 @@
 //     parse floor (bench/floor-parse.mjs on the changed files only, both versions), as whole processes;
 //   - peak RSS of a batch process running one worker thread over the libc pairs.
 // Options: --pairs N (first N pairs; default all), --runs N (repeats of the timed runs, median; default 1).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,13 +88,8 @@ const warmCpu = [];
 // CPU time (user + system) of a child, through GNU time when the machine has it: on a shared machine
 // it moves less with the load than wall time does.
 const cpuOf = (args) => {
-  try {
-    const r = execFileSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-    return r;
-  } catch (e) {
-    const m = /cpu ([\d.]+) ([\d.]+)/.exec(String(e.stderr ?? ''));
-    return m ? `cpu ${m[1]} ${m[2]}` : '';
-  }
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  return r.stderr ?? '';
 };
 const cpuMs = (text) => {
   const m = /cpu ([\d.]+) ([\d.]+)/.exec(text);

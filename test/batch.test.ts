@@ -7,6 +7,8 @@ import { openStore } from '../src/store/index.js';
 import { BatchStore } from '../src/store/batch.js';
 import { jobsFromRegistry, parseJobsFile, resolveJobs } from '../src/batch/jobs.js';
 import { textTable } from '../src/batch/format.js';
+import { ChainScheduler } from '../src/batch/schedule.js';
+import type { ResolvedJob } from '../src/batch/jobs.js';
 import { decodeFacts, encodeFacts, isCompact } from '../src/cache/compact.js';
 import { analyzeTrees, DiskFactsStore, type FactsStore } from '../src/index.js';
 import { loadSource } from '../src/source/index.js';
@@ -80,6 +82,24 @@ describe('batch jobs', () => {
     // Same inputs, same key; another rule set, another key.
     expect((await resolveJobs(specs, keys, { registry }))[0].key).toBe(jobs[0].key);
     expect((await resolveJobs(specs, { ...keys, rulesDigest: 's' }, { registry }))[0].key).not.toBe(jobs[0].key);
+  });
+
+  it('runs the releases of one crate one after the other, other crates beside them, and cuts a chain only when slots would idle', () => {
+    const job = (crate: string, v: number) => ({ key: `${crate}${v}`, crate }) as ResolvedJob;
+    const s = new ChainScheduler([job('a', 1), job('a', 2), job('a', 3), job('a', 4), job('b', 1)]);
+    const a1 = s.take()!;
+    const b1 = s.take()!;
+    expect([a1.key, b1.key]).toEqual(['a1', 'b1']);
+    // Three slots: both chains busy and a slot free, so a's waiting jobs (a2 a3 a4) are cut, a4 starts.
+    expect(s.take()?.key).toBe('a4');
+    s.finished(a1);
+    expect(s.take()?.key).toBe('a2');
+    s.finished(b1);
+    // A slot free, but the only waiting job (a3) must wait for a2.
+    expect(s.take()).toBeUndefined();
+    s.finished(job('a', 2));
+    expect(s.take()?.key).toBe('a3');
+    expect(s.waiting).toBe(0);
   });
 
   it('fits a text table to the terminal by cutting the long columns', () => {

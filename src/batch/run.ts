@@ -7,6 +7,7 @@
 import type { BatchStore, JobState } from '../store/batch.js';
 import type { Report } from '../report/types.js';
 import type { KeyContext, ResolvedJob } from './jobs.js';
+import { ChainScheduler } from './schedule.js';
 
 /** How one job ended, as an executor reports it. */
 export type ExecOutcome =
@@ -109,7 +110,7 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
     return state;
   };
 
-  let next = 0;
+  const schedule = new ChainScheduler(todo);
   let inFlight = 0;
   await new Promise<void>((resolve, reject) => {
     const launch = (job: ResolvedJob) => {
@@ -124,13 +125,18 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
         .then((state) => (state && o.executor.settled ? o.executor.settled(job, state).catch(() => undefined) : undefined))
         .then(() => {
           inFlight--;
+          schedule.finished(job);
           pump();
         }, reject);
     };
     const pump = () => {
       const stopped = o.stop?.aborted === true || cancel.aborted;
-      while (!stopped && inFlight < o.executor.slots && next < todo.length) launch(todo[next++]);
-      if (inFlight === 0 && (stopped || next >= todo.length)) resolve();
+      while (!stopped && inFlight < o.executor.slots) {
+        const job = schedule.take();
+        if (!job) break;
+        launch(job);
+      }
+      if (inFlight === 0 && (stopped || schedule.waiting === 0)) resolve();
     };
     const onStop = () => {
       emit({ type: 'stopping', inFlight });
