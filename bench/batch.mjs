@@ -52,8 +52,37 @@ function cold(threads, jobs = jobsFile, extra = []) {
   return { ...r, db };
 }
 
+/**
+ * How much parallelism the machine gives right now: iterations of a 2 s busy loop in two threads at
+ * once against one thread alone. On a shared machine this is what a 2-worker batch can gain at most.
+ */
+async function parallelism() {
+  const { Worker } = await import('node:worker_threads');
+  const spin = "const t = Date.now(); let x = 0; while (Date.now() - t < 2000) x++; require('node:worker_threads').parentPort.postMessage(x);";
+  const once = (n) => Promise.all(Array.from({ length: n }, () => new Promise((res) => {
+    const w = new Worker(spin, { eval: true });
+    w.once('message', (m) => {
+      res(m);
+      void w.terminate();
+    });
+  })));
+  const [a] = await once(1);
+  const [b, c] = await once(2);
+  return (b + c) / a;
+}
+const parStart = await parallelism();
 console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
 console.log(`${pairs.length} release pairs of ${new Set(pairs.map((p) => p.repo)).size} crates (${libcPairs.length} of libc); ${runs} run(s) each, median\n`);
+// Read every input once first, so that no timed run pays for a cold page cache.
+for (const dir of new Set(pairs.flatMap((p) => [p.oldDir, p.newDir]))) await loadSource(dir);
+const { default: Database } = await import('better-sqlite3');
+/** First job's start to last job's end, from a run's store: the scanning alone, without resolving the jobs. */
+const span = (db) => {
+  const d = new Database(db, { readonly: true });
+  const r = d.prepare('SELECT MIN(started_at) AS s, MAX(finished_at) AS f FROM jobs').get();
+  d.close();
+  return Date.parse(r.f) - Date.parse(r.s);
+};
 const one = [];
 const two = [];
 const warm = [];
@@ -62,10 +91,15 @@ for (let i = 0; i < runs; i++) {
   // Alternated so that a change in the machine's load falls on both.
   two.push(cold(2));
   one.push(cold(1));
+  // Before the reruns below replace the rows of the same store.
+  two.at(-1).span = span(two.at(-1).db);
+  one.at(-1).span = span(one.at(-1).db);
   const last = two.at(-1);
   warm.push(run(['batch', jobsFile, '--db', last.db, '--jobs', '2', '--cache', `${last.db}.facts`, '--quiet']));
   rescan.push(run(['batch', jobsFile, '--db', last.db, '--jobs', '2', '--cache', `${last.db}.facts`, '--quiet', '--rescan']));
 }
+const s1 = median(one.map((r) => r.span));
+const s2 = median(two.map((r) => r.span));
 const t1 = median(one.map((r) => r.ms));
 const t2 = median(two.map((r) => r.ms));
 const tw = median(warm.map((r) => r.ms));
@@ -108,7 +142,6 @@ const ts = median(warmScan);
 const cf = median(floorCpu);
 const cw = median(warmCpu);
 // The same release as a job of the --rescan batch above (in a worker, facts from its memory or the cache).
-const { default: Database } = await import('better-sqlite3');
 const jobDb = new Database(two.at(-1).db, { readonly: true });
 const job = jobDb.prepare('SELECT ms FROM jobs WHERE new_input = ?').get(b);
 jobDb.close();
@@ -119,11 +152,14 @@ const peak = /peak RSS (\d+) MB/.exec(rss.out)?.[1];
 const rss2 = cold(2, libcJobs, ['--debug']);
 const peak2 = /peak RSS (\d+) MB/.exec(rss2.out)?.[1];
 
+const parEnd = await parallelism();
+console.log(`two busy threads against one (what the machine gives now): ${parStart.toFixed(2)} at start, ${parEnd.toFixed(2)} at end`);
 console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
 const row = (what, value, goal, ok) => `| ${what} | ${value} | ${goal} | ${ok ? 'met' : 'not met'} |`;
 console.log('| measure | value | goal | |');
 console.log('|---|---|---|---|');
 console.log(row(`throughput, 2 workers / 1 worker (${(t1 / 1000).toFixed(1)} s / ${(t2 / 1000).toFixed(1)} s for ${pairs.length} pairs)`, (t1 / t2).toFixed(2), '≥ 1.7', t1 / t2 >= 1.7));
+console.log(row(`same, scanning only: first job's start to last job's end (${(s1 / 1000).toFixed(1)} s / ${(s2 / 1000).toFixed(1)} s)`, (s1 / s2).toFixed(2), '≥ 1.7', s1 / s2 >= 1.7));
 console.log(row(`second run against the warm store and cache / cold run (${(tw / 1000).toFixed(2)} s / ${(t2 / 1000).toFixed(1)} s)`, (tw / t2).toFixed(3), '≤ 0.2', tw / t2 <= 0.2));
 console.log(row(`same with --rescan: every job scanned again, facts from the cache (${(tr / 1000).toFixed(1)} s)`, (tr / t2).toFixed(2), '—', true));
 console.log(row(`warm scan of libc 0.2.185 → 0.2.186 / changed-files parse floor (${ts.toFixed(0)} ms / ${tf.toFixed(0)} ms, ${changed.length} changed .rs)`, (ts / tf).toFixed(2), '≤ 1.5', ts / tf <= 1.5));
