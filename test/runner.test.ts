@@ -56,16 +56,23 @@ describe('scan worker pool limits', () => {
     }
   });
 
-  it('records a worker that runs out of memory as a memory failure', async () => {
-    // A legal 1.5 MB source file: its facts alone need far more than a 16 MB heap.
+  it('keeps a scan within a small heap cap: partial analysis that blocks, or a memory failure, never a crash of the pool', async () => {
+    // A legal 1.5 MB source file: its facts need far more than a 16 MB heap.
     const { makeTar, crateEntries } = await import('./helpers/tarball.js');
     const lib = Array.from({ length: 20_000 }, (_, i) => `pub fn f${i}(x: u32) -> u32 { g${i}(x).wrapping_add(${i}) }`).join('\n');
     const bytes = new Uint8Array(await makeTar(crateEntries('big', '0.1.0', lib)));
     const pool = new ScanPool({ threads: 1, memoryMb: 16 });
     try {
       const r = await pool.run({ id: 'oom', old: null, new: { bytes, label: 'big@0.1.0' } });
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.failure).toBe('memory');
+      if (r.ok) {
+        // The scan's memory budget left the file out: unanalysed new code blocks the release.
+        expect(r.report.verdict).toBe('block');
+        expect(r.report.findings.some((f) => f.ruleId === 'unanalysed-code' && f.severity === 'critical')).toBe(true);
+      } else {
+        expect(r.failure).toBe('memory');
+      }
+      // The pool is still usable afterwards.
+      expect((await pool.run({ id: 'after', old: null, new: corpus(CASE, 'new') })).ok).toBe(true);
     } finally {
       await pool.close();
     }

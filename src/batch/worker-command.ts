@@ -1,6 +1,87 @@
+/**
+ * `cratefence worker --queue redis://HOST:PORT`: consumes batch jobs from the shared queue with the
+ * local scan pool until stopped. SIGTERM or Ctrl-C finishes the jobs in flight and hands nothing
+ * back half-done; a second signal stops at once, and the jobs in flight go back to the queue when
+ * their locks expire (another worker retries them).
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { VERSION } from '../index.js';
+import { availableCores } from '../runner/index.js';
 import { UsageError } from '../usage.js';
+import type { RegistryClientApi } from '../registry/types.js';
+import { rulesDigest } from './jobs.js';
+import { positiveInt } from './args.js';
 
-/** Placeholder until this command lands; replaced by its layer's implementation. */
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError('this command is not available in this build');
+export const USAGE = `Usage: cratefence worker --queue redis://HOST:PORT [options]
+
+Options:
+  --jobs N          worker threads, jobs run at once (default: available cores)
+  --timeout-ms N    time limit per job (default 600000)
+  --memory-mb N     heap cap per worker thread in MB (default 4096)
+  --cache DIR       facts cache folder (default $CRATEFENCE_CACHE, else none)
+  --rules DIR       rules folder (must match the coordinator's: jobs carry its rules digest)
+  --lock-ms N       how long a job stays locked without renewal, i.e. how soon a dead worker's
+                    job is retried elsewhere (default 30000)
+  --quiet           no line per job
+`;
+
+/** Runs `cratefence worker`; returns the exit code once stopped. */
+export async function run(argv: string[], deps: { registry?: RegistryClientApi } = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      queue: { type: 'string' },
+      jobs: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'memory-mb': { type: 'string' },
+      cache: { type: 'string' },
+      rules: { type: 'string' },
+      'lock-ms': { type: 'string' },
+      quiet: { type: 'boolean' },
+      debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError('worker takes no arguments, only options');
+  if (!values.queue) throw new UsageError('worker needs --queue redis://HOST:PORT');
+  const rulesDir = values.rules ? path.resolve(values.rules) : undefined;
+  const cache = values.cache ?? process.env.CRATEFENCE_CACHE;
+  const log = (s: string) => !values.quiet && process.stderr.write(`cratefence worker: ${s}\n`);
+  const { startQueueWorker } = await import('../queue/worker.js');
+  const worker = await startQueueWorker(values.queue, {
+    threads: positiveInt(values.jobs, 'jobs') ?? availableCores(),
+    timeoutMs: positiveInt(values['timeout-ms'], 'timeout-ms'),
+    memoryMb: positiveInt(values['memory-mb'], 'memory-mb'),
+    cacheDir: cache ? path.resolve(cache) : undefined,
+    rulesDir,
+    toolVersion: VERSION,
+    rulesDigest: rulesDigest(rulesDir),
+    registry: deps.registry,
+    lockMs: positiveInt(values['lock-ms'], 'lock-ms'),
+    onJob: (e) => log(e.phase === 'start' ? `start ${e.label} (attempt ${e.attempt})` : `end ${e.label}: ${e.outcome}`),
+  });
+  log(`${worker.name} waiting for jobs`);
+  await new Promise<void>((resolve) => {
+    let closing = false;
+    const onSignal = () => {
+      if (closing) {
+        log('stopping now; the jobs in flight go back to the queue when their locks expire');
+        void worker.close(true).then(resolve);
+        return;
+      }
+      closing = true;
+      log('finishing the jobs in flight, then stopping (signal again to stop now)');
+      void worker.close(false).then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  log('stopped');
+  return 0;
 }

@@ -16,6 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import { packageRoot } from '../root.js';
 import type { FileFacts } from '../parse/types.js';
 import type { FactsStore } from '../parse/store.js';
+import { decodeFacts, encodeFacts, isCompact } from './compact.js';
 
 let fingerprint: string | undefined;
 
@@ -42,8 +43,9 @@ export function computeFingerprint(root: string): string {
     require.resolve('tree-sitter/package.json'),
     require.resolve('tree-sitter-rust/package.json'),
     path.join(root, 'native', 'syntax.c'),
-    // The stored form is this module's: a change to it changes the key too.
+    // The stored form is these modules': a change to it changes the key too.
     path.join(root, 'src', 'cache', 'facts.ts'),
+    path.join(root, 'src', 'cache', 'compact.ts'),
     ...readdirSync(path.join(root, 'src', 'parse')).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(root, 'src', 'parse', f)),
   ];
   for (const f of files) {
@@ -88,7 +90,8 @@ export class DiskFactsStore implements FactsStore {
   get(hash: string): FileFacts | undefined {
     let v: unknown;
     try {
-      v = deserialize(readFileSync(this.fileOf(hash)));
+      const c: unknown = deserialize(readFileSync(this.fileOf(hash)));
+      v = isCompact(c) ? decodeFacts(c) : undefined;
     } catch {
       this.misses++;
       return undefined;
@@ -109,7 +112,7 @@ export class DiskFactsStore implements FactsStore {
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, serialize(facts));
+      writeFileSync(tmp, serialize(encodeFacts(facts)));
       renameSync(tmp, file);
       this.writes++;
     } catch (e) {

@@ -1,15 +1,24 @@
 import type { FactsStore } from '../parse/store.js';
 import type { FileFacts } from '../parse/types.js';
 
+/** What one entry weighs, roughly: its items and sites dominate (a large crate has tens of thousands). */
+function weight(f: FileFacts): number {
+  return 1 + f.items.length + f.sites.length;
+}
+
 /**
- * Facts kept in memory by content hash, bounded by entry count (oldest dropped first), in front of
- * an optional disk store. Consecutive releases of one crate share most files, so a worker that scans
- * them one after the other parses each distinct content once.
+ * Facts kept in memory by content hash, in front of an optional disk store, the least recently used
+ * dropped first once the entries pass `maxEntries` or their items and sites together pass
+ * `maxWeight`. Consecutive releases of one crate share most files, so a worker that scans them one
+ * after the other parses each distinct content once; the weight bound keeps about two releases of a
+ * large crate (libc: ≈ 85 000 items and sites a release), which is all that reuse needs, so that a
+ * long batch does not grow a worker's heap without end.
  */
 export class MemoryFactsStore implements FactsStore {
   private readonly map = new Map<string, FileFacts>();
+  private total = 0;
 
-  constructor(private readonly behind?: FactsStore, private readonly maxEntries = 20_000) {}
+  constructor(private readonly behind?: FactsStore, private readonly maxEntries = 20_000, private readonly maxWeight = 200_000) {}
 
   get(hash: string): FileFacts | undefined {
     const hit = this.map.get(hash);
@@ -29,8 +38,23 @@ export class MemoryFactsStore implements FactsStore {
     this.behind?.put(hash, facts);
   }
 
+  /** Items and sites held now. */
+  get weight(): number {
+    return this.total;
+  }
+
   private remember(hash: string, facts: FileFacts): void {
+    const old = this.map.get(hash);
+    if (old) {
+      this.total -= weight(old);
+      this.map.delete(hash);
+    }
     this.map.set(hash, facts);
-    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+    this.total += weight(facts);
+    while (this.map.size > 1 && (this.map.size > this.maxEntries || this.total > this.maxWeight)) {
+      const [k, v] = this.map.entries().next().value as [string, FileFacts];
+      this.map.delete(k);
+      this.total -= weight(v);
+    }
   }
 }

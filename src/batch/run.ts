@@ -1,0 +1,152 @@
+/**
+ * A batch run: skips the jobs the store already has done under the same key, keeps a bounded number
+ * of jobs in flight on an executor (the local worker pool, or the queue), and records each finished
+ * job in one transaction as soon as it ends. Whatever stops the run (Ctrl-C, a crash, kill -9), every
+ * recorded job stays recorded and a rerun picks up the rest.
+ */
+import type { BatchStore, JobState } from '../store/batch.js';
+import type { Report } from '../report/types.js';
+import type { KeyContext, ResolvedJob } from './jobs.js';
+import { ChainScheduler } from './schedule.js';
+
+/** How one job ended, as an executor reports it. */
+export type ExecOutcome =
+  | { ok: true; report: Report; ms: number; attempts?: number; worker?: string }
+  | {
+      ok: false;
+      /** input | timeout | memory | crash | cancelled, or `failed` for a queue's dead letter. */
+      failure: string;
+      error: string;
+      ms: number;
+      attempts?: number;
+      worker?: string;
+    };
+
+/** Runs jobs somewhere: the local pool (`LocalExecutor`) or workers behind a queue (`QueueExecutor`). */
+export interface JobExecutor {
+  /** How many jobs to keep in flight at once (at most this many are lost by a kill -9). */
+  readonly slots: number;
+  /** Runs one job to its outcome; `cancel` abandons it (the outcome is then `cancelled`). Never rejects. */
+  execute(job: ResolvedJob, cancel: AbortSignal): Promise<ExecOutcome>;
+  /** Told once the job's outcome is in the store (a queue then drops its copy). */
+  settled?(job: ResolvedJob, state: JobState): Promise<void>;
+}
+
+/** What the progress display and the logs are told. */
+export type BatchEvent =
+  | { type: 'start'; total: number; skipped: number; toRun: number }
+  | { type: 'begin'; job: ResolvedJob; at: number }
+  | { type: 'end'; job: ResolvedJob; state: JobState | 'cancelled'; outcome: ExecOutcome; report?: Report }
+  | { type: 'stopping'; inFlight: number };
+
+export interface BatchRunOptions {
+  store: BatchStore;
+  jobs: ResolvedJob[];
+  executor: JobExecutor;
+  keys: KeyContext;
+  /** What the jobs came from and how they run, recorded on the run. */
+  source: string;
+  mode: string;
+  /** Run every job even when the store has it done. */
+  rescan?: boolean;
+  /** Aborted: start no new job; the ones in flight finish and are recorded (first Ctrl-C). */
+  stop?: AbortSignal;
+  /** Aborted: abandon the jobs in flight too, recording none of them (second Ctrl-C). */
+  cancel?: AbortSignal;
+  now?: () => Date;
+  onEvent?: (e: BatchEvent) => void;
+}
+
+export interface BatchSummary {
+  runId: number;
+  total: number;
+  skipped: number;
+  done: number;
+  errors: number;
+  failed: number;
+  /** Attempts beyond the first, over all recorded jobs (queue retries). */
+  retries: number;
+  /** Jobs not run because the run was stopped; a rerun does them. */
+  notRun: number;
+  interrupted: boolean;
+  verdicts: Record<string, number>;
+}
+
+/** Runs a batch to the end or to a stop; see the module comment. */
+export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
+  const now = o.now ?? (() => new Date());
+  const emit = o.onEvent ?? (() => undefined);
+  const cancel = o.cancel ?? new AbortController().signal;
+  // The same pair listed twice is one job.
+  const unique = [...new Map(o.jobs.map((j) => [j.key, j])).values()];
+  const done = o.rescan ? new Set<string>() : o.store.doneKeys(unique.map((j) => j.key));
+  const todo = unique.filter((j) => !done.has(j.key));
+  const runId = o.store.startRun({ ...o.keys, source: o.source, mode: o.mode, jobsTotal: unique.length, jobsSkipped: unique.length - todo.length, now: now() });
+  const s: BatchSummary = { runId, total: unique.length, skipped: unique.length - todo.length, done: 0, errors: 0, failed: 0, retries: 0, notRun: 0, interrupted: false, verdicts: {} };
+  emit({ type: 'start', total: unique.length, skipped: s.skipped, toRun: todo.length });
+
+  const record = (job: ResolvedJob, started: Date, out: ExecOutcome): JobState | undefined => {
+    if (!out.ok && out.failure === 'cancelled') {
+      emit({ type: 'end', job, state: 'cancelled', outcome: out });
+      return undefined;
+    }
+    const state: JobState = out.ok ? 'done' : out.failure === 'failed' ? 'failed' : 'error';
+    const report = out.ok ? out.report : undefined;
+    const attempts = out.attempts ?? 1;
+    o.store.recordJob({
+      key: job.key, runId, crate: job.crate ?? report?.crate.name ?? null,
+      oldVersion: job.oldVersion ?? report?.crate.old ?? null, newVersion: job.newVersion ?? report?.crate.new ?? null,
+      oldInput: job.oldInput, newInput: job.newInput, oldDigest: job.oldDigest, newDigest: job.newDigest, ...o.keys,
+      state, failure: out.ok ? undefined : out.failure, error: out.ok ? undefined : out.error, attempts, report,
+      publishedAt: job.publishedAt, startedAt: started.toISOString(), finishedAt: now().toISOString(), ms: out.ms, worker: out.worker,
+    });
+    s.retries += Math.max(0, attempts - 1);
+    if (state === 'done') {
+      s.done++;
+      s.verdicts[report!.verdict] = (s.verdicts[report!.verdict] ?? 0) + 1;
+    } else if (state === 'failed') s.failed++;
+    else s.errors++;
+    emit({ type: 'end', job, state, outcome: out, report });
+    return state;
+  };
+
+  const schedule = new ChainScheduler(todo);
+  let inFlight = 0;
+  await new Promise<void>((resolve, reject) => {
+    const launch = (job: ResolvedJob) => {
+      inFlight++;
+      const started = now();
+      emit({ type: 'begin', job, at: performance.now() });
+      const outcome: Promise<ExecOutcome> = job.inputError
+        ? Promise.resolve({ ok: false, failure: 'input', error: job.inputError, ms: 0 })
+        : o.executor.execute(job, cancel);
+      outcome
+        .then((out) => record(job, started, out))
+        .then((state) => (state && o.executor.settled ? o.executor.settled(job, state).catch(() => undefined) : undefined))
+        .then(() => {
+          inFlight--;
+          schedule.finished(job);
+          pump();
+        }, reject);
+    };
+    const pump = () => {
+      const stopped = o.stop?.aborted === true || cancel.aborted;
+      while (!stopped && inFlight < o.executor.slots) {
+        const job = schedule.take();
+        if (!job) break;
+        launch(job);
+      }
+      if (inFlight === 0 && (stopped || schedule.waiting === 0)) resolve();
+    };
+    const onStop = () => {
+      emit({ type: 'stopping', inFlight });
+      pump();
+    };
+    o.stop?.addEventListener('abort', onStop, { once: true });
+    pump();
+  });
+  s.notRun = todo.length - (s.done + s.errors + s.failed);
+  s.interrupted = s.notRun > 0;
+  o.store.finishRun(runId, s.interrupted ? 'interrupted' : 'done', now());
+  return s;
+}
