@@ -33,6 +33,7 @@ Options:
   --memory-mb N        heap cap per worker thread in MB (default 4096)
   --cache DIR          facts cache folder (default: FILE.facts beside the store); --no-cache for none
   --rules DIR          rules folder (default: built-in rules)
+  --registry URL       sparse index for registry jobs (default: crates.io)
   --rescan             scan again the jobs the store already has done
   --queue URL          enqueue on BullMQ at redis://HOST:PORT and collect what workers return
   --attempts N         queue attempts per job before it is a dead letter (default 3)
@@ -73,6 +74,7 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       queue: { type: 'string' },
       attempts: { type: 'string' },
       crate: { type: 'string' },
+      registry: { type: 'string' },
       'all-versions': { type: 'boolean' },
       since: { type: 'string' },
       'fail-on': { type: 'string' },
@@ -81,6 +83,11 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       help: { type: 'boolean', short: 'h' },
     },
   });
+  // Registry jobs (`name old new`, `name@version`, --crate) go through the one registry client.
+  if (!deps.registry) {
+    const { RegistryClient } = await import('../registry/index.js');
+    deps = { ...deps, registry: new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }) };
+  }
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;

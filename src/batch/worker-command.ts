@@ -21,6 +21,7 @@ Options:
   --memory-mb N     heap cap per worker thread in MB (default 4096)
   --cache DIR       facts cache folder (default $CRATEFENCE_CACHE, else none)
   --rules DIR       rules folder (must match the coordinator's: jobs carry its rules digest)
+  --registry URL    sparse index for registry jobs (default: crates.io)
   --lock-ms N       how long a job stays locked without renewal, i.e. how soon a dead worker's
                     job is retried elsewhere (default 30000)
   --quiet           no line per job
@@ -39,11 +40,17 @@ export async function run(argv: string[], deps: { registry?: RegistryClientApi }
       cache: { type: 'string' },
       rules: { type: 'string' },
       'lock-ms': { type: 'string' },
+      registry: { type: 'string' },
       quiet: { type: 'boolean' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  // Registry jobs (`name old new`, `name@version`, --crate) go through the one registry client.
+  if (!deps.registry) {
+    const { RegistryClient } = await import('../registry/index.js');
+    deps = { ...deps, registry: new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }) };
+  }
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
