@@ -21,6 +21,8 @@ Options:
   --data DIR      where release tarballs are kept by SHA-256 (default: cratefence-blobs beside the store)
   --config FILE   cratefence.toml with a [serve] table (policy; see docs/serve.md)
   --jobs N        scan worker threads (default: available cores)
+  --queue URL     redis://HOST:PORT: scans go to \`cratefence worker --queue URL\` processes, which
+                  must see the --data folder (same machine or a shared file system)
   --registry URL  sparse index for releases published by reference (default: the config's
                   [registry] url, else crates.io)`;
 
@@ -37,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string' },
       jobs: { type: 'string' },
       registry: { type: 'string' },
+      queue: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
       trusted: { type: 'boolean' },
@@ -70,11 +73,13 @@ export async function run(argv: string[]): Promise<number> {
   const policy = config.serve;
   const db = openStore(dbFile);
   const blobs = new BlobStore(path.resolve(values.data ?? path.join(path.dirname(dbFile), 'cratefence-blobs')));
-  const pool = new ScanPool({ threads: jobs });
+  // Scans run on this machine's worker pool, or on the batch mode's queue workers with --queue.
+  const queued = values.queue ? await (await import('./queue-executor.js')).queueExecutor(values.queue, Math.max(jobs, 4)) : null;
+  const pool = queued ? null : new ScanPool({ threads: jobs });
   // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
   const { RegistryClient } = await import('../registry/index.js');
   const registry = new RegistryClient({ index: values.registry ?? config.registry.url, onWarning: (m) => process.stderr.write(`cratefence serve: ${m}\n`) });
-  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
+  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, executor: queued?.executor, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
   const address = await app.listen({ host: values.host, port });
   process.stdout.write(`cratefence serve: listening on ${address}\n`);
   // Scans left unfinished by a previous run (a crash, kill -9) are still queued: start them.
@@ -98,7 +103,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const t of timers) clearInterval(t);
   scheduler?.close();
   await app.close();
-  await pool.close();
+  await pool?.close();
+  await queued?.close();
   db.close();
   return 0;
 }

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { redisAvailable, startRedis, type RedisServer } from './helpers/redis.js';
+import { corpusCrate, tempDir } from './helpers/serve.js';
+
+const BIN = path.join(__dirname, '..', 'bin', 'cratefence.js');
+const haveRedis = redisAvailable();
+
+describe.runIf(haveRedis)('serve --queue: scans on the batch mode\u2019s BullMQ workers (real redis-server)', () => {
+  let redis: RedisServer;
+  const tmp = tempDir('cf-serve-queue-');
+  const procs: ChildProcess[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    await redis?.stop();
+    tmp.remove();
+  });
+
+  it('a published release is scanned by a `cratefence worker` process and gets its state', async () => {
+    const db = path.join(tmp.dir, 'store.sqlite');
+    const pub = execFileSync(process.execPath, [BIN, 'serve', 'token', '--name', 'pub', '--role', 'publisher', '--db', db], { encoding: 'utf8' }).trim();
+    const worker = spawn(process.execPath, [BIN, 'worker', '--queue', redis.url, '--jobs', '1', '--quiet'], { stdio: 'ignore' });
+    procs.push(worker);
+    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--queue', redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(serve);
+    let err = '';
+    serve.stderr!.on('data', (d) => (err += d));
+    const base = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
+      createInterface({ input: serve.stdout! }).on('line', (l) => {
+        const m = /listening on (\S+)/.exec(l);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]);
+        }
+      });
+    });
+    const post = async (c: { name: string; version: string; bytes: Buffer }) => {
+      const res = await fetch(`${base}/v1/releases?name=${c.name}&version=${c.version}`, { method: 'POST', headers: { authorization: `Bearer ${pub}`, 'content-type': 'application/octet-stream' }, body: new Uint8Array(c.bytes) });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: number }).id;
+    };
+    const state = async (id: number) => {
+      const res = await fetch(`${base}/v1/releases/${id}`, { headers: { authorization: `Bearer ${pub}` } });
+      return ((await res.json()) as { release: { state: string; verdict: string | null } }).release;
+    };
+    const settle = async (id: number) => {
+      const until = Date.now() + 90_000;
+      for (;;) {
+        const r = await state(id);
+        if (r.state !== 'scanning') return r;
+        if (Date.now() > until) throw new Error(`release ${id} still scanning: ${err}`);
+        await new Promise((r2) => setTimeout(r2, 200));
+      }
+    };
+    await settle(await post(await corpusCrate('m05-far-jump-payload-in-new-module', 'old')));
+    const r = await settle(await post(await corpusCrate('m05-far-jump-payload-in-new-module', 'new')));
+    expect(r).toMatchObject({ state: 'rejected', verdict: 'block' });
+  }, 150_000);
+});
