@@ -115,9 +115,9 @@ async function scanInputs(
 ): Promise<{ report: Report; readonly hunks: FileHunks[] }> {
   const { classifyInput, loadNamedRelease } = await import('./registry/inputs.js');
   const named = args.map(classifyInput);
+  const registry = named.some((n) => n.kind === 'registry') ? await import('./registry/index.js') : null;
   let client: import('./registry/index.js').RegistryClient | undefined;
-  const { RegistryClient } = named.some((n) => n.kind === 'registry') ? await import('./registry/index.js') : { RegistryClient: undefined };
-  const get = () => (client ??= new RegistryClient!({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }));
+  const get = () => (client ??= registry!.commandLineClient(values.registry));
   opts?.onPhase?.(named.some((n) => n.kind === 'registry') ? 'fetching' : 'reading');
   const trees = await Promise.all(named.map((n) => (n.kind === 'path' ? loadRelease({ path: n.path }, opts?.limits) : loadNamedRelease(n, get, opts?.limits))));
   const newTree = trees[trees.length - 1];

@@ -48,8 +48,7 @@ export async function run(argv: string[], deps: { registry?: RegistryClientApi }
   });
   // Registry jobs (`name old new`, `name@version`, --crate) go through the one registry client.
   if (!deps.registry) {
-    const { RegistryClient } = await import('../registry/index.js');
-    deps = { ...deps, registry: new RegistryClient({ index: values.registry, onWarning: (m) => process.stderr.write(`cratefence: ${m}\n`) }) };
+    deps = { ...deps, registry: (await import('../registry/index.js')).commandLineClient(values.registry) };
   }
   if (values.help) {
     process.stdout.write(USAGE);

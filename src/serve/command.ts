@@ -77,8 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const queued = values.queue ? await (await import('./queue-executor.js')).queueExecutor(values.queue, Math.max(jobs, 4)) : null;
   const pool = queued ? null : new ScanPool({ threads: jobs });
   // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
-  const { RegistryClient } = await import('../registry/index.js');
-  const registry = new RegistryClient({ index: values.registry ?? config.registry.url, onWarning: (m) => process.stderr.write(`cratefence serve: ${m}\n`) });
+  const registry = (await import('../registry/index.js')).commandLineClient(values.registry ?? config.registry.url, 'cratefence serve');
   const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, executor: queued?.executor, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
   const address = await app.listen({ host: values.host, port });
   process.stdout.write(`cratefence serve: listening on ${address}\n`);

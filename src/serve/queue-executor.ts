@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { VERSION } from '../index.js';
-import { rulesDigest } from '../batch/jobs.js';
+import { jobKey, rulesDigest } from '../batch/jobs.js';
 import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { ScanExecutor } from './scheduler.js';
 
@@ -23,7 +23,7 @@ export async function queueExecutor(url: string, slots: number): Promise<{ execu
       const newPath = job.new.path;
       const oldDigest = digest(oldPath);
       const newDigest = digest(newPath)!;
-      const key = createHash('sha256').update(`${oldDigest ?? '-'}\n${newDigest}\n${keys.toolVersion}\n${keys.rulesDigest}`).digest('hex');
+      const key = jobKey(oldDigest, newDigest, keys);
       const out = await q.execute(
         { key, crate: null, oldVersion: null, newVersion: null, oldInput: oldPath ?? null, newInput: newPath, oldDigest, newDigest, old: oldPath ? { path: oldPath } : null, new: { path: newPath }, publishedAt: null },
         new AbortController().signal,
