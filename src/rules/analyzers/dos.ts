@@ -106,10 +106,24 @@ function unboundedAgain(ctx: ScanContext, entryCache: Map<string, TraceHop[] | n
   const out: Match[] = [];
   // Changed functions whose old body bounded something, by file, so each file's sites are walked once.
   const byFile = new Map<RustFile, Map<number, { key: string; oldText: string }>>();
+  // Functions that hold an unchanged allocation site, by file: only their old bodies are read (a
+  // function's text holds every item nested in it, so reading every changed one is quadratic in depth).
+  const allocFns = new Map<RustFile, Set<number>>();
+  const allocIn = (file: RustFile) => {
+    let set = allocFns.get(file);
+    if (!set) {
+      const ids = new Set<number>();
+      file.facts.sites.forEach((site, index) => {
+        if (!ctx.isNew(file.path, index) && hazardOf(site)?.kind === 'alloc') ids.add(site.item);
+      });
+      allocFns.set(file, (set = ids));
+    }
+    return set;
+  };
   for (const ch of ctx.delta.items) {
     if (ch.status !== 'changed' || !ch.newRef || !ch.oldRef || ch.newRef.item.kind !== 'fn') continue;
     const { file, item } = ch.newRef;
-    if (file.role !== 'lib' || !ctx.isProduct(file, item.id)) continue;
+    if (file.role !== 'lib' || !ctx.isProduct(file, item.id) || !allocIn(file).has(item.id)) continue;
     const oldText = ch.oldRef.file.text.slice(ch.oldRef.item.span.start, ch.oldRef.item.span.end);
     if (!/\.min\(|\bmin\(|\.clamp\(|\bif\b[^{;]*[<>]|assert!/.test(oldText)) continue;
     let m = byFile.get(file);
