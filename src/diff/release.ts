@@ -18,6 +18,11 @@ export function isBinary(bytes: Uint8Array): boolean {
   return !isUtf8(bytes);
 }
 
+/** True when two contents are byte for byte the same. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+}
+
 /** Decides when a file's code runs, from its path and the manifest. */
 export function roleOf(path: string, buildPath: string | undefined, procMacro: boolean, libPath = 'src/lib.rs'): FileRole {
   if (path === buildPath) return 'build';
@@ -57,7 +62,7 @@ export function parseOrder(paths: string[], tree: CrateTree, buildPath: string |
     if (p === libPath) return 1;
     const other = counterpart?.files.get(p);
     const mine = tree.files.get(p)!;
-    const changed = !other || other.length !== mine.length || Buffer.compare(Buffer.from(other.buffer, other.byteOffset, other.length), Buffer.from(mine.buffer, mine.byteOffset, mine.length)) !== 0;
+    const changed = !other || !sameBytes(other, mine);
     const shipped = isShippedRole(roleOf(p, buildPath, procMacro, libPath));
     return changed ? (shipped ? 2 : 3) : shipped ? 4 : 5;
   };
@@ -95,9 +100,18 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     keyOf: new Map(),
   };
   const paths = [...tree.files.keys()].sort();
+  // The earlier release's syntax trees are kept only as bases for incrementally parsing the files
+  // that differ in the later one (a tree costs ~75 bytes per source byte outside the JavaScript heap):
+  // a file the other release has unchanged, or does not have, never needs its tree again.
+  const keepTree = (path: string): boolean => {
+    if (earlier !== undefined) return false;
+    if (counterpart === undefined) return true;
+    const other = counterpart.files.get(path);
+    return other !== undefined && !sameBytes(other, tree.files.get(path)!);
+  };
   const parseAs = (path: string, module: string, role: FileRole): RustFile => {
     // A changed file is parsed incrementally from its version in the earlier release.
-    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path), earlier === undefined);
+    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path), keepTree(path));
     const file: RustFile = {
       path, role, module, facts: parsed.facts, text: parsed.text, lineDiff: parsed.lineDiff,
       // The tree belongs to the content, which other files may share; it can be handed on to an
@@ -111,7 +125,7 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   };
   // Parse first what matters most, so that a scan whose time budget runs out leaves the least important
   // files unanalysed (see parseOrder); the views below are still built in path order from the cache.
-  for (const path of parseOrder(paths, tree, buildPath, procMacro, libPath, counterpart)) cache.parse(tree.files.get(path)!, earlier?.files.get(path), earlier === undefined);
+  for (const path of parseOrder(paths, tree, buildPath, procMacro, libPath, counterpart)) cache.parse(tree.files.get(path)!, earlier?.files.get(path), keepTree(path));
   const rsTotal = paths.filter((p) => p.endsWith('.rs')).length;
   let rsDone = 0;
   for (const path of paths) {
