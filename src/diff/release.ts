@@ -3,6 +3,7 @@ import type { CrateTree } from '../source/types.js';
 import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { FileRole, ReleaseView, RustFile } from './types.js';
+import type { FileFacts } from '../parse/types.js';
 
 const NOT_SHIPPED = new Set<string>(['test', 'bench', 'example']);
 
@@ -196,26 +197,48 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
   // this linear however many there are.
   const dupes = new Map<string, number>();
   for (const file of [...view.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
-    const keys: string[] = [];
-    for (const item of file.facts.items) {
-      // Interned first: the look-ups below then hash one flat string, not a new concatenation each.
-      let key = cache.intern(`${file.module}::${item.local || `${item.kind}#${item.span.line}`}`);
+    const base = baseKeys(file.module, file.facts);
+    let own: string[] | undefined;
+    const items = file.facts.items;
+    for (let i = 0; i < items.length; i++) {
+      let key = base[i];
       if (view.items.has(key)) {
         let n = dupes.get(key) ?? 2;
         while (view.items.has(`${key}#${n}`)) n++;
         dupes.set(key, n + 1);
-        key = `${key}#${n}`;
+        key = cache.intern(`${key}#${n}`);
+        // The memo's list is shared: a file whose keys take a suffix here gets its own copy.
+        own ??= base.slice();
+        own[i] = key;
       }
-      // The same string object for the same key in both releases: the diff looks keys up across the
-      // two releases hundreds of thousands of times on large crates, and equal objects compare at once.
-      key = cache.intern(key);
-      view.items.set(key, { key, file, item });
-      keys.push(key);
+      view.items.set(key, { key, file, item: items[i] });
     }
-    view.keyOf.set(file.path, keys);
+    view.keyOf.set(file.path, own ?? base);
   }
   markTestModules(view);
   return view;
+}
+
+/**
+ * Item keys (`module::local`) of a file's items before duplicate suffixes, by the facts object and the
+ * module path: the same list of the same string objects for the same content in both releases, and in
+ * every scan of this process that shares the facts (a batch worker's facts in memory). The diff looks
+ * keys up across the two releases hundreds of thousands of times on large crates, and the same string
+ * object compares at once; and a file unchanged between releases costs no key building the second time.
+ * Never mutated (see buildRelease).
+ */
+const keyMemo = new WeakMap<FileFacts, Map<string, readonly string[]>>();
+
+function baseKeys(module: string, facts: FileFacts): readonly string[] {
+  let byModule = keyMemo.get(facts);
+  if (!byModule) keyMemo.set(facts, (byModule = new Map()));
+  let keys = byModule.get(module);
+  if (!keys) {
+    // Flattened once here (a template literal is a rope until first hashed).
+    keys = facts.items.map((item) => `${module}::${item.local || `${item.kind}#${item.span.line}`}`);
+    byModule.set(module, keys);
+  }
+  return keys;
 }
 
 /**

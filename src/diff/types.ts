@@ -42,7 +42,7 @@ export interface ReleaseView {
   binaries: Set<string>;
   items: Map<string, ItemRef>;
   /** Item key by (file, item id). */
-  keyOf: Map<string, string[]>;
+  keyOf: Map<string, readonly string[]>;
 }
 
 export type FileStatus = 'added' | 'removed' | 'modified' | 'renamed';
