@@ -67,6 +67,7 @@ export class LocalNames {
       if (!grew) break;
     }
     this.collectMacros();
+    this.expanded = new Map();
     this.empty = this.names.size === 0 && this.globs.size === 0 && this.macros.size === 0;
   }
 
@@ -86,26 +87,48 @@ export class LocalNames {
     m.set(name, target);
   }
 
+  /** expand's results once the names are complete (during construction they still grow). */
+  private expanded: Map<string, string> | undefined;
+  /** Each file's glob imports of crate-local modules, resolved and made absolute once. */
+  private localGlobs = new WeakMap<RustFile, string[]>();
+
   /** Rewrites the longest module prefix that re-exports the next segment, repeatedly. */
   private expand(full: string): string {
+    if (!full.startsWith('crate::')) return full;
+    const hit = this.expanded?.get(full);
+    if (hit !== undefined) return hit;
+    const out = this.expandUncached(full);
+    this.expanded?.set(full, out);
+    return out;
+  }
+
+  private expandUncached(full: string): string {
     let p = full;
+    // Where each `::` separator starts, left to right as `split('::')` finds them: the prefix before
+    // separator i is segments 0..i joined, the next segment runs to separator i + 1.
+    const seps: number[] = [];
     for (let hop = 0; hop < MAX_HOPS; hop++) {
       if (!p.startsWith('crate::')) return p;
-      const segs = p.split('::');
+      seps.length = 0;
+      for (let at = p.indexOf('::'); at >= 0; at = p.indexOf('::', at + 2)) seps.push(at);
       let changed = false;
-      for (let i = segs.length - 1; i >= 1 && !changed; i--) {
-        const target = this.names.get(segs.slice(0, i).join('::'))?.get(segs[i]);
+      for (let i = seps.length; i >= 1 && !changed; i--) {
+        const m = this.names.get(p.slice(0, seps[i - 1]));
+        if (m === undefined) continue;
+        const target = m.get(p.slice(seps[i - 1] + 2, i < seps.length ? seps[i] : p.length));
         if (target !== undefined) {
-          p = [target, ...segs.slice(i + 1)].join('::');
+          p = i < seps.length ? target + p.slice(seps[i]) : target;
           changed = true;
         }
       }
       if (!changed) {
         // `pub use std::process::*;` in module M: `M::Command` is `std::process::Command`.
-        for (let i = segs.length - 1; i >= 1; i--) {
-          for (const g of this.globs.get(segs.slice(0, i).join('::')) ?? []) {
-            const cand = [g, ...segs.slice(i)].join('::');
-            if (capabilityOfPath(this.cat, cand) !== undefined) return cand;
+        if (this.globs.size > 0) {
+          for (let i = seps.length; i >= 1; i--) {
+            for (const g of this.globs.get(p.slice(0, seps[i - 1])) ?? []) {
+              const cand = `${g}::${p.slice(seps[i - 1] + 2)}`;
+              if (capabilityOfPath(this.cat, cand) !== undefined) return cand;
+            }
           }
         }
         return p;
@@ -124,9 +147,12 @@ export class LocalNames {
     const x = this.expand(abs);
     if (x !== abs) return x;
     // `use crate::reexports::*;` then `Command::new`: the glob names a local module.
-    for (const g of file.facts.globs) {
-      const gAbs = this.absolute(file, this.res.resolvePath(file, g));
-      if (!gAbs.startsWith('crate::')) continue;
+    let globs = this.localGlobs.get(file);
+    if (!globs) {
+      globs = file.facts.globs.map((g) => this.absolute(file, this.res.resolvePath(file, g))).filter((g) => g.startsWith('crate::'));
+      this.localGlobs.set(file, globs);
+    }
+    for (const gAbs of globs) {
       const y = this.expand(`${gAbs}::${written.replace(/^::/, '')}`);
       if (!y.startsWith('crate::')) return y;
     }
