@@ -63,7 +63,7 @@ export class CallGraph {
    * release that changes no Rust file), the whole graph is shared instead of built again.
    */
   constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph) {
-    this.resolver = new Resolver(view, cat, shareWith?.resolver);
+    this.resolver = new Resolver(view, cat);
     if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
       this.edges = shareWith.edges;
       this.unknown = shareWith.unknown;

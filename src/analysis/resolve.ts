@@ -1,4 +1,5 @@
 import type { ReleaseView, RustFile } from '../diff/types.js';
+import type { FileFacts } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { LocalNames } from './reexports.js';
 
@@ -17,6 +18,36 @@ interface PathCap {
   cap: string | undefined;
 }
 
+/** Per-site results of one file content, by module path. */
+type BySignature<T> = WeakMap<FileFacts, Map<string, T[]>>;
+
+/**
+ * Per catalogue and signature, per file content and module path: what resolvers have computed for
+ * each site. Weak on the catalogue and the facts, so entries go when the facts are dropped.
+ */
+const capMemo = new WeakMap<Catalogue, Map<string, BySignature<CapHit | null | undefined>>>();
+const pathMemo = new WeakMap<Catalogue, Map<string, BySignature<PathCap | undefined>>>();
+
+function memoFor<T>(memo: WeakMap<Catalogue, Map<string, BySignature<T>>>, cat: Catalogue, signature: string): BySignature<T> {
+  let bySig = memo.get(cat);
+  if (!bySig) memo.set(cat, (bySig = new Map()));
+  let m = bySig.get(signature);
+  if (!m) {
+    // One per dependency set seen: a long-running process that scans many crates starts over now and then.
+    if (bySig.size >= 256) bySig.clear();
+    bySig.set(signature, (m = new WeakMap()));
+  }
+  return m;
+}
+
+function slotsFor<T>(m: BySignature<T>, file: RustFile, make: () => T[]): T[] {
+  let byModule = m.get(file.facts);
+  if (!byModule) m.set(file.facts, (byModule = new Map()));
+  let slots = byModule.get(file.module);
+  if (!slots) byModule.set(file.module, (slots = make()));
+  return slots;
+}
+
 /**
  * Resolves paths as written to full paths, per release: `use` aliases of the file, renamed
  * dependencies (`foo = { package = "reqwest" }`), `core::`/`alloc::` as `std::`, and glob imports.
@@ -26,7 +57,7 @@ export class Resolver {
   /** Crate roots a path may start with: std and the declared dependencies (null when there is no manifest). */
   private roots: Set<string> | null = null;
   /** Per file content and module path: the capability of each site (null: none; undefined: not looked up yet). */
-  private cache: Map<string, Array<CapHit | null | undefined>>;
+  private cache: BySignature<CapHit | null | undefined>;
   private byFile = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
   /** What resolution depends on besides the file: dependency roots and renames. Equal signatures share a cache. */
   readonly signature: string;
@@ -35,15 +66,16 @@ export class Resolver {
    * it, before the release's dependency roots are consulted. Depends on renames only, so the two
    * releases share it whenever their renames agree, even when a dependency was added or removed.
    */
-  private paths: Map<string, Array<PathCap | undefined>>;
+  private paths: BySignature<PathCap | undefined>;
   private pathsByFile = new WeakMap<RustFile, Array<PathCap | undefined>>();
   readonly renameSignature: string;
 
   /**
-   * `shared` lets the resolvers of the two releases share results: a file with the same content and
-   * module path resolves the same way when the dependency signature is the same.
+   * Results are kept by file content (the facts object) and module path for each signature, in
+   * memos shared by every resolver of the process: the two releases of a scan, and the scans of a
+   * batch worker whose facts stay in memory, resolve a file that did not change once.
    */
-  constructor(readonly view: ReleaseView, readonly cat: Catalogue, shared?: Resolver) {
+  constructor(readonly view: ReleaseView, readonly cat: Catalogue) {
     for (const d of view.manifest?.deps ?? []) {
       const n = d.name.replace(/-/g, '_');
       const p = d.package.replace(/-/g, '_');
@@ -55,8 +87,8 @@ export class Resolver {
     }
     this.renameSignature = [...this.depRenames].sort().join(',');
     this.signature = `${this.roots ? [...this.roots].sort().join(',') : '-'}|${this.renameSignature}`;
-    this.cache = shared && shared.signature === this.signature ? shared.cache : new Map();
-    this.paths = shared && shared.renameSignature === this.renameSignature ? shared.paths : new Map();
+    this.cache = memoFor(capMemo, cat, this.signature);
+    this.paths = memoFor(pathMemo, cat, this.renameSignature);
   }
 
   /** The dependency alias a written path goes through when it names a crate renamed with `package =`. */
@@ -106,12 +138,7 @@ export class Resolver {
   capOf(file: RustFile, index: number): CapHit | undefined {
     let m = this.byFile.get(file);
     if (!m) {
-      const key = `${file.module}|${file.facts.hash}`;
-      m = this.cache.get(key);
-      if (!m) {
-        m = new Array<CapHit | null | undefined>(file.facts.sites.length);
-        this.cache.set(key, m);
-      }
+      m = slotsFor(this.cache, file, () => new Array<CapHit | null | undefined>(file.facts.sites.length));
       this.byFile.set(file, m);
     }
     let hit = m[index];
@@ -165,12 +192,7 @@ export class Resolver {
   private pathCap(file: RustFile, index: number): PathCap {
     let m = this.pathsByFile.get(file);
     if (!m) {
-      const key = `${file.module}|${file.facts.hash}`;
-      m = this.paths.get(key);
-      if (!m) {
-        m = new Array<PathCap | undefined>(file.facts.sites.length);
-        this.paths.set(key, m);
-      }
+      m = slotsFor(this.paths, file, () => new Array<PathCap | undefined>(file.facts.sites.length));
       this.pathsByFile.set(file, m);
     }
     let pc = m[index];
