@@ -8,6 +8,8 @@ import { BatchStore } from '../src/store/batch.js';
 import { jobsFromRegistry, parseJobsFile, resolveJobs } from '../src/batch/jobs.js';
 import { textTable } from '../src/batch/format.js';
 import { ChainScheduler } from '../src/batch/schedule.js';
+import { runBatch } from '../src/batch/run.js';
+import type { Report } from '../src/report/types.js';
 import type { ResolvedJob } from '../src/batch/jobs.js';
 import { decodeFacts, encodeFacts, isCompact } from '../src/cache/compact.js';
 import { analyzeTrees, DiskFactsStore, type FactsStore } from '../src/index.js';
@@ -100,6 +102,69 @@ describe('batch jobs', () => {
     s.finished(job('a', 2));
     expect(s.take()?.key).toBe('a3');
     expect(s.waiting).toBe(0);
+  });
+
+  it('takes jobs listed while the run goes: a later job of a crate joins the end of its chain, after a cut too', () => {
+    const job = (crate: string, v: number) => ({ key: `${crate}${v}`, crate }) as ResolvedJob;
+    const s = new ChainScheduler();
+    s.add(job('a', 1));
+    s.add(job('a', 2));
+    s.add(job('a', 3));
+    const a1 = s.take()!;
+    // A second slot idles: a2 a3 are cut, a3 starts beside a1.
+    expect(s.take()?.key).toBe('a3');
+    // a4 is listed now: it follows a3 (the cut-off tail), not a2.
+    s.add(job('a', 4));
+    s.add(job('b', 1));
+    expect(s.take()?.key).toBe('b1');
+    // a2 waits for a1, a4 for a3: one job left in each chain, nothing to cut.
+    expect(s.take()).toBeUndefined();
+    s.finished(a1);
+    expect(s.take()?.key).toBe('a2');
+    s.finished(job('a', 3));
+    expect(s.take()?.key).toBe('a4');
+    expect(s.waiting).toBe(0);
+  });
+
+  it('starts running the first jobs while the listing is still being resolved, skips done ones, and records the totals', async () => {
+    const db = path.join(tmp, 'stream.sqlite');
+    const store = new BatchStore(openStore(db));
+    const keys = { toolVersion: 't', rulesDigest: 'r' };
+    const job = (crate: string, v: number): ResolvedJob => ({
+      key: `${crate}-${v}`, crate, oldVersion: `0.${v - 1}.0`, newVersion: `0.${v}.0`, oldInput: `${crate}/${v - 1}`, newInput: `${crate}/${v}`,
+      oldDigest: 'o', newDigest: 'n', old: { path: 'o' }, new: { path: 'n' }, publishedAt: null,
+    });
+    const report = (j: ResolvedJob) => ({ schemaVersion: 1, tool: { name: 'cratefence', version: 't' }, crate: { name: j.crate, old: j.oldVersion, new: j.newVersion }, verdict: 'pass', score: 0, verdictReason: '', summary: {}, capabilities: { before: [], after: [], added: [] }, findings: [], scoreBreakdown: [], timings: {} }) as unknown as Report;
+    const executor = { slots: 2, execute: async (j: ResolvedJob) => ({ ok: true as const, report: report(j), ms: 1 }) };
+    try {
+      // A first run records a-1; the second lists a-1 (skipped), a-2, a-2 again (one job), b-1.
+      await runBatch({ store, jobs: [job('a', 1)], executor, keys, source: 's', mode: 'm' });
+      const events: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      async function* listing() {
+        yield job('a', 1);
+        yield job('a', 2);
+        // The rest of the listing waits until a-2 has run: only possible if jobs start before it ends.
+        await gate;
+        yield job('a', 2);
+        yield job('b', 1);
+      }
+      const summary = await runBatch({
+        store, jobs: listing(), listed: 4, executor, keys, source: 's', mode: 'm',
+        onEvent: (e) => {
+          events.push(e.type === 'start' ? `start ${e.listed}` : e.type === 'resolved' ? `resolved ${e.total} ${e.skipped} ${e.toRun}` : `${e.type} ${'job' in e ? e.job.key : ''}`);
+          if (e.type === 'end' && e.job.key === 'a-2') release();
+        },
+      });
+      expect(events.slice(0, 4)).toEqual(['start 4', 'skip a-1', 'begin a-2', 'end a-2']);
+      expect([...events].sort()).toEqual(['begin a-2', 'begin b-1', 'end a-2', 'end b-1', 'resolved 3 1 2', 'skip a-1', 'start 4']);
+      expect(summary).toMatchObject({ total: 3, skipped: 1, done: 2, notRun: 0, interrupted: false });
+      const run = store.runs().find((r) => r.id === summary.runId)!;
+      expect(run).toMatchObject({ state: 'done', jobs_total: 3, jobs_skipped: 1 });
+    } finally {
+      store.db.close();
+    }
   });
 
   it('fits a text table to the terminal by cutting the long columns', () => {

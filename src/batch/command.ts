@@ -12,7 +12,7 @@ import { openStore } from '../store/index.js';
 import { BatchStore } from '../store/batch.js';
 import { UsageError, parseFailOn, LEVEL } from '../usage.js';
 import type { RegistryClientApi } from '../registry/types.js';
-import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobs, rulesDigest, type JobSpec } from './jobs.js';
+import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
 import { runBatch, type BatchSummary, type JobExecutor } from './run.js';
 import { progressDisplay, progressMode } from './progress.js';
@@ -123,7 +123,8 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
 
   const db = path.resolve(values.db);
   const keys = { toolVersion: VERSION, rulesDigest: rulesDigest(rulesDir) };
-  const jobs = await resolveJobs(specs, keys, { registry: deps.registry, limits: DEFAULT_LIMITS });
+  // Resolved (inputs read and hashed) while the first jobs run: see runBatch.
+  const jobs = resolveJobStream(specs, keys, { registry: deps.registry, limits: DEFAULT_LIMITS });
   const store = new BatchStore(openStore(db));
   const settings: ScanSettings = { rulesDir };
   const cacheDir = values['no-cache'] ? undefined : path.resolve(values.cache ?? process.env.CRATEFENCE_CACHE ?? `${db}.facts`);
@@ -152,7 +153,7 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const display = progressDisplay(progressMode(values.quiet ?? false));
   let summary: BatchSummary;
   try {
-    summary = await runBatch({ store, jobs, executor, keys, source, mode, rescan: values.rescan, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
+    summary = await runBatch({ store, jobs, listed: specs.length, executor, keys, source, mode, rescan: values.rescan, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
   } finally {
     display.stop();
     process.off('SIGINT', onSignal);

@@ -189,7 +189,22 @@ function identify(p: string, files?: Map<string, Uint8Array>): { crate: string |
  * download). Sides shared by consecutive pairs are read once. An unreadable input becomes an
  * `inputError` on its job, so that the batch records it and goes on.
  */
-export async function resolveJobs(specs: JobSpec[], ctx: KeyContext, options: { registry?: RegistryClientApi; limits?: SourceLimits } = {}): Promise<ResolvedJob[]> {
+export async function resolveJobs(specs: JobSpec[], ctx: KeyContext, options: ResolveOptions = {}): Promise<ResolvedJob[]> {
+  const out: ResolvedJob[] = [];
+  for await (const j of resolveJobStream(specs, ctx, options)) out.push(j);
+  return out;
+}
+
+export interface ResolveOptions {
+  registry?: RegistryClientApi;
+  limits?: SourceLimits;
+}
+
+/**
+ * `resolveJobs` one job at a time, in listing order, so that a batch starts scanning its first
+ * jobs while the coordinator still reads and hashes the inputs of the others.
+ */
+export async function* resolveJobStream(specs: JobSpec[], ctx: KeyContext, options: ResolveOptions = {}): AsyncGenerator<ResolvedJob> {
   const seen = new Map<string, Promise<SideFacts>>();
   const indexes = new Map<string, Promise<Map<string, { cksum: string; pubtime?: string }>>>();
   const side = (s: JobSide): Promise<SideFacts> => {
@@ -201,12 +216,12 @@ export async function resolveJobs(specs: JobSpec[], ctx: KeyContext, options: { 
     }
     return p;
   };
-  const out: ResolvedJob[] = [];
   for (const spec of specs) {
     const label = (s: JobSide) => ('path' in s ? s.path : `${s.registry.name}@${s.registry.version}`);
+    let job: ResolvedJob;
     try {
       const [o, n] = await Promise.all([spec.old ? side(spec.old) : Promise.resolve(null), side(spec.new)]);
-      out.push({
+      job = {
         key: jobKey(o?.digest ?? null, n.digest, ctx),
         crate: n.crate ?? o?.crate ?? null,
         oldVersion: o?.version ?? null,
@@ -218,21 +233,21 @@ export async function resolveJobs(specs: JobSpec[], ctx: KeyContext, options: { 
         old: o?.input ?? null,
         new: n.input,
         publishedAt: n.publishedAt ?? null,
-      });
+      };
     } catch (e) {
       if (e instanceof JobsError) throw e;
       // Keyed by what was named, so that the error is recorded once and replaced when the input is fixed.
       const named = `${spec.old ? label(spec.old) : '-'}\n${label(spec.new)}`;
       const digest = createHash('sha256').update(named).digest('hex');
-      out.push({
+      job = {
         key: jobKey(null, `unreadable:${digest}`, ctx), crate: null, oldVersion: null, newVersion: null,
         oldInput: spec.old ? label(spec.old) : null, newInput: label(spec.new), oldDigest: null, newDigest: `unreadable:${digest}`,
         old: null, new: 'path' in spec.new ? { path: spec.new.path } : { registry: { ...spec.new.registry, cksum: '' } }, publishedAt: null,
         inputError: (e as Error).message,
-      });
+      };
     }
+    yield job;
   }
-  return out;
 }
 
 async function pathSide(p: string, limits?: SourceLimits): Promise<SideFacts> {

@@ -37,16 +37,19 @@ export function progressDisplay(mode: ProgressMode, stream: NodeJS.WriteStream =
   const rate = () => (done / Math.max(0.001, (performance.now() - t0) / 1000)).toFixed(2);
 
   if (mode === 'lines') {
+    let toRun: number | undefined;
     return {
       onEvent: (e) => {
         if (e.type === 'start') {
-          total = e.toRun;
+          stream.write(`cratefence batch: ${e.listed} jobs listed\n`);
+        } else if (e.type === 'resolved') {
+          toRun = e.toRun;
           stream.write(`cratefence batch: ${e.total} jobs, ${e.skipped} already done, ${e.toRun} to run\n`);
         } else if (e.type === 'end') {
           done++;
           if (e.state !== 'done') errors++;
           const what = e.report ? `${e.report.verdict} ${e.report.score}` : e.state === 'cancelled' ? 'cancelled' : `${e.state}: ${e.outcome.ok ? '' : e.outcome.error}`;
-          stream.write(`[${done}/${total}] ${jobLabel(e.job)}: ${what} (${e.outcome.ms} ms)\n`);
+          stream.write(`[${done}/${toRun ?? '?'}] ${jobLabel(e.job)}: ${what} (${e.outcome.ms} ms)\n`);
         } else if (e.type === 'stopping') {
           stream.write(`cratefence batch: stopping, finishing the ${e.inFlight} jobs in flight (Ctrl-C again abandons them)\n`);
         }
@@ -73,9 +76,16 @@ export function progressDisplay(mode: ProgressMode, stream: NodeJS.WriteStream =
   return {
     onEvent: (e) => {
       if (e.type === 'start') {
-        total = e.toRun;
+        // The bar counts the jobs to run: listed ones until the listing is resolved, less the skipped.
+        total = e.listed;
         bar.start(total, 0, { errors: 0, rate: '0.00', slowest: '-' });
         started = true;
+      } else if (e.type === 'skip') {
+        total = Math.max(done, total - 1);
+        bar.setTotal(total);
+      } else if (e.type === 'resolved') {
+        total = e.toRun;
+        bar.setTotal(total);
       } else if (e.type === 'begin') {
         inFlight.set(e.job.key, { job: e.job, at: e.at });
         bar.update({ slowest: slowest() });

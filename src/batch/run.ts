@@ -34,14 +34,22 @@ export interface JobExecutor {
 
 /** What the progress display and the logs are told. */
 export type BatchEvent =
-  | { type: 'start'; total: number; skipped: number; toRun: number }
+  /** `listed`: jobs as listed (duplicates included); they are resolved while the first ones run. */
+  | { type: 'start'; listed: number }
+  /** A job the store already has done under the same key (not run again). */
+  | { type: 'skip'; job: ResolvedJob }
+  /** Every listed job is resolved: how many distinct jobs, how many skipped, how many to run. */
+  | { type: 'resolved'; total: number; skipped: number; toRun: number }
   | { type: 'begin'; job: ResolvedJob; at: number }
   | { type: 'end'; job: ResolvedJob; state: JobState | 'cancelled'; outcome: ExecOutcome; report?: Report }
   | { type: 'stopping'; inFlight: number };
 
 export interface BatchRunOptions {
   store: BatchStore;
-  jobs: ResolvedJob[];
+  /** The jobs in listing order; an async iterable is read while the first jobs already run. */
+  jobs: Iterable<ResolvedJob> | AsyncIterable<ResolvedJob>;
+  /** How many jobs are listed (for the display while they are still being resolved). */
+  listed?: number;
   executor: JobExecutor;
   keys: KeyContext;
   /** What the jobs came from and how they run, recorded on the run. */
@@ -77,13 +85,10 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
   const now = o.now ?? (() => new Date());
   const emit = o.onEvent ?? (() => undefined);
   const cancel = o.cancel ?? new AbortController().signal;
-  // The same pair listed twice is one job.
-  const unique = [...new Map(o.jobs.map((j) => [j.key, j])).values()];
-  const done = o.rescan ? new Set<string>() : o.store.doneKeys(unique.map((j) => j.key));
-  const todo = unique.filter((j) => !done.has(j.key));
-  const runId = o.store.startRun({ ...o.keys, source: o.source, mode: o.mode, jobsTotal: unique.length, jobsSkipped: unique.length - todo.length, now: now() });
-  const s: BatchSummary = { runId, total: unique.length, skipped: unique.length - todo.length, done: 0, errors: 0, failed: 0, retries: 0, notRun: 0, interrupted: false, verdicts: {} };
-  emit({ type: 'start', total: unique.length, skipped: s.skipped, toRun: todo.length });
+  const listed = o.listed ?? (Array.isArray(o.jobs) ? o.jobs.length : 0);
+  const runId = o.store.startRun({ ...o.keys, source: o.source, mode: o.mode, jobsTotal: listed, jobsSkipped: 0, now: now() });
+  const s: BatchSummary = { runId, total: 0, skipped: 0, done: 0, errors: 0, failed: 0, retries: 0, notRun: 0, interrupted: false, verdicts: {} };
+  emit({ type: 'start', listed });
 
   const record = (job: ResolvedJob, started: Date, out: ExecOutcome): JobState | undefined => {
     if (!out.ok && out.failure === 'cancelled') {
@@ -110,8 +115,14 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
     return state;
   };
 
-  const schedule = new ChainScheduler(todo);
+  const schedule = new ChainScheduler();
+  // The same pair listed twice is one job.
+  const seen = new Set<string>();
   let inFlight = 0;
+  let resolving = true;
+  let complete = false;
+  let resolveError: unknown;
+  const stopped = () => o.stop?.aborted === true || cancel.aborted;
   await new Promise<void>((resolve, reject) => {
     const launch = (job: ResolvedJob) => {
       inFlight++;
@@ -130,23 +141,59 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
         }, reject);
     };
     const pump = () => {
-      const stopped = o.stop?.aborted === true || cancel.aborted;
-      while (!stopped && inFlight < o.executor.slots) {
+      const halt = stopped() || resolveError !== undefined;
+      while (!halt && inFlight < o.executor.slots) {
         const job = schedule.take();
         if (!job) break;
         launch(job);
       }
-      if (inFlight === 0 && (stopped || schedule.waiting === 0)) resolve();
+      // Done when nothing runs and nothing more will: every job resolved and run, or a stop.
+      if (inFlight === 0 && !resolving && (halt || schedule.waiting === 0)) {
+        if (resolveError !== undefined) reject(resolveError);
+        else resolve();
+      }
     };
     const onStop = () => {
       emit({ type: 'stopping', inFlight });
       pump();
     };
     o.stop?.addEventListener('abort', onStop, { once: true });
-    pump();
+    // Jobs are resolved (their inputs read and hashed) one by one while the first ones already run.
+    void (async () => {
+      try {
+        for await (const job of o.jobs) {
+          if (stopped()) break;
+          if (seen.has(job.key)) continue;
+          seen.add(job.key);
+          s.total++;
+          if (!o.rescan && o.store.doneKeys([job.key]).has(job.key)) {
+            s.skipped++;
+            emit({ type: 'skip', job });
+            continue;
+          }
+          schedule.add(job);
+          pump();
+        }
+        if (!stopped()) {
+          complete = true;
+          emit({ type: 'resolved', total: s.total, skipped: s.skipped, toRun: s.total - s.skipped });
+        }
+      } catch (e) {
+        resolveError = e;
+      } finally {
+        resolving = false;
+        pump();
+      }
+    })();
+  }).catch((e: unknown) => {
+    // The run ends without its listing: what was recorded stays, a rerun does the rest.
+    o.store.finishRun(runId, 'interrupted', now(), { jobsTotal: s.total, jobsSkipped: s.skipped });
+    throw e;
   });
-  s.notRun = todo.length - (s.done + s.errors + s.failed);
+  const recorded = s.done + s.errors + s.failed;
+  // Jobs a stop left unresolved count as not run too (as listed: duplicates among them are unknown).
+  s.notRun = Math.max(0, (complete ? s.total : Math.max(s.total, listed)) - s.skipped - recorded);
   s.interrupted = s.notRun > 0;
-  o.store.finishRun(runId, s.interrupted ? 'interrupted' : 'done', now());
+  o.store.finishRun(runId, s.interrupted ? 'interrupted' : 'done', now(), { jobsTotal: s.total, jobsSkipped: s.skipped });
   return s;
 }

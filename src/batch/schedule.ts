@@ -10,6 +10,7 @@
 import type { ResolvedJob } from './jobs.js';
 
 interface Chain {
+  id: string;
   jobs: ResolvedJob[];
   next: number;
   busy: boolean;
@@ -17,21 +18,25 @@ interface Chain {
 
 export class ChainScheduler {
   private readonly chains: Chain[] = [];
+  /** Each crate's last chain: where its next listed job goes. */
+  private readonly tailOf = new Map<string, Chain>();
   private readonly chainOf = new Map<string, Chain>();
 
-  constructor(jobs: ResolvedJob[]) {
-    const byCrate = new Map<string, Chain>();
-    for (const j of jobs) {
-      // Jobs with no crate name (unreadable inputs) are chains of their own.
-      const id = j.crate ?? `key:${j.key}`;
-      let c = byCrate.get(id);
-      if (!c) {
-        c = { jobs: [], next: 0, busy: false };
-        byCrate.set(id, c);
-        this.chains.push(c);
-      }
-      c.jobs.push(j);
+  constructor(jobs: Iterable<ResolvedJob> = []) {
+    for (const j of jobs) this.add(j);
+  }
+
+  /** Adds a job (in listing order) at the end of its crate's chain. */
+  add(j: ResolvedJob): void {
+    // Jobs with no crate name (unreadable inputs) are chains of their own.
+    const id = j.crate ?? `key:${j.key}`;
+    let c = this.tailOf.get(id);
+    if (!c) {
+      c = { id, jobs: [], next: 0, busy: false };
+      this.tailOf.set(id, c);
+      this.chains.push(c);
     }
+    c.jobs.push(j);
   }
 
   /** Jobs not started yet. */
@@ -48,9 +53,11 @@ export class ChainScheduler {
       if (!longest) return undefined;
       const left = longest.jobs.length - longest.next;
       const cut = longest.next + Math.ceil(left / 2);
-      c = { jobs: longest.jobs.slice(cut), next: 0, busy: false };
+      c = { id: longest.id, jobs: longest.jobs.slice(cut), next: 0, busy: false };
       longest.jobs = longest.jobs.slice(0, cut);
       this.chains.push(c);
+      // Jobs of this crate listed later follow the cut-off half.
+      if (this.tailOf.get(longest.id) === longest) this.tailOf.set(longest.id, c);
     }
     const job = c.jobs[c.next++];
     c.busy = true;

@@ -114,8 +114,11 @@ export class BatchStore {
     return Number(info.lastInsertRowid);
   }
 
-  finishRun(id: number, state: 'done' | 'interrupted', now: Date): void {
-    this.db.prepare('UPDATE runs SET state = ?, finished_at = ? WHERE id = ?').run(state, now.toISOString(), id);
+  /** Ends a run; `counts` are the distinct jobs it resolved and how many of them it skipped as done. */
+  finishRun(id: number, state: 'done' | 'interrupted', now: Date, counts?: { jobsTotal: number; jobsSkipped: number }): void {
+    if (counts) {
+      this.db.prepare('UPDATE runs SET state = ?, finished_at = ?, jobs_total = ?, jobs_skipped = ? WHERE id = ?').run(state, now.toISOString(), counts.jobsTotal, counts.jobsSkipped, id);
+    } else this.db.prepare('UPDATE runs SET state = ?, finished_at = ? WHERE id = ?').run(state, now.toISOString(), id);
   }
 
   /** Records one finished job (row, report, findings, capabilities) in one transaction; returns its row id. */
