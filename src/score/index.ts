@@ -66,12 +66,39 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
     byRule.set(f.ruleId, list);
   }
   let raw = 0;
+  // Repeats of one rule decay; so do other rules' findings of the same category at the same place
+  // (`entry-reaches-new-capability` and `far-jump-call` on one new call are one fact, said twice).
+  const decayed: Array<{ f: Finding; pts: number; factors: Record<string, number> }> = [];
   for (const list of byRule.values()) {
     list.sort((a, b) => b.pts - a.pts);
     list.forEach((e, k) => {
       const factors = { ...e.factors };
       if (k > 0) factors.repeat = REPEAT_DECAY ** k;
-      const points = round2(e.pts * (k > 0 ? REPEAT_DECAY ** k : 1));
+      decayed.push({ f: e.f, pts: e.pts * (k > 0 ? REPEAT_DECAY ** k : 1), factors });
+    });
+  }
+  const byPlace = new Map<string, typeof decayed>();
+  for (const e of decayed) {
+    const k = `${e.f.category}|${e.f.file}|${e.f.line}`;
+    const l = byPlace.get(k) ?? [];
+    l.push(e);
+    byPlace.set(k, l);
+  }
+  for (const l of byPlace.values()) {
+    if (l.length < 2) continue;
+    l.sort((a, b) => b.pts - a.pts);
+    l.forEach((e, k) => {
+      if (k === 0 || e.f.ruleId === l[0].f.ruleId) return;
+      e.factors.samePlace = REPEAT_DECAY;
+      e.pts *= REPEAT_DECAY;
+    });
+  }
+  const entryOf = new Map(decayed.map((d) => [d.f, d]));
+  for (const list of byRule.values()) {
+    for (const { f } of list) {
+      const e = entryOf.get(f)!;
+      const factors = e.factors;
+      const points = round2(e.pts);
       e.f.points = points;
       raw += points;
       breakdown.push({
@@ -79,7 +106,7 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
         base: SEVERITY_POINTS[e.f.severity], factors, points,
         reason: `${e.f.severity}/${e.f.confidence} ${e.f.ruleId} at ${e.f.file}:${e.f.line}`,
       });
-    });
+    }
   }
   // A first release has no "before": every capability would count as new, which says nothing.
   for (const [cap, pts] of firstRelease ? [] : Object.entries(DELTA_CAPABILITIES)) {

@@ -15,6 +15,8 @@ const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credenti
 /** Literals that look for cryptocurrency keys or seed phrases. */
 const WALLET = /(mnemonic|seed phrase|private[ _-]?key|BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY|\[1-9A-HJ-NP-Za-km-z\]|0x\[a-fA-F0-9\]\{64\}|solana|metamask|phantom|exodus|electrum|ethereum|bitcoin|xprv)/i;
 /** CI services' marker variables. */
+/** Environment variable names, each optionally with a value, alone or listed (`GITLAB_CI`, `CI=true`, `CI,GITLAB_CI`). */
+const VAR_NAME = /^[A-Z][A-Z0-9_]*(=[^\s,;|]*)?(?:[\s,;|]+[A-Z][A-Z0-9_]*(=[^\s,;|]*)?)*$/;
 const CI_ENV = /\b(CI|GITHUB_ACTIONS|GITHUB_WORKFLOW|GITLAB_CI|CI_JOB_TOKEN|TRAVIS|JENKINS_URL|JENKINS_HOME|CIRCLECI|BUILDKITE|TF_BUILD|TEAMCITY_VERSION|BITBUCKET_BUILD_NUMBER|DRONE|CODEBUILD_BUILD_ID|APPVEYOR|BUILD_ID|RUNNER_OS)\b/;
 const LOCALE_ENV = /\b(LANG|LC_ALL|LC_CTYPE|LC_MESSAGES|LANGUAGE|TZ)\b/;
 const HOST_ENV = /\b(USER|USERNAME|LOGNAME|HOSTNAME|COMPUTERNAME|USERDOMAIN)\b/;
@@ -76,6 +78,14 @@ function secretSource(ctx: ScanContext, file: RustFile, i: number): string | nul
 /** Build tools a build script legitimately runs; environment data passed to them is not exfiltration. */
 const BUILD_TOOLS = /^\(\s*"(pkg-config|pkgconf|rustc|cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cmake|make|gmake|ninja|ar|ld|nasm|yasm|xcrun|xcode-select|sw_vers|llvm-config|perl)"/;
 
+/** Programs that can carry data off the machine or run arbitrary commands: curl, a shell, an interpreter. */
+const CARRIERS = /^\(\s*"(?:[^"]*[\/\\])?(curl|wget|nc|ncat|netcat|socat|telnet|ssh|scp|sftp|ftp|tftp|rsync|sh|bash|dash|zsh|ksh|fish|cmd|cmd\.exe|powershell|powershell\.exe|pwsh|python[0-9.]*|perl|ruby|node|osascript)"/;
+
+function isCarrierProgram(ctx: ScanContext, file: string, site: number): boolean {
+  const s = site >= 0 ? ctx.delta.new.rust.get(file)?.facts.sites[site] : undefined;
+  return !!s && CARRIERS.test(s.args ?? '');
+}
+
 function isBuildTool(ctx: ScanContext, file: string, site: number): boolean {
   const s = site >= 0 ? ctx.delta.new.rust.get(file)?.facts.sites[site] : undefined;
   return !!s && BUILD_TOOLS.test(s.args ?? '');
@@ -90,10 +100,16 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
     if (sources.length === 0) continue;
     // Build scripts read the whole environment for CARGO_*/DEP_* metadata and run tools; only the
     // network counts as a sink for that source there.
-    const buildEnvOnly = ch.newRef!.file.role === 'build' && sources.every((x) => x.what === 'every environment variable');
+    const wholeEnvOnly = sources.every((x) => x.what === 'every environment variable');
+    const buildEnvOnly = ch.newRef!.file.role === 'build' && wholeEnvOnly;
     for (const r of ctx.reachedCaps(ch.key, sinks)) {
       if (r.cap.cap === 'process.spawn' && isBuildTool(ctx, r.cap.file, r.cap.site)) continue;
       if (buildEnvOnly && !r.cap.cap.startsWith('network')) continue;
+      // A child process inherits the whole environment anyway: reading it and starting a program
+      // (a process library building the child's environment) sends nothing anywhere by itself, so
+      // that is high (reviewed), not critical; it stays critical when the program is one that talks
+      // to the network or runs what it is given (curl, a shell, an interpreter).
+      const inherited = wholeEnvOnly && r.cap.cap === 'process.spawn' && !isCarrierProgram(ctx, r.cap.file, r.cap.site);
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || sources.some((s) => ctx.isNew(s.file.path, s.index));
       if (!anyNew) continue;
       const src = sources[0];
@@ -104,7 +120,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       const srcSite = src.file.facts.sites[src.index];
       out.set(k, siteMatch(ctx, sinkFile, r.cap.site, {
         source: src.what, sourceAt: `${src.file.path}:${srcSite.line}`, sink: r.cap.cap, sinkCall: short(r.cap.resolved, 60), entry: ch.key,
-      }, { trace: r.trace, item: r.holder }));
+      }, { trace: r.trace, item: r.holder, ...(inherited ? { severity: 'high' as const } : {}) }));
     }
   }
   return [...out.values()];
@@ -113,7 +129,9 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
 const TRIGGERS: Record<string, (ctx: ScanContext, f: RustFile, i: number) => string | null> = {
   ci: (ctx, f, i) => {
     const s = f.facts.sites[i];
-    if (s.kind === 'string' && s.text.length < 40 && CI_ENV.test(s.text)) return `the CI marker "${s.text}"`;
+    // A string that is a CI variable's name (`"GITLAB_CI"`, `"CI=true"`), as code that looks it up
+    // indirectly holds it; not prose that mentions CI (`"Unknown platform (CI)"`).
+    if (s.kind === 'string' && s.text.length < 40 && VAR_NAME.test(s.text) && CI_ENV.test(s.text)) return `the CI marker "${s.text}"`;
     const hit = ctx.newGraph.resolver.capOf(f, i);
     if (hit?.cap === 'env.read' && CI_ENV.test(envName(s.args))) return `the CI variable ${envName(s.args)}`;
     return null;
