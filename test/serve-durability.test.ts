@@ -4,10 +4,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { makeTar, crateEntries } from './helpers/tarball.js';
-import { corpusCrate, tempDir } from './helpers/serve.js';
+import { corpusCrate, suiteDir } from './helpers/serve.js';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cratefence.js');
-const tmp = tempDir('cf-serve-kill-');
+const tmp = suiteDir('cf-serve-kill-');
 const dbFile = path.join(tmp.dir, 'store.sqlite');
 const children: ChildProcess[] = [];
 

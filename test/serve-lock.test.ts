@@ -9,11 +9,11 @@ import { ScanPool } from '../src/runner/index.js';
 import { buildApp, BlobStore, type Service } from '../src/serve/app.js';
 import { createUser } from '../src/serve/auth.js';
 import { ServePolicySchema } from '../src/config/serve.js';
-import { corpusCrate, tempDir } from './helpers/serve.js';
+import { corpusCrate, suiteDir } from './helpers/serve.js';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '..', 'bin', 'cratefence.js');
-const tmp = tempDir('cf-serve-lock-');
+const tmp = suiteDir('cf-serve-lock-');
 let db: Db;
 let pool: ScanPool;
 let svc: Service;

@@ -8,7 +8,7 @@ import { buildApp, BlobStore, type Service } from '../src/serve/app.js';
 import { createUser } from '../src/serve/auth.js';
 import { ServePolicySchema } from '../src/config/serve.js';
 import { seededRandom } from '../src/serve/reviewers.js';
-import { corpusCrate, tempDir } from './helpers/serve.js';
+import { corpusCrate, suiteDir } from './helpers/serve.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -17,7 +17,7 @@ if (!haveChromium) {
   console.warn(`serve-page.test.ts: skipped, ${CHROMIUM} not found (apt-get install chromium)`);
 }
 
-const tmp = tempDir('cf-serve-page-');
+const tmp = suiteDir('cf-serve-page-');
 export const SCREENSHOTS = process.env.CRATEFENCE_SCREENSHOTS ?? path.join(tmp.dir, 'shots');
 let db: Db;
 let pool: ScanPool;

@@ -3,14 +3,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { redisAvailable, startRedis, type RedisServer } from './helpers/redis.js';
-import { corpusCrate, tempDir } from './helpers/serve.js';
+import { corpusCrate, suiteDir } from './helpers/serve.js';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cratefence.js');
 const haveRedis = redisAvailable();
 
 describe.runIf(haveRedis)('serve --queue: scans on the batch mode\u2019s BullMQ workers (real redis-server)', () => {
   let redis: RedisServer;
-  const tmp = tempDir('cf-serve-queue-');
+  const tmp = suiteDir('cf-serve-queue-');
   const procs: ChildProcess[] = [];
   beforeAll(async () => {
     redis = await startRedis();

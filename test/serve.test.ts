@@ -9,10 +9,10 @@ import { createUser, type Role } from '../src/serve/auth.js';
 import { ServePolicySchema } from '../src/config/serve.js';
 import { seededRandom } from '../src/serve/reviewers.js';
 import { verifySignature } from '../src/serve/alerts.js';
-import { corpusCrate, tempDir } from './helpers/serve.js';
+import { corpusCrate, suiteDir } from './helpers/serve.js';
 
 let clock = new Date('2026-12-01T00:00:00Z');
-const tmp = tempDir('cf-serve-');
+const tmp = suiteDir('cf-serve-');
 let db: Db;
 let pool: ScanPool;
 let svc: Service;

@@ -12,6 +12,7 @@ import { parse as parseToml } from 'smol-toml';
 import { loadSource, InputError, type SourceLimits } from '../index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { packageRoot } from '../root.js';
+import type { JobNames } from '../store/batch.js';
 
 /** A jobs file or the command line could not be read as jobs. */
 export class JobsError extends Error {
@@ -33,15 +34,7 @@ export interface JobSpec {
 export type JobInput = { path: string } | { registry: { name: string; version: string; cksum: string } };
 
 /** A job ready to run or skip. */
-export interface ResolvedJob {
-  key: string;
-  crate: string | null;
-  oldVersion: string | null;
-  newVersion: string | null;
-  oldInput: string | null;
-  newInput: string;
-  oldDigest: string | null;
-  newDigest: string;
+export interface ResolvedJob extends JobNames {
   old: JobInput | null;
   new: JobInput;
   publishedAt: string | null;

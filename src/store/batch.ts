@@ -10,7 +10,8 @@ import type { Report } from '../report/types.js';
 export type JobState = 'done' | 'error' | 'failed';
 
 /** What identifies a job's inputs and the code that scanned them (the resumability key's parts). */
-export interface JobIdentity {
+/** What names a job: its key, the crate and versions, how its inputs were given, their digests. */
+export interface JobNames {
   key: string;
   crate: string | null;
   oldVersion: string | null;
@@ -19,6 +20,10 @@ export interface JobIdentity {
   newInput: string;
   oldDigest: string | null;
   newDigest: string;
+}
+
+/** A job's names and the code that scanned it. */
+export interface JobIdentity extends JobNames {
   toolVersion: string;
   rulesDigest: string;
 }

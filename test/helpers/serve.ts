@@ -22,8 +22,8 @@ export async function corpusCrate(caseName: string, side: 'old' | 'new'): Promis
   return { name: pkg.name, version: pkg.version, bytes: await makeTar(entries) };
 }
 
-/** A temporary folder removed by the returned function. */
-export function tempDir(prefix: string): { dir: string; remove: () => void } {
+/** A folder for a whole test file (removed by the caller in afterAll), unlike helpers/tmp.ts tempDir, which belongs to one test. */
+export function suiteDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
