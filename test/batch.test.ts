@@ -8,7 +8,7 @@ import { BatchStore } from '../src/store/batch.js';
 import { jobsFromRegistry, parseJobsFile, resolveJobs } from '../src/batch/jobs.js';
 import { textTable } from '../src/batch/format.js';
 import { ChainScheduler } from '../src/batch/schedule.js';
-import { runBatch } from '../src/batch/run.js';
+import { runBatch, type ExecOutcome } from '../src/batch/run.js';
 import type { Report } from '../src/report/types.js';
 import type { ResolvedJob } from '../src/batch/jobs.js';
 import { decodeFacts, encodeFacts, isCompact } from '../src/cache/compact.js';
@@ -163,6 +163,56 @@ describe('batch jobs', () => {
       const run = store.runs().find((r) => r.id === summary.runId)!;
       expect(run).toMatchObject({ state: 'done', jobs_total: 3, jobs_skipped: 1 });
     } finally {
+      store.db.close();
+    }
+  });
+
+  it('a stop abandons a listing stuck on a slow input; an executor that throws halts the run, which rejects once nothing runs', async () => {
+    const keys = { toolVersion: 't', rulesDigest: 'r' };
+    const job = (crate: string, v: number): ResolvedJob => ({
+      key: `${crate}-${v}`, crate, oldVersion: null, newVersion: `0.${v}.0`, oldInput: null, newInput: `${crate}/${v}`,
+      oldDigest: null, newDigest: 'n', old: null, new: { path: 'n' }, publishedAt: null,
+    });
+    const report = (j: ResolvedJob) => ({ schemaVersion: 1, tool: { name: 'cratefence', version: 't' }, crate: { name: j.crate, old: null, new: j.newVersion }, verdict: 'pass', score: 0, verdictReason: '', summary: {}, capabilities: { before: [], after: [], added: [] }, findings: [], scoreBreakdown: [], timings: {} }) as unknown as Report;
+    {
+      const store = new BatchStore(openStore(path.join(tmp, 'stuck.sqlite')));
+      const stop = new AbortController();
+      async function* listing() {
+        yield job('a', 1);
+        // An input that never finishes reading.
+        await new Promise(() => undefined);
+        yield job('a', 2);
+      }
+      const executor = { slots: 1, execute: async (j: ResolvedJob) => {
+        setTimeout(() => stop.abort(), 10);
+        return { ok: true as const, report: report(j), ms: 1 };
+      } };
+      const summary = await runBatch({ store, jobs: listing(), listed: 2, executor, keys, source: 's', mode: 'm', stop: stop.signal });
+      expect(summary).toMatchObject({ done: 1, interrupted: true, notRun: 1 });
+      expect(store.runs().at(-1)).toMatchObject({ state: 'interrupted' });
+      store.db.close();
+    }
+    {
+      const store = new BatchStore(openStore(path.join(tmp, 'throws.sqlite')));
+      const started: string[] = [];
+      let slow!: () => void;
+      const executor = { slots: 2, execute: (j: ResolvedJob) => {
+        started.push(j.key);
+        if (j.key === 'a-1') return Promise.reject(new Error('pool is gone'));
+        // b-1 is still running when a-1 fails: the run waits for it and records it.
+        return new Promise<ExecOutcome>((res) => (slow = () => res({ ok: true, report: report(j), ms: 1 })));
+      } };
+      const run = runBatch({ store, jobs: [job('a', 1), job('b', 1), job('c', 1), job('d', 1)], executor, keys, source: 's', mode: 'm' });
+      let settledEarly = false;
+      void run.catch(() => undefined).then(() => (settledEarly = true));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(settledEarly).toBe(false);
+      slow();
+      await expect(run).rejects.toThrow('pool is gone');
+      // Nothing started after the failure; the job in flight was recorded.
+      expect(started).toEqual(['a-1', 'b-1']);
+      expect(store.allJobs().map((j) => j.job_key)).toEqual(['b-1']);
+      expect(store.runs().at(-1)).toMatchObject({ state: 'interrupted' });
       store.db.close();
     }
   });

@@ -85,8 +85,10 @@ export class Resolver {
       this.roots = new Set(['std', 'core', 'alloc', 'proc_macro']);
       for (const d of view.manifest.deps) this.roots.add(d.package.replace(/-/g, '_'));
     }
-    this.renameSignature = [...this.depRenames].sort().join(',');
-    this.signature = `${this.roots ? [...this.roots].sort().join(',') : '-'}|${this.renameSignature}`;
+    // JSON, not a joined string: dependency names come from the scanned Cargo.toml, and a name with
+    // a separator in it (`"reqwest,s"`) must never give the signature of another dependency set.
+    this.renameSignature = JSON.stringify([...this.depRenames].sort());
+    this.signature = JSON.stringify([this.roots ? [...this.roots].sort() : null, this.renameSignature]);
     this.cache = memoFor(capMemo, cat, this.signature);
     this.paths = memoFor(pathMemo, cat, this.renameSignature);
   }

@@ -121,48 +121,87 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
   let inFlight = 0;
   let resolving = true;
   let complete = false;
-  let resolveError: unknown;
+  // Set by the first failure of the run itself (an executor or the store throwing, a listing that
+  // throws): no new job starts, the ones in flight end, then the run rejects with it.
+  let failure: { error: unknown } | undefined;
   const stopped = () => o.stop?.aborted === true || cancel.aborted;
+  // Resolves on a stop, a cancel or a failure: the listing is then abandoned at once, even while a
+  // slow input is being read.
+  let wake: () => void = () => undefined;
+  const halted = new Promise<'halt'>((r) => (wake = () => r('halt')));
+  o.stop?.addEventListener('abort', () => wake(), { once: true });
+  cancel.addEventListener('abort', () => wake(), { once: true });
   await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      wake();
+      pump();
+    };
     const launch = (job: ResolvedJob) => {
       inFlight++;
       const started = now();
-      emit({ type: 'begin', job, at: performance.now() });
-      const outcome: Promise<ExecOutcome> = job.inputError
-        ? Promise.resolve({ ok: false, failure: 'input', error: job.inputError, ms: 0 })
-        : o.executor.execute(job, cancel);
-      outcome
+      let outcome: Promise<ExecOutcome>;
+      try {
+        emit({ type: 'begin', job, at: performance.now() });
+        outcome = job.inputError
+          ? Promise.resolve({ ok: false, failure: 'input', error: job.inputError, ms: 0 })
+          : o.executor.execute(job, cancel);
+      } catch (e) {
+        outcome = Promise.reject(e);
+      }
+      Promise.resolve(outcome)
         .then((out) => record(job, started, out))
         .then((state) => (state && o.executor.settled ? o.executor.settled(job, state).catch(() => undefined) : undefined))
-        .then(() => {
-          inFlight--;
-          schedule.finished(job);
-          pump();
-        }, reject);
+        .then(
+          () => {
+            inFlight--;
+            schedule.finished(job);
+            pump();
+          },
+          (e: unknown) => {
+            inFlight--;
+            schedule.finished(job);
+            fail(e);
+          },
+        );
     };
     const pump = () => {
-      const halt = stopped() || resolveError !== undefined;
+      if (settled) return;
+      const halt = stopped() || failure !== undefined;
       while (!halt && inFlight < o.executor.slots) {
         const job = schedule.take();
         if (!job) break;
         launch(job);
       }
-      // Done when nothing runs and nothing more will: every job resolved and run, or a stop.
+      // Done when nothing runs and nothing more will: every job resolved and run, or a halt.
       if (inFlight === 0 && !resolving && (halt || schedule.waiting === 0)) {
-        if (resolveError !== undefined) reject(resolveError);
+        settled = true;
+        if (failure) reject(failure.error);
         else resolve();
       }
     };
-    const onStop = () => {
+    o.stop?.addEventListener('abort', () => {
       emit({ type: 'stopping', inFlight });
       pump();
-    };
-    o.stop?.addEventListener('abort', onStop, { once: true });
+    }, { once: true });
     // Jobs are resolved (their inputs read and hashed) one by one while the first ones already run.
     void (async () => {
+      const jobs = o.jobs;
+      const it: Iterator<ResolvedJob> | AsyncIterator<ResolvedJob> = Symbol.asyncIterator in jobs
+        ? (jobs as AsyncIterable<ResolvedJob>)[Symbol.asyncIterator]()
+        : (jobs as Iterable<ResolvedJob>)[Symbol.iterator]();
       try {
-        for await (const job of o.jobs) {
-          if (stopped()) break;
+        for (;;) {
+          if (stopped() || failure) break;
+          const next = await Promise.race([Promise.resolve(it.next()), halted]);
+          if (next === 'halt') break;
+          if (next.done) {
+            complete = true;
+            emit({ type: 'resolved', total: s.total, skipped: s.skipped, toRun: s.total - s.skipped });
+            break;
+          }
+          const job = next.value;
           if (seen.has(job.key)) continue;
           seen.add(job.key);
           s.total++;
@@ -174,14 +213,12 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
           schedule.add(job);
           pump();
         }
-        if (!stopped()) {
-          complete = true;
-          emit({ type: 'resolved', total: s.total, skipped: s.skipped, toRun: s.total - s.skipped });
-        }
       } catch (e) {
-        resolveError = e;
+        failure ??= { error: e };
       } finally {
         resolving = false;
+        // An abandoned listing is closed (an async generator finishes its current step first).
+        if (!complete) void Promise.resolve(it.return?.()).catch(() => undefined);
         pump();
       }
     })();
@@ -193,7 +230,7 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
   const recorded = s.done + s.errors + s.failed;
   // Jobs a stop left unresolved count as not run too (as listed: duplicates among them are unknown).
   s.notRun = Math.max(0, (complete ? s.total : Math.max(s.total, listed)) - s.skipped - recorded);
-  s.interrupted = s.notRun > 0;
+  s.interrupted = s.notRun > 0 || !complete;
   o.store.finishRun(runId, s.interrupted ? 'interrupted' : 'done', now(), { jobsTotal: s.total, jobsSkipped: s.skipped });
   return s;
 }

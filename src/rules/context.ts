@@ -102,6 +102,42 @@ export class ScanContext {
     return false;
   }
 
+  private oldRuntimeCaps: Set<string> | null = null;
+
+  /**
+   * True when the old release's run-time code used capability `cap` where it runs: a shipped,
+   * non-test item reached from an entry other than the build script (public, bin, implicit, ctor,
+   * proc-macro). A build script probing `$RUSTC`, or a helper nothing called, does not count.
+   */
+  hadAtRuntime(cap: string): boolean {
+    if (!this.oldRuntimeCaps) {
+      const g = this.oldGraph;
+      const seen = new Set<string>();
+      const queue: string[] = [];
+      for (const [key, kind] of g.entries) {
+        if (kind === 'build' || kind === 'test') continue;
+        seen.add(key);
+        queue.push(key);
+      }
+      for (let i = 0; i < queue.length; i++) {
+        for (const e of g.edges.get(queue[i]) ?? []) {
+          if (!seen.has(e.to)) {
+            seen.add(e.to);
+            queue.push(e.to);
+          }
+        }
+      }
+      const caps = new Set<string>();
+      for (const key of seen) {
+        const ref = g.view.items.get(key);
+        if (!ref || ref.item.test || !isShippedRole(ref.file.role) || ref.file.role === 'build') continue;
+        for (const u of g.caps.get(key) ?? []) caps.add(u.cap);
+      }
+      this.oldRuntimeCaps = caps;
+    }
+    return this.oldRuntimeCaps.has(cap);
+  }
+
   has(pattern: string): boolean {
     for (const c of this.capsAfter) if (capMatches(c, pattern)) return true;
     return false;

@@ -66,7 +66,7 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
     byRule.set(f.ruleId, list);
   }
   let raw = 0;
-  // Repeats of one rule decay; so do other rules' findings of the same category at the same place
+  // Repeats of one rule decay; so do other far-jump rules' findings on the same line
   // (`entry-reaches-new-capability` and `far-jump-call` on one new call are one fact, said twice).
   const decayed: Array<{ f: Finding; pts: number; factors: Record<string, number> }> = [];
   for (const list of byRule.values()) {
@@ -79,7 +79,11 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
   }
   const byPlace = new Map<string, typeof decayed>();
   for (const e of decayed) {
-    const k = `${e.f.category}|${e.f.file}|${e.f.line}`;
+    // Only the far-jump rules describe one call from several sides (the entry that reaches, the
+    // jump it makes); other categories' findings on one line are different facts (a shell command
+    // and the download in it), and whole-file findings (line 1) share a place by accident.
+    if (e.f.category !== 'far-jump' || !e.f.file || (e.f.line ?? 0) <= 1) continue;
+    const k = `${e.f.file}|${e.f.line}`;
     const l = byPlace.get(k) ?? [];
     l.push(e);
     byPlace.set(k, l);

@@ -174,10 +174,11 @@ function headerNotes(e: TarEntry, raw: string, shown: string, ambiguity: (p: str
     const paxPath = e.pax?.some((r) => !r.malformed && r.key === 'path');
     if (paxPath) ambiguity(shown, `entry has both a GNU long name ${JSON.stringify(long)} (which cargo uses) and a PAX path; readers that prefer PAX see another name`);
     else if (!long.startsWith(headerName)) ambiguity(shown, `GNU long name ${JSON.stringify(long)} (which cargo uses) does not extend the header name ${JSON.stringify(headerName)} that readers without GNU support see`);
-    // tar-rs (and so cargo package) writes a long name only for a path of 100 bytes or more, the
-    // header's name field holding its first 100: a shorter one is never written by cargo, and the
-    // header's own name (what readers without GNU support see) may then be another path altogether.
-    else if (Buffer.byteLength(long) < 100) ambiguity(shown, `GNU long name ${JSON.stringify(long)} for a path that fits the header, which cargo package never writes; readers without GNU support see ${JSON.stringify(headerName)}`);
+    // tar-rs (and so cargo package) writes a long name only for a path longer than the header's
+    // 100-byte name field (which then holds its first 100 bytes): one of 100 bytes or fewer is never
+    // written by cargo, and the header's own name (what readers without GNU support see) may then be
+    // another path altogether.
+    else if (Buffer.byteLength(long) <= 100) ambiguity(shown, `GNU long name ${JSON.stringify(long)} for a path that fits the header, which cargo package never writes; readers without GNU support see ${JSON.stringify(headerName)}`);
   }
   if (e.longLink && e.pax?.some((r) => !r.malformed && r.key === 'linkpath')) ambiguity(shown, 'entry has both a GNU long link name and a PAX linkpath');
   if (e.typeflag === 'g') ambiguity(shown, `a PAX global header (${JSON.stringify(raw)}): cargo ignores its records${e.data.length > 0 ? ` (${JSON.stringify(e.data.subarray(0, 200).toString('utf8'))})` : ''}, readers that apply them rename or resize later entries`);

@@ -66,10 +66,12 @@ export function farJumpAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       // Unsafe code or raw memory alone behind a new call is what refactorings of SIMD paths look like.
       let severity: Severity = strong.length > 0 ? 'high' : middling.length > 0 ? 'medium' : 'low';
       if (strong.length > 0 && (newFile || targetNew) && (entry === 'public' || entry === 'implicit' || entry === 'build' || entry === 'proc-macro')) {
-        // A capability the old release's shipped code already exercised is the crate's own job (an
-        // HTTP client connecting a new kind of socket): still high, reviewed, but not a block by
-        // itself. A capability new to the crate (a logger that now runs a process) stays critical.
-        severity = strong.every((r) => ctx.had(r.cap.cap)) ? 'high' : 'critical';
+        // A capability the old release's run-time code already used, reached from its entry points,
+        // is the crate's own job (an HTTP client connecting a new kind of socket): still high,
+        // reviewed, but not a block by itself. A capability new to the crate's run-time code (a
+        // logger that now runs a process; one only its build script or an uncalled helper used)
+        // stays critical.
+        severity = strong.every((r) => ctx.hadAtRuntime(r.cap.cap)) ? 'high' : 'critical';
       }
       const trace: TraceHop[] = [
         ...(via ? [{ item: via.from, file: via.file, line: via.line }] : []),

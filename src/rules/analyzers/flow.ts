@@ -14,10 +14,12 @@ const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_
 const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
 /** Literals that look for cryptocurrency keys or seed phrases. */
 const WALLET = /(mnemonic|seed phrase|private[ _-]?key|BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY|\[1-9A-HJ-NP-Za-km-z\]|0x\[a-fA-F0-9\]\{64\}|solana|metamask|phantom|exodus|electrum|ethereum|bitcoin|xprv)/i;
-/** CI services' marker variables. */
 /** Environment variable names, each optionally with a value, alone or listed (`GITLAB_CI`, `CI=true`, `CI,GITLAB_CI`). */
 const VAR_NAME = /^[A-Z][A-Z0-9_]*(=[^\s,;|]*)?(?:[\s,;|]+[A-Z][A-Z0-9_]*(=[^\s,;|]*)?)*$/;
+/** CI services' marker variables. */
 const CI_ENV = /\b(CI|GITHUB_ACTIONS|GITHUB_WORKFLOW|GITLAB_CI|CI_JOB_TOKEN|TRAVIS|JENKINS_URL|JENKINS_HOME|CIRCLECI|BUILDKITE|TF_BUILD|TEAMCITY_VERSION|BITBUCKET_BUILD_NUMBER|DRONE|CODEBUILD_BUILD_ID|APPVEYOR|BUILD_ID|RUNNER_OS)\b/;
+/** `$NAME`, `${NAME}` or `%NAME%` of a CI variable in shell or batch text. */
+const CI_SHELL_REF = new RegExp(`(?:\\$\\{?|%)${CI_ENV.source}(?![A-Za-z0-9_])`);
 const LOCALE_ENV = /\b(LANG|LC_ALL|LC_CTYPE|LC_MESSAGES|LANGUAGE|TZ)\b/;
 const HOST_ENV = /\b(USER|USERNAME|LOGNAME|HOSTNAME|COMPUTERNAME|USERDOMAIN)\b/;
 
@@ -78,12 +80,65 @@ function secretSource(ctx: ScanContext, file: RustFile, i: number): string | nul
 /** Build tools a build script legitimately runs; environment data passed to them is not exfiltration. */
 const BUILD_TOOLS = /^\(\s*"(pkg-config|pkgconf|rustc|cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cmake|make|gmake|ninja|ar|ld|nasm|yasm|xcrun|xcode-select|sw_vers|llvm-config|perl)"/;
 
-/** Programs that can carry data off the machine or run arbitrary commands: curl, a shell, an interpreter. */
-const CARRIERS = /^\(\s*"(?:[^"]*[\/\\])?(curl|wget|nc|ncat|netcat|socat|telnet|ssh|scp|sftp|ftp|tftp|rsync|sh|bash|dash|zsh|ksh|fish|cmd|cmd\.exe|powershell|powershell\.exe|pwsh|python[0-9.]*|perl|ruby|node|osascript)"/;
+/**
+ * Programs that can carry data off the machine, run what they are given, or start another program
+ * (curl, a shell, an interpreter, env, xargs, sudo...), by base name without a Windows extension.
+ */
+const CARRIERS = new Set([
+  'curl', 'wget', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'ssh', 'scp', 'sftp', 'ftp', 'tftp', 'rsync', 'openssl',
+  'sh', 'bash', 'dash', 'zsh', 'ksh', 'csh', 'tcsh', 'fish', 'busybox', 'cmd', 'powershell', 'pwsh', 'wsl', 'start',
+  'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'deno', 'bun', 'php', 'lua', 'osascript', 'cscript', 'wscript', 'mshta',
+  'rundll32', 'regsvr32', 'certutil', 'bitsadmin', 'env', 'xargs', 'nohup', 'setsid', 'timeout', 'sudo', 'doas', 'su', 'nice', 'ionice',
+]);
 
-function isCarrierProgram(ctx: ScanContext, file: string, site: number): boolean {
+/** A string literal's content as written in Rust source (`"x"`, `r"x"`, `r#"x"#`), or null. */
+function literal(text: string): string | null {
+  const m = /^\s*(?:b?r(#*)"([\s\S]*?)"\1|b?"((?:[^"\\]|\\.)*)")\s*$/.exec(text);
+  return m ? (m[2] ?? m[3] ?? '') : null;
+}
+
+function carrierName(program: string): boolean {
+  const base = program.trim().split(/[\\/]/).pop()!.toLowerCase().replace(/\.(exe|com|bat|cmd|ps1)$/, '');
+  return CARRIERS.has(base) || /^python[0-9.]*$/.test(base);
+}
+
+/**
+ * Whether the program a process start runs may carry the environment off the machine: a carrier
+ * literal, a constant (`Command::new(PROG)`, whose value is not at the site), or a program computed
+ * at the site while the code around it names a carrier (`run("curl", …)` into an existing helper).
+ * Only a plain literal naming another program, or a variable with no carrier named nearby (a process
+ * library running what its caller chose), is not.
+ */
+function mayCarry(ctx: ScanContext, file: string, site: number, near: RustFile[], items: number[][]): boolean {
   const s = site >= 0 ? ctx.delta.new.rust.get(file)?.facts.sites[site] : undefined;
-  return !!s && CARRIERS.test(s.args ?? '');
+  if (!s) return true;
+  const arg = (s.args ?? '').replace(/^\(\s*/, '').replace(/\s*\)$/, '').split(',')[0] ?? '';
+  const lit = literal(arg);
+  if (lit !== null) return carrierName(lit);
+  // A constant's name (`PROG`, `cfg::CURL`): its value is elsewhere.
+  if (/(^|::)[A-Z][A-Z0-9_]*$/.test(arg.replace(/^&/, '').trim())) return true;
+  for (let k = 0; k < near.length; k++) {
+    const sites = near[k].facts.sites;
+    for (const i of items[k]) if (sites[i].kind === 'string' && carrierName(sites[i].text)) return true;
+  }
+  return false;
+}
+
+/** The sites of the changed item and of every item on the trace to a sink, by file. */
+function nearSites(ctx: ScanContext, start: string, r: { trace: Array<{ item: string }>; holder: string }): [RustFile[], number[][]] {
+  const files: RustFile[] = [];
+  const lists: number[][] = [];
+  for (const key of new Set([start, r.holder, ...r.trace.map((h) => h.item)])) {
+    const ref = ctx.delta.new.items.get(key);
+    if (!ref) continue;
+    const idx: number[] = [];
+    ref.file.facts.sites.forEach((x, i) => {
+      if (x.item === ref.item.id && x.kind === 'string') idx.push(i);
+    });
+    files.push(ref.file);
+    lists.push(idx);
+  }
+  return [files, lists];
 }
 
 function isBuildTool(ctx: ScanContext, file: string, site: number): boolean {
@@ -109,7 +164,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       // (a process library building the child's environment) sends nothing anywhere by itself, so
       // that is high (reviewed), not critical; it stays critical when the program is one that talks
       // to the network or runs what it is given (curl, a shell, an interpreter).
-      const inherited = wholeEnvOnly && r.cap.cap === 'process.spawn' && !isCarrierProgram(ctx, r.cap.file, r.cap.site);
+      const inherited = wholeEnvOnly && r.cap.cap === 'process.spawn' && !mayCarry(ctx, r.cap.file, r.cap.site, ...nearSites(ctx, ch.key, r));
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || sources.some((s) => ctx.isNew(s.file.path, s.index));
       if (!anyNew) continue;
       const src = sources[0];
@@ -131,7 +186,10 @@ const TRIGGERS: Record<string, (ctx: ScanContext, f: RustFile, i: number) => str
     const s = f.facts.sites[i];
     // A string that is a CI variable's name (`"GITLAB_CI"`, `"CI=true"`), as code that looks it up
     // indirectly holds it; not prose that mentions CI (`"Unknown platform (CI)"`).
-    if (s.kind === 'string' && s.text.length < 40 && VAR_NAME.test(s.text) && CI_ENV.test(s.text)) return `the CI marker "${s.text}"`;
+    // Shell and batch spellings (`"$GITHUB_ACTIONS"`, `"${CI}"`, `"%CI%"`, `" CI"`) are names too.
+    if (s.kind === 'string' && s.text.length < 40 && VAR_NAME.test(s.text.replace(/[${}%]/g, '').trim()) && CI_ENV.test(s.text)) return `the CI marker "${s.text}"`;
+    // A shell or batch script that reads a CI variable (`[ -n "$GITLAB_CI" ] && …`), whatever its length.
+    if (s.kind === 'string' && s.text.length < 4096 && CI_SHELL_REF.test(s.text)) return `the CI variable read in "${short(s.text, 60)}"`;
     const hit = ctx.newGraph.resolver.capOf(f, i);
     if (hit?.cap === 'env.read' && CI_ENV.test(envName(s.args))) return `the CI variable ${envName(s.args)}`;
     return null;
