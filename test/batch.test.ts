@@ -48,6 +48,18 @@ function storeRows(db: string) {
   }
 }
 
+/** runBatch without the pool: jobs that name no real input, and a report that says pass. */
+const keys = { toolVersion: 't', rulesDigest: 'r' };
+function job(crate: string, v: number): ResolvedJob {
+  return {
+    key: `${crate}-${v}`, crate, oldVersion: `0.${v - 1}.0`, newVersion: `0.${v}.0`, oldInput: `${crate}/${v - 1}`, newInput: `${crate}/${v}`,
+    oldDigest: 'o', newDigest: 'n', old: { path: 'o' }, new: { path: 'n' }, publishedAt: null,
+  };
+}
+function report(j: ResolvedJob): Report {
+  return { schemaVersion: 1, tool: { name: 'cratefence', version: 't' }, crate: { name: j.crate, old: j.oldVersion, new: j.newVersion }, verdict: 'pass', score: 0, verdictReason: '', summary: {}, capabilities: { before: [], after: [], added: [] }, findings: [], scoreBreakdown: [], timings: {} } as unknown as Report;
+}
+
 describe('batch jobs', () => {
   it('reads a jobs file: registry pairs, first releases, path pairs, comments; bad lines name their line', () => {
     const f = path.join(tmp, 'jobs.txt');
@@ -129,12 +141,6 @@ describe('batch jobs', () => {
   it('starts running the first jobs while the listing is still being resolved, skips done ones, and records the totals', async () => {
     const db = path.join(tmp, 'stream.sqlite');
     const store = new BatchStore(openStore(db));
-    const keys = { toolVersion: 't', rulesDigest: 'r' };
-    const job = (crate: string, v: number): ResolvedJob => ({
-      key: `${crate}-${v}`, crate, oldVersion: `0.${v - 1}.0`, newVersion: `0.${v}.0`, oldInput: `${crate}/${v - 1}`, newInput: `${crate}/${v}`,
-      oldDigest: 'o', newDigest: 'n', old: { path: 'o' }, new: { path: 'n' }, publishedAt: null,
-    });
-    const report = (j: ResolvedJob) => ({ schemaVersion: 1, tool: { name: 'cratefence', version: 't' }, crate: { name: j.crate, old: j.oldVersion, new: j.newVersion }, verdict: 'pass', score: 0, verdictReason: '', summary: {}, capabilities: { before: [], after: [], added: [] }, findings: [], scoreBreakdown: [], timings: {} }) as unknown as Report;
     const executor = { slots: 2, execute: async (j: ResolvedJob) => ({ ok: true as const, report: report(j), ms: 1 }) };
     try {
       // A first run records a-1; the second lists a-1 (skipped), a-2, a-2 again (one job), b-1.
@@ -168,12 +174,6 @@ describe('batch jobs', () => {
   });
 
   it('a stop abandons a listing stuck on a slow input; an executor that throws halts the run, which rejects once nothing runs', async () => {
-    const keys = { toolVersion: 't', rulesDigest: 'r' };
-    const job = (crate: string, v: number): ResolvedJob => ({
-      key: `${crate}-${v}`, crate, oldVersion: null, newVersion: `0.${v}.0`, oldInput: null, newInput: `${crate}/${v}`,
-      oldDigest: null, newDigest: 'n', old: null, new: { path: 'n' }, publishedAt: null,
-    });
-    const report = (j: ResolvedJob) => ({ schemaVersion: 1, tool: { name: 'cratefence', version: 't' }, crate: { name: j.crate, old: null, new: j.newVersion }, verdict: 'pass', score: 0, verdictReason: '', summary: {}, capabilities: { before: [], after: [], added: [] }, findings: [], scoreBreakdown: [], timings: {} }) as unknown as Report;
     {
       const store = new BatchStore(openStore(path.join(tmp, 'stuck.sqlite')));
       const stop = new AbortController();

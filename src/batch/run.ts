@@ -129,7 +129,6 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
   // slow input is being read.
   let wake: () => void = () => undefined;
   const halted = new Promise<'halt'>((r) => (wake = () => r('halt')));
-  o.stop?.addEventListener('abort', () => wake(), { once: true });
   cancel.addEventListener('abort', () => wake(), { once: true });
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -182,6 +181,7 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
       }
     };
     o.stop?.addEventListener('abort', () => {
+      wake();
       emit({ type: 'stopping', inFlight });
       pump();
     }, { once: true });

@@ -197,7 +197,7 @@ export class ParseCache {
     return parsed.tree;
   }
 
-  /** One shared string object per distinct string (item keys of both releases). */
+  /** One shared string object per distinct string (the suffixed keys of duplicate items, see buildRelease). */
   intern(s: string): string {
     const hit = this.interned.get(s);
     if (hit !== undefined) return hit;

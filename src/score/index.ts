@@ -97,20 +97,16 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
       e.pts *= REPEAT_DECAY;
     });
   }
-  const entryOf = new Map(decayed.map((d) => [d.f, d]));
-  for (const list of byRule.values()) {
-    for (const { f } of list) {
-      const e = entryOf.get(f)!;
-      const factors = e.factors;
-      const points = round2(e.pts);
-      e.f.points = points;
-      raw += points;
-      breakdown.push({
-        kind: 'finding', ruleId: e.f.ruleId, file: e.f.file, line: e.f.line, severity: e.f.severity, confidence: e.f.confidence,
-        base: SEVERITY_POINTS[e.f.severity], factors, points,
-        reason: `${e.f.severity}/${e.f.confidence} ${e.f.ruleId} at ${e.f.file}:${e.f.line}`,
-      });
-    }
+  // In rule order, as decayed was built.
+  for (const e of decayed) {
+    const points = round2(e.pts);
+    e.f.points = points;
+    raw += points;
+    breakdown.push({
+      kind: 'finding', ruleId: e.f.ruleId, file: e.f.file, line: e.f.line, severity: e.f.severity, confidence: e.f.confidence,
+      base: SEVERITY_POINTS[e.f.severity], factors: e.factors, points,
+      reason: `${e.f.severity}/${e.f.confidence} ${e.f.ruleId} at ${e.f.file}:${e.f.line}`,
+    });
   }
   // A first release has no "before": every capability would count as new, which says nothing.
   for (const [cap, pts] of firstRelease ? [] : Object.entries(DELTA_CAPABILITIES)) {

@@ -109,7 +109,7 @@ function carrierName(program: string): boolean {
  * Only a plain literal naming another program, or a variable with no carrier named nearby (a process
  * library running what its caller chose), is not.
  */
-function mayCarry(ctx: ScanContext, file: string, site: number, near: RustFile[], items: number[][]): boolean {
+function mayCarry(ctx: ScanContext, file: string, site: number, nearStrings: () => string[]): boolean {
   const s = site >= 0 ? ctx.delta.new.rust.get(file)?.facts.sites[site] : undefined;
   if (!s) return true;
   const arg = (s.args ?? '').replace(/^\(\s*/, '').replace(/\s*\)$/, '').split(',')[0] ?? '';
@@ -117,28 +117,19 @@ function mayCarry(ctx: ScanContext, file: string, site: number, near: RustFile[]
   if (lit !== null) return carrierName(lit);
   // A constant's name (`PROG`, `cfg::CURL`): its value is elsewhere.
   if (/(^|::)[A-Z][A-Z0-9_]*$/.test(arg.replace(/^&/, '').trim())) return true;
-  for (let k = 0; k < near.length; k++) {
-    const sites = near[k].facts.sites;
-    for (const i of items[k]) if (sites[i].kind === 'string' && carrierName(sites[i].text)) return true;
-  }
-  return false;
+  return nearStrings().some(carrierName);
 }
 
-/** The sites of the changed item and of every item on the trace to a sink, by file. */
-function nearSites(ctx: ScanContext, start: string, r: { trace: Array<{ item: string }>; holder: string }): [RustFile[], number[][]] {
-  const files: RustFile[] = [];
-  const lists: number[][] = [];
+/** The string literals of the changed item and of every item on the trace to a sink. */
+function nearStrings(ctx: ScanContext, start: string, r: { trace: Array<{ item: string }>; holder: string }): string[] {
+  const out: string[] = [];
   for (const key of new Set([start, r.holder, ...r.trace.map((h) => h.item)])) {
     const ref = ctx.delta.new.items.get(key);
     if (!ref) continue;
-    const idx: number[] = [];
-    ref.file.facts.sites.forEach((x, i) => {
-      if (x.item === ref.item.id && x.kind === 'string') idx.push(i);
-    });
-    files.push(ref.file);
-    lists.push(idx);
+    const sites = ref.file.facts.sites;
+    for (const i of sitesByItem(sites).get(ref.item.id) ?? []) if (sites[i].kind === 'string') out.push(sites[i].text);
   }
-  return [files, lists];
+  return out;
 }
 
 function isBuildTool(ctx: ScanContext, file: string, site: number): boolean {
@@ -164,7 +155,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       // (a process library building the child's environment) sends nothing anywhere by itself, so
       // that is high (reviewed), not critical; it stays critical when the program is one that talks
       // to the network or runs what it is given (curl, a shell, an interpreter).
-      const inherited = wholeEnvOnly && r.cap.cap === 'process.spawn' && !mayCarry(ctx, r.cap.file, r.cap.site, ...nearSites(ctx, ch.key, r));
+      const inherited = wholeEnvOnly && r.cap.cap === 'process.spawn' && !mayCarry(ctx, r.cap.file, r.cap.site, () => nearStrings(ctx, ch.key, r));
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || sources.some((s) => ctx.isNew(s.file.path, s.index));
       if (!anyNew) continue;
       const src = sources[0];
