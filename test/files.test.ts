@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileReadError, UnsafePathError, readBounded, readBoundedSync, readInsideSync, writeInsideSync } from '../src/files/index.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'cf-files-'));
+
+describe('bounded reads', () => {
+  it('reads a regular file within its limit, sync and async', async () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'a'), 'hello');
+    expect(readBoundedSync(path.join(d, 'a'), { maxBytes: 5 }).toString()).toBe('hello');
+    expect((await readBounded(path.join(d, 'a'), { maxBytes: 5 })).toString()).toBe('hello');
+  });
+
+  it('refuses a file over the limit before reading it', async () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'a'), 'hello!');
+    expect(() => readBoundedSync(path.join(d, 'a'), { maxBytes: 5, what: 'lockfile' })).toThrow(/lockfile is 6 bytes, over the 5-byte limit/);
+    await expect(readBounded(path.join(d, 'a'), { maxBytes: 5 })).rejects.toBeInstanceOf(FileReadError);
+  });
+
+  it('refuses a link to /dev/zero and a FIFO at once, without hanging or growing', async () => {
+    const d = tmp();
+    symlinkSync('/dev/zero', path.join(d, 'zero'));
+    execFileSync('mkfifo', [path.join(d, 'fifo')]);
+    const t0 = Date.now();
+    expect(() => readBoundedSync(path.join(d, 'zero'), { maxBytes: 1 << 20 })).toThrow(/a device; only regular files are read/);
+    expect(() => readBoundedSync(path.join(d, 'fifo'), { maxBytes: 1 << 20 })).toThrow(/a FIFO/);
+    await expect(readBounded(path.join(d, 'fifo'), { maxBytes: 1 << 20 })).rejects.toThrow(/a FIFO/);
+    await expect(readBounded(path.join(d, 'zero'), { maxBytes: 1 << 20 })).rejects.toThrow(/a device/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('refuses a link when asked not to follow one, and names a missing file', () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'real'), 'x');
+    symlinkSync(path.join(d, 'real'), path.join(d, 'link'));
+    expect(readBoundedSync(path.join(d, 'link'), { maxBytes: 10 }).toString()).toBe('x');
+    expect(() => readBoundedSync(path.join(d, 'link'), { maxBytes: 10, noFollow: true, what: 'cache entry' })).toThrow(/cache entry is a symbolic link/);
+    expect(() => readBoundedSync(path.join(d, 'nope'), { maxBytes: 10, what: 'jobs file' })).toThrow(/no such jobs file/);
+  });
+});
+
+describe('reads and writes inside an owned folder', () => {
+  it('writes atomically and reads back', () => {
+    const root = tmp();
+    writeInsideSync(root, 'crates/ab/abc.crate', 'data');
+    expect(readInsideSync(root, 'crates/ab/abc.crate', { maxBytes: 10 })?.toString()).toBe('data');
+    expect(readInsideSync(root, 'crates/cd/none.crate', { maxBytes: 10 })).toBeNull();
+  });
+
+  it('never writes through a folder link planted inside it', () => {
+    const root = tmp();
+    const outside = tmp();
+    mkdirSync(path.join(root, 'crates'));
+    symlinkSync(outside, path.join(root, 'crates', 'ab'));
+    expect(() => writeInsideSync(root, 'crates/ab/abc.crate', 'payload')).toThrow(UnsafePathError);
+    expect(existsSync(path.join(outside, 'abc.crate'))).toBe(false);
+    expect(() => readInsideSync(root, 'crates/ab/abc.crate', { maxBytes: 10 })).toThrow(UnsafePathError);
+  });
+
+  it('replaces a file link planted as an entry instead of writing through it, and refuses to read one', () => {
+    const root = tmp();
+    const outside = tmp();
+    writeFileSync(path.join(outside, 'victim'), 'original');
+    mkdirSync(path.join(root, 'j'));
+    symlinkSync(path.join(outside, 'victim'), path.join(root, 'j', 'entry.json'));
+    expect(() => readInsideSync(root, 'j/entry.json', { maxBytes: 100 })).toThrow(/symbolic link/);
+    writeInsideSync(root, 'j/entry.json', 'new');
+    expect(readFileSync(path.join(outside, 'victim'), 'utf8')).toBe('original');
+    expect(readInsideSync(root, 'j/entry.json', { maxBytes: 100 })?.toString()).toBe('new');
+  });
+
+  it('refuses paths that leave the folder', () => {
+    const root = tmp();
+    expect(() => writeInsideSync(root, '../x', 'a')).toThrow(UnsafePathError);
+    expect(() => writeInsideSync(root, '/etc/x', 'a')).toThrow(UnsafePathError);
+  });
+});
