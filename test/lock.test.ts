@@ -99,8 +99,10 @@ describe('lockfile delta', () => {
     ]);
     // 0.x versions are compatible only within one minor; a new minor of two old ones pairs with the nearest.
     expect(show(lockDelta([p('rand', '0.7.3'), p('rand', '0.8.5')], [p('rand', '0.8.6'), p('rand', '0.9.0')]))).toEqual(['changed registry rand 0.8.5 0.8.6', 'changed registry rand 0.7.3 0.9.0']);
-    // The same name from two registries is two packages.
-    expect(show(lockDelta([p('x', '1.0.0', 'sparse+https://a/')], [p('x', '1.0.0', 'sparse+https://b/')]))).toEqual(['added registry x - 1.0.0', 'removed registry x 1.0.0 -']);
+    // A name that left one registry for another is paired across sources (and marked, see lock-integrity tests).
+    expect(show(lockDelta([p('x', '1.0.0', 'sparse+https://a/')], [p('x', '1.0.0', 'sparse+https://b/')]))).toEqual(['changed registry x 1.0.0 1.0.0']);
+    // Two versions of a name from two registries that both stay are two packages.
+    expect(show(lockDelta([p('x', '1.0.0', 'sparse+https://a/')], [p('x', '1.0.0', 'sparse+https://a/'), p('x', '1.0.0', 'sparse+https://b/')]))).toEqual(['added registry x - 1.0.0']);
   });
 });
 
@@ -236,7 +238,7 @@ describe('cratefence lock end to end', () => {
   it('refuses hostile lockfiles in one line', async () => {
     const d = temp();
     writeFileSync(path.join(d, 'junk.lock'), 'this is [not toml');
-    writeFileSync(path.join(d, 'ok.lock'), lockText([], 3));
+    writeFileSync(path.join(d, 'ok.lock'), lockText([{ name: 'app', version: '0.1.0' }], 3));
     const r = await cli(['lock', path.join(d, 'ok.lock'), path.join(d, 'junk.lock')], env());
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^cratefence: .*junk\.lock: not a valid Cargo\.lock/);

@@ -75,6 +75,7 @@ function toConfig(raw: RawConfig, file: string, text: string): Config {
   cfg.registries = Object.fromEntries(Object.entries(raw.registries ?? {}).map(([n, r]) => [n, { index: r.index, minPublishAge: r['min-publish-age'] }]));
   cfg.coolOff = { minPublishAge: raw['cool-off']?.['min-publish-age'] };
   if (raw.serve) cfg.serve = raw.serve;
+  if (raw.lock) cfg.lock = { sourceChange: raw.lock['source-change'] };
   if (raw.audits?.criteria) cfg.audits.criteria = raw.audits.criteria;
   if (raw.audits?.['supply-chain']) cfg.audits.supplyChain = path.resolve(base, raw.audits['supply-chain']);
   return cfg;

@@ -89,6 +89,7 @@ export const CONFIG_SCHEMA = z.strictObject({
   'cool-off': z.strictObject({ 'min-publish-age': duration.optional() }).optional(),
   audits: z.strictObject({ criteria: z.string().min(1).optional(), 'supply-chain': z.string().min(1).optional() }).optional(),
   serve: ServePolicySchema.optional(),
+  lock: z.strictObject({ 'source-change': z.enum(['review', 'block']).optional() }).optional(),
 });
 
 /** One `[[suppress]]` entry, with where it was written (for reports and rot checks). */
@@ -120,6 +121,8 @@ export interface Config {
   audits: { criteria: string; supplyChain: string };
   /** `[serve]`: the ingest service's policy (defaults filled in). */
   serve: ServePolicy;
+  /** `[lock] source-change`: the verdict of a dependency moved to another source in `cratefence lock` (default review). */
+  lock?: { sourceChange?: 'review' | 'block' };
 }
 
 /** The config used when no file is found. */

@@ -32,6 +32,7 @@ export function formatLockText(r: LockReport, o: { color: boolean } = { color: f
     const indent = ' '.repeat(7);
     if (e.error) lines.push(`${indent}${paint('31', 'error:')} ${e.error}`);
     if (e.note) lines.push(`${indent}${e.note}`);
+    for (const f of e.findings ?? []) lines.push(`${indent}${f.severity.padEnd(8)} ${f.ruleId}  ${r.lockfile}${e.lockLine ? `:${e.lockLine}` : ''}  ${f.message}`);
     for (const n of e.report?.policy?.notes ?? []) lines.push(`${indent}${n.kind}: ${n.message}`);
     const findings = (e.report?.findings ?? [])
       .filter((f) => f.severity !== 'info' && !f.suppressed)
