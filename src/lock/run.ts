@@ -1,5 +1,5 @@
 import { VERSION } from '../index.js';
-import { CRATES_IO_INDEX, RegistryClient, applyPublishPolicy, normaliseIndexUrl, type MinPublishAge, type RegistryOptions } from '../registry/index.js';
+import { CRATES_IO_INDEX, RegistryClient, applyPublishPolicy, normaliseIndexUrl, type FetchedCrate, type MinPublishAge, type RegistryOptions } from '../registry/index.js';
 import type { FileHunks } from '../index.js';
 import type { ScanPool } from '../runner/index.js';
 import { LEVEL, worstVerdict } from '../usage.js';
@@ -120,7 +120,7 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
     else if (d.kind === 'git') e.note = `git source (${d.new!.source}): not fetched; review this revision by hand`;
     else if (d.kind === 'path') e.note = 'path package (a workspace member or local crate): not scanned';
     else if (d.kind === 'other') e.note = `unknown source "${d.new!.source}": not fetched`;
-    if (d.sourceChanged && d.kind !== 'registry') addFinding(e, sourceChangeFinding(d, level, e.note!));
+    if (d.sourceChanged && d.kind !== 'registry') addFinding(e, sourceChangeFinding(d, level, d.kind === 'path' ? 'a local path is not scanned: read its code by hand' : 'it is not fetched: read that revision by hand'));
     e.verdict = entryVerdict(e);
   });
 
@@ -152,20 +152,30 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
     const oldClient = oldWhere && 'index' in oldWhere ? clientFor(oldWhere.index) : null;
     const client = clientFor(where.index);
     let oldMissing: string | null = null;
-    const [oldCrate, newCrate] = await fetchSlot(() => {
-      stage(`fetching ${d.old && oldClient ? `${d.old.version} and ` : ''}${d.new!.version}`);
-      return Promise.all([
-        d.old && oldClient
-          ? oldClient.fetchCrate(d.name, d.old.version, d.old.checksum ?? undefined).catch((err: Error) => {
-              // The old contents of a re-pinned version are often gone from the registry: the new one is still scanned.
-              if (!d.checksumChanged) throw err;
-              oldMissing = err.message;
-              return null;
-            })
-          : Promise.resolve(null),
-        client.fetchCrate(d.name, d.new!.version, d.new!.checksum ?? undefined),
-      ]);
-    });
+    let fetched: [FetchedCrate | null, FetchedCrate];
+    try {
+      fetched = await fetchSlot(() => {
+        stage(`fetching ${d.old && oldClient ? `${d.old.version} and ` : ''}${d.new!.version}`);
+        return Promise.all([
+          d.old && oldClient
+            ? oldClient.fetchCrate(d.name, d.old.version, d.old.checksum ?? undefined).catch((err: Error) => {
+                // The old contents of a re-pinned version are often gone from the registry: the new one is still scanned.
+                if (!d.checksumChanged) throw err;
+                oldMissing = err.message;
+                return null;
+              })
+            : Promise.resolve(null),
+          client.fetchCrate(d.name, d.new!.version, d.new!.checksum ?? undefined),
+        ]);
+      });
+    } catch (err) {
+      // The lockfile findings stand even when nothing could be fetched (the error makes it block anyway).
+      const why = (err as Error).message;
+      if (d.sourceChanged) addFinding(e, sourceChangeFinding(d, level, `not scanned: ${why}`));
+      if (d.checksumChanged) addFinding(e, checksumChangeFinding(d, `The new contents could not be fetched and verified (${why}).`));
+      throw err;
+    }
+    const [oldCrate, newCrate] = fetched;
     if (d.sourceChanged) {
       const what = oldCrate ? `fetched from the new source and diffed against ${d.old!.version} from the old one` : `the old side cannot be fetched from ${d.old!.source ?? 'a path'}: ${d.new!.version} scanned as a first release`;
       addFinding(e, sourceChangeFinding(d, level, what));

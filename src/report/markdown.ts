@@ -76,8 +76,11 @@ function verdictCell(v: Verdict | null): string {
 function row(s: Section): string {
   const r = s.report;
   const note = s.entry?.error ? `failed: ${esc(s.entry.error)}` : s.entry?.note ? esc(s.entry.note) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
+  // Lockfile findings (source or checksum changes) come first: no scan shows them.
+  const lockFindings = (s.entry?.findings ?? []).map((f) => `**${f.ruleId}** (${f.severity}): ${esc(f.message)}`).join('<br>');
+  const cell = lockFindings && note ? `${lockFindings}<br>${note}` : lockFindings || note;
   // GFM splits table cells at every unescaped `|`, even inside a code span.
-  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${note} |`;
+  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${cell} |`;
 }
 
 /** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
@@ -189,7 +192,7 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
     if (hidden > 0) out += `_${hidden} more finding(s) of this crate are in the JSON report._\n\n`;
   }
   if (blocksLeft > 0) out += `---\n_Left out to stay under ${limit} characters: ${blocksLeft} finding(s) of ${cratesCut.size} crate(s). The JSON, SARIF and HTML reports have all of them._\n`;
-  const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0), 0);
+  const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0) + (s.entry?.findings?.length ?? 0), 0);
   if (total === 0 && !all.some((s) => s.entry?.error)) out += '_No findings._\n';
   return out;
 }
