@@ -110,7 +110,8 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
   const total = toScan.length;
   const finish = (i: number) => {
     waiting.delete(i);
-    o.onProgress?.(++done, total, entries[i]);
+    // Past the deadline, packages end as their requests are cut: that is not progress to show.
+    if (!o.signal?.aborted) o.onProgress?.(++done, total, entries[i]);
   };
   const level = o.sourceChange ?? 'review';
 
