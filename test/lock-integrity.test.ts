@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from 'sarif';
@@ -16,6 +18,7 @@ import { parseLockfile, type LockPackage } from '../src/lock/parse.js';
 import type { LockEntry, LockReport } from '../src/lock/types.js';
 import { CRATES_IO, lockCli as cli, lockText, type LockPkg } from './helpers/lock-fixture.js';
 import { RegistryServer, startRegistryServer, type PublishedVersion } from './helpers/registry-server.js';
+import { sarifValidator } from './helpers/sarif-schema.js';
 import { crateEntries, makeTar } from './helpers/tarball.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -81,6 +84,7 @@ describe('attack 1: a dependency moved to another source', () => {
     expect(e.findings![0].message).toMatch(/^tiny \(version 0\.1\.0\) now comes from the git repository git\+https:\/\/github\.com\/someone\/tiny.* instead of crates\.io/);
     const sarif = await cli(['lock', 'old.lock', 'Cargo.lock', '--registry', server.indexUrl, '--format', 'sarif', '--quiet'], env(), d);
     const log = JSON.parse(sarif.out) as Log;
+    expect(sarifValidator()(log)).toEqual([]);
     const res = log.runs[0].results!.find((x) => x.ruleId === 'lock-source-change')!;
     expect(res.locations![0].physicalLocation).toMatchObject({ artifactLocation: { uri: 'Cargo.lock' }, region: { startLine: 9 } });
     expect(res.message.text).toContain(fork);
@@ -271,6 +275,27 @@ describe('attack 6: a registry that trickles its answers', () => {
       expect(slow.requests.length).toBeGreaterThan(0);
     } finally {
       await slow.stop();
+    }
+  });
+
+  it('--timeout bounds the --server checks too', async () => {
+    // An ingest service that answers 200 and then trickles its body.
+    const svc = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const t = setInterval(() => res.write(' '), 500);
+      res.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => svc.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(svc.address() as AddressInfo).port}`;
+      const d = lockDir([APP, reg(v.tiny)], [APP, reg(v.tiny)]);
+      const r = await cli(['lock', 'old.lock', 'Cargo.lock', '--server', url, '--timeout', '2s', '--quiet'], env(), d);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`cratefence: the run went over its time limit (--timeout 2s) while asking the ingest service ${url}: 1 of 1 pinned packages unchecked, waiting for tiny 0.1.0; nothing was reported\n`);
+      expect(r.ms).toBeLessThan(12_000);
+    } finally {
+      svc.closeAllConnections();
+      await new Promise<void>((r) => svc.close(() => r()));
     }
   });
 
