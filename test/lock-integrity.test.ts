@@ -204,6 +204,7 @@ describe('attack 4: malformed and hostile lockfiles', () => {
       ['number.lock', good.replace(`checksum = "${v.tiny.cksum}"`, 'checksum = 7'), /number\.lock: package 2 has a checksum that is not a string \(number\)/],
       ['short.lock', good.replace(`checksum = "${v.tiny.cksum}"`, 'checksum = "abc"'), /short\.lock: package 2 \(tiny 0\.1\.0\) has a checksum that is not a SHA-256/],
       ['source.lock', good.replace(`source = "${CRATES_IO}"`, 'source = { git = "x" }'), /source\.lock: package 2 has a source that is not a string/],
+      ['ctrl.lock', good.replace('name = "tiny"', 'name = "tiny\\n::error::owned"'), /ctrl\.lock: package 2 has a control character in its name/],
       ['dup.lock', `${good}\n${lockText([{ ...reg(v.tiny), checksum: 'd'.repeat(64) }], 4).split('\n\n')[1]}`, /dup\.lock: tiny 0\.1\.0 \(registry\+.*\) is listed twice/],
     ];
     for (const [file, text, message] of cases) {

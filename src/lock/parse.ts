@@ -31,6 +31,7 @@ export interface Lockfile {
 export const MAX_LOCK_BYTES = 64 * 1024 * 1024;
 // Cargo writes SHA-256 checksums as 64 lowercase hex digits.
 const HEX64 = /^[0-9a-f]{64}$/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function str(v: unknown, label: string, i: number, key: string): string | null {
   if (v === undefined) return null;
@@ -92,6 +93,8 @@ export function parseLockfile(text: string, label: string): Lockfile {
       throw new LockfileError(`${label}: package ${i + 1} (${p.name.slice(0, 64)}) has version "${p.version.slice(0, 80)}", which is not a semantic version`);
     }
     const source = str(p.source, label, i, 'source');
+    // No name or source cargo accepts holds a control character; in a report one could pose as a CI command.
+    if (CONTROL.test(p.name) || (source !== null && CONTROL.test(source))) throw new LockfileError(`${label}: package ${i + 1} has a control character in its ${CONTROL.test(p.name) ? 'name' : 'source'}`);
     let checksum = str(p.checksum, label, i, 'checksum');
     if (checksum !== null && !HEX64.test(checksum)) throw new LockfileError(`${label}: package ${i + 1} (${p.name.slice(0, 64)} ${p.version}) has a checksum that is not a SHA-256 (64 lowercase hex digits)`);
     if (checksum === null && source !== null) checksum = v1Sums.get(`${p.name} ${p.version} ${source}`) ?? null;
