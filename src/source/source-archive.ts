@@ -33,6 +33,8 @@ const components = (raw: string) => raw.split('/').filter((p) => p !== '' && p !
  * root or in its single top folder, as a folder input without one is refused.
  */
 export function sourceLayout(entries: TarEntry[], names: string[], input: string): SourceLayout | null {
+  // Nothing to lay out: the package reader says the archive is empty.
+  if (entries.length === 0) return null;
   const why: string[] = [];
   const heads = new Set<string>();
   let rootFile = false;

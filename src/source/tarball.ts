@@ -35,9 +35,11 @@ const REFUSED: Record<string, string> = { '3': 'character device', '4': 'block d
 /**
  * Reads a `.crate` / `.tar.gz` / `.tar` archive entirely in memory, yielding exactly the tree cargo
  * 1.95 would unpack (flate2's first gzip member, tar-rs 0.4.45's entry rules, cargo's
- * `unpack_package` checks). Every construct `cargo package` never writes becomes an `ambiguity`
- * note, which the rules report as a critical `archive-ambiguity` finding; where the unpack cannot
- * be replayed exactly, the archive is refused. Nothing is written to disk.
+ * `unpack_package` checks). Every construct on which two readers can disagree becomes an
+ * `ambiguity` note, which the rules report as a critical `archive-ambiguity` finding; where the
+ * unpack cannot be replayed exactly, the archive is refused. With `sourceArchive` (a file not named
+ * `.crate`), an archive that is a source tree rather than a package is read from its crate root as
+ * a folder would be (`source-archive.ts`). Nothing is written to disk.
  */
 export async function readTarball(bytes: Buffer, limits: SourceLimits, input: string, opts: TarballOptions = {}): Promise<CrateTree> {
   const notes: SourceNote[] = [];
@@ -80,12 +82,13 @@ export async function readTarball(bytes: Buffer, limits: SourceLimits, input: st
       if (e.typeflag === 'g') {
         // Global headers: cargo is not the reader here; what matters is whether a reader applying
         // the records to later entries sees other names or sizes. They create nothing.
-        headerNotes(e, raw, raw, (p, m) => ambiguity(p, m));
+        headerNotes(e, raw, raw, ambiguity);
         return;
       }
       plain = raw === '.' ? '' : raw.startsWith('./') ? raw.slice(2) : raw;
       const parts = clean === '' ? [] : clean.split('/');
-      // sourceLayout put every entry in the root folder; a `..` or absolute name was refused above.
+      // sourceLayout found every entry in the root folder (checkEntryPath refused `..` and absolute names).
+      if (layout.root !== '' && parts.length > 0 && parts[0] !== layout.root) throw new InputError(`entry ${JSON.stringify(raw)} is outside the crate folder ${JSON.stringify(layout.root)}`, input);
       rest = layout.root === '' ? parts : parts.slice(1);
     } else {
       // Rust's `Path::components` keeps a leading `.`, so `./top/x` fails cargo's prefix check.
