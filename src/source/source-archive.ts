@@ -76,7 +76,7 @@ export function sourceTree(files: Map<string, Uint8Array>, layout: SourceLayout,
     {
       kind: 'source-archive',
       path: '.',
-      message: `this is a source archive, not a package written by cargo package (${layout.why.join('; ')}): it is read as a source folder would be, from ${layout.root ? `its folder ${layout.root}/` : 'the archive root'}, with Cargo.toml's include/exclude applied; what a registry would serve is what cargo package makes of this tree`,
+      message: `the input is a source archive, not a package written by cargo package (${layout.why.join('; ')}): it is read as a source folder would be, from ${layout.root ? `its folder ${layout.root}/` : 'the archive root'}, with Cargo.toml's include/exclude applied; what a registry would serve is what cargo package makes of this tree`,
     },
   ];
   const skipped = new Set<string>();
