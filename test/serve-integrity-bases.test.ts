@@ -4,7 +4,7 @@
  * version in state `released`, chosen when its scan runs; when a base is revoked, the releases
  * diffed against it are scanned again and their state follows the new scan.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScanPool, type ScanJob, type ScanOutcome } from '../src/runner/index.js';
 import type { ScanExecutor } from '../src/serve/scheduler.js';
 import { corpusCrate, corpusCrateAs, startRig, suiteDir, type ServeRig } from './helpers/serve.js';
@@ -14,6 +14,15 @@ let pool: ScanPool;
 let rig: ServeRig;
 // Scans run on the real pool; a test may hold them at the door to change a base mid-scan.
 let hold: Promise<void> | null = null;
+let openHold: () => void = () => {};
+/** Holds every scan at the door until the returned function is called. */
+function holdScans(): () => void {
+  hold = new Promise<void>((r) => (openHold = r));
+  return () => {
+    hold = null;
+    openHold();
+  };
+}
 const runs: Array<{ release: string; old: string | null }> = [];
 const gated: ScanExecutor = {
   slots: 2,
@@ -31,6 +40,12 @@ beforeAll(async () => {
   pool = new ScanPool({ threads: 2 });
   rig = await startRig(tmp.dir, { pool, executor: gated, users: [['admin', 'admin'], ['root', 'admin'], ['pub', 'publisher'], ['alice', 'reviewer'], ['bob', 'reviewer']] });
 }, 60_000);
+
+// A test that fails while scans are held must not hold the next test's scans.
+afterEach(() => {
+  hold = null;
+  openHold();
+});
 
 afterAll(async () => {
   await rig.close();
@@ -94,11 +109,9 @@ describe('version laundering: the base of a diff is the newest released version'
 
   it('nor when 1.0.1 is still scanning', async () => {
     await trustedFirst('lw-scanning');
-    let open!: () => void;
-    hold = new Promise((r) => (open = r));
+    const open = holdScans();
     const a = await post(await as('lw-scanning', '1.0.1'));
     const b = await post(await as('lw-scanning', '1.0.2'));
-    hold = null;
     open();
     expect(await rig.settled(a)).toMatchObject({ state: 'rejected', verdict: 'block', baseVersion: '1.0.0' });
     expect(await rig.settled(b)).toMatchObject({ state: 'rejected', verdict: 'block', baseVersion: '1.0.0' });
@@ -121,13 +134,11 @@ describe('version laundering: the base of a diff is the newest released version'
     expect(await rig.settled(next)).toMatchObject({ state: 'cooling-off', verdict: 'pass', baseVersion: '1.0.1' });
     rig.coolOff();
     expect((await rig.settled(next)).state).toBe('released');
-    let open!: () => void;
-    hold = new Promise((r) => (open = r));
+    const open = holdScans();
     const rev = await rig.call('POST', `/v1/releases/${bad}/revocations`, rig.tokens.root, { reason: 'the override was wrong: payload' });
     expect(rev.json.state).toBe('revoked');
     // Until its new scan lands, builds must not use it.
     expect((await rig.call('GET', `/v1/crates/${name}/1.0.2/status`, null)).json).toMatchObject({ state: 'scanning', usable: false });
-    hold = null;
     open();
     const after = await rig.settled(next);
     expect(after).toMatchObject({ state: 'rejected', verdict: 'block', baseVersion: '1.0.0' });
@@ -141,15 +152,13 @@ describe('version laundering: the base of a diff is the newest released version'
     const name = 'lw-midscan';
     await trustedFirst(name);
     const bad = await overriddenPayload(name);
-    let open!: () => void;
-    hold = new Promise((r) => (open = r));
+    const open = holdScans();
     const before = runs.length;
     const next = await post(await as(name, '1.0.2'));
     while (!runs.slice(before).some((r) => r.release === String(next))) await new Promise((r) => setTimeout(r, 20));
     const badBlob = (rig.db.prepare('SELECT blob_sha256 FROM serve_releases WHERE id = ?').get(bad) as { blob_sha256: string }).blob_sha256;
     expect(runs.filter((r) => r.release === String(next)).map((r) => r.old?.includes(badBlob))).toEqual([true]);
     expect((await rig.call('POST', `/v1/releases/${bad}/revocations`, rig.tokens.root, { reason: 'payload' })).json.state).toBe('revoked');
-    hold = null;
     open();
     expect(await rig.settled(next)).toMatchObject({ state: 'rejected', verdict: 'block', baseVersion: '1.0.0' });
     // Scanned twice: against 1.0.1 (result discarded), then against 1.0.0.
