@@ -95,7 +95,8 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   // client address before authentication (so a flood of made-up tokens is limited like any other),
   // and an authenticated one also against its token.
   await app.register(rateLimit, { global: false });
-  const perAddress = app.createRateLimit({ max: o.policy['rate-limit-per-address-per-minute'], timeWindow: 60_000, keyGenerator: (req) => `ip:${req.ip}` });
+  // The plugin's own address key: IPv4-mapped addresses as IPv4, IPv6 by /64 (one host's whole range).
+  const perAddress = app.createRateLimit({ max: o.policy['rate-limit-per-address-per-minute'], timeWindow: 60_000 });
   const perToken = app.createRateLimit({ max: o.policy['rate-limit-per-minute'], timeWindow: 60_000, keyGenerator: (req) => `t:${hashToken(bearer(req.headers.authorization) ?? '')}` });
   const limited = (reply: FastifyReply, r: Awaited<ReturnType<typeof perAddress>>, what: string) => {
     if (r.isAllowed || !r.isExceeded) return false;
@@ -252,6 +253,9 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     return reply.code(202).send({ id: r.id, state: releases.view(r.id).state, created: r.created });
   });
 
+  // Who was drawn to review a release is not for publishers of other crates (they could lobby them).
+  const shown = (user: User, v: ReleaseView): ReleaseView => (releases.seesReviewers(v.id, user) ? v : { ...v, reviewers: [] });
+
   app.get<{ Querystring: { state?: ReleaseState; crate?: string; mine?: boolean } }>('/v1/releases', {
     config: { roles: ALL },
     schema: {
@@ -265,8 +269,6 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     schema: { params: ID_PARAMS, response: { 200: { type: 'object', properties: { release: RELEASE, report: { type: ['object', 'null'], additionalProperties: true } } }, ...errors } },
   }, async (req) => ({ release: shown(req.user!, releases.view(req.params.id)), report: releases.report(req.params.id) }));
 
-  // Who was drawn to review a release is not for publishers of other crates (they could lobby them).
-  const shown = (user: User, v: ReleaseView): ReleaseView => (releases.seesReviewers(v.id, user) ? v : { ...v, reviewers: [] });
 
   const decision = (path: string, kind: DecisionKind, roles: Role[]) =>
     app.post<{ Params: { id: number }; Body: { reason: string } }>(`/v1/releases/:id/${path}`, {
