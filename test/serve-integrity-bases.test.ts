@@ -166,6 +166,20 @@ describe('version laundering: the base of a diff is the newest released version'
   }, 90_000);
 });
 
+describe('a release revoked while it is scanned', () => {
+  it('leaves the queue once: its scan is not run again and again', async () => {
+    const open = holdScans();
+    const before = runs.length;
+    const id = await post(await as('lw-revoked-early', '1.0.0'));
+    while (!runs.slice(before).some((r) => r.release === String(id))) await new Promise((r) => setTimeout(r, 20));
+    expect((await rig.call('POST', `/v1/releases/${id}/revocations`, rig.tokens.root, { reason: 'compromised account' })).json.state).toBe('revoked');
+    open();
+    expect((await rig.settled(id)).state).toBe('revoked');
+    expect(rig.db.prepare('SELECT COUNT(*) AS n FROM serve_scan_queue WHERE release_id = ?').get(id)).toEqual({ n: 0 });
+    expect(runs.filter((r) => r.release === String(id))).toHaveLength(1);
+  }, 30_000);
+});
+
 describe('scan results are held to the job they answer, whoever ran the scan', () => {
   it('a result describing another release (a rogue or replaying queue worker) is not applied', async () => {
     const other = await corpusCrate('h06-dependency-bump', 'old');
