@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, parseFailOn } from '../usage.js';
+import { FileReadError, readBoundedText } from '../files/index.js';
+import { safeText as t } from '../report/safe-text.js';
 import { lockDelta } from './delta.js';
 import { parseLockfile, LockfileError, type Lockfile } from './parse.js';
 import type { LockEntry, LockReport } from './types.js';
@@ -47,7 +48,8 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
   let shown = false;
   return {
     update: (done, total, e) => {
-      const what = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`;
+      // Names and versions come from the lockfile: safe-text keeps them from writing to the CI log as commands.
+      const what = t(`${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`);
       const result = e.error ? 'error' : (e.verdict ?? 'not scanned');
       if (tty) {
         shown = true;
@@ -57,7 +59,7 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
       }
     },
     // A warning clears the progress line first; the next update writes it again below.
-    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${m}\n`),
+    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${t(m)}\n`),
     stop: () => {
       if (shown) process.stderr.write('\r\x1b[2K');
     },
@@ -67,9 +69,10 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
 async function readLock(file: string): Promise<Lockfile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new LockfileError(`${file}: cannot read the lockfile`);
+    // Bounded and regular files only: a lockfile linked to /dev/zero or made a FIFO is refused at once.
+    text = await readBoundedText(file, { maxBytes: 64 * 1024 * 1024, what: 'lockfile' });
+  } catch (e) {
+    throw new LockfileError(e instanceof FileReadError ? e.message : `${file}: cannot read the lockfile`);
   }
   return parseLockfile(text, file);
 }
@@ -186,9 +189,9 @@ export async function run(argv: string[]): Promise<number> {
     const refused = checks.filter((c) => !c.usable).map((c) => ({ name: c.name, version: c.version, lockLine: c.lockLine, state: c.state ?? 'unknown' }));
     report.server = { url: values.server, checked: checks.length, refused };
     if (refused.length > 0) report.verdict = 'block';
-    for (const r of refused) process.stderr.write(`cratefence: ${r.name} ${r.version} is ${r.state} on ${values.server}: builds must not use it\n`);
+    for (const r of refused) process.stderr.write(`cratefence: ${t(`${r.name} ${r.version} is ${r.state} on ${values.server}`)}: builds must not use it\n`);
   }
-  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
+  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${t(`${e.name} ${e.new ?? e.old}: ${e.error}`)}\n`);
   const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const text = (await lockReporter(format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
   if (values.output) {

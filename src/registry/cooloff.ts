@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { PolicyNote, Report } from '../report/types.js';
 import { worstVerdict } from '../usage.js';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { defaultCargoHome } from './cache.js';
 import { RegistryError } from './errors.js';
 
@@ -44,6 +45,9 @@ export interface MinPublishAge {
   source: string;
 }
 
+/** A Cargo config file is a few kilobytes; a larger one (or a link to a device, a FIFO) is refused. */
+export const MAX_CARGO_CONFIG_BYTES = 1024 * 1024;
+
 /** The Cargo config files that apply from `cwd`, nearest first, then `$CARGO_HOME/config.toml` (cargo's order). */
 export function cargoConfigFiles(cwd: string, cargoHome = defaultCargoHome()): string[] {
   const out: string[] = [];
@@ -79,9 +83,17 @@ export function cargoMinPublishAge(cwd: string, cargoHome?: string, env: NodeJS.
   let specific: MinPublishAge | null = null;
   let global: MinPublishAge | null = null;
   for (const file of cargoConfigFiles(cwd, cargoHome)) {
+    let text: string;
+    try {
+      // A `.cargo/config.toml` can arrive in a pull request: bounded, regular files only.
+      text = readBoundedSync(file, { maxBytes: MAX_CARGO_CONFIG_BYTES, what: 'Cargo config file' }).toString('utf8');
+    } catch (e) {
+      if (e instanceof FileReadError) throw new RegistryError(e.message);
+      throw e;
+    }
     let doc: Record<string, unknown>;
     try {
-      doc = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      doc = parseToml(text) as Record<string, unknown>;
     } catch (e) {
       throw new RegistryError(`${file}: not valid TOML (${(e as Error).message.split('\n')[0]})`);
     }
