@@ -112,7 +112,8 @@ export function badDateLiterals(text: string): BadDate[] {
 export function checkDateLiterals(file: string, text: string): void {
   const bad = badDateLiterals(text)[0];
   if (!bad) return;
-  const key = locateKeys(text).filter((k) => k.line === bad.line).at(-1);
+  // The key written on that line, else the one whose value spans it (a multi-line array or table).
+  const key = locateKeys(text).filter((k) => k.line <= bad.line).at(-1);
   const shown = key ? key.path.map((k) => (typeof k === 'number' ? `[${k}]` : k)).join('.').replace(/\.\[/g, '[') : null;
   throw configError(file, shown, bad.line, bad.problem);
 }
