@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTrees, treeFromFiles, type Report } from '../src/index.js';
-import { applyPolicy, checkAudits, parseConfig, readAudits } from '../src/config/index.js';
+import { applyPolicy, checkAudits, DurationError, parseCargoDuration, parseConfig, readAudits } from '../src/config/index.js';
+import { parseMinPublishAge } from '../src/registry/index.js';
 import { startRegistryServer, type PublishedVersion, type RegistryServer } from './helpers/registry-server.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -54,6 +55,12 @@ describe('cratefence.toml', () => {
     // Names that are not in the file are not there, whatever Object has.
     const none = parseConfig('', FILE);
     for (const n of NAMES) expect(Object.hasOwn(none.crates, n)).toBe(false);
+  });
+
+  it('a duration unit is a unit: "3 constructor" is not a duration', () => {
+    expect(() => parseCargoDuration('3 constructor')).toThrow(DurationError);
+    expect(() => parseConfig('[cool-off]\nmin-publish-age = "3 constructor"\n', FILE)).toThrow(/:2: cool-off\.min-publish-age: "3 constructor" is not a duration/);
+    expect(() => parseMinPublishAge('1 constructor')).toThrow(/expected a minimum publish age/);
   });
 
   it('checks the value under such a key like any other and names it in the error', () => {

@@ -7,7 +7,8 @@ import { FileReadError, readBoundedSync } from '../files/index.js';
 import { defaultCargoHome } from './cache.js';
 import { RegistryError } from './errors.js';
 
-const UNIT_SECONDS: Record<string, number> = {
+/** Seconds per unit; a Map, so a unit such as "constructor" is just an unknown unit. */
+const UNIT_SECONDS = new Map<string, number>(Object.entries({
   second: 1,
   seconds: 1,
   minute: 60,
@@ -21,7 +22,7 @@ const UNIT_SECONDS: Record<string, number> = {
   // Cargo's month is the average Gregorian month: 30.436875 days.
   month: 2_629_746,
   months: 2_629_746,
-};
+}));
 
 /**
  * Parses a minimum publish age exactly as Cargo's `min-publish-age` / `global-min-publish-age`
@@ -31,7 +32,7 @@ const UNIT_SECONDS: Record<string, number> = {
 export function parseMinPublishAge(text: string): number {
   if (text === '0') return 0;
   const m = /^([0-9]+) ?([a-z]+)$/.exec(text);
-  const factor = m ? UNIT_SECONDS[m[2]] : undefined;
+  const factor = m ? UNIT_SECONDS.get(m[2]) : undefined;
   if (!m || factor === undefined) {
     throw new RegistryError(`expected a minimum publish age of the form "N seconds/minutes/hours/days/weeks/months" (or "0"), got "${text.slice(0, 60)}"`);
   }

@@ -82,7 +82,8 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   if (c.lineMatch) out.lineRe = compileRegex(c.lineMatch, `${where}.lineMatch`);
   if (c.itemMatch) out.itemRe = compileRegex(c.itemMatch, `${where}.itemMatch`);
   if (c.dataMatch) {
-    out.dataRe = {};
+    // Keys are field names from the rule file: no prototype for `constructor` or `__proto__` to meet.
+    out.dataRe = Object.create(null) as Record<string, RegExp>;
     for (const [k, v] of Object.entries(c.dataMatch)) out.dataRe[k] = compileRegex(v, `${where}.dataMatch.${k}`);
   }
   return out;
