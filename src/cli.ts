@@ -226,6 +226,7 @@ export async function main(argv: string[]): Promise<void> {
       report = policyLayer.applyPolicy(report, { config: loaded.config, file: loaded.file, audits, rulesDir: opts.rulesDir });
     }
     if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${safeText(factsStore.writeError)}); the scan did not need it\n`);
+    if (factsStore?.refused) process.stderr.write(`cratefence: ${safeText(factsStore.refused)}; the facts cache was not used\n`);
     if (factsStore?.readProblem) process.stderr.write(`cratefence: ${safeText(factsStore.readProblem)}; such entries were treated as misses\n`);
     if (debug) {
       const problem = nativeSyntaxProblem();

@@ -120,7 +120,6 @@ export class DiskFactsStore implements FactsStore {
     this.root = dir;
     this.fp = factsFingerprint();
     this.refused = foreignWriters(dir) ?? undefined;
-    if (this.refused) this.readProblem = `${this.refused}: it is not used`;
   }
 
   private relOf(hash: string): string {

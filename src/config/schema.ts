@@ -93,7 +93,7 @@ function nameRecord<V extends z.ZodType>(key: z.ZodType<string>, value: V) {
 
 const suppression = z.strictObject({
   // Blanks, zero-width and other invisible characters say nothing: a reason needs visible text.
-  reason: z.string().refine(hasVisibleText, { message: 'must say why the finding is accepted (visible text, not only blanks or invisible characters)' }),
+  reason: z.string().trim().refine(hasVisibleText, { message: 'must say why the finding is accepted (visible text, not only blanks or invisible characters)' }),
   crate: z.string().regex(CRATE_NAME, 'is not a crate name'),
   versions: semverRange.optional(),
   rule: z.string().min(1).optional(),
