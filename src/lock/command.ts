@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, parseFailOn } from '../usage.js';
-import { lockDelta } from './delta.js';
 import { FileReadError, readBoundedText } from '../files/index.js';
+import { safeText as t } from '../report/safe-text.js';
+import { lockDelta } from './delta.js';
 import { parseLockfile, LockfileError, MAX_LOCK_BYTES, type Lockfile } from './parse.js';
 import type { LockEntry, LockReport } from './types.js';
 import type { FileHunks } from '../index.js';
@@ -55,7 +56,8 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
   let shown = false;
   return {
     update: (done, total, e) => {
-      const what = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`;
+      // Names and versions come from the lockfile: safe-text keeps them from writing to the CI log as commands.
+      const what = t(`${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`);
       const result = e.error ? 'error' : (e.verdict ?? 'not scanned');
       if (tty) {
         shown = true;
@@ -65,7 +67,7 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
       }
     },
     // A warning clears the progress line first; the next update writes it again below.
-    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${m}\n`),
+    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${t(m)}\n`),
     stop: () => {
       if (shown) process.stderr.write('\r\x1b[2K');
     },
@@ -225,9 +227,9 @@ export async function run(argv: string[]): Promise<number> {
     const refused = checks.filter((c) => !c.usable).map((c) => ({ name: c.name, version: c.version, lockLine: c.lockLine, state: c.state ?? 'unknown' }));
     report.server = { url: values.server, checked: checks.length, refused };
     if (refused.length > 0) report.verdict = 'block';
-    for (const r of refused) process.stderr.write(`cratefence: ${r.name} ${r.version} is ${r.state} on ${values.server}: builds must not use it\n`);
+    for (const r of refused) process.stderr.write(`cratefence: ${t(`${r.name} ${r.version} is ${r.state} on ${values.server}`)}: builds must not use it\n`);
   }
-  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
+  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${t(`${e.name} ${e.new ?? e.old}: ${e.error}`)}\n`);
   const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const text = (await lockReporter(format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
   if (values.output) {

@@ -123,9 +123,9 @@ export class RegistryClient implements RegistryClientApi {
       ...(options.signal ? { signal: options.signal } : {}),
     };
     this.cargoHome = options.cargoHome === false ? null : (options.cargoHome ?? defaultCargoHome());
-    this.cache = options.cacheDir === false ? null : new ContentCache(options.cacheDir ?? defaultCacheDir());
-    this.api = new HostRateLimiter(options.apiIntervalMs ?? 1000);
     this.warn = options.onWarning ?? (() => {});
+    this.cache = options.cacheDir === false ? null : new ContentCache(options.cacheDir ?? defaultCacheDir(), this.warn);
+    this.api = new HostRateLimiter(options.apiIntervalMs ?? 1000);
   }
 
   /** One GET through the retry policy; a host found unreachable is not tried again by this client. */
@@ -234,7 +234,7 @@ export class RegistryClient implements RegistryClientApi {
     const done = (bytes: Uint8Array, origin: FetchedCrate['origin']): FetchedCrate => ({ name, version, bytes, sha256: expected, origin, label });
 
     if (this.cargoHome) {
-      for await (const c of cargoCacheCandidates(this.cargoHome, name, version)) {
+      for await (const c of cargoCacheCandidates(this.cargoHome, name, version, this.warn)) {
         const got = sha256(c.bytes);
         if (got === expected) {
           this.stats.cargoCacheHits++;

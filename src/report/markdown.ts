@@ -1,6 +1,7 @@
 import type { Finding } from '../rules/types.js';
 import type { Verdict } from '../score/index.js';
 import { isLockReport, loudFindings, sections, versions, type ReportInput, type Section } from './input.js';
+import { safeCodeLine, safeText } from './safe-text.js';
 
 /** The line a CI job looks for to update its one sticky comment instead of adding another. */
 export const MARKDOWN_MARKER = '<!-- cratefence -->';
@@ -20,14 +21,16 @@ const PER_RULE = 5;
 /** Breaks `@name` so a publisher's text cannot notify people or teams from the comment (as Dependabot does). */
 const MENTION_BREAK = '@<!-- -->';
 
-/** Text from the report is the publisher's: escaped so it cannot open HTML, links, tables or emphasis. */
+/**
+ * Text from the report is the publisher's: control and invisible characters made visible (safe-text.ts),
+ * then escaped so it cannot open HTML, links, tables or emphasis.
+ */
 function esc(s: string): string {
-  return s
+  return safeText(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|#~!(){}])/g, '\\$1')
-    .replace(/\r?\n/g, ' ')
     .replace(/@/g, MENTION_BREAK);
 }
 
@@ -38,12 +41,12 @@ function escPara(s: string): string {
 
 /** For HTML contexts such as `<summary>`, where Markdown is not rendered. */
 function escHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, ' ').replace(/@/g, MENTION_BREAK);
+  return safeText(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/@/g, MENTION_BREAK);
 }
 
 /** Inline code that no backtick in `s` can close early. */
 function code(s: string): string {
-  const one = s.replace(/\r?\n/g, ' ');
+  const one = safeText(s);
   const run = Math.max(0, ...(one.match(/`+/g) ?? []).map((m) => m.length));
   const tick = '`'.repeat(run + 1);
   return `${tick}${run > 0 || one.startsWith('`') || one.endsWith('`') ? ` ${one} ` : one}${tick}`;
@@ -87,20 +90,20 @@ function row(s: Section): string {
 function findingBlock(f: Finding): string {
   const where = `${f.file}:${f.line}`;
   const label = f.suppressed ? ' (suppressed)' : '';
-  const out = [`<details><summary><b>${f.severity}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
+  const out = [`<details><summary><b>${escHtml(f.severity)}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
   out.push(escPara(f.message), '');
   if (f.suppressed) out.push(`Suppressed: ${esc(f.suppressed.reason)} (${esc(f.suppressed.source)})`, '');
   if (f.snippet) {
     const lines = f.snippet.split('\n');
     const w = String(f.line + lines.length - 1).length;
-    out.push(fence(lines.map((l, i) => `${String(f.line + i).padStart(w)} | ${l}`).join('\n'), langOf(f.file)), '');
+    out.push(fence(lines.map((l, i) => `${String(f.line + i).padStart(w)} | ${safeCodeLine(l)}`).join('\n'), langOf(f.file)), '');
   }
   if (f.trace && f.trace.length > 0) {
     out.push('Reached through:', '');
     f.trace.forEach((h, i) => out.push(`${i + 1}. ${code(h.item)} (${esc(`${h.file}:${h.line}`)})`));
     out.push('');
   }
-  out.push(`${f.category}, ${f.confidence} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
+  out.push(`${esc(f.category)}, ${esc(f.confidence)} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
   return out.join('\n');
 }
 
