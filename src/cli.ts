@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeTrees, emptyTree, loadRelease, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
-import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
+import { UsageError, exitCodeFor, parseArgsMessage, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
+import { OUTPUT_OPTIONS, OUTPUT_USAGE, checkFolder, checkUrl, outputsOf, sarifSettings } from './cli-options.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 import { nativeSyntaxProblem } from './parse/syntax.js';
 import { safeText } from './report/safe-text.js';
@@ -28,7 +29,8 @@ Options:
                             output format (default: text); html is one self-contained page
                             with the release diff, sarif is for GitHub code scanning, markdown
                             for a pull-request comment
-  --output FILE             write the report to FILE instead of stdout
+  --output FILE             write the report to FILE instead of stdout (its folder must exist)
+${OUTPUT_USAGE}
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: the
                             config's fail-on, else block)
@@ -71,7 +73,7 @@ const COMMANDS = new Map<string, () => Promise<{ run: (argv: string[]) => Promis
 ]);
 
 /** Errors whose message is the whole story for the user: printed in one line, no stack unless --debug. */
-const KNOWN_ERRORS = new Set(['UsageError', 'InputError', 'RuleError', 'StoreError', 'RegistryError', 'ConfigError', 'LockfileError', 'QueueError', 'FileReadError', 'UnsafePathError']);
+const KNOWN_ERRORS = new Set(['UsageError', 'UserError', 'InputError', 'RuleError', 'StoreError', 'RegistryError', 'ConfigError', 'LockfileError', 'QueueError', 'FileReadError', 'UnsafePathError']);
 
 /**
  * Progress on stderr for scans that take longer than a second: one status line, rewritten in place.
@@ -164,6 +166,7 @@ export async function main(argv: string[]): Promise<void> {
         'no-progress': { type: 'boolean' },
         registry: { type: 'string' },
         'min-publish-age': { type: 'string' },
+        ...OUTPUT_OPTIONS,
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -181,12 +184,28 @@ export async function main(argv: string[]): Promise<void> {
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    // Every flag is checked before anything is read, scanned or written, whatever the inputs are:
+    // a value that only matters for name@version inputs is still refused when it is wrong.
+    if (cmd !== 'diff' && cmd !== 'scan') throw new UsageError(cmd ? `unknown command "${safeText(cmd)}"` : 'missing command');
+    const outputs = outputsOf(values, { format, file: values.output });
+    if (values.rules !== undefined) checkFolder('--rules', path.resolve(values.rules));
+    if (values.registry !== undefined) checkUrl('--registry', values.registry.replace(/^sparse\+/, ''));
+    if (values['min-publish-age'] !== undefined) {
+      const { parseMinPublishAge } = await import('./registry/cooloff.js');
+      try {
+        parseMinPublishAge(values['min-publish-age']);
+      } catch (e) {
+        throw new UsageError(`--min-publish-age: ${(e as Error).message}`);
+      }
+    }
+    const reportUrl = values['report-url'] !== undefined ? checkUrl('--report-url', values['report-url']) : undefined;
     // The policy is read before the scan so that a broken config fails fast; the layer is loaded only
     // when there is one (see config/find.ts).
     const policyLayer = (await import('./config/find.js')).hasPolicy(process.cwd(), values.config) ? await import('./config/index.js') : null;
     const loaded = policyLayer?.loadConfig({ cwd: process.cwd(), file: values.config }) ?? null;
     const audits = loaded ? policyLayer!.readAudits(loaded.config.audits.supplyChain) : null;
     const failOn = parseFailOn(values['fail-on'] ?? loaded?.config.failOn);
+    const sarif = await sarifSettings(values, loaded?.config.report, VERSION);
     const budget = (v: string | undefined, name: string, dflt: number) => {
       if (v === undefined) return dflt;
       const n = Number(v);
@@ -205,20 +224,16 @@ export async function main(argv: string[]): Promise<void> {
     // Only the HTML page shows the release diff; the other formats never build it.
     let hunks: FileHunks[] | undefined;
     try {
-      if (cmd === 'diff' || cmd === 'scan') {
-        if (cmd === 'diff' && args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
-        if (cmd === 'scan' && args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
-        const settings = {
-          registry: values.registry ?? loaded?.config.registry.url,
-          'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge,
-        };
-        const a = await scanInputs(args, cmd, settings, values.vcs, { ...opts, onPhase: prog.phase });
-        report = a.report;
-        // Only the HTML page shows the release diff; the other formats never build it.
-        if (format === 'html') hunks = a.hunks;
-      } else {
-        throw new UsageError(cmd ? `unknown command "${safeText(cmd)}"` : 'missing command');
-      }
+      if (cmd === 'diff' && args.length !== 2) throw new UsageError('diff takes exactly two inputs: <old> <new>');
+      if (cmd === 'scan' && args.length !== 1) throw new UsageError('scan takes exactly one input: <crate>');
+      const settings = {
+        registry: values.registry ?? loaded?.config.registry.url,
+        'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge,
+      };
+      const a = await scanInputs(args, cmd, settings, values.vcs, { ...opts, onPhase: prog.phase });
+      report = a.report;
+      // Only the HTML page shows the release diff; the other formats never build it.
+      if (outputs.some((o) => o.format === 'html')) hunks = a.hunks;
     } finally {
       prog.stop();
     }
@@ -233,17 +248,24 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`cratefence: syntax trees from ${problem ? `the tree-sitter binding (the native addon is ${problem})` : 'the native addon'}\n`);
     }
     if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);
-    const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    const text = (await reporter(format))(report, { color, hunks, rulesDir: opts.rulesDir });
-    if (values.output) await writeAtomically(values.output, text);
-    else process.stdout.write(text);
+    // Every output is rendered before any is written: a reporter that fails leaves no file behind.
+    const rendered: Array<{ file: string | undefined; text: string }> = [];
+    for (const o of outputs) {
+      const color = o.file === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+      rendered.push({ file: o.file, text: (await reporter(o.format))(report, { color, hunks, rulesDir: opts.rulesDir, sarif, reportUrl }) });
+    }
+    for (const r of rendered) {
+      if (r.file !== undefined) await writeAtomically(r.file, r.text);
+      else process.stdout.write(r.text);
+    }
     process.exitCode = exitCodeFor(report.verdict, failOn);
   } catch (err) {
     const e = err as Error;
     // Messages quote names, paths and values from the input: one line each, nothing a terminal or a
     // CI log would run (safe-text.ts).
-    const message = safeText(String(e?.message));
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const argsProblem = parseArgsMessage(e);
+    const message = safeText(argsProblem ?? String(e?.message));
+    if (e instanceof UsageError || argsProblem !== null) {
       process.stderr.write(`cratefence: ${message}\nRun 'cratefence --help' for usage.\n`);
     } else if (KNOWN_ERRORS.has(e.name)) {
       process.stderr.write(`cratefence: ${message}\n`);

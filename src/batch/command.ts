@@ -11,6 +11,7 @@ import { ScanPool, availableCores } from '../runner/index.js';
 import { openStore } from '../store/index.js';
 import { BatchStore } from '../store/batch.js';
 import { UsageError, parseFailOn, LEVEL } from '../usage.js';
+import { checkOutputFile } from '../cli-options.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
@@ -92,6 +93,8 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
     return 0;
   }
   const failOn = parseFailOn(values['fail-on'], 'never');
+  // The store's folder must exist: a mistyped --db path is an error, not a tree of new folders.
+  checkOutputFile('--db', values.db);
   const threads = positiveInt(values.jobs, 'jobs') ?? availableCores();
   const timeoutMs = positiveInt(values['timeout-ms'], 'timeout-ms');
   const memoryMb = positiveInt(values['memory-mb'], 'memory-mb');

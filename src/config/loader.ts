@@ -78,6 +78,7 @@ function toConfig(raw: RawConfig, file: string, text: string): Config {
   cfg.coolOff = { minPublishAge: raw['cool-off']?.['min-publish-age'] };
   if (raw.serve) cfg.serve = raw.serve;
   if (raw.lock) cfg.lock = { sourceChange: raw.lock['source-change'] };
+  if (raw.report) cfg.report = { repositoryUrl: raw.report['repository-url'], repositoryRef: raw.report['repository-ref'] };
   if (raw.audits?.criteria) cfg.audits.criteria = raw.audits.criteria;
   if (raw.audits?.['supply-chain']) cfg.audits.supplyChain = path.resolve(base, raw.audits['supply-chain']);
   return cfg;

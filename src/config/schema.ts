@@ -127,6 +127,12 @@ export const CONFIG_SCHEMA = z.strictObject({
   audits: z.strictObject({ criteria: z.string().min(1).optional(), 'supply-chain': z.string().min(1).optional() }).optional(),
   serve: ServePolicySchema.optional(),
   lock: z.strictObject({ 'source-change': z.enum(['review', 'block']).optional() }).optional(),
+  report: z
+    .strictObject({
+      'repository-url': z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), { message: 'is not an http(s) URL' }).optional(),
+      'repository-ref': z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, 'is not a git ref (letters, digits, . _ / -)').optional(),
+    })
+    .optional(),
 });
 
 /** One `[[suppress]]` entry, with where it was written (for reports and rot checks). */
@@ -163,6 +169,8 @@ export interface Config {
   serve: ServePolicy;
   /** `[lock] source-change`: the verdict of a dependency moved to another source in `cratefence lock` (default review). */
   lock?: { sourceChange?: 'review' | 'block' };
+  /** `[report]`: the cratefence repository (and ref) whose docs/rule-reference.md SARIF rules link to. */
+  report?: { repositoryUrl?: string; repositoryRef?: string };
 }
 
 /** The config used when no file is found. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, parseFailOn } from '../usage.js';
+import { OUTPUT_OPTIONS, OUTPUT_USAGE, checkFolder, checkUrl, outputsOf, sarifSettings } from '../cli-options.js';
 import { FileReadError, readBoundedText } from '../files/index.js';
 import { safeText as t } from '../report/safe-text.js';
 import { lockDelta } from './delta.js';
@@ -22,8 +23,10 @@ checksum the registry index disagrees with, is block.
 
 Options:
   --git-base REF            old lockfile = git show REF:<path> (default path: ./Cargo.lock)
-  --format text|json        output format (default: text)
-  --output FILE             write the report to FILE instead of stdout
+  --format text|json|sarif|markdown|html
+                            output format (default: text)
+  --output FILE             write the report to FILE instead of stdout (its folder must exist)
+${OUTPUT_USAGE}
   --fail-on review|block|never
                             exit 1 when the overall verdict is at or above this (default: the
                             config's fail-on, else block)
@@ -98,6 +101,25 @@ export function parseTimeout(text: string): number {
   return ms;
 }
 
+/** Names shown on one error line before the rest are counted. */
+const ERROR_NAMES = 8;
+
+/**
+ * The stderr lines for failed packages: one per distinct error, naming the packages it hit. An
+ * unreachable registry fails every package with the same message, and is one line, not one per crate.
+ */
+export function errorLines(entries: LockEntry[]): string[] {
+  const by = new Map<string, string[]>();
+  for (const e of entries) {
+    if (!e.error) continue;
+    const who = `${e.name} ${e.new ?? e.old}`;
+    by.set(e.error, [...(by.get(e.error) ?? []), who]);
+  }
+  return [...by].map(([error, who]) =>
+    who.length === 1 ? `${who[0]}: ${error}` : `${error} (${who.length} packages: ${who.slice(0, ERROR_NAMES).join(', ')}${who.length > ERROR_NAMES ? `, and ${who.length - ERROR_NAMES} more` : ''})`,
+  );
+}
+
 /** `cratefence lock`: parses its options, scans the lockfile delta, writes the report, returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -119,6 +141,7 @@ export async function run(argv: string[]): Promise<number> {
       cache: { type: 'string' },
       quiet: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      ...OUTPUT_OPTIONS,
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -136,6 +159,12 @@ export async function run(argv: string[]): Promise<number> {
   const { LOCK_FORMATS, lockReporter } = await import('./reporters.js');
   const format = values.format as (typeof LOCK_FORMATS)[number];
   if (!LOCK_FORMATS.includes(format)) throw new UsageError(`lock --format must be one of ${LOCK_FORMATS.join(', ')}`);
+  // Every output folder, the rules folder and every URL are checked before anything is fetched.
+  const outputs = outputsOf(values, { format, file: values.output });
+  if (values.rules !== undefined) checkFolder('--rules', path.resolve(values.rules));
+  if (values.registry !== undefined) checkUrl('--registry', values.registry.replace(/^sparse\+/, ''));
+  const reportUrl = values['report-url'] !== undefined ? checkUrl('--report-url', values['report-url']) : undefined;
+  const sarif = await sarifSettings(values, loaded?.config.report, (await import('../index.js')).VERSION);
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
@@ -173,9 +202,16 @@ export async function run(argv: string[]): Promise<number> {
   const { policyNow } = await import('../registry/inputs.js');
   const flag = values['min-publish-age'];
   const fromConfig = loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge;
+  const flagMs = (v: string) => {
+    try {
+      return parseMinPublishAge(v);
+    } catch (e) {
+      throw new UsageError(`--min-publish-age: ${(e as Error).message}`);
+    }
+  };
   const minAge =
     flag !== undefined
-      ? { ms: parseMinPublishAge(flag), text: flag, source: '--min-publish-age' }
+      ? { ms: flagMs(flag), text: flag, source: '--min-publish-age' }
       : fromConfig !== undefined
         ? { ms: parseMinPublishAge(fromConfig), text: fromConfig, source: loaded!.file ?? 'cratefence.toml' }
         : cargoMinPublishAge(process.cwd());
@@ -192,7 +228,7 @@ export async function run(argv: string[]): Promise<number> {
   const lockHunks: Record<string, FileHunks[]> = {};
   try {
     report = await scanLockDelta(delta, {
-      onHunks: format === 'html' ? (key, h) => (lockHunks[key] = h) : undefined,
+      onHunks: outputs.some((o) => o.format === 'html') ? (key, h) => (lockHunks[key] = h) : undefined,
       pool,
       lockfile: label,
       registry: registryUrl,
@@ -229,12 +265,17 @@ export async function run(argv: string[]): Promise<number> {
     if (refused.length > 0) report.verdict = 'block';
     for (const r of refused) process.stderr.write(`cratefence: ${t(`${r.name} ${r.version} is ${r.state} on ${values.server}`)}: builds must not use it\n`);
   }
-  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${t(`${e.name} ${e.new ?? e.old}: ${e.error}`)}\n`);
-  const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-  const text = (await lockReporter(format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
-  if (values.output) {
-    const { writeAtomic } = await import('../registry/cache.js');
-    await writeAtomic(values.output, text);
-  } else process.stdout.write(text);
+  for (const line of errorLines(report.entries)) process.stderr.write(`cratefence: ${t(line)}\n`);
+  // Every output is rendered before any is written: a reporter that fails leaves no file behind.
+  const rendered: Array<{ file: string | undefined; text: string }> = [];
+  for (const o of outputs) {
+    const color = o.file === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+    rendered.push({ file: o.file, text: (await lockReporter(o.format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined, sarif, reportUrl }) });
+  }
+  const { writeAtomic } = await import('../registry/cache.js');
+  for (const r of rendered) {
+    if (r.file !== undefined) await writeAtomic(r.file, r.text);
+    else process.stdout.write(r.text);
+  }
   return lockExitCode(report, failOn);
 }

@@ -1,11 +1,12 @@
 import type { FileHunks } from '../index.js';
+import type { ReporterOptions } from '../report/index.js';
 import type { LockReport } from './types.js';
 
 /** Formats `cratefence lock` can write; reporters of LockReport are added here and nowhere else. */
 export const LOCK_FORMATS = ['text', 'json', 'sarif', 'markdown', 'html'] as const;
 export type LockFormat = (typeof LOCK_FORMATS)[number];
 
-export type LockReporter = (r: LockReport, o: { color: boolean; lockHunks?: Record<string, FileHunks[]>; rulesDir?: string }) => string;
+export type LockReporter = (r: LockReport, o: { color: boolean; lockHunks?: Record<string, FileHunks[]>; rulesDir?: string; sarif?: ReporterOptions['sarif']; reportUrl?: string }) => string;
 
 /**
  * The reporter for a format, loaded on demand. Reporters are pure: report in, text out. The text

@@ -1,5 +1,5 @@
 import type { FileHunks } from '../diff/hunks.js';
-import type { RuleMeta } from './sarif.js';
+import type { RuleMeta, SarifOptions } from './sarif.js';
 import { isLockReport, type ReportInput } from './input.js';
 
 export type Format = 'text' | 'json' | 'sarif' | 'markdown' | 'html';
@@ -19,6 +19,10 @@ export interface ReporterOptions {
   /** Metadata of the rules that ran (sarif); loaded from `rulesDir` (default: the bundled rules) when absent. */
   rules?: RuleMeta[];
   rulesDir?: string;
+  /** What enters the SARIF log and where it points (sarif): `--min-severity`, `--sarif-root`, the rule reference. */
+  sarif?: Omit<SarifOptions, 'rules'>;
+  /** Where the full report can be read (markdown links to it): `--report-url`. */
+  reportUrl?: string;
 }
 
 export type Reporter = (r: ReportInput, o: ReporterOptions) => string;
@@ -38,12 +42,13 @@ export async function reporter(format: Format): Promise<Reporter> {
       return (await import('./json.js')).formatJson;
     case 'sarif': {
       const { formatSarif } = await import('./sarif.js');
+      const { ruleMetaOf } = await import('./rule-meta.js');
       const { rulesFor } = await import('../index.js');
-      return (r, o) => formatSarif(r, { rules: o.rules ?? rulesFor(o.rulesDir).rules.map((c) => c.spec) });
+      return (r, o) => formatSarif(r, { ...o.sarif, rules: o.rules ?? ruleMetaOf(rulesFor(o.rulesDir)) });
     }
     case 'markdown': {
       const { formatMarkdown } = await import('./markdown.js');
-      return (r) => formatMarkdown(r);
+      return (r, o) => formatMarkdown(r, { reportUrl: o.reportUrl });
     }
     case 'html': {
       const { formatHtml } = await import('./html.js');

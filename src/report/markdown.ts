@@ -2,6 +2,8 @@ import type { Finding } from '../rules/types.js';
 import type { Verdict } from '../score/index.js';
 import { isLockReport, loudFindings, sections, versions, type ReportInput, type Section } from './input.js';
 import { safeCodeLine, safeText } from './safe-text.js';
+import { cutWords } from './cut.js';
+import type { Report } from './types.js';
 
 /** The line a CI job looks for to update its one sticky comment instead of adding another. */
 export const MARKDOWN_MARKER = '<!-- cratefence -->';
@@ -11,6 +13,11 @@ export const MARKDOWN_LIMIT = 65_000;
 export interface MarkdownOptions {
   /** Maximum length in characters (default `MARKDOWN_LIMIT`). */
   limit?: number;
+  /**
+   * Where the full report can be read (the GitHub Action uploads the HTML report and passes its run's
+   * page): linked from the heading and from each crate's section. Only http(s) URLs are linked.
+   */
+  reportUrl?: string;
 }
 
 const ICON: Record<Verdict, string> = { block: '🛑', review: '⚠️', pass: '✅' };
@@ -76,14 +83,30 @@ function verdictCell(v: Verdict | null): string {
   return v ? `${ICON[v]} ${v}` : '—';
 }
 
+/** `+23 −1 lines in 3 files`: how much of the release changed, so a reader knows what reviewing it costs. */
+export function diffSize(r: Report): string {
+  const s = r.summary;
+  const files = s.filesChanged + s.filesAdded + s.filesRemoved;
+  return `+${s.linesAdded} −${s.linesRemoved} lines in ${files} file${files === 1 ? '' : 's'}`;
+}
+
+/** Longest error or lockfile message kept in a table cell; the JSON report has it whole. */
+const CELL_TEXT = 240;
+
 function row(s: Section): string {
   const r = s.report;
-  const note = s.entry?.error ? `failed: ${esc(s.entry.error)}` : s.entry?.note ? esc(s.entry.note) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
+  const note = s.entry?.error ? `failed: ${esc(cutWords(s.entry.error, CELL_TEXT))}` : s.entry?.note ? esc(cutWords(s.entry.note, CELL_TEXT)) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
   // Lockfile findings (source or checksum changes) come first: no scan shows them.
-  const lockFindings = (s.entry?.findings ?? []).map((f) => `**${f.ruleId}** (${f.severity}): ${esc(f.message)}`).join('<br>');
+  const lockFindings = (s.entry?.findings ?? []).map((f) => `**${f.ruleId}** (${f.severity}): ${esc(cutWords(f.message, CELL_TEXT))}`).join('<br>');
   const cell = lockFindings && note ? `${lockFindings}<br>${note}` : lockFindings || note;
   // GFM splits table cells at every unescaped `|`, even inside a code span.
-  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${cell} |`;
+  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? diffSize(r) : '—'} | ${r ? counts(r.findings) : '—'} | ${cell} |`;
+}
+
+/** Names and versions of many crates in one line, at most `max` of them named, the rest counted. */
+function crateList(secs: Section[], max: number): string {
+  const named = secs.slice(0, max).map((s) => `${code(s.name)} ${esc(s.new ?? s.old ?? '')}`.trim());
+  return `${named.join(', ')}${secs.length > max ? `, and ${secs.length - max} more` : ''}`;
 }
 
 /** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
@@ -107,9 +130,10 @@ function findingBlock(f: Finding): string {
   return out.join('\n');
 }
 
-function crateHeading(s: Section): string {
+function crateHeading(s: Section, reportUrl: string | undefined): string {
   const r = s.report!;
-  const lines = [`### ${ICON[r.verdict]} ${code(s.name)} ${esc(versions(s))}: ${r.verdict} (score ${r.score})`, '', `> ${esc(r.verdictReason)}`, ''];
+  const size = `${diffSize(r)}${reportUrl ? ` · [full report](${reportUrl})` : ''}`;
+  const lines = [`### ${ICON[r.verdict]} ${code(s.name)} ${esc(versions(s))}: ${r.verdict} (score ${r.score})`, '', size, '', `> ${esc(r.verdictReason)}`, ''];
   if (r.capabilities.added.length > 0) lines.push(`New capabilities: ${r.capabilities.added.map(code).join(', ')}`, '');
   const p = r.policy;
   if (p) {
@@ -137,47 +161,68 @@ function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
   return { shown, hidden: loud.length - shown.length };
 }
 
+/** Names of passing crates given in the summary line; the rest are counted. */
+const PASS_NAMED = 40;
+
 /**
- * A pull-request comment: the marker line, a table of the crates (old → new, verdict, score), then
- * each crate's findings above `info`, collapsed, with their code and trace. Kept under `limit`
- * characters: whole finding blocks are left out (never part of one, never mid-code-block) and
- * counted at the end.
+ * A pull-request comment: the marker line, the verdict, then a table of the crates a reviewer must
+ * look at (block, then review; a lock report's passing packages are one summary line and its
+ * unscanned ones another), then each such crate's section: diff size, a link to the full report when
+ * there is one, verdict reason and its findings above `info`, collapsed, with their code and trace.
+ * Kept under `limit` characters: whole finding blocks are left out (never part of one, never
+ * mid-code-block) and counted at the end.
  */
 export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? MARKDOWN_LIMIT;
+  const reportUrl = options.reportUrl && /^https?:\/\/[^\s()<>]+$/.test(options.reportUrl) ? options.reportUrl : undefined;
   const all = sections(input);
   // Worst first: by verdict, failed scans before the others, then by score, then by name.
   const weight = (s: Section) => (s.entry?.error ? 1000 : (s.report?.score ?? -1));
   const secs = [...all].sort(
     (a, b) => (ORDER[a.verdict ?? ''] ?? 3) - (ORDER[b.verdict ?? ''] ?? 3) || weight(b) - weight(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
+  const lock = isLockReport(input);
+  // A lock report lists in its table only what a reviewer must read; a single report is always its one row.
+  const listed = lock ? secs.filter((s) => s.verdict === 'block' || s.verdict === 'review' || s.entry?.error || (s.entry?.findings?.length ?? 0) > 0) : secs;
+  const passing = lock ? secs.filter((s) => !listed.includes(s) && s.verdict === 'pass') : [];
+  const unscanned = lock ? secs.filter((s) => !listed.includes(s) && s.verdict !== 'pass') : [];
+  const link = reportUrl ? ` [Full report](${reportUrl}).` : '';
   const head: string[] = [MARKDOWN_MARKER];
   if (isLockReport(input)) {
     const s = input.summary;
     head.push(`## ${ICON[input.verdict]} cratefence: ${input.verdict} — ${code(input.lockfile)}`, '');
-    head.push(`${s.changed} changed, ${s.added} added, ${s.removed} removed; ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned.`, '');
+    head.push(`${s.changed} changed, ${s.added} added, ${s.removed} removed; ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned.${link}`, '');
   } else {
     head.push(`## ${ICON[input.verdict]} cratefence: ${input.verdict} — ${code(all[0].name)} ${esc(versions(all[0]))} (score ${input.score})`, '');
+    if (link) head.push(link.trim(), '');
   }
-  head.push('| crate | version | verdict | score | findings | note |', '|---|---|---|---:|---|---|');
+  if (listed.length > 0) head.push('| crate | version | verdict | score | diff | findings | note |', '|---|---|---|---:|---|---|---|');
   // Room kept for the closing line that counts what was left out.
   const reserve = 400;
   let out = head.join('\n');
   let rowsLeft = 0;
-  for (const s of secs) {
+  for (const s of listed) {
     const r = `\n${row(s)}`;
     if (out.length + r.length > limit / 2) rowsLeft++;
     else out += r;
   }
   if (rowsLeft > 0) out += `\n\n_${rowsLeft} more crate(s) not listed in this table._`;
-  out += '\n\n';
+  if (listed.length > 0) out += '\n';
+  if (passing.length > 0) out += `\n${ICON.pass} ${passing.length} package${passing.length === 1 ? '' : 's'} pass: ${crateList(passing, PASS_NAMED)}.\n`;
+  if (unscanned.length > 0) {
+    const why = unscanned.map((s) => `${code(s.name)} ${esc(versions(s))}${s.entry?.note && s.entry.note !== 'removed' ? ` (${esc(cutWords(s.entry.note, 80))})` : ''}`);
+    out += `\nNot scanned: ${why.slice(0, PASS_NAMED).join(', ')}${why.length > PASS_NAMED ? `, and ${why.length - PASS_NAMED} more` : ''}.\n`;
+  }
+  out += '\n';
   let blocksLeft = 0;
   const cratesCut = new Set<string>();
   for (const s of secs) {
     if (!s.report) continue;
+    // A lock report's passing packages have nothing a reviewer must read: no section.
+    if (lock && s.verdict === 'pass') continue;
     const { shown, hidden } = pick(s.report.findings);
     if (shown.length === 0 && !s.report.policy?.notes.length) continue;
-    const heading = `${crateHeading(s)}\n`;
+    const heading = `${crateHeading(s, reportUrl)}\n`;
     const blocks = shown.map((f) => `${findingBlock(f)}\n`);
     // A crate's heading goes in only with its first finding: never a heading with nothing under it.
     if (out.length + heading.length + (blocks[0]?.length ?? 0) + reserve > limit) {

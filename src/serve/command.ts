@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { openStore } from '../store/index.js';
 import { ScanPool, availableCores } from '../runner/index.js';
-import { UsageError } from '../usage.js';
+import { UsageError, UserError } from '../usage.js';
+import net from 'node:net';
 import { createUser, ROLES, type Role } from './auth.js';
 import { BlobStore, buildApp } from './app.js';
 import { loadConfig } from '../config/index.js';
@@ -25,6 +26,24 @@ Options:
                   must see the --data folder (same machine or a shared file system)
   --registry URL  sparse index for releases published by reference (default: the config's
                   [registry] url, else crates.io)`;
+
+/** A listen failure the user can fix (port in use, no permission, no such address) as a one-line error. */
+function listenError(e: unknown, host: string, port: number): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UserError(`--port ${port}: ${host}:${port} is already in use (stop the other server or pick another port; 0 picks a free one)`);
+  if (code === 'EACCES') return new UserError(`--port ${port}: not allowed to listen on ${host}:${port}`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UserError(`--host ${host}: not an address of this machine`);
+  return e as Error;
+}
+
+/** Resolves when `host:port` can be listened on (then released at once), else throws the listen error. */
+function portFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (e) => reject(listenError(e, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 /** `cratefence serve …`: starts the service, or manages its tokens. */
 export async function run(argv: string[]): Promise<number> {
@@ -58,6 +77,10 @@ export async function run(argv: string[]): Promise<number> {
     try {
       const { token } = createUser(db, values.name, values.role as Role, { trusted: values.trusted });
       process.stdout.write(`${token}\n`);
+    } catch (e) {
+      // The insert is one statement: when the name is taken nothing was written.
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError(`serve token --name ${values.name}: a user of that name already exists in ${values.db}`);
+      throw e;
     } finally {
       db.close();
     }
@@ -71,6 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   // The [serve] table of the one config file (found from the working folder up, or --config).
   const { config } = loadConfig({ cwd: process.cwd(), file: values.config });
   const policy = config.serve;
+  // The port is tried before the store and the blob folder are created: a port in use leaves nothing behind.
+  if (port !== 0) await portFree(values.host!, port);
   const db = openStore(dbFile);
   const blobs = new BlobStore(path.resolve(values.data ?? path.join(path.dirname(dbFile), 'cratefence-blobs')));
   // Scans run on this machine's worker pool, or on the batch mode's queue workers with --queue.
@@ -79,7 +104,16 @@ export async function run(argv: string[]): Promise<number> {
   // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
   const registry = (await import('../registry/index.js')).commandLineClient(values.registry ?? config.registry.url, 'cratefence serve');
   const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, executor: queued?.executor, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
-  const address = await app.listen({ host: values.host, port });
+  let address: string;
+  try {
+    address = await app.listen({ host: values.host, port });
+  } catch (e) {
+    await app.close();
+    await pool?.close();
+    await queued?.close();
+    db.close();
+    throw listenError(e, values.host!, port);
+  }
   process.stdout.write(`cratefence serve: listening on ${address}\n`);
   // Scans left unfinished by a previous run (a crash, kill -9) are still queued: start them.
   scheduler?.kick();
