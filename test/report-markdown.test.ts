@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/index.js';
 import { formatMarkdown, MARKDOWN_LIMIT, MARKDOWN_MARKER } from '../src/report/markdown.js';
+import { cutWords, firstSentence } from '../src/report/cut.js';
 import { corpusScan, lockFixture } from './helpers/lock-fixture.js';
+import { bump24 } from './helpers/bump24.js';
 
 /** Code fences open and close in pairs: the text never ends inside a code block. */
 function fencesBalanced(md: string): boolean {
@@ -55,7 +57,8 @@ describe('Markdown reporter', () => {
     expect(md.split('\n')[0]).toBe(MARKDOWN_MARKER);
     expect(fencesBalanced(md)).toBe(true);
     expect(count(md, '<details>')).toBe(count(md, '</details>'));
-    const totalLoud = lock.entries.reduce((n, e) => n + (e.report?.findings.filter((f) => f.severity !== 'info').length ?? 0), 0);
+    // Passing packages have no section: their findings are in the full report.
+    const totalLoud = lock.entries.filter((e) => e.verdict !== 'pass').reduce((n, e) => n + (e.report?.findings.filter((f) => f.severity !== 'info').length ?? 0), 0);
     const shown = count(md, '<details>');
     expect(shown).toBeGreaterThan(0);
     const m = /Left out to stay under 65000 characters: (\d+) finding\(s\) of (\d+) crate\(s\)/.exec(md);
@@ -99,9 +102,9 @@ describe('Markdown reporter', () => {
     expect(rendered).toContain('@<!-- -->octocat');
     expect(md).toContain('&lt;script&gt;');
     expect(fencesBalanced(md)).toBe(true);
-    // The table row has exactly its seven separators, whatever the crate name holds.
+    // The table row has exactly its eight separators, whatever the crate name holds.
     const rowLine = md.split('\n').find((l) => l.startsWith('| `evil'))!;
-    expect(rowLine.replace(/\\\|/g, '').split('|').length - 1).toBe(7);
+    expect(rowLine.replace(/\\\|/g, '').split('|').length - 1).toBe(8);
     // The snippet's own ``` and </details> stay inside a longer fence.
     expect(count(rendered, '<details>')).toBe(count(rendered, '</details>'));
     expect(md).toContain('````rust');
@@ -139,5 +142,58 @@ describe('Markdown reporter', () => {
     expect(md).toContain('loader reviewed by the team');
     expect(md).toContain('Approved by 2 audit(s): own, mozilla.');
     expect(md).toContain('**suppression-unused**: suppression \\#2 \\(serde\\) matched nothing');
+  });
+
+  it('a 24-package bump: block and review first with diff size and a link to the full report, passing packages in one line, no section for them', async () => {
+    const { lock } = await bump24();
+    const url = 'https://github.com/acme/app/actions/runs/4242';
+    const md = formatMarkdown(lock, { reportUrl: url });
+    const plain = formatMarkdown(lock);
+    console.log(`lock Markdown of the 24-package bump: ${md.length} characters (${plain.length} without the report link)`);
+    expect(md.length).toBeLessThan(14_000);
+    const rows = md.split('\n').filter((l) => /^\| `/.test(l));
+    const verdicts = rows.map((l) => /(🛑 block|⚠️ review|✅ pass|—) \|/.exec(l)![1]);
+    // Only what a reviewer must read is in the table, block before review.
+    expect(verdicts).toEqual([...verdicts].sort((a, b) => (a.includes('block') ? 0 : 1) - (b.includes('block') ? 0 : 1)));
+    expect(verdicts.every((v) => v.includes('block') || v.includes('review'))).toBe(true);
+    const passing = lock.entries.filter((e) => e.verdict === 'pass');
+    expect(passing.length).toBe(20);
+    const passLine = md.split('\n').filter((l) => l.startsWith('✅ '));
+    expect(passLine).toHaveLength(1);
+    expect(passLine[0]).toMatch(/^✅ 20 packages pass: /);
+    for (const e of passing) {
+      expect(passLine[0]).toContain(`\`${e.name}\` ${e.new}`);
+      expect(md).not.toContain(`### ✅ \`${e.name}\``);
+    }
+    expect(md).toMatch(/^Not scanned: `forked` 0\.1\.0 → 0\.1\.1 \(git source: listed, not fetched\), `gone-dep` 1\.2\.3 \\\(removed\\\)\.$/m);
+    expect(md).toContain(`[Full report](${url}).`);
+    const sections = md.split('\n### ').slice(1);
+    const worth = lock.entries.filter((e) => e.report && (e.verdict === 'block' || e.verdict === 'review'));
+    expect(sections).toHaveLength(worth.length);
+    for (const e of worth) {
+      const sec = sections.find((x) => x.includes(`\`${e.name}\` ${e.old} → ${e.new}`))!;
+      const sz = e.report!.summary;
+      expect(sec).toContain(`+${sz.linesAdded} −${sz.linesRemoved} lines in ${sz.filesChanged + sz.filesAdded + sz.filesRemoved} files · [full report](${url})`);
+      expect(count(sec, '<details>')).toBeLessThanOrEqual(6);
+    }
+    // Without a link the text says where the rest is; a link that is not http(s) is not used.
+    expect(plain).not.toContain('[full report]');
+    expect(formatMarkdown(lock, { reportUrl: 'javascript:alert(1)' })).not.toContain('javascript:');
+    expect(fencesBalanced(md)).toBe(true);
+  });
+
+  it('messages are cut on word boundaries, never inside a quoted signature', () => {
+    const m = 'New code starts a program with `std::process::Command::new(&path).arg("--quiet")` and then waits for it to finish';
+    for (let max = 10; max < m.length; max += 3) {
+      const c = cutWords(m, max);
+      expect(c.length, c).toBeLessThanOrEqual(max);
+      expect(c.endsWith('…')).toBe(true);
+      // Backticks come in pairs: a cut never leaves half a code span.
+      expect((c.match(/`/g) ?? []).length % 2, c).toBe(0);
+      expect(m.startsWith(c.slice(0, -1).trimEnd())).toBe(true);
+    }
+    expect(cutWords(m, 50)).toBe('New code starts a program with…');
+    expect(cutWords(m, 200)).toBe(m);
+    expect(firstSentence('Loads code at run time (e.g. dlopen). Why it matters: more text.')).toBe('Loads code at run time (e.g. dlopen).');
   });
 });

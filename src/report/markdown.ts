@@ -24,6 +24,8 @@ const ICON: Record<Verdict, string> = { block: '🛑', review: '⚠️', pass: '
 const ORDER: Record<string, number> = { block: 0, review: 1, pass: 2 };
 /** Findings of one rule shown per crate; the rest are counted as left out (they are in the JSON). */
 const PER_RULE = 5;
+/** Findings shown per crate of a lock report, most severe first: the full report has the others. */
+const LOCK_PER_CRATE = 6;
 
 /** Breaks `@name` so a publisher's text cannot notify people or teams from the comment (as Dependabot does). */
 const MENTION_BREAK = '@<!-- -->';
@@ -110,7 +112,7 @@ function crateList(secs: Section[], max: number): string {
 }
 
 /** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
-function findingBlock(f: Finding): string {
+function findingBlock(f: Finding, withNote = true): string {
   const where = `${f.file}:${f.line}`;
   const label = f.suppressed ? ' (suppressed)' : '';
   const out = [`<details><summary><b>${escHtml(f.severity)}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
@@ -126,7 +128,7 @@ function findingBlock(f: Finding): string {
     f.trace.forEach((h, i) => out.push(`${i + 1}. ${code(h.item)} (${esc(`${h.file}:${h.line}`)})`));
     out.push('');
   }
-  out.push(`${esc(f.category)}, ${esc(f.confidence)} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
+  out.push(`${esc(f.category)}, ${esc(f.confidence)} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note && withNote ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
   return out.join('\n');
 }
 
@@ -146,7 +148,7 @@ function crateHeading(s: Section, reportUrl: string | undefined): string {
 }
 
 /** The findings a crate's section shows, and how many of its loud ones it leaves out. */
-function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
+function pick(findings: Finding[], perCrate = Infinity): { shown: Finding[]; hidden: number } {
   const loud = loudFindings(findings);
   const active = loud.filter((f) => !f.suppressed);
   const perRule = new Map<string, number>();
@@ -158,7 +160,9 @@ function pick(findings: Finding[]): { shown: Finding[]; hidden: number } {
   }
   // Suppressed ones last: the team decided on them, the reader may still want to see what they were.
   shown.push(...loud.filter((f) => f.suppressed).slice(0, PER_RULE));
-  return { shown, hidden: loud.length - shown.length };
+  // Most severe first (loudFindings' order), so a cap keeps what matters.
+  const kept = shown.slice(0, perCrate);
+  return { shown: kept, hidden: loud.length - kept.length };
 }
 
 /** Names of passing crates given in the summary line; the rest are counted. */
@@ -220,10 +224,16 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
     if (!s.report) continue;
     // A lock report's passing packages have nothing a reviewer must read: no section.
     if (lock && s.verdict === 'pass') continue;
-    const { shown, hidden } = pick(s.report.findings);
+    const { shown, hidden } = pick(s.report.findings, lock ? LOCK_PER_CRATE : Infinity);
     if (shown.length === 0 && !s.report.policy?.notes.length) continue;
     const heading = `${crateHeading(s, reportUrl)}\n`;
-    const blocks = shown.map((f) => `${findingBlock(f)}\n`);
+    // A rule's note (why it matters) is given once per crate: the same sentence under every finding is noise.
+    const noted = new Set<string>();
+    const blocks = shown.map((f) => {
+      const first = !noted.has(f.ruleId);
+      noted.add(f.ruleId);
+      return `${findingBlock(f, first)}\n`;
+    });
     // A crate's heading goes in only with its first finding: never a heading with nothing under it.
     if (out.length + heading.length + (blocks[0]?.length ?? 0) + reserve > limit) {
       blocksLeft += shown.length + hidden;
@@ -237,7 +247,7 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
         cratesCut.add(s.name);
       } else out += b;
     }
-    if (hidden > 0) out += `_${hidden} more finding(s) of this crate are in the JSON report._\n\n`;
+    if (hidden > 0) out += `_${hidden} more finding(s) of this crate are in the ${reportUrl ? `[full report](${reportUrl})` : 'JSON report'}._\n\n`;
   }
   if (blocksLeft > 0) out += `---\n_Left out to stay under ${limit} characters: ${blocksLeft} finding(s) of ${cratesCut.size} crate(s). The JSON, SARIF and HTML reports have all of them._\n`;
   const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0) + (s.entry?.findings?.length ?? 0), 0);
