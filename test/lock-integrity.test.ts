@@ -85,7 +85,8 @@ describe('attack 1: a dependency moved to another source', () => {
     const sarif = await cli(['lock', 'old.lock', 'Cargo.lock', '--registry', server.indexUrl, '--format', 'sarif', '--quiet'], env(), d);
     const log = JSON.parse(sarif.out) as Log;
     expect(sarifValidator()(log)).toEqual([]);
-    const res = log.runs[0].results!.find((x) => x.ruleId === 'lock-source-change')!;
+    // SARIF rule ids carry the severity (`lock-source-change.medium`): GitHub reads an alert's severity from its rule.
+    const res = log.runs[0].results!.find((x) => x.ruleId === 'lock-source-change.medium')!;
     expect(res.locations![0].physicalLocation).toMatchObject({ artifactLocation: { uri: 'Cargo.lock' }, region: { startLine: 9 } });
     expect(res.message.text).toContain(fork);
     expect(res.message.text).toContain(CRATES_IO);

@@ -17,7 +17,7 @@ function versions(e: LockEntry): string {
   return `${v(e.old)} (removed)`;
 }
 
-/** Block, review, unscanned, pass; within a group failed scans first, then by score, then by name. */
+/** Block, review, unscanned, pass; within a group failed scans first, then by score, then by name (stable otherwise). */
 function ordered(entries: LockEntry[]): LockEntry[] {
   const group = (e: LockEntry) => GROUP[e.error ? 'block' : (e.verdict ?? 'none')];
   const weight = (e: LockEntry) => (e.error ? 1000 : (e.report?.score ?? -1));
@@ -27,7 +27,7 @@ function ordered(entries: LockEntry[]): LockEntry[] {
 /**
  * The text form of a lock report: the packages a reviewer must read first (block, then review), each
  * with its policy notes, errors and most severe findings, then the packages that were not scanned,
- * then every passing package on one line with their count. Pure: report in, text out. Every string
+ * the passing ones that carry a note, and every other passing package on one line with their count. Pure: report in, text out. Every string
  * from the report (names and versions come from the lockfile) goes through `t`.
  */
 export function formatLockText(r: LockReport, o: { color: boolean } = { color: false }): string {
@@ -44,7 +44,9 @@ export function formatLockText(r: LockReport, o: { color: boolean } = { color: f
     '',
   ];
   const all = ordered(r.entries);
-  const passing = all.filter((e) => !e.error && e.verdict === 'pass');
+  // A passing package with something to say (a policy it could not check, a note from the policy)
+  // keeps its own line; the others are one line together.
+  const passing = all.filter((e) => !e.error && e.verdict === 'pass' && !e.note && !e.report?.policy?.notes.length);
   const shown = all.filter((e) => !passing.includes(e));
   const width = Math.min(32, Math.max(4, ...shown.map((e) => t(e.name).length)));
   const indent = ' '.repeat(7);

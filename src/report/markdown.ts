@@ -187,7 +187,7 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
   );
   const lock = isLockReport(input);
   // A lock report lists in its table only what a reviewer must read; a single report is always its one row.
-  const listed = lock ? secs.filter((s) => s.verdict === 'block' || s.verdict === 'review' || s.entry?.error || (s.entry?.findings?.length ?? 0) > 0) : secs;
+  const listed = lock ? secs.filter((s) => s.verdict === 'block' || s.verdict === 'review' || s.entry?.error || (s.entry?.findings?.length ?? 0) > 0 || (s.verdict === 'pass' && s.entry?.note)) : secs;
   const passing = lock ? secs.filter((s) => !listed.includes(s) && s.verdict === 'pass') : [];
   const unscanned = lock ? secs.filter((s) => !listed.includes(s) && s.verdict !== 'pass') : [];
   const link = reportUrl ? ` [Full report](${reportUrl}).` : '';
