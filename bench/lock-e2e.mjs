@@ -50,16 +50,25 @@ const spec = JSON.parse(readFileSync(path.join(BENCH, 'pairs.json'), 'utf8'));
 const releases = new Map(); // name -> [{vers, bytes, cksum, pubtime}]
 const bumps = [];
 let t = performance.now();
+const skipped = [];
 for (const c of spec.crates.slice(0, Number(values.limit))) {
   const pair = [];
-  for (const tag of c.tags.slice(-2)) {
-    const dir = checkout(c.repo, tag, c.path);
+  // A crate whose mirror (or one of its tags) is missing is left out with a line, not the whole run.
+  let dirs;
+  try {
+    dirs = c.tags.slice(-2).map((tag) => ({ tag, dir: checkout(c.repo, tag, c.path), pubtime: execFileSync('git', ['-C', mirrorOf(c.repo), 'log', '-1', '--format=%cI', tag], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim() }));
+  } catch (e) {
+    const why = String(e.message ?? e).split('\n')[0];
+    skipped.push(c.repo);
+    console.log(`skipped ${c.repo}: ${why}`);
+    continue;
+  }
+  for (const { tag, dir, pubtime } of dirs) {
     const manifest = parseToml(readFileSync(path.join(dir, 'Cargo.toml'), 'utf8'));
     const name = manifest.package?.name;
     let vers = manifest.package?.version;
     if (typeof vers !== 'string') vers = tag.replace(/^.*?v?(\d+\.\d+\.\d+)$/, '$1');
     const bytes = await pack(dir, `${name}-${vers}`);
-    const pubtime = execFileSync('git', ['-C', mirrorOf(c.repo), 'log', '-1', '--format=%cI', tag]).toString().trim();
     const r = { vers, bytes, cksum: createHash('sha256').update(bytes).digest('hex'), pubtime: new Date(pubtime).toISOString().replace(/\.\d+Z$/, 'Z') };
     if (!releases.has(name)) releases.set(name, []);
     releases.get(name).push(r);
@@ -67,7 +76,12 @@ for (const c of spec.crates.slice(0, Number(values.limit))) {
   }
   bumps.push(pair);
 }
-console.log(`registry built from ${bumps.length} crates (${[...releases.values()].flat().length} releases) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(`registry built from ${bumps.length} crates (${[...releases.values()].flat().length} releases) in ${((performance.now() - t) / 1000).toFixed(1)} s${skipped.length ? `; ${skipped.length} skipped (no mirror)` : ''}`);
+if (bumps.length < 2) {
+  console.log(`not enough crates with mirrors to build a lockfile delta (${bumps.length}); set CRATEFENCE_MIRRORS or CRATEFENCE_GIT_BASE (see bench/README.md)`);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+}
 
 // 2. A sparse registry served from memory, as crates.io lays it out.
 const server = http.createServer((req, res) => {
