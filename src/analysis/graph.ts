@@ -2,6 +2,7 @@ import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { Resolver, type CapHit } from './resolve.js';
+import type { DependencyCaps } from './deps.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -20,6 +21,10 @@ export interface CapUse extends CapHit {
   file: string;
   line: number;
   site: number;
+  /** The capability is reached inside a dependency (see `viaDependency`), not by this crate's own call. */
+  fromDependency?: true;
+  /** For a dependency capability: the path through the dependencies to the platform call. */
+  via?: string;
 }
 
 export type EntryKind = 'public' | 'build' | 'proc-macro' | 'ctor' | 'bin' | 'implicit' | 'test';
@@ -62,8 +67,8 @@ export class CallGraph {
    * this release's Rust code and everything its resolution depends on are the same as there (a
    * release that changes no Rust file), the whole graph is shared instead of built again.
    */
-  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph) {
-    this.resolver = new Resolver(view, cat);
+  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
+    this.resolver = new Resolver(view, cat, deps);
     if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
       this.edges = shareWith.edges;
       this.unknown = shareWith.unknown;
@@ -127,13 +132,14 @@ export class CallGraph {
       if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
         const hit = this.resolver.capOf(file, i);
         if (hit) {
-          push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
+          this.pushHit(from, hit, file.path, s.line, i);
           continue;
         }
       } else if (s.kind === 'macro') {
-        // A local macro that builds a capability's path from its arguments: the use is at the call.
+        // A local macro that builds a capability's path from its arguments, or a dependency's macro
+        // whose summary reaches one: the use is at the call.
         const hit = this.resolver.capOf(file, i);
-        if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
+        if (hit) this.pushHit(from, hit, file.path, s.line, i);
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);
@@ -157,6 +163,15 @@ export class CallGraph {
         }
       }
     }
+  }
+
+  /** A site's capability use; a dependency item gives one use per capability it reaches. */
+  private pushHit(from: string, hit: CapHit, file: string, line: number, site: number): void {
+    if (!hit.viaDependency) {
+      push(this.caps, from, { ...hit, file, line, site });
+      return;
+    }
+    for (const d of hit.viaDependency) push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
   }
 
   private params = new Map<string, Set<string>>();

@@ -6,13 +6,13 @@ import { canon, popularCrates, typosquatOf } from './manifest.js';
 import { short, siteMatch } from './util.js';
 
 /** A dependency that this release introduces, renames or points somewhere else, by the name code uses. */
-interface FreshDep {
+export interface FreshDep {
   dep: DepSpec;
   why: string;
 }
 
 /** Dependencies new, renamed (`package =` changed) or re-pointed (source changed) in this release, by code name. */
-function freshDeps(ctx: ScanContext): Map<string, FreshDep> {
+export function freshDeps(ctx: ScanContext): Map<string, FreshDep> {
   const out = new Map<string, FreshDep>();
   const md = ctx.delta.manifest;
   const code = (d: DepSpec) => d.name.replace(/-/g, '_');
