@@ -4,6 +4,7 @@ import { packageRoot } from './root.js';
 import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
 import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
 import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
+import { parseManifest } from './diff/manifest.js';
 import { ScanContext } from './rules/context.js';
 import { loadRules, DEFAULT_RULES_DIR } from './rules/loader.js';
 import { ANALYZERS } from './rules/analyzers/index.js';
@@ -31,7 +32,7 @@ export type { ReleaseDelta } from './diff/index.js';
 export type { FileHunks, Hunk, HunkLine, HunkLimits } from './diff/hunks.js';
 export { DEFAULT_HUNK_LIMITS } from './diff/hunks.js';
 export { GRAMMAR_VERSIONS } from './parse/parser.js';
-export { RuleError } from './rules/loader.js';
+export { RuleError, DEFAULT_RULES_DIR } from './rules/loader.js';
 export type { FactsStore } from './parse/store.js';
 export { DiskFactsStore } from './cache/facts.js';
 export { parseVcsInfo } from './analysis/provenance.js';
@@ -40,8 +41,8 @@ export type { CrateSummary, SummaryEntry, SummaryDep } from './analysis/summary.
 export { SUMMARY_FORMAT } from './analysis/summary.js';
 export type { DependencySource, ResolvedSummary, DepCap } from './analysis/deps.js';
 export { pickVersion, cargoRange } from './analysis/deps.js';
-export { SummarySet, ChainedSource, shippedIndex } from './analysis/summary-index.js';
-export type { SummaryIndexFile } from './analysis/summary-index.js';
+export { SummarySet, ChainedSource, shippedIndex, encodeSummaryIndex, summaryIndexFile } from './analysis/summary-index.js';
+export type { SummaryIndexHeader } from './analysis/summary-index.js';
 
 export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -167,7 +168,8 @@ function dependencyCaps(rules: RuleSet, source: DependencySource | 'off' | undef
 const toolMemo = new WeakMap<RuleSet, string>();
 
 /** What computed a summary: cratefence's version and a digest of the capability catalogue it used. */
-export function summaryTool(rules: RuleSet = rulesFor()): string {
+export function summaryTool(rulesOrDir?: RuleSet | string): string {
+  const rules = typeof rulesOrDir === 'object' ? rulesOrDir : rulesFor(rulesOrDir);
   let t = toolMemo.get(rules);
   if (!t) {
     const h = createHash('sha256');
@@ -216,6 +218,26 @@ export async function loadRelease(input: { path: string } | { bytes: Uint8Array;
   if ('path' in input) return loadSource(input.path, limits);
   const { readArchiveBytes } = await import('./source/index.js');
   return readArchiveBytes(input.bytes, limits, input.label);
+}
+
+/** A dependency a release's Cargo.toml declares (every section and target), as the manifest diff reads it. */
+export interface ManifestDependency {
+  name: string;
+  package: string;
+  version?: string;
+  section: 'normal' | 'build' | 'dev';
+  source: 'registry' | 'git' | 'path' | 'alt-registry';
+}
+
+/** The dependencies a release declares; none when it has no readable Cargo.toml. */
+export function manifestDependencies(tree: CrateTree): ManifestDependency[] {
+  const bytes = tree.files.get('Cargo.toml');
+  if (!bytes) return [];
+  try {
+    return parseManifest(Buffer.from(bytes).toString('utf8')).deps.map((d) => ({ name: d.name, package: d.package, version: d.version, section: d.section, source: d.source }));
+  } catch {
+    return [];
+  }
 }
 
 /** Scans a first release: everything in it counts as added. */

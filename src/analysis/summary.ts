@@ -74,8 +74,27 @@ const COMMON_METHODS = new Set([
 
 const STD_ROOTS = new Set(['std', 'core', 'alloc', 'proc_macro', 'crate', 'self', 'super', '$crate']);
 
+/**
+ * Capabilities a summary carries: effects on the machine and trigger sources. A dependency's own
+ * `unsafe` blocks, transmutes, decoding helpers, FFI declarations and threads are how it does its job,
+ * not powers it hands to the code that calls it, so they stay out of summaries.
+ */
+const EFFECTS = ['network', 'process', 'fs', 'env.read-all', 'env.secret', 'env.home', 'host', 'ffi.dlopen', 'ffi.mprotect', 'syscall', 'time', 'random', 'hook', 'registry', 'persistence', 'inject'];
+
+/** True when a capability is one that summaries carry to callers. */
+export function isEffect(cap: string): boolean {
+  return EFFECTS.some((p) => cap === p || cap.startsWith(`${p}.`));
+}
+
 /** How many dependency paths one item may carry; past it the summary says it was cut (rare: huge dispatch functions). */
 const MAX_CALLS_PER_ITEM = 256;
+/**
+ * A method call matched by name to this many of the crate's own methods or fewer is followed into all
+ * of them (`self.0.start(ctx)` in a process library reaches every `start` it has). More candidates
+ * say nothing: a name shared that widely (`spawn` in an async runtime) would make summaries claim
+ * what the code does not do.
+ */
+const MAX_METHOD_CANDIDATES = 4;
 /** Longest example path kept, in hops. */
 const MAX_VIA_HOPS = 6;
 
@@ -156,12 +175,17 @@ export function summarizeView(view: ReleaseView, graph: CallGraph, tool: string)
     const n = node(key);
     for (const u of uses) {
       if (u.fromDependency) continue;
-      const via = `${u.resolved} (${u.file}:${u.line})`;
-      if (!n.caps.has(u.cap)) n.caps.set(u.cap, via);
       if (u.cap === 'env.read' && u.site >= 0) {
         const arg = literalArg(view.rust.get(u.file)?.facts.sites[u.site]?.args);
         if (arg !== null && isSecretEnvName(arg) && !n.caps.has('env.secret')) n.caps.set('env.secret', `${u.resolved}("${arg}") (${u.file}:${u.line})`);
       }
+      if (!isEffect(u.cap)) continue;
+      const site = u.site >= 0 ? view.rust.get(u.file)?.facts.sites[u.site] : undefined;
+      // A process start keeps its program when it is a literal (`Command::new("curl")`): a reviewer and
+      // the dependency rules tell a compiler probe from a downloader by it.
+      const lit = u.cap.startsWith('process') ? literalArg(site?.args) : null;
+      const via = `${u.resolved}${lit !== null ? `("${lit.slice(0, 60)}")` : ''} (${u.file}:${u.line})`;
+      if (!n.caps.has(u.cap)) n.caps.set(u.cap, via);
     }
   }
 
@@ -273,8 +297,9 @@ function addReexports(view: ReleaseView, graph: CallGraph, summary: CrateSummary
  * Closes each item's capabilities and calls over the crate's call graph: an item reaches what its
  * callees reach. Strongly connected components (mutual recursion) share one result; each component is
  * merged once, after every component it calls (Tarjan's order), so the cost is linear in the graph.
- * Only edges the graph is sure of are followed, and method calls matched to a single candidate by
- * name: a summary that over-approximates would give every dependent capabilities it does not have.
+ * Edges the graph is sure of are followed, and method calls matched by name to a few candidates (see
+ * MAX_METHOD_CANDIDATES): a summary that over-approximates would give every dependent capabilities
+ * it does not have.
  */
 function propagate(graph: CallGraph, own: Map<string, Node>): Map<string, Node> {
   const succ = new Map<string, string[]>();
@@ -283,7 +308,7 @@ function propagate(graph: CallGraph, own: Map<string, Node>): Map<string, Node> 
     for (const e of list) perSite.set(e.site, (perSite.get(e.site) ?? 0) + 1);
     const out: string[] = [];
     for (const e of list) {
-      if (e.approx && !(e.kind === 'method' && perSite.get(e.site) === 1)) continue;
+      if (e.approx && !(e.kind === 'method' && (perSite.get(e.site) ?? 0) <= MAX_METHOD_CANDIDATES)) continue;
       if (!out.includes(e.to)) out.push(e.to);
     }
     if (out.length > 0) succ.set(from, out);

@@ -21,9 +21,10 @@ export function unknownDependencyAnalyzer(ctx: ScanContext): Match[] {
   const done = new Set<string>();
   for (const ns of ctx.newSites()) {
     const k = ns.site.kind;
-    if (k !== 'call' && k !== 'path' && k !== 'macro' && k !== 'method' && k !== 'ident') continue;
+    // Calls run the dependency's code; a constant or type named by path does not.
+    if (k !== 'call' && k !== 'macro') continue;
     if (!ctx.isProduct(ns.file, ns.site.item)) continue;
-    const full = k === 'macro' ? resolver.resolvePath(ns.file, ns.site.text) : k === 'method' ? '' : resolver.fullPath(ns.file, ns.index);
+    const full = k === 'macro' ? resolver.resolvePath(ns.file, ns.site.text) : resolver.fullPath(ns.file, ns.index);
     const root = full.slice(0, Math.max(0, full.indexOf('::')));
     const f = root ? fresh.get(root) : undefined;
     if (!f || done.has(root)) continue;
@@ -31,8 +32,13 @@ export function unknownDependencyAnalyzer(ctx: ScanContext): Match[] {
     const known = ctx.deps?.source.summaryOf(f.dep.package, f.dep.version) ?? null;
     if (known) continue;
     done.add(root);
-    const isPopular = popular.has(canon(f.dep.package));
-    const severity: Severity = isPopular && f.dep.source === 'registry' ? 'medium' : 'high';
+    // A widely used crate (or a member of a widely used crate's family, `serde_core`) from crates.io is
+    // shown without points: the lock workflow scans it, and such crates are where summaries come from
+    // first. Anything else is reviewed.
+    const pkg = canon(f.dep.package);
+    const stem = pkg.replace(FAMILY, '');
+    const isPopular = popular.has(pkg) || (stem !== pkg && popular.has(stem));
+    const severity: Severity = isPopular && f.dep.source === 'registry' ? 'low' : 'high';
     out.push(siteMatch(ctx, ns.file, ns.index, {
       dep: f.dep.package,
       why: f.why,
@@ -44,7 +50,12 @@ export function unknownDependencyAnalyzer(ctx: ScanContext): Match[] {
   return out;
 }
 
+const FAMILY = /[-_](core|derive|macros?|impl|sys|internals?|shared|util|utils|types|codegen|attributes|proc[-_]macros?|common|backend)$/;
+
 const BUILD_DANGER = ['process', 'network', 'env.secret', 'env.read-all', 'ffi.dlopen'];
+
+/** A process start whose literal program downloads, opens a shell or runs an interpreter. */
+const CARRIER_CALL = /\("(?:[^"]*[\\/])?(?:curl|wget|nc|ncat|netcat|socat|ssh|scp|ftp|sh|bash|dash|zsh|fish|cmd|powershell|pwsh|python[0-9.]*|perl|ruby|node|certutil|bitsadmin|mshta|rundll32)(?:\.exe)?"\)/i;
 
 /**
  * A dependency this release adds (or renames, or re-points) whose build script or proc-macro reaches
@@ -66,7 +77,12 @@ export function dependencyBuildAnalyzer(ctx: ScanContext): Match[] {
       const bad = p.caps.filter((c) => BUILD_DANGER.some((d) => capMatches(c.cap, d)));
       if (bad.length === 0) continue;
       const has = (d: string) => bad.some((c) => capMatches(c.cap, d));
-      const severity: Severity = has('env.secret') || (has('network') && has('process')) ? 'critical' : has('network') || has('env.read-all') || has('ffi.dlopen') || p.what === 'proc-macro' ? 'high' : 'medium';
+      // Build scripts start compilers, pkg-config and `$RUSTC --version` all the time: a process alone is
+      // worth showing, not worth points, unless the program is one that fetches or runs what it is given.
+      const carrier = bad.some((c) => capMatches(c.cap, 'process') && CARRIER_CALL.test(c.via));
+      const severity: Severity = has('env.secret') || (has('network') && has('process')) || carrier ? 'critical'
+        : has('network') || has('env.read-all') || has('ffi.dlopen') ? 'high'
+        : p.what === 'proc-macro' ? 'medium' : 'info';
       const name = f.dep.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/[-_]/g, '[-_]');
       out.push(manifestMatch(ctx, new RegExp(`^\\s*${name}\\s*=|^\\[[^\\]]*dependencies\\.${name}\\]`), {
         dep: f.dep.package,
