@@ -278,6 +278,13 @@ export class Resolver {
       const c = this.cat.methods.get(s.text);
       return c ? { cap: c, resolved: `.${s.text}` } : undefined;
     }
+    if (s.kind === 'macro') {
+      // A dependency's macro under a catalogued path (`duct::cmd!`, `reqwest::…!`): the expansion is that crate's code.
+      const full = this.resolvePath(file, s.text);
+      if (!full.includes('::') || !this.isExternal(full)) return undefined;
+      const cap = capabilityOfPath(this.cat, full);
+      return cap ? { cap, resolved: `${full}!` } : undefined;
+    }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
     const { full, cap } = this.pathCap(file, index);
     if (cap && this.external(full)) return { cap, resolved: full };
