@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type Parser from 'tree-sitter';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { RUST_LANGUAGE } from '../parse/parser.js';
 import { treeSitterBinding } from '../parse/syntax.js';
 import type { Catalogue } from '../analysis/catalogue.js';
@@ -81,7 +82,8 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   if (c.lineMatch) out.lineRe = compileRegex(c.lineMatch, `${where}.lineMatch`);
   if (c.itemMatch) out.itemRe = compileRegex(c.itemMatch, `${where}.itemMatch`);
   if (c.dataMatch) {
-    out.dataRe = {};
+    // Keys are field names from the rule file: no prototype for `constructor` or `__proto__` to meet.
+    out.dataRe = Object.create(null) as Record<string, RegExp>;
     for (const [k, v] of Object.entries(c.dataMatch)) out.dataRe[k] = compileRegex(v, `${where}.dataMatch.${k}`);
   }
   return out;
@@ -113,6 +115,24 @@ export function listRuleFiles(dir: string): string[] {
 
 const cache = new Map<string, RuleSet>();
 
+/** A rule file is a few kilobytes; the catalogue a few dozen. Larger ones are not rule files. */
+const MAX_RULE_FILE_BYTES = 1024 * 1024;
+const MAX_CATALOGUE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A file of a rules folder (`--rules DIR` is the user's): bounded, a regular file and not a link —
+ * a FIFO or a link to /dev/zero is refused at once, by name, and the batch digest of the folder
+ * (which does not follow links either) always covers what was read.
+ */
+function readRulesFile(file: string, rel: string, maxBytes: number): string {
+  try {
+    return readBoundedSync(file, { maxBytes, what: 'rule file', noFollow: true }).toString('utf8');
+  } catch (e) {
+    if (e instanceof FileReadError) throw new RuleError(`${rel}: ${e.reason}`);
+    throw e;
+  }
+}
+
 /** Reads and validates every rule file of a folder (YAML and JSON-schema checks); no compilation. */
 export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<{ spec: RuleSpec; file: string }> {
   const YAML = require('yaml') as typeof import('yaml');
@@ -125,8 +145,9 @@ export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<
     const rel = path.relative(dir, file);
     let spec: RuleSpec;
     try {
-      spec = YAML.parse(readFileSync(file, 'utf8')) as RuleSpec;
+      spec = YAML.parse(readRulesFile(file, rel, MAX_RULE_FILE_BYTES)) as RuleSpec;
     } catch (e) {
+      if (e instanceof RuleError) throw e;
       throw new RuleError(`${rel}: not valid YAML: ${(e as Error).message}`);
     }
     if (!validate(spec)) {
@@ -153,8 +174,9 @@ export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   const file = path.join(dir, 'capabilities.yaml');
   let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown> };
   try {
-    doc = YAML.parse(readFileSync(file, 'utf8'));
+    doc = YAML.parse(readRulesFile(file, 'capabilities.yaml', MAX_CATALOGUE_BYTES));
   } catch (e) {
+    if (e instanceof RuleError) throw e;
     throw new RuleError(`capabilities.yaml: ${(e as Error).message}`);
   }
   const check = (m: Record<string, unknown> | undefined, key: string): Record<string, string> => {
