@@ -23,7 +23,8 @@ export const USAGE = `Usage:
   cratefence batch --crate NAME (--all-versions | --since DATE) [options]
 
 A jobs file has one job a line ('#' starts a comment): "name old new" (two registry releases),
-"name@version" (a first release) or "OLD NEW" (two folders or .crate files). A folder holds
+"name@version" (a first release), "OLD NEW" (two folders or .crate files) or "NEW" (a folder or
+.crate scanned as a first release). A folder holds
 sub-folders with old/ and new/, or name-version.crate files (every consecutive pair).
 
 Options:
@@ -35,6 +36,10 @@ Options:
   --rules DIR          rules folder (default: built-in rules)
   --registry URL       sparse index for registry jobs (default: crates.io)
   --rescan             scan again the jobs the store already has done
+  --deps offline|off   dependency summaries for each scan: what is on this machine (cratefence's
+                       cache, the Cargo cache, the shipped index; default) or none
+  --summaries          keep each new release's capability summary in the store (the input of
+                       'cratefence results --export-summaries', which writes a summary index)
   --queue URL          enqueue on BullMQ at redis://HOST:PORT and collect what workers return
   --attempts N         queue attempts per job before it is a dead letter (default 3)
   --fail-on LEVEL      exit 1 when a release's verdict is at or above review|block|never (default never)
@@ -71,6 +76,8 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       'no-cache': { type: 'boolean' },
       rules: { type: 'string' },
       rescan: { type: 'boolean' },
+      deps: { type: 'string' },
+      summaries: { type: 'boolean' },
       queue: { type: 'string' },
       attempts: { type: 'string' },
       crate: { type: 'string' },
@@ -126,14 +133,22 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   // Resolved (inputs read and hashed) while the first jobs run: see runBatch.
   const jobs = resolveJobStream(specs, keys, { registry: deps.registry, limits: DEFAULT_LIMITS });
   const store = new BatchStore(openStore(db));
-  const settings: ScanSettings = { rulesDir };
   const cacheDir = values['no-cache'] ? undefined : path.resolve(values.cache ?? process.env.CRATEFENCE_CACHE ?? `${db}.facts`);
+  const depsMode = values.deps ?? 'offline';
+  if (depsMode !== 'offline' && depsMode !== 'off') throw new UsageError('--deps for batch is offline or off (fetch summaries beforehand with diff/scan --deps fetch)');
+  const { defaultCacheDir, defaultCargoHome } = await import('../registry/cache.js');
+  const settings: ScanSettings = {
+    rulesDir,
+    deps: { mode: depsMode, cargoHome: defaultCargoHome(), cacheDir: defaultCacheDir() },
+    withSummary: values.summaries === true,
+  };
 
   let executor: JobExecutor;
   let closeExecutor: () => Promise<void>;
   let mode: string;
   if (values.queue) {
     const { QueueExecutor } = await import('../queue/coordinator.js');
+    if (values.summaries) throw new UsageError('--summaries needs the local worker pool (not --queue)');
     const q = await QueueExecutor.connect(values.queue, { keys, attempts, settings, rescan: values.rescan ?? false });
     executor = q;
     closeExecutor = () => q.close();
@@ -153,7 +168,7 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const display = progressDisplay(progressMode(values.quiet ?? false));
   let summary: BatchSummary;
   try {
-    summary = await runBatch({ store, jobs, listed: specs.length, executor, keys, source, mode, rescan: values.rescan, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
+    summary = await runBatch({ store, jobs, listed: specs.length, executor, keys, source, mode, rescan: values.rescan, summaries: values.summaries, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
   } finally {
     display.stop();
     process.off('SIGINT', onSignal);

@@ -81,10 +81,13 @@ export function parseJobsFile(file: string): JobSpec[] {
     } else if (words.length === 1 && words[0].includes('@')) {
       const [name, version] = words[0].split('@');
       out.push({ old: null, new: registrySide(name, version, origin), origin });
+    } else if (words.length === 1) {
+      // One folder or archive: a first release, everything in it counts as added.
+      out.push({ old: null, new: { path: path.resolve(base, words[0]) }, origin });
     } else if (words.length === 2) {
       out.push({ old: { path: path.resolve(base, words[0]) }, new: { path: path.resolve(base, words[1]) }, origin });
     } else {
-      throw new JobsError(`${origin}: expected "name old new", "name@version" or "OLD NEW", got "${line}"`);
+      throw new JobsError(`${origin}: expected "name old new", "name@version", "OLD NEW" or "NEW", got "${line}"`);
     }
   });
   return out;

@@ -98,6 +98,23 @@ function cargoCacheListing(cargoHome: string): Map<string, Array<{ version: stri
 
 const MAX_SUMMARY_BYTES = 32 * 1024 * 1024;
 
+function cacheRel(name: string, version: string): string {
+  return path.join('summaries', String(SUMMARY_FORMAT), canon(name), `${version}.json`);
+}
+
+/**
+ * Keeps a release's summary in cratefence's cache, for later scans of crates that depend on it. A
+ * cache that cannot be written is not an error (the scan did not need it).
+ */
+export async function rememberSummary(cacheDir: string, s: CrateSummary): Promise<void> {
+  if (!semver.valid(s.version) || !/^[A-Za-z0-9_-]{1,64}$/.test(s.name)) return;
+  try {
+    await writeInside(cacheDir, cacheRel(s.name, s.version), JSON.stringify(s));
+  } catch {
+    // best effort
+  }
+}
+
 function isSummary(v: unknown, name: string, version: string): v is CrateSummary {
   const s = v as CrateSummary;
   return !!s && typeof s === 'object' && s.format === SUMMARY_FORMAT && canon(s.name) === canon(name) && s.version === version
@@ -128,7 +145,6 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
   };
   for (const t of roots) for (const d of manifestDependencies(t)) if (d.section !== 'dev' && d.source === 'registry') ask(d.package, d.version);
 
-  const cacheRel = (name: string, version: string) => path.join('summaries', String(SUMMARY_FORMAT), canon(name), `${version}.json`);
   const fromCache = async (name: string, version: string): Promise<CrateSummary | null> => {
     if (!o.cacheDir) return null;
     try {
@@ -148,6 +164,11 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
       return null;
     }
     const s = summarizeTree(tree, { rulesDir: o.rulesDir });
+    // The folder or file name said which release this is; a manifest that claims another is not used.
+    if (canon(s.name) !== canon(name) || s.version !== version) {
+      o.warn?.(`${name}@${version}: its Cargo.toml says ${s.name} ${s.version}; not used as that dependency's summary`);
+      return null;
+    }
     if (o.cacheDir) {
       try {
         await writeInside(o.cacheDir, cacheRel(name, version), JSON.stringify(s));
