@@ -57,7 +57,8 @@ export class RedisMonitor {
   /** Connects; resolves once Redis answers, rejects with a QueueError when it does not within the budget. */
   async start(): Promise<void> {
     this.down();
-    this.client.connect().catch((e: Error) => this.noteError(e));
+    // Its rejection says only "Connection is closed."; the error events say why.
+    this.client.connect().catch(() => undefined);
     const ready = new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
     const r = await Promise.race([ready.then(() => undefined), this.lost]);
     if (r) throw r;
@@ -66,6 +67,8 @@ export class RedisMonitor {
   /** Remembers an error of any connection to this server; a refused login ends at once. */
   noteError(e: unknown): void {
     const msg = redact(String((e as Error)?.message ?? e).split('\n')[0].slice(0, 300), this.target.secrets);
+    // A closed connection's pending commands say only that: keep the reason it closed.
+    if (/^Connection is closed\.?$/.test(msg) && this.lastError !== undefined) return;
     this.lastError = msg;
     if (AUTH_REFUSED.test(msg)) this.fail(`Redis at ${this.target.redacted} refused the login: ${msg}`);
   }
