@@ -55,6 +55,7 @@ export class QueueExecutor implements JobExecutor {
   private readonly waiters = new Map<string, Waiter[]>();
   /** Ids whose outcome was handed out: running the same job again in this run (a service's retry) starts it afresh. */
   private readonly collected = new Set<string>();
+  private readonly cancelHooks = new WeakMap<AbortSignal, Set<() => void>>();
   private readonly timer: NodeJS.Timeout;
   private polling = false;
   private readonly settings: string;
@@ -114,19 +115,20 @@ export class QueueExecutor implements JobExecutor {
     };
     const data: QueuedScan = { ...body, sig: sign(this.o.secret.job, jobFields(body)) };
     const expect: Expected = { key: job.key, run: this.run, oldDigest: job.oldDigest, newDigest: job.newDigest, ...this.o.keys, settingsDigest: this.settings };
-    let onAbort: (() => void) | undefined;
+    let unhook: (() => void) | undefined;
+    let waiter: Waiter | undefined;
     const outcome = new Promise<ExecOutcome>((resolve, reject) => {
-      const w: Waiter = { job, expect, t0, done: resolve, fail: reject };
+      const w: Waiter = (waiter = { job, expect, t0, done: resolve, fail: reject });
       const list = this.waiters.get(id) ?? [];
       list.push(w);
       this.waiters.set(id, list);
-      onAbort = () => {
+      unhook = this.onCancel(cancel, () => {
         this.drop(id, w);
         resolve({ ok: false, failure: 'cancelled', error: 'cancelled (the queued job is left to age out of Redis)', ms: Math.round(performance.now() - t0) });
-      };
-      if (cancel.aborted) onAbort();
-      else cancel.addEventListener('abort', onAbort, { once: true });
+      });
     });
+    // Redis may be lost while the job is still being added: the rejection is read below, not unhandled.
+    outcome.catch(() => undefined);
     try {
       // Adding the same id again (the same job twice in one run) adds nothing. With Redis lost, the
       // queue is disconnected (see abandon), which rejects a pending add.
@@ -137,13 +139,33 @@ export class QueueExecutor implements JobExecutor {
         // Removed by the coordinator once recorded (`settled`); what a dead coordinator leaves ages out.
         removeOnComplete: { age: 7 * 24 * 3600 },
         removeOnFail: { age: 30 * 24 * 3600 },
+      }).catch((e: unknown) => {
+        this.drop(id, waiter!);
+        throw e;
       });
       return await outcome;
     } catch (e) {
       throw this.monitor.error ?? e;
     } finally {
-      if (onAbort) cancel.removeEventListener('abort', onAbort);
+      unhook?.();
     }
+  }
+
+  /** One listener per signal however many jobs wait on it (a thousand listeners would warn of a leak). */
+  private onCancel(signal: AbortSignal, fn: () => void): () => void {
+    if (signal.aborted) {
+      fn();
+      return () => undefined;
+    }
+    let hooks = this.cancelHooks.get(signal);
+    if (!hooks) {
+      const set = new Set<() => void>();
+      hooks = set;
+      this.cancelHooks.set(signal, set);
+      signal.addEventListener('abort', () => set.forEach((f) => f()), { once: true });
+    }
+    hooks.add(fn);
+    return () => hooks.delete(fn);
   }
 
   private drop(id: string, w: Waiter): void {
