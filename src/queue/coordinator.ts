@@ -86,7 +86,9 @@ export class QueueExecutor implements JobExecutor {
     }
     const queue = new Queue(QUEUE_NAME, { connection: target.connection, prefix: PREFIX });
     queue.on('error', (e) => monitor.noteError(e));
-    const lost = await Promise.race([queue.waitUntilReady().then(() => undefined), monitor.lost]);
+    const ready = queue.waitUntilReady();
+    ready.catch(() => undefined);
+    const lost = await Promise.race([ready.then(() => undefined), monitor.lost]);
     if (lost) {
       await Promise.allSettled([queue.disconnect(), monitor.close()]);
       throw lost;

@@ -126,6 +126,8 @@ export async function startQueueWorker(url: string, o: QueueWorkerOptions): Prom
   // Connection errors are the monitor's to report (one line per outage); never a crash.
   worker.on('error', (e) => monitor.noteError(e));
   const ready = worker.waitUntilReady();
+  // Read by the race below; a late rejection (Redis lost meanwhile) must not surface unhandled.
+  ready.catch(() => undefined);
   const lost = await Promise.race([ready.then(() => undefined), monitor.lost]);
   const stop = async (force: boolean) => {
     // Bounded: with Redis gone, a graceful close could wait for ever.
