@@ -228,7 +228,7 @@ describe.runIf(haveRedis)('queue edges: paths, limits, vanished jobs, outages, p
       [['batch', f, '--queue', 'redis://127.0.0.1:1'], /^cratefence: queue mode needs the secret shared by the coordinator and its workers: --queue-secret-file FILE or CRATEFENCE_QUEUE_SECRET/],
       [['worker', '--queue', 'redis://127.0.0.1:1'], /^cratefence: queue mode needs the secret/],
       [['worker', '--queue', 'redis://127.0.0.1:1', '--queue-secret-file', short], /^cratefence: --queue-secret-file .*short\.secret: the queue secret has 9 characters, fewer than 32\n$/],
-      [['worker', '--queue', 'redis://127.0.0.1:1', '--queue-secret-file', '/dev/zero'], /^cratefence: --queue-secret-file: \/dev\/zero is not a regular file\n$/],
+      [['worker', '--queue', 'redis://127.0.0.1:1', '--queue-secret-file', '/dev/zero'], /^cratefence: --queue-secret-file: \/dev\/zero: the queue secret file is a device; only regular files are read\n$/],
     ];
     for (const [args, message] of cases) {
       const p = run(args, env);

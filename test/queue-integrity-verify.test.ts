@@ -124,6 +124,6 @@ describe('the shared secret', () => {
     expect(a.job.equals(a.result)).toBe(false);
     expect(() => loadQueueSecret({ env: {} })).toThrow(/queue mode needs the secret/);
     expect(() => loadQueueSecret({ env: { CRATEFENCE_QUEUE_SECRET: 'short' } })).toThrow(/has 5 characters, fewer than 32/);
-    expect(() => loadQueueSecret({ file: path.join(dir, 'missing'), env: {} })).toThrow(/--queue-secret-file: cannot open .*missing \(ENOENT\)/);
+    expect(() => loadQueueSecret({ file: path.join(dir, 'missing'), env: {} })).toThrow(/^--queue-secret-file: .*missing: no such queue secret file$/);
   });
 });

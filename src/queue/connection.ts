@@ -5,8 +5,8 @@
  * URL (which shows in `ps` and shell history), and it never reaches a message: every text this layer
  * prints goes through `redact`.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { RedisOptions } from 'bullmq';
+import { FileReadError, readBoundedTextSync } from '../files/index.js';
 
 /** A queue that cannot be reached or used (bad URL, Redis down, login refused, missing secret). */
 export class QueueError extends Error {
@@ -14,30 +14,14 @@ export class QueueError extends Error {
 }
 
 /**
- * Reads a small regular file: opened without blocking (a FIFO cannot hang the read), refused when
- * it is not a regular file or larger than `max` bytes.
+ * Reads a small file named on the command line (a secret, a password) through the one bounded
+ * reader: a regular file only, so a FIFO or a link to /dev/zero is refused at once.
  */
-export function readSmallFile(file: string, max: number, what: string): string {
-  let fd: number;
+export function readSmallFile(file: string, max: number, what: string, flag: string): string {
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return readBoundedTextSync(file, { maxBytes: max, what });
   } catch (e) {
-    throw new QueueError(`${what}: cannot open ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new QueueError(`${what}: ${file} is not a regular file`);
-    if (st.size > max) throw new QueueError(`${what}: ${file} is ${st.size} bytes, over the ${max} byte limit`);
-    const buf = Buffer.alloc(st.size);
-    let n = 0;
-    while (n < buf.length) {
-      const r = readSync(fd, buf, n, buf.length - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
+    throw e instanceof FileReadError ? new QueueError(`${flag}: ${e.message}`) : e;
   }
 }
 
@@ -61,7 +45,7 @@ export interface RedisTarget {
 /** The Redis password from `--redis-password-file FILE`, else from CRATEFENCE_REDIS_PASSWORD; undefined when neither is given. */
 export function redisPassword(o: { file?: string; env?: NodeJS.ProcessEnv } = {}): string | undefined {
   if (o.file !== undefined) {
-    const text = readSmallFile(o.file, 4096, '--redis-password-file').replace(/\r?\n$/, '');
+    const text = readSmallFile(o.file, 4096, 'Redis password file', '--redis-password-file').replace(/\r?\n$/, '');
     if (!text) throw new QueueError(`--redis-password-file: ${o.file} is empty`);
     return text;
   }

@@ -2,12 +2,13 @@
  * How a queue worker reads a job's inputs: only under the folders it was started with (`--root`,
  * checked on the real path, so `..` and links cannot leave them), registry releases through its own
  * client (checked against the index checksum the job carries), and always with its own limits. It
- * hashes what it read, so that its answer names the bytes it scanned: archives are read once and
+ * hashes what it read, so that its answer names the bytes it scanned: a `.crate` is read once and
  * scanned from memory, so the bytes hashed are the bytes scanned.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadSource, type SourceLimits } from '../index.js';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { treeDigest, type JobInput } from '../batch/jobs.js';
 import type { ReleaseInput } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
@@ -45,22 +46,11 @@ const within = (root: string, p: string) => {
 };
 
 function readArchive(file: string, max: number): Buffer {
-  // O_NONBLOCK: a FIFO put in place of the file is refused at once instead of hanging the worker.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  // The one bounded reader: a FIFO put in place of the file is refused at once instead of hanging the worker.
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new RefusedInput(`${file}: not a regular file`);
-    if (st.size > max) throw new RefusedInput(`${file}: archive is ${st.size} bytes, over the ${max} byte limit`);
-    const buf = Buffer.alloc(st.size);
-    let n = 0;
-    while (n < buf.length) {
-      const r = readSync(fd, buf, n, buf.length - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
+    return readBoundedSync(file, { maxBytes: max, what: 'archive' });
+  } catch (e) {
+    throw e instanceof FileReadError ? new RefusedInput(e.message) : e;
   }
 }
 
@@ -90,8 +80,9 @@ export async function readJobInput(input: JobInput, ctx: InputContext): Promise<
   }
   if (!st.isFile()) throw new RefusedInput(`${p}: not a file or folder`);
   const bytes = readArchive(real, ctx.limits.maxTotalBytes);
-  // Gzip archives are scanned from the bytes hashed; a plain .tar or another name goes through the
-  // path reader, which applies the same naming rules as a local scan.
-  if (/\.(crate|tar\.gz|tgz)$/i.test(p)) return { release: { bytes, label: p }, digest: sha256(bytes) };
+  // A .crate is scanned from the bytes hashed (cargo's rules, as a local scan applies to it). Other
+  // names go through the path reader, which decides by the (real) name how to read them, as a local
+  // scan does: a .tar.gz may be a source archive rather than a package.
+  if (/\.crate$/i.test(real)) return { release: { bytes, label: p }, digest: sha256(bytes) };
   return { release: { path: real }, digest: sha256(bytes) };
 }

@@ -27,7 +27,7 @@ export function loadQueueSecret(o: { file?: string; env?: NodeJS.ProcessEnv } = 
   let text: string | undefined;
   let where: string;
   if (o.file !== undefined) {
-    text = readSmallFile(o.file, 4096, '--queue-secret-file').replace(/\r?\n$/, '');
+    text = readSmallFile(o.file, 4096, 'queue secret file', '--queue-secret-file').replace(/\r?\n$/, '');
     where = `--queue-secret-file ${o.file}`;
   } else {
     text = (o.env ?? process.env)[SECRET_ENV];
