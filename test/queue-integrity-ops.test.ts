@@ -14,6 +14,7 @@ import { parseJobsFile, resolveJobs, rulesDigest, type ResolvedJob } from '../sr
 import { QueueExecutor } from '../src/queue/coordinator.js';
 import { loadQueueSecret } from '../src/queue/secret.js';
 import { redisAvailable, startRedis, tlsSupport, type RedisServer } from './helpers/redis.js';
+import { startRegistryServer } from './helpers/registry-server.js';
 import { CORPUS, exitWithin, plainConnection, secretFile, start, storedJobs, until, type Proc } from './helpers/queue-cli.js';
 import { suiteDir } from './helpers/serve.js';
 
@@ -120,6 +121,27 @@ describe.runIf(haveRedis)('queue edges: paths, limits, vanished jobs, outages, p
       expect(out).toMatchObject({ ok: false, failure: 'input', error: expect.stringMatching(/this worker reads no paths \(start it with --root DIR/) });
     }, 120_000);
   });
+
+  it('a worker without --root still runs registry jobs, fetched through its own client and checked against the job\u2019s checksum', async () => {
+    const r = await redis();
+    const registry = await startRegistryServer();
+    try {
+      const m05 = path.join(CORPUS, 'm05-far-jump-payload-in-new-module');
+      await registry.publishDir('rust_decimal_fast', '1.30.0', path.join(m05, 'old'));
+      await registry.publishDir('rust_decimal_fast', '1.30.1', path.join(m05, 'new'));
+      await registry.publish('tiny', '0.1.0', 'pub fn f() -> u8 { 1 }\n');
+      const db = path.join(tmp.dir, 'registry.sqlite');
+      run(['worker', '--queue', r.url, ...withSecret, '--registry', registry.indexUrl]);
+      const c = run(['batch', jobsFile('registry.txt', ['rust_decimal_fast 1.30.0 1.30.1', 'tiny@0.1.0']), '--queue', r.url, '--db', db, ...withSecret, '--registry', registry.indexUrl, '--quiet']);
+      expect(await exitWithin(c, 120_000, 'the coordinator'), c.err).toBe(0);
+      expect(storedJobs(db).map((j) => [j.crate, j.new_version, j.state, j.verdict])).toEqual([
+        ['rust_decimal_fast', '1.30.1', 'done', 'block'],
+        ['tiny', '0.1.0', 'done', 'pass'],
+      ]);
+    } finally {
+      await registry.stop();
+    }
+  }, 180_000);
 
   it.each(['deleted', 'flushall'])('a queued job %s while the coordinator waits ends as that job\u2019s error within seconds', async (how) => {
     const r = await redis();
