@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { BatchStore } from '../store/batch.js';
 import { UsageError, parseFailOn, LEVEL } from '../usage.js';
 import type { RegistryClientApi } from '../registry/types.js';
+import type { QueueSecret } from '../queue/secret.js';
 import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
 import { runBatch, type BatchSummary, type JobExecutor } from './run.js';
@@ -40,7 +41,13 @@ Options:
                        cache, the Cargo cache, the shipped index; default) or none
   --summaries          keep each new release's capability summary in the store (the input of
                        'cratefence results --export-summaries', which writes a summary index)
-  --queue URL          enqueue on BullMQ at redis://HOST:PORT and collect what workers return
+  --queue URL          enqueue on BullMQ at redis://HOST:PORT (rediss:// for TLS) and collect
+                       what workers return; needs the secret shared with the workers:
+  --queue-secret-file FILE
+                       that secret (else $CRATEFENCE_QUEUE_SECRET; at least 32 characters)
+  --redis-password-file FILE
+                       the Redis password (else $CRATEFENCE_REDIS_PASSWORD, else the URL's)
+  --redis-timeout-ms N how long Redis may stay unreachable before the run stops (default 30000)
   --attempts N         queue attempts per job before it is a dead letter (default 3)
   --fail-on LEVEL      exit 1 when a release's verdict is at or above review|block|never (default never)
   --quiet              no progress display
@@ -79,6 +86,9 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       deps: { type: 'string' },
       summaries: { type: 'boolean' },
       queue: { type: 'string' },
+      'queue-secret-file': { type: 'string' },
+      'redis-password-file': { type: 'string' },
+      'redis-timeout-ms': { type: 'string' },
       attempts: { type: 'string' },
       crate: { type: 'string' },
       registry: { type: 'string' },
@@ -104,6 +114,16 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const memoryMb = positiveInt(values['memory-mb'], 'memory-mb');
   const attempts = positiveInt(values.attempts, 'attempts') ?? 3;
   const rulesDir = values.rules ? path.resolve(values.rules) : undefined;
+  const redisTimeoutMs = positiveInt(values['redis-timeout-ms'], 'redis-timeout-ms');
+  // Queue mode's secret and password are read first: a missing one fails before any work.
+  let queueAuth: { secret: QueueSecret; password?: string } | undefined;
+  if (values.queue) {
+    const { loadQueueSecret } = await import('../queue/secret.js');
+    const { redisPassword } = await import('../queue/connection.js');
+    queueAuth = { secret: loadQueueSecret({ file: values['queue-secret-file'] }), password: redisPassword({ file: values['redis-password-file'] }) };
+  } else if (values['queue-secret-file'] || values['redis-password-file'] || values['redis-timeout-ms']) {
+    throw new UsageError('--queue-secret-file, --redis-password-file and --redis-timeout-ms go with --queue');
+  }
 
   let specs: JobSpec[];
   let source: string;
@@ -146,10 +166,10 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   let executor: JobExecutor;
   let closeExecutor: () => Promise<void>;
   let mode: string;
-  if (values.queue) {
+  if (values.queue && queueAuth) {
     const { QueueExecutor } = await import('../queue/coordinator.js');
     if (values.summaries) throw new UsageError('--summaries needs the local worker pool (not --queue)');
-    const q = await QueueExecutor.connect(values.queue, { keys, attempts, settings, rescan: values.rescan ?? false });
+    const q = await QueueExecutor.connect(values.queue, { keys, attempts, ...queueAuth, redisBudgetMs: redisTimeoutMs });
     executor = q;
     closeExecutor = () => q.close();
     mode = `queue ${q.redacted}`;
