@@ -71,8 +71,10 @@ export function macroText(file: RustFile, line: number, column: number): string 
 function splitTemplate(text: string): { template: string[]; operands: string } {
   const template: string[] = [];
   let operands = '';
-  // One pass, no backtracking: hostile text cannot make this slow.
+  // One pass, no backtracking: hostile text cannot make this slow. Template strings sit directly in
+  // the macro's brackets; deeper ones are operands' register names (`in("rax")`) and stay operands.
   let i = 0;
+  let depth = 0;
   while (i < text.length) {
     const q = text.indexOf('"', i);
     if (q < 0) {
@@ -82,7 +84,20 @@ function splitTemplate(text: string): { template: string[]; operands: string } {
     let hashes = 0;
     while (q - hashes - 1 >= i && text[q - hashes - 1] === '#') hashes++;
     const raw = q - hashes - 1 >= i && text[q - hashes - 1] === 'r';
-    operands += text.slice(i, raw ? q - hashes - 1 : q);
+    const before = text.slice(i, raw ? q - hashes - 1 : q);
+    operands += before;
+    for (const c of before) {
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') depth--;
+    }
+    if (depth > 1) {
+      // A quoted register or operand name: keep it, quotes included, with the operands.
+      const close = text.indexOf('"', q + 1);
+      const end = close < 0 ? text.length : close + 1;
+      operands += text.slice(q, end);
+      i = end;
+      continue;
+    }
     let j = q + 1;
     let body = '';
     if (raw) {
