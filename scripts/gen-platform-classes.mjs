@@ -116,8 +116,9 @@ const FFI_RULES = [
   byName('host.identity', ['gethostname', 'getuid', 'geteuid', 'getlogin', 'getlogin_r', 'gethostid', 'uname']),
   byName('host.identity', ['GetUserName', 'GetComputerName'], { win: true }),
   byName('host.locale', ['GetUserDefaultLCID', 'GetUserDefaultLocaleName', 'GetSystemDefaultLocaleName', 'GetUserDefaultUILanguage', 'GetSystemDefaultUILanguage', 'GetUserDefaultLangID', 'GetSystemDefaultLangID', 'GetKeyboardLayout', 'GetKeyboardLayoutList']),
-  byName('random', ['getrandom', 'getentropy', 'arc4random', 'arc4random_buf', 'arc4random_uniform']),
-  byName('random', ['BCryptGenRandom', 'CryptGenRandom', 'RtlGenRandom', 'SystemFunction036']),
+  // OS random sources (getrandom, getentropy, BCryptGenRandom) are left out on purpose: randomness
+  // crates call and look them up as their job, and the `random` trigger source is about drawing
+  // numbers to gate a payload (rand::random), which these C functions are not written for.
   // dynamic code
   byName('ffi.dlopen', ['dlopen', 'dlmopen', 'dlsym', 'dlvsym']),
   byName('ffi.dlopen', ['LoadLibrary', 'LoadPackagedLibrary', 'GetProcAddress', 'LdrLoadDll', 'LdrGetProcedureAddress'], { win: true }),
@@ -144,7 +145,6 @@ const WRAPPER_RULES = [
   { module: /::(unistd|process)$/, name: /^(getuid|geteuid|gethostname)$/, cap: 'host.identity' },
   { module: /::sys::utsname$/, name: /^uname$/, cap: 'host.identity' },
   { module: /::system$/, name: /^uname$/, cap: 'host.identity' },
-  { module: /::(rand)$/, name: /^getrandom$/, cap: 'random' },
 ];
 
 /** Capability of a C / Win32 function or extern static, by name (null: none). */

@@ -153,15 +153,13 @@ function syscallInsn(line: string): AsmSyscall['arch'] | 'svc' | null {
 /** `mov eax, 59` (Intel), `mov $59, %rax` (AT&T), `mov x8, #221`, `movz w8, 221`, `ldr r7, =11`: [register, value]. */
 function load(line: string): [string, string] | null {
   const l = line.trim().toLowerCase();
-  let m = /^mov[a-z]*\s+%?([a-z0-9]+)\s*,\s*(.+)$/.exec(l);
-  if (m && !m[2].startsWith('%')) {
-    // AT&T puts the source first: `mov $59, %rax`.
-    const att = /^\$(\S+)\s*,\s*%([a-z0-9]+)$/.exec(l.replace(/^mov[a-z]*\s+/, ''));
-    if (att) return [att[2], att[1]];
-    return [m[1], m[2]];
-  }
-  m = /^ldr\s+([a-z0-9]+)\s*,\s*=\s*(\S+)$/.exec(l);
-  return m ? [m[1], m[2]] : null;
+  // AT&T puts the source first: `mov $59, %rax`.
+  const att = /^mov[a-z]*\s+\$([^\s,]+)\s*,\s*%([a-z0-9]+)$/.exec(l);
+  if (att) return [att[2], att[1]];
+  const intel = /^mov[a-z]*\s+([a-z0-9]+)\s*,\s*([^\s,]+)$/.exec(l);
+  if (intel) return [intel[1], intel[2]];
+  const ldr = /^ldr\s+([a-z0-9]+)\s*,\s*=\s*(\S+)$/.exec(l);
+  return ldr ? [ldr[1], ldr[2]] : null;
 }
 
 /**

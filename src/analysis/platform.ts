@@ -29,8 +29,11 @@ const rank = (cap: string) => {
 /** Functions that look a symbol up by name in a loaded library. */
 const LOOKUP = new Set(['dlsym', 'dlvsym', 'GetProcAddress', 'LdrGetProcedureAddress']);
 
-/** Capabilities worth reporting when a looked-up name is only found elsewhere in the function, not in the call. */
-const LOOKUP_NEARBY = /^(process|network|ffi\.(mprotect|dlopen)|registry)/;
+/**
+ * Capabilities a looked-up symbol passes on to the lookup: those more dangerous than loading code
+ * itself. A lookup of `getrandom` or `open` stays a dynamic-loading site.
+ */
+const LOOKUP_NEARBY = /^(process|network|ffi\.mprotect|registry)/;
 
 /** Open flags asking for writing: POSIX, nix (`OFlag::O_WRONLY`), rustix (`OFlags::WRONLY`), Win32 CreateFile. */
 const WRITE_FLAGS = /\b(?:O_)?(?:WRONLY|RDWR|CREAT|CREATE|TRUNC|APPEND|TMPFILE)\b|\bGENERIC_(?:WRITE|ALL)\b|\bFILE_(?:GENERIC_WRITE|WRITE_DATA|APPEND_DATA|ALL_ACCESS)\b|\b(?:CREATE_ALWAYS|CREATE_NEW|OPEN_ALWAYS|TRUNCATE_EXISTING)\b/;
@@ -164,7 +167,7 @@ function lookupHit(cat: Catalogue, file: RustFile, index: number, hit: PlatformH
   const args = callArgs(site.args);
   for (const lit of literals(args.slice(1).join(','))) {
     const cap = cat.symbols.get(lit);
-    if (cap) return { cap, resolved: `${hit.resolved}("${lit}")` };
+    if (cap && LOOKUP_NEARBY.test(cap)) return { cap, resolved: `${hit.resolved}("${lit}")` };
   }
   if (literals(args.slice(1).join(',')).length > 0) return undefined;
   // The name built in a variable first (`let n = CString::new("system")?; dlsym(h, n.as_ptr())`).
