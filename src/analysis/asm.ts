@@ -28,16 +28,25 @@ const NR_REG: Record<AsmSyscall['arch'], RegExp> = {
   arm: /^r7$/,
 };
 
+const lineStarts = new WeakMap<RustFile, number[]>();
+
+/** Offset of the start of 1-based `line` of a file's text (-1 past the end); the index is built once per file. */
+export function lineStart(file: RustFile, line: number): number {
+  let starts = lineStarts.get(file);
+  if (!starts) {
+    starts = [0];
+    for (let i = file.text.indexOf('\n'); i >= 0; i = file.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStarts.set(file, starts);
+  }
+  return line >= 1 && line <= starts.length ? starts[line - 1] : -1;
+}
+
 /** The text of the macro invocation at `line`/`column` of a file, from its opening bracket to the matching one. */
 export function macroText(file: RustFile, line: number, column: number): string {
   const text = file.text;
-  let off = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', off);
-    if (nl < 0) return '';
-    off = nl + 1;
-  }
-  off += column - 1;
+  const start = lineStart(file, line);
+  if (start < 0) return '';
+  const off = start + column - 1;
   const bang = text.indexOf('!', off);
   if (bang < 0 || bang - off > 200) return '';
   let open = bang + 1;

@@ -1,5 +1,6 @@
-import type { ReleaseView } from '../diff/types.js';
-import { asmSyscalls, macroText } from './asm.js';
+import type { ReleaseView, RustFile } from '../diff/types.js';
+import type { Site } from '../parse/types.js';
+import { asmSyscalls, lineStart, macroText } from './asm.js';
 import type { Catalogue } from './catalogue.js';
 import type { DeclaredCap } from './graph.js';
 import { asmHit, type PlatformHit } from './platform.js';
@@ -63,4 +64,12 @@ export function foreignDeclarations(view: ReleaseView, cat: Catalogue, declared:
     declared.set(ref.key, [{ cap, resolved, file: ref.file.path, line: it.span.line }]);
   }
   return out;
+}
+
+/** True when the name at a site is preceded by `fn` (a function being defined, as in a macro body). */
+export function definesFn(file: RustFile, s: Site): boolean {
+  const start = lineStart(file, s.line);
+  if (start < 0) return false;
+  const before = file.text.slice(Math.max(start, start + s.column - 1 - 40), start + s.column - 1);
+  return /\bfn\s+$/.test(before);
 }

@@ -1,7 +1,7 @@
 import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
 import type { Catalogue } from './catalogue.js';
-import { foreignDeclarations, type ForeignDecl } from './foreign.js';
+import { definesFn, foreignDeclarations, type ForeignDecl } from './foreign.js';
 import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 
@@ -117,6 +117,8 @@ export class CallGraph {
     const name = s.text.slice(s.text.lastIndexOf('::') + 1).replace(/^:/, '');
     const decls = this.foreign.get(name);
     if (!decls || (s.text.includes('::') && this.resolver.isExternal(this.resolver.fullPath(file, index)))) return;
+    // In macro bodies the token lexer reads `fn clone(&self)` as a call: a definition, not a use.
+    if (s.inMacro && definesFn(file, s)) return;
     for (const d of decls) {
       const hit = d.asm ? { cap: d.asm.cap, resolved: `extern fn ${d.cName} → ${d.asm.resolved}` } : refineHit(this.cat, file, index, { cap: d.cap, resolved: `extern fn ${d.cName}` });
       if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
