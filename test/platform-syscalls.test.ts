@@ -49,6 +49,8 @@ describe('system calls in assembly', () => {
     expect(asmSyscalls('("syscall", inlateout("rax") libc::SYS_execve => _)')[0]).toMatchObject({ name: 'execve' });
     expect(asmSyscalls('("mov rax, {n}", "syscall", n = const 57)')[0]).toMatchObject({ number: 57 });
     expect(asmSyscalls('("xor eax, eax", "mov al, 59", "syscall")')[0]).toMatchObject({ number: 59 });
+    expect(asmSyscalls('("mov eax, 59 // execve", "syscall # enter the kernel")')[0]).toMatchObject({ number: 59 });
+    expect(asmSyscalls('("mov /* nr */ rax, 59", "syscall")')[0]).toMatchObject({ number: 59 });
   });
 
   it('reads i386, aarch64 and arm conventions', () => {
@@ -75,7 +77,7 @@ describe('system calls in assembly', () => {
   });
 
   it('stays linear on hostile assembly text', () => {
-    const hostile = `("${'r#"'.repeat(20000)}", ${'in("rax") '.repeat(5000)})`;
+    const hostile = `("${'r#"'.repeat(20000)}", "${'/**/ '.repeat(20000)}${'/* '.repeat(20000)}syscall", ${'in("rax") '.repeat(5000)})`;
     const t0 = performance.now();
     asmSyscalls(`${hostile} syscall`);
     expect(performance.now() - t0).toBeLessThan(2000);

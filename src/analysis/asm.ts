@@ -151,8 +151,21 @@ function operandValues(operands: string): { regs: Map<string, string>; named: Ma
 }
 
 /** The architecture a line's instruction makes a system call on, if it is one. */
+/** A template line without its comments (line, block and GAS `#` comments; `#221` is an immediate, not a comment). */
+function stripComment(line: string): string {
+  let l = '';
+  let at = 0;
+  for (let i = line.indexOf('/*'); i >= 0; i = line.indexOf('/*', at)) {
+    l += `${line.slice(at, i)} `;
+    const j = line.indexOf('*/', i + 2);
+    at = j < 0 ? line.length : j + 2;
+  }
+  l += line.slice(at);
+  return l.replace(/(?:\/\/|#(?!\s*(?:\d|0x|-))).*$/, '').trim();
+}
+
 function syscallInsn(line: string): AsmSyscall['arch'] | 'svc' | null {
-  const l = line.replace(/(?:\/\/|;|#(?!\s*\d|0x)).*$/, '').trim().toLowerCase();
+  const l = line.toLowerCase();
   if (/^syscall\b/.test(l)) return 'x86_64';
   if (/^sysenter\b/.test(l) || /^int\s+\$?(?:0x80|128)\b/.test(l)) return 'x86';
   if (/^(?:svc|swi)\s+#?(?:0x0*|0+)\b/.test(l) || /^(?:svc|swi)\s+#?0\b/.test(l)) return 'svc';
@@ -185,7 +198,7 @@ export function asmSyscalls(text: string): AsmSyscall[] {
   const substitute = (v: string) => v.replace(/^\{(\w+)(?::\w+)?\}$/, (_, n: string) => named.get(n) ?? `{${n}}`);
   for (const raw of template) {
     for (const part of raw.split(';')) {
-      const line = part.trim();
+      const line = stripComment(part);
       const lab = /^([A-Za-z_.$][\w.$]*):/.exec(line);
       if (lab) {
         if (!lab[1].startsWith('.L') && !/^\d/.test(lab[1])) label = lab[1].replace(/^_/, '');
