@@ -3,6 +3,7 @@ import type { FileFacts } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { LocalNames } from './reexports.js';
 import type { DepCap, DependencyCaps } from './deps.js';
+import { macroHit, refineHit } from './platform.js';
 
 /** A site whose path resolves to a catalogued capability, or to a dependency item that reaches one. */
 export interface CapHit {
@@ -279,19 +280,25 @@ export class Resolver {
       return c ? { cap: c, resolved: `.${s.text}` } : undefined;
     }
     if (s.kind === 'macro') {
+      // Assembly and system call macros: what the platform call really is (src/analysis/platform.ts).
+      const platform = macroHit(this.cat, file, index, (w) => {
+        const full = this.resolvePath(file, w);
+        return this.external(full) ? full : undefined;
+      });
+      if (platform) return platform;
       // A dependency's macro under a catalogued path (`duct::cmd!`, `reqwest::…!`): the expansion is that crate's code.
       const full = this.resolvePath(file, s.text);
       if (!full.includes('::') || !this.isExternal(full)) return undefined;
       const cap = capabilityOfPath(this.cat, full);
-      return cap ? { cap, resolved: `${full}!` } : undefined;
+      return cap && cap !== 'syscall.raw' ? { cap, resolved: `${full}!` } : undefined;
     }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
     const { full, cap } = this.pathCap(file, index);
-    if (cap && this.external(full)) return { cap, resolved: full };
+    if (cap && this.external(full)) return refineHit(this.cat, file, index, { cap, resolved: full });
     for (const g of this.externalGlobs(file)) {
       const cand = `${g}::${s.text}`;
       const gc = capabilityOfPath(this.cat, cand);
-      if (gc) return { cap: gc, resolved: cand };
+      if (gc) return refineHit(this.cat, file, index, { cap: gc, resolved: cand });
     }
     return undefined;
   }
