@@ -22,6 +22,7 @@ import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
 import { reachedSitesAnalyzer } from './reached-sites.js';
+import { dependencyBuildAnalyzer, unknownDependencyAnalyzer } from './dependencies.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -58,4 +59,6 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'wrapping-counter': wrappingCounterAnalyzer,
   'panic-cluster': panicClusterAnalyzer,
   'reached-sites': reachedSitesAnalyzer,
+  'dependency-unknown': unknownDependencyAnalyzer,
+  'dependency-build': dependencyBuildAnalyzer,
 };
