@@ -21,17 +21,21 @@ export const OUTPUT_OPTIONS = {
   'report-url': { type: 'string' as const },
 } as Record<`output-${ReportFormat}` | 'min-severity' | 'sarif-root' | 'report-url', { type: 'string' }>;
 
-export const OUTPUT_USAGE = `  --output-FORMAT FILE      also write FORMAT (text, json, sarif, markdown or html) to FILE, from
+/** Help text of the shared options; `sarifRoot` for `diff`/`scan` (lock results sit on Cargo.lock lines). */
+export function outputUsage(sarifRoot: boolean): string {
+  const root = `
+  --sarif-root DIR          the crate's folder in your repository, for SARIF locations (default:
+                            the crate's own <name>-<version>/ folder under the CRATEFENCE_CRATE
+                            base, which matches none of your files)`;
+  return `  --output-FORMAT FILE      also write FORMAT (text, json, sarif, markdown or html) to FILE, from
                             the same scan (e.g. --format markdown --output pr.md --output-sarif
                             cratefence.sarif); every output folder must exist
   --min-severity LEVEL      least severe finding that enters SARIF: info, low, medium, high or
                             critical (default low; a lock run then also leaves out packages that
-                            pass, which an explicit --min-severity keeps)
-  --sarif-root DIR          the crate's folder in your repository, for SARIF locations (default:
-                            the crate's own <name>-<version>/ folder under the CRATEFENCE_CRATE
-                            base, which matches none of your files)
+                            pass, which an explicit --min-severity keeps)${sarifRoot ? root : ''}
   --report-url URL          where the full report can be read (the GitHub Action sets it to the
                             run's page when it uploads the HTML report): linked from Markdown`;
+}
 
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 

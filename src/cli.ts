@@ -4,7 +4,7 @@ import path from 'node:path';
 import { analyzeTrees, emptyTree, loadRelease, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
 import { UsageError, exitCodeFor, parseArgsMessage, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
-import { OUTPUT_OPTIONS, OUTPUT_USAGE, checkFolder, checkUrl, outputsOf, sarifSettings } from './cli-options.js';
+import { OUTPUT_OPTIONS, outputUsage, checkFolder, checkUrl, outputsOf, sarifSettings } from './cli-options.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 import { nativeSyntaxProblem } from './parse/syntax.js';
 import { safeText } from './report/safe-text.js';
@@ -30,7 +30,7 @@ Options:
                             with the release diff, sarif is for GitHub code scanning, markdown
                             for a pull-request comment
   --output FILE             write the report to FILE instead of stdout (its folder must exist)
-${OUTPUT_USAGE}
+${outputUsage(true)}
   --fail-on review|block|never
                             exit 1 when the verdict is at or above this level (default: the
                             config's fail-on, else block)

@@ -186,6 +186,7 @@ describe('user mistakes: one line naming the flag, file or port, exit 2, nothing
     oneLineError(run(['diff', old, neu, '--registry', 'notaurl']), '--registry: "notaurl" is not an http(s) URL');
     oneLineError(run(['scan', neu, '--report-url', 'javascript:alert(1)']), '--report-url');
     oneLineError(run(['diff', old, neu, '--sarif-root', '../elsewhere']), '--sarif-root');
+    oneLineError(run(['lock', 'a.lock', 'b.lock', '--sarif-root', 'vendor']), '--sarif-root is for diff and scan');
   });
 
   it('unknown options and missing values in cratefence\'s words, not node\'s', () => {

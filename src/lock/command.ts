@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, parseFailOn } from '../usage.js';
-import { OUTPUT_OPTIONS, OUTPUT_USAGE, checkFolder, checkUrl, outputsOf, sarifSettings } from '../cli-options.js';
+import { OUTPUT_OPTIONS, outputUsage, checkFolder, checkUrl, outputsOf, sarifSettings } from '../cli-options.js';
 import { FileReadError, readBoundedText } from '../files/index.js';
 import { safeText as t } from '../report/safe-text.js';
 import { lockDelta } from './delta.js';
@@ -26,7 +26,7 @@ Options:
   --format text|json|sarif|markdown|html
                             output format (default: text)
   --output FILE             write the report to FILE instead of stdout (its folder must exist)
-${OUTPUT_USAGE}
+${outputUsage(false)}
   --fail-on review|block|never
                             exit 1 when the overall verdict is at or above this (default: the
                             config's fail-on, else block)
@@ -164,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!LOCK_FORMATS.includes(format)) throw new UsageError(`lock --format must be one of ${LOCK_FORMATS.join(', ')}`);
   // Every output folder, the rules folder and every URL are checked before anything is fetched.
   const outputs = outputsOf(values, { format, file: values.output });
+  if (values['sarif-root'] !== undefined) throw new UsageError('--sarif-root is for diff and scan: lock results sit on the Cargo.lock lines of their packages');
   if (values.rules !== undefined) checkFolder('--rules', path.resolve(values.rules));
   if (values.registry !== undefined) checkUrl('--registry', values.registry.replace(/^sparse\+/, ''));
   const reportUrl = values['report-url'] !== undefined ? checkUrl('--report-url', values['report-url']) : undefined;
