@@ -13,6 +13,7 @@ import type { Report } from './report/types.js';
 import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
 import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
+import { attachNative } from './analysis/native.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -78,6 +79,8 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
   const oldV = buildRelease(oldTree, cache, progress('old'), undefined, newTree);
   const newV = buildRelease(newTree, cache, progress('new'), oldTree);
+  // C, C++ and assembly the build scripts compile, read with the same parse budgets.
+  attachNative(oldV, newV, cache);
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);

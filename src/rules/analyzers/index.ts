@@ -17,6 +17,7 @@ import { hiddenEntryAnalyzer } from './entries.js';
 import { provenanceAnalyzer } from './provenance.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
+import { nativeCodeAnalyzer } from './native-code.js';
 import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
@@ -53,6 +54,7 @@ export const ANALYZERS: Record<string, Analyzer> = {
   provenance: provenanceAnalyzer,
   'ffi-capability': ffiCapabilityAnalyzer,
   'native-build': nativeBuildAnalyzer,
+  'native-code': nativeCodeAnalyzer,
   'dependency-handoff': handoffAnalyzer,
   'default-flipped': defaultFlippedAnalyzer,
   'wrapping-counter': wrappingCounterAnalyzer,
