@@ -10,8 +10,9 @@ import picomatch from 'picomatch';
 import { C_FAMILY, parseC, type CFacts } from '../parse/c.js';
 import type { ParseCache } from '../parse/parser.js';
 import { hashText } from '../parse/text.js';
-import { joinRel, sameBytes } from '../diff/release.js';
-import type { ReleaseView, RustFile } from '../diff/types.js';
+import { sameBytes } from '../diff/release.js';
+import { buildScriptFiles } from '../diff/generated.js';
+import type { ReleaseView } from '../diff/types.js';
 
 /** What the scan read of one release's compiled native sources. */
 export interface NativeSources {
@@ -36,33 +37,6 @@ export function nativeOf(view: ReleaseView): NativeSources {
 const TOOL_CRATES = /^(cc|cmake|cxx-build|cxx_build|nasm-rs|nasm_rs|autotools|gcc|cc-version|meson|build-helper)$/;
 const TOOL_TEXT = /\b(cc|cmake|cxx_build|nasm_rs|autotools|gcc|meson)\s*::|\bCommand::new\(\s*"(?:cc|gcc|g\+\+|c\+\+|clang|clang\+\+|make|gmake|cmake|ninja|nasm|yasm|meson|cl(?:\.exe)?)"/;
 const MAX_COMPILED = 20_000;
-
-/** The build script and the files it declares as modules (`mod helpers;`), which run as part of it. */
-export function buildScriptFiles(view: ReleaseView): RustFile[] {
-  const out: RustFile[] = [];
-  const first = view.buildPath ? view.rust.get(view.buildPath) : undefined;
-  if (!first) return out;
-  const queue = [first];
-  const seen = new Set<string>([first.path]);
-  while (queue.length > 0 && out.length < 64) {
-    const f = queue.shift()!;
-    out.push(f);
-    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
-    const base = f === first || /(^|\/)mod\.rs$/.test(f.path) ? dir : f.path.replace(/\.rs$/, '');
-    for (const m of f.facts.mods) {
-      if (m.inline) continue;
-      const cands = m.pathAttrs.length > 0 ? m.pathAttrs.map((p) => joinRel(dir, p)) : [joinRel(base, `${m.name}.rs`), joinRel(base, `${m.name}/mod.rs`)];
-      for (const c of cands) {
-        const g = view.rust.get(c);
-        if (g && !seen.has(c)) {
-          seen.add(c);
-          queue.push(g);
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /** Native sources the build script compiles: files, folders and globs its string literals name. */
 export function compiledSources(view: ReleaseView): { compiled: Map<string, string>; tool: string | null } {

@@ -1,0 +1,155 @@
+/**
+ * Code a build script generates into OUT_DIR for the crate to `include!`. The build script is
+ * evaluated over its syntax tree (parse/buildeval.ts, never run); every file it writes under OUT_DIR
+ * whose text is built from literals (string literals, `concat!`, `format!` pieces, `include_str!` of
+ * a shipped file) is rebuilt and, when the crate includes it, parsed like the crate's own files under
+ * the path `/OUT_DIR/<name>` (a path no archive can hold), with the role and module of the file that
+ * includes it. Findings in it are placed back on the build script's lines by the rule engine.
+ */
+
+import { evaluateBuildScript, type BuildEvaluation, type BuildWrite } from '../parse/buildeval.js';
+import { PLACEHOLDER, render } from '../parse/values.js';
+import { joinRel } from './release.js';
+import type { ReleaseView, RustFile } from './types.js';
+
+/** Generated files keep to this size (the rest is cut, and said to be). */
+const MAX_GENERATED = 1024 * 1024;
+
+/** The build script and the files it declares as modules (`mod helpers;`), which run as part of it. */
+export function buildScriptFiles(view: ReleaseView): RustFile[] {
+  const out: RustFile[] = [];
+  const first = view.buildPath ? view.rust.get(view.buildPath) : undefined;
+  if (!first) return out;
+  const queue = [first];
+  const seen = new Set<string>([first.path]);
+  while (queue.length > 0 && out.length < 64) {
+    const f = queue.shift()!;
+    out.push(f);
+    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    const base = f === first || /(^|\/)mod\.rs$/.test(f.path) ? dir : f.path.replace(/\.rs$/, '');
+    for (const m of f.facts.mods) {
+      if (m.inline) continue;
+      const cands = m.pathAttrs.length > 0 ? m.pathAttrs.map((p) => joinRel(dir, p)) : [joinRel(base, `${m.name}.rs`), joinRel(base, `${m.name}/mod.rs`)];
+      for (const c of cands) {
+        const g = view.rust.get(c);
+        if (g && !seen.has(c)) {
+          seen.add(c);
+          queue.push(g);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** One file the build script writes into OUT_DIR. */
+export interface GeneratedFile {
+  /** Its name under OUT_DIR (`units.rs`); null when the path could not be worked out. */
+  name: string | null;
+  /** Where the crate holds it, when it is parsed (`/OUT_DIR/units.rs`); null when it is not. */
+  path: string | null;
+  text: string;
+  /** For each line of `text`, the build-script line its first known text comes from. */
+  origins: Array<{ file: string; line: number }>;
+  /** The build-script statements that write it. */
+  writes: Array<{ file: string; line: number; how: string }>;
+  /** Parts the scan could not know, and the characters it could. */
+  unknown: number;
+  known: number;
+  truncated: boolean;
+  /** What the unknown parts derive from (`net`, `process`, `decode`, `env:NAME`, `file:PATH`). */
+  sources: string[];
+  /** The `include!` sites of the crate that pull it in. */
+  includes: Array<{ file: string; line: number }>;
+}
+
+/** What the evaluation of a release's build script found. */
+export interface BuildScriptFacts {
+  evaluation: BuildEvaluation;
+  generated: GeneratedFile[];
+}
+
+/** The synthetic folder generated files live in: no crate archive can hold an absolute path. */
+export const GENERATED_PREFIX = '/OUT_DIR/';
+
+/** True for the path of a generated file (see GENERATED_PREFIX). */
+export function isGenerated(path: string): boolean {
+  return path.startsWith(GENERATED_PREFIX);
+}
+
+/** The OUT_DIR file name an `include!` names (`concat!(env!("OUT_DIR"), "/gen.rs")` → `gen.rs`), or null. */
+export function includedName(args: string | undefined): string | null {
+  if (!args || !/OUT_DIR/.test(args)) return null;
+  const lits = [...args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]);
+  const at = lits.indexOf('OUT_DIR');
+  const rest = (at >= 0 ? lits.slice(at + 1) : lits).join('');
+  const name = rest.replace(/^\/+/, '');
+  return name && !name.includes('..') ? name : null;
+}
+
+function outDirName(w: BuildWrite): string | null {
+  const p = render(w.path, 4096).text;
+  const i = p.lastIndexOf('$OUT_DIR/');
+  if (i < 0) return null;
+  const name = p.slice(i + '$OUT_DIR/'.length).replace(/^\/+/, '');
+  return name && !name.includes(PLACEHOLDER) && !name.includes('..') ? name : null;
+}
+
+/** The build script's OUT_DIR writes and print-outs, and the generated files the crate includes. */
+export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefined {
+  const files = buildScriptFiles(view);
+  if (files.length === 0) return undefined;
+  const readShipped = (p: string) => {
+    const b = view.tree.files.get(p);
+    return b && !view.binaries.has(p) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8') : undefined;
+  };
+  const evaluation = evaluateBuildScript(files.map((f) => ({ path: f.path, tree: f.tree })), readShipped);
+  // Writes under OUT_DIR, by file name; several writes to one name (both branches of a condition) are all kept.
+  const byName = new Map<string | null, BuildWrite[]>();
+  for (const w of evaluation.writes) {
+    const p = render(w.path, 4096).text;
+    if (!p.includes('$OUT_DIR') && !p.includes(PLACEHOLDER)) continue;
+    const name = outDirName(w);
+    const l = byName.get(name);
+    if (l) l.push(w);
+    else byName.set(name, [w]);
+  }
+  const includes = new Map<string | null, Array<{ file: string; line: number }>>();
+  for (const f of view.rust.values()) {
+    if (f.role === 'build' || files.includes(f)) continue;
+    for (const s of f.facts.sites) {
+      if (s.kind !== 'macro' || !/^(std::)?include(_str|_bytes)?$/.test(s.text) || !/OUT_DIR/.test(s.args ?? '')) continue;
+      if (s.text.endsWith('include_bytes') || s.text.endsWith('include_str')) continue;
+      const name = includedName(s.args);
+      const l = includes.get(name);
+      if (l) l.push({ file: f.path, line: s.line });
+      else includes.set(name, [{ file: f.path, line: s.line }]);
+    }
+  }
+  const generated: GeneratedFile[] = [];
+  for (const [name, writes] of byName) {
+    const pieces = writes.flatMap((w) => w.content);
+    const r = render(pieces, MAX_GENERATED);
+    // A write whose path is unknown goes with the includes that no known write explains.
+    const inc = name !== null ? (includes.get(name) ?? []) : [...includes].filter(([n]) => n === null || !byName.has(n)).flatMap(([, l]) => l);
+    const sources = [...new Set(pieces.flatMap((p) => p.dyn?.taint ?? []))];
+    generated.push({
+      name, path: null, text: r.text, origins: r.origins, writes: writes.map((w) => ({ file: w.file, line: w.line, how: w.how })),
+      unknown: r.unknown, known: r.known, truncated: r.truncated, sources, includes: inc,
+    });
+  }
+  return { evaluation, generated };
+}
+
+/** Role and module for a generated file: those of the first file that includes it (an enclosing `mod x { }` included). */
+export function includerOf(view: ReleaseView, g: GeneratedFile): { role: RustFile['role']; module: string } | null {
+  for (const inc of g.includes) {
+    const f = view.rust.get(inc.file);
+    if (!f) continue;
+    const site = f.facts.sites.find((s) => s.kind === 'macro' && s.line === inc.line && /include$/.test(s.text));
+    const item = site && site.item >= 0 ? f.facts.items[site.item] : undefined;
+    const base = f.module === 'main' ? 'crate' : f.module;
+    return { role: f.role, module: item?.kind === 'mod' ? `${base}::${item.local.replace(/#.*$/, '')}` : f.module };
+  }
+  return null;
+}
