@@ -135,7 +135,7 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
     const sources = [...new Set(pieces.flatMap((p) => p.dyn?.taint ?? []))];
     generated.push({
       name, path: null, text: r.text, origins: r.origins, writes: writes.map((w) => ({ file: w.file, line: w.line, how: w.how })),
-      unknown: r.unknown, known: r.known, truncated: r.truncated, sources, includes: inc,
+      unknown: r.unknown, known: r.known, truncated: r.truncated || evaluation.truncated, sources, includes: inc,
     });
   }
   return { evaluation, generated };

@@ -131,10 +131,13 @@ export function calls(ctx: Ctx, node: Parser.SyntaxNode, scope: Scope): Val {
   const fnNode = node.childForFieldName('function')!;
   const argNodes = node.childForFieldName('arguments')?.namedChildren.filter((c) => !c.type.endsWith('comment')) ?? [];
   const line = ctx.line(node);
-  if (fnNode.type === 'field_expression') {
-    const recv = ctx.expr(fnNode.childForFieldName('value')!, scope);
+  // `x.m(…)` and `x.m::<T>(…)`.
+  const inner = fnNode.type === 'generic_function' ? fnNode.childForFieldName('function') : fnNode;
+  if (inner?.type === 'field_expression') {
+    const recv = ctx.expr(inner.childForFieldName('value')!, scope);
     const args = argNodes.map((a) => ctx.expr(a, scope));
-    return method(ctx, recv, fnNode.childForFieldName('field')?.text ?? '', args, line, node.text);
+    const turbofish = fnNode.type === 'generic_function' ? (fnNode.childForFieldName('type_arguments')?.text ?? '') : '';
+    return method(ctx, recv, inner.childForFieldName('field')?.text ?? '', args, line, node.text, turbofish);
   }
   const path = (fnNode.type === 'generic_function' ? (fnNode.childForFieldName('function')?.text ?? fnNode.text) : fnNode.text).replace(/\s+/g, '').replace(/^(::)?(std|core|alloc)::/, '');
   const last = path.split('::').pop()!;
@@ -176,7 +179,7 @@ export function calls(ctx: Ctx, node: Parser.SyntaxNode, scope: Scope): Val {
   return dyn(`${path}(…)`, [...args.flatMap(taintOf), ...closures.flatMap(taintOf), ...(source ? [source] : [])], ctx.file, line);
 }
 
-function method(ctx: Ctx, recv: Val, name: string, args: Val[], line: number, text: string): Val {
+function method(ctx: Ctx, recv: Val, name: string, args: Val[], line: number, text: string, turbofish = ''): Val {
   ctx.tick();
   const whole = text.length > 80 ? `${text.slice(0, 79)}…` : text;
   if (recv.k === 'sink' || recv.k === 'stdout') {
@@ -211,6 +214,8 @@ function method(ctx: Ctx, recv: Val, name: string, args: Val[], line: number, te
     }
   }
   if (recv.k === 'list') {
+    // Collecting into a String concatenates; into anything else keeps the elements.
+    if (name === 'collect' && /\bString\b/.test(turbofish)) return { k: 'str', p: recv.items.flatMap((it) => display(it, ctx.file, line)) };
     if (SAME.has(name) || name === 'collect' || name === 'filter' || name === 'skip_while' || name === 'take_while') return recv;
     if (name === 'rev') return { k: 'list', items: [...recv.items].reverse() };
     if (name === 'map' || name === 'filter_map' || name === 'flat_map') {

@@ -45,7 +45,7 @@ export interface BuildEvaluation {
   truncated: boolean;
 }
 
-export const MAX_STEPS = 200_000;
+export const MAX_STEPS = 100_000;
 export const MAX_OUTPUT = 2 * 1024 * 1024;
 
 class Budget extends Error {}
@@ -218,7 +218,9 @@ export class Evaluator implements Ctx {
     switch (node.type) {
       case 'let_declaration': {
         const value = node.childForFieldName('value');
-        const v = value ? this.expr(value, scope) : dyn('uninitialised', [], this.file, this.line(node));
+        let v = value ? this.expr(value, scope) : dyn('uninitialised', [], this.file, this.line(node));
+        // `let s: String = chars.rev().collect();`: the annotation says what `collect` built.
+        if (v.k === 'list' && /^String$|^std::string::String$/.test(node.childForFieldName('type')?.text ?? '')) v = { k: 'str', p: v.items.flatMap((it) => display(it, this.file, this.line(node))) };
         const alt = node.childForFieldName('alternative');
         if (alt) this.expr(alt, scope);
         const pat = node.childForFieldName('pattern');

@@ -78,6 +78,10 @@ export function generatedInclude(ctx: ScanContext, ns: NewSite | null, file: str
     what = `a file generated at build time (OUT_DIR)${tool ? ` by ${tool}` : ''}, which no reviewer can read in the release`;
     severity = 'low';
   }
+  if (g?.truncated) {
+    what += '; the scan stopped rebuilding it early (its size or step limit), so the rest was not analysed';
+    if (severity === 'info' || severity === 'low') severity = 'medium';
+  }
   const base = ns ? siteMatch(ctx, ns.file, ns.index, {}) : locate(ctx, file, line);
   return { ...base, data: { macro: 'include', what }, severity };
 }
