@@ -127,9 +127,13 @@ function cGrammar(): { language: Parser.Language; version: string } | null {
   return grammar;
 }
 
-/** The tree-sitter-c version in use, or null when it cannot be loaded. */
+/** The installed tree-sitter-c version (read from its package file, without loading the grammar), or null. */
 export function cGrammarVersion(): string | null {
-  return cGrammar()?.version ?? null;
+  try {
+    return (createRequire(import.meta.url)('tree-sitter-c/package.json') as { version: string }).version;
+  } catch {
+    return null;
+  }
 }
 
 /** Why the C grammar is not available, if it is not. */
