@@ -14,6 +14,7 @@ import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
 import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
 import { attachNative } from './analysis/native.js';
+import { isGenerated } from './diff/generated.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -96,7 +97,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const before = [...ctx.capsBefore].sort();
   const after = [...ctx.capsAfter].sort();
   const partialFiles = [...newV.rust.values()]
-    .filter((f) => f.facts.partial)
+    .filter((f) => f.facts.partial && !isGenerated(f.path))
     .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
   const report: Report = {
     schemaVersion: 1,

@@ -90,6 +90,14 @@ describe('build-script evaluator', () => {
     expect(e.writes).toEqual([]);
   });
 
+  it('stops at deep nesting instead of overflowing the stack', () => {
+    const deep = `fn main() { let s = ${'('.repeat(50_000)}"x"${')'.repeat(50_000)}; std::fs::write(format!("{}/a.rs", env!("OUT_DIR")), s).unwrap(); }`;
+    const e = evaluate(deep);
+    expect(e.truncated).toBe(true);
+    const r = scan({ 'build.rs': 'fn main() {}\n' }, { 'build.rs': deep, 'src/lib.rs': 'include!(concat!(env!("OUT_DIR"), "/a.rs"));\n' });
+    expect(['pass', 'review', 'block']).toContain(r.verdict);
+  });
+
   it('never throws on arbitrary build scripts', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (s) => {

@@ -103,7 +103,14 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
     const b = view.tree.files.get(p);
     return b && !view.binaries.has(p) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8') : undefined;
   };
-  const evaluation = evaluateBuildScript(files.map((f) => ({ path: f.path, tree: f.tree })), readShipped);
+  let evaluation: BuildEvaluation;
+  try {
+    evaluation = evaluateBuildScript(files.map((f) => ({ path: f.path, tree: f.tree })), readShipped);
+  } catch {
+    // The evaluator is bounded and total on valid trees; should anything still fail, the scan goes on
+    // without its results (the OUT_DIR includes then stay opaque) rather than stop.
+    evaluation = { writes: [], prints: [], truncated: true };
+  }
   // Writes under OUT_DIR, by file name; several writes to one name (both branches of a condition) are all kept.
   const byName = new Map<string | null, BuildWrite[]>();
   for (const w of evaluation.writes) {

@@ -47,6 +47,8 @@ export interface BuildEvaluation {
 
 export const MAX_STEPS = 100_000;
 export const MAX_OUTPUT = 2 * 1024 * 1024;
+/** Expressions nested in one another (calls included) before the evaluation stops. */
+export const MAX_NESTING = 400;
 
 class Budget extends Error {}
 
@@ -245,8 +247,20 @@ export class Evaluator implements Ctx {
     }
   }
 
+  /** Expressions being evaluated inside one another: deep nesting stops the evaluation, not the stack. */
+  private nesting = 0;
+
   expr(node: Parser.SyntaxNode, scope: Scope): Val {
     this.tick();
+    if (++this.nesting > MAX_NESTING) throw new Budget();
+    try {
+      return this.exprInner(node, scope);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private exprInner(node: Parser.SyntaxNode, scope: Scope): Val {
     const line = this.line(node);
     switch (node.type) {
       case 'string_literal':

@@ -68,8 +68,11 @@ export function generatedInclude(ctx: ScanContext, ns: NewSite | null, file: str
     severity = carriers.length > 0 ? 'high' : isNewSite ? 'low' : 'info';
     if (carriers.length > 0) what += `, which come from ${carriers.join(' and ')}`;
   } else if (g) {
-    what = `${name}, which the build script writes at ${writes} with text the scan cannot rebuild${g.sources.length ? ` (from ${g.sources.slice(0, 3).join(', ')})` : ''}: code no reviewer can read is compiled into the crate`;
-    severity = carriers.length > 0 ? 'high' : 'medium';
+    // A copy of a named crate file that is not in the published crate cannot happen at build time
+    // (packagers such as Debian strip vendored files): worth a note, not a review.
+    const missing = g.sources.length > 0 && g.sources.every((x) => /^file:[^?$/.][^$]*$/.test(x) && !ctx.delta.new.tree.files.has(x.slice(5)));
+    what = `${name}, which the build script writes at ${writes} with text the scan cannot rebuild${g.sources.length ? ` (from ${g.sources.slice(0, 3).join(', ')})` : ''}${missing ? ', a file that is not in the published crate' : ': code no reviewer can read is compiled into the crate'}`;
+    severity = carriers.length > 0 ? 'high' : missing ? 'low' : 'medium';
     if (carriers.length > 0) what += `; it comes from ${carriers.join(' and ')}`;
   } else {
     // No write the evaluation recognises: a code generator (bindgen, prost…) or a tool the script runs.
