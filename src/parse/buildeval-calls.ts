@@ -8,7 +8,7 @@ import type Parser from 'tree-sitter';
 import { RUST_LANGUAGE } from './parser.js';
 import { treeSitterBinding } from './syntax.js';
 import { display, dyn, format, literalOf, str, taintOf, UNIT, type Piece, type Scope, type Sink, type Val } from './values.js';
-import type { BuildPrint, BuildWrite } from './buildeval.js';
+import type { BuildPrint, BuildWrite } from './values.js';
 
 /** What calls and macros need of the evaluator. */
 export interface Ctx {

@@ -12,38 +12,10 @@
 import type Parser from 'tree-sitter';
 import { literalContent, unescapeRust } from './text.js';
 import { calls, macro, rowOffset, type Ctx } from './buildeval-calls.js';
-import { debug, display, dyn, Scope, str, taintOf, UNIT, type Piece, type Sink, type Val } from './values.js';
+import { debug, display, dyn, Scope, str, taintOf, UNIT, type BuildEvaluation, type BuildFile, type BuildPrint, type BuildWrite, type Piece, type Sink, type Val } from './values.js';
+import { bindPattern } from './buildeval-patterns.js';
 
-export type { Piece, Val, Sink } from './values.js';
-
-/** One file of the build script (the script and the modules it declares). */
-export interface BuildFile {
-  path: string;
-  tree: Parser.Tree | null;
-}
-
-/** A file the build script writes, with its content as far as it can be known. */
-export interface BuildWrite {
-  path: Piece[];
-  content: Piece[];
-  file: string;
-  line: number;
-  how: string;
-}
-
-/** A line the build script prints to standard output, which cargo reads (`cargo:` directives). */
-export interface BuildPrint {
-  value: Piece[];
-  file: string;
-  line: number;
-}
-
-export interface BuildEvaluation {
-  writes: BuildWrite[];
-  prints: BuildPrint[];
-  /** The step budget ran out: what follows the last evaluated statement was not seen. */
-  truncated: boolean;
-}
+export type { Piece, Val, Sink, BuildFile, BuildWrite, BuildPrint, BuildEvaluation } from './values.js';
 
 export const MAX_STEPS = 100_000;
 export const MAX_OUTPUT = 2 * 1024 * 1024;
@@ -165,41 +137,9 @@ export class Evaluator implements Ctx {
     return v;
   }
 
-  /** Binds a pattern to a value: names, `mut x`, `&x`, tuples (the environment's pairs split into name and value). */
+  /** Binds a pattern to a value (see bindPattern). */
   bind(p: Parser.SyntaxNode, v: Val, scope: Scope): void {
-    this.tick();
-    switch (p.type) {
-      case 'identifier':
-        scope.let(p.text, v);
-        return;
-      case 'mut_pattern':
-      case 'ref_pattern':
-      case 'reference_pattern':
-      case 'match_pattern':
-      case 'captured_pattern':
-        for (const c of p.namedChildren) this.bind(c, v, scope);
-        return;
-      case 'parameter':
-      case 'closure_parameters':
-        for (const c of p.namedChildren) if (c.type !== 'mutable_specifier' && !c.type.endsWith('type')) this.bind(c, v, scope);
-        return;
-      case 'tuple_pattern':
-      case 'tuple_struct_pattern':
-      case 'slice_pattern': {
-        const parts = p.namedChildren.filter((c) => !(p.type === 'tuple_struct_pattern' && c === p.childForFieldName('type')));
-        parts.forEach((c, i) => {
-          let item: Val;
-          if (v.k === 'list' && p.type !== 'tuple_struct_pattern') item = v.items[i] ?? dyn('element', taintOf(v), this.file, this.line(p));
-          else if (v.k === 'dyn' && v.pairs && p.type === 'tuple_pattern') item = i === 0 ? dyn(`${v.d.what} (name)`, ['env-name'], v.file, v.line) : { ...v, pairs: false };
-          else item = v.k === 'dyn' ? { ...v } : v.k === 'str' && p.type === 'tuple_struct_pattern' ? v : dyn('element', taintOf(v), this.file, this.line(p));
-          this.bind(c, item, scope);
-        });
-        return;
-      }
-      default:
-        // Struct patterns, ranges, literals: the names they bind get the value's sources.
-        for (const id of p.descendantsOfType('identifier')) if (id.parent?.type !== 'scoped_identifier') scope.let(id.text, dyn(id.text, taintOf(v), this.file, this.line(p)));
-    }
+    bindPattern(this, p, v, scope);
   }
 
   /** Evaluates the statements of a block in order; the value is its tail expression. */

@@ -11,6 +11,10 @@ import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import { treeSitterBinding } from './syntax.js';
 import { LineIndex } from './tokens.js';
+import { CAPABILITY_OF, CTOR_SECTION, platformCapability } from './c-names.js';
+import { assemblyFacts, inlineAssembly, lexC, macros } from './c-text.js';
+
+export { PLATFORM_NAMES, platformCapability, SYSCALL_INSN, CTOR_SECTION } from './c-names.js';
 
 /** A platform function called (`system(...)`) or used as a value (`= system`, `atexit(f)`). */
 export interface CRef {
@@ -68,46 +72,12 @@ export const C_FAMILY = /\.(c|h|cc|cpp|cxx|c\+\+|hh|hpp|hxx|inl|ipp|m|mm|s|S|asm
 const ASSEMBLY = /\.(s|S|asm)$/;
 const CPLUSPLUS = /\.(cc|cpp|cxx|c\+\+|hh|hpp|hxx|ipp|mm)$/;
 
-/** Platform functions by capability: what the rule stage grades. */
-export const PLATFORM_NAMES: Record<string, string[]> = {
-  'process.spawn': [
-    'system', 'popen', '_popen', '_wpopen', '_wsystem', 'execl', 'execle', 'execlp', 'execv', 'execve', 'execvp', 'execvpe', 'execveat', 'fexecve',
-    'fork', 'vfork', 'posix_spawn', 'posix_spawnp', '_spawnl', '_spawnle', '_spawnlp', '_spawnlpe', '_spawnv', '_spawnve', '_spawnvp', '_spawnvpe',
-    '_execl', '_execv', '_execvp', '_execve', 'CreateProcessA', 'CreateProcessW', 'CreateProcessAsUserA', 'CreateProcessAsUserW',
-    'ShellExecuteA', 'ShellExecuteW', 'ShellExecuteExA', 'ShellExecuteExW', 'WinExec',
-  ],
-  'network.connect': [
-    'socket', 'connect', 'getaddrinfo', 'gethostbyname', 'gethostbyname2', 'gethostbyname_r', 'gethostbyaddr', 'res_query', 'WSAStartup', 'WSASocketA',
-    'WSASocketW', 'WSAConnect', 'InternetOpenA', 'InternetOpenW', 'InternetOpenUrlA', 'InternetOpenUrlW', 'InternetConnectA', 'InternetConnectW',
-    'HttpOpenRequestA', 'HttpOpenRequestW', 'HttpSendRequestA', 'HttpSendRequestW', 'URLDownloadToFileA', 'URLDownloadToFileW', 'WinHttpOpen',
-    'WinHttpConnect', 'WinHttpSendRequest', 'curl_easy_init', 'curl_easy_perform', 'curl_easy_setopt', 'curl_multi_perform', 'curl_global_init',
-  ],
-  'ffi.dlopen': ['dlopen', 'dlmopen', 'dlsym', 'dlvsym', 'LoadLibraryA', 'LoadLibraryW', 'LoadLibraryExA', 'LoadLibraryExW', 'GetProcAddress'],
-  'env.read': ['getenv', 'secure_getenv', '_wgetenv', 'getenv_s', '_dupenv_s', 'GetEnvironmentVariableA', 'GetEnvironmentVariableW'],
-  'env.read-all': ['environ', '__environ', '_environ', 'GetEnvironmentStrings', 'GetEnvironmentStringsA', 'GetEnvironmentStringsW'],
-  'syscall.raw': ['syscall'],
-};
-
-const CAPABILITY_OF = new Map<string, string>(Object.entries(PLATFORM_NAMES).flatMap(([cap, names]) => names.map((n) => [n, cap] as [string, string])));
-
-/** The capability of a platform function name (`curl_*` counts as the network), or undefined. */
-export function platformCapability(name: string): string | undefined {
-  return CAPABILITY_OF.get(name) ?? (name.startsWith('curl_') ? 'network.connect' : undefined);
-}
-
-/** Instructions that enter the kernel directly. */
-export const SYSCALL_INSN = /\b(?:syscall|sysenter|svc\s+#?0(?:x0)?\b|int\s+\$?0x80\b|swi\s+#?0\b)/i;
-/** Sections whose entries the loader runs before main or at exit. */
-export const CTOR_SECTION = /\.(?:init_array|fini_array|preinit_array|ctors|dtors|CRT\$X[CIPT][A-Z]*)\b/;
 /** Any word that could lead to a finding: without one, a source is not parsed. */
 const WORTH_PARSING = new RegExp(
   `\\b(?:${[...CAPABILITY_OF.keys()].join('|')}|curl_\\w+|constructor|destructor|__constructor__|__destructor__|asm|__asm__|__asm)\\b|pragma\\s+(?:init|fini)\\b|${CTOR_SECTION.source}`,
 );
 
-const MAX_STRINGS = 4000;
-const MAX_STRING = 400;
 const MAX_REFS = 20_000;
-const MAX_MACROS = 5000;
 
 let grammar: { language: Parser.Language; version: string } | null | undefined;
 let grammarError: string | undefined;
@@ -185,7 +155,7 @@ function blankFacts(bytes: number, lines: number, assembly: boolean): CFacts {
 export function parseC(bytes: Uint8Array, path: string, budgetMs: number): CFacts {
   const text = DECODER.decode(bytes);
   const lines = new LineIndex(text);
-  if (ASSEMBLY.test(path)) return assemblyFacts(text, lines, bytes.length);
+  if (ASSEMBLY.test(path)) return assemblyFacts(text, blankFacts(bytes.length, lines.lines, true));
   const { code, strings } = lexC(text);
   const facts = blankFacts(bytes.length, lines.lines, false);
   if (!WORTH_PARSING.test(code)) return { ...facts, skipped: true };
@@ -225,42 +195,6 @@ export function parseC(bytes: Uint8Array, path: string, budgetMs: number): CFact
   }
   return facts;
 }
-
-/**
- * The text with comments blanked (same length, newlines kept) and the string literals with their
- * offsets, in one linear pass over the characters.
- */
-function lexC(text: string): { code: string; strings: Array<{ start: number; text: string }> } {
-  const codes = new Uint16Array(text.length);
-  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
-  const strings: Array<{ start: number; text: string }> = [];
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (codes[k] !== 10) codes[k] = 32;
-  };
-  const n = codes.length;
-  for (let i = 0; i < n; i++) {
-    const c = codes[i];
-    if (c === 47 /* / */ && codes[i + 1] === 42 /* * */) {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      blank(i, stop);
-      i = stop - 1;
-    } else if (c === 47 && codes[i + 1] === 47) {
-      const end = text.indexOf('\n', i);
-      const stop = end < 0 ? n : end;
-      blank(i, stop);
-      i = stop - 1;
-    } else if (c === 34 /* " */ || c === 39 /* ' */) {
-      let j = i + 1;
-      while (j < n && codes[j] !== c && codes[j] !== 10) j += codes[j] === 92 ? 2 : 1;
-      if (c === 34 && strings.length < MAX_STRINGS) strings.push({ start: i, text: text.slice(i + 1, Math.min(j, i + 1 + MAX_STRING)) });
-      i = j;
-    }
-  }
-  return { code: UTF16.decode(codes), strings };
-}
-
-const UTF16 = new TextDecoder('utf-16le');
 
 /** The name a function declarator declares (through pointer and parenthesized declarators). */
 function declaredName(node: Parser.SyntaxNode): string | null {
@@ -359,49 +293,6 @@ function collect(matches: Parser.QueryMatch[], facts: CFacts, tree: Parser.Tree,
   }
 }
 
-/** Inline assembly, found in the text so that a construct the grammar misreads still counts. */
-function inlineAssembly(code: string, facts: CFacts, lines: LineIndex): void {
-  const ranges = facts.functions.map((f) => f);
-  for (const m of code.matchAll(/\b(?:__asm__|__asm|asm)\b(?:\s+(?:volatile|__volatile__|goto|inline))*\s*[({]/g)) {
-    const inner = code.slice(m.index, m.index + balancedEnd(code.slice(m.index, m.index + 4000)));
-    // Instructions in asm strings are separated by `\n\t` escapes, which are not word boundaries as text.
-    const flat = inner.replace(/\\[ntr]/g, ' ');
-    const line = lines.line(m.index);
-    const fn = ranges.find((f) => f.line <= line && line <= f.endLine)?.name ?? null;
-    if (SYSCALL_INSN.test(flat)) facts.asm.push({ line, fn, text: clipText(inner) });
-    if (CTOR_SECTION.test(flat) && /\.section\b|\.pushsection\b/.test(flat)) facts.ctors.push({ name: null, line, how: 'an inline-assembly entry in a constructor section' });
-  }
-}
-
-/** `#define` bodies: the names each macro calls, and assembly macros that make system calls. */
-function macros(code: string, facts: CFacts): void {
-  let n = 0;
-  for (const m of code.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?:\([^)\n]*\))?((?:[^\n]*\\\r?\n)*[^\n]*)/gm)) {
-    if (++n > MAX_MACROS) break;
-    const body = m[2].slice(0, 4000);
-    const names = new Set<string>();
-    for (const c of body.matchAll(/\b([A-Za-z_]\w{0,63})\s*\(/g)) names.add(c[1]);
-    // A macro that stands for a platform function (`#define RUN system`) calls it when invoked.
-    const alias = /^\s*([A-Za-z_]\w*)\s*$/.exec(body.replace(/\\\r?\n/g, ' '))?.[1];
-    if (alias && platformCapability(alias)) names.add(alias);
-    if (names.size > 0) facts.macros[m[1]] = [...names];
-  }
-}
-
-/** End of the first balanced parenthesis or brace group in `s` (or all of `s`). */
-function balancedEnd(s: string): number {
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '(' || c === '{') depth++;
-    else if (c === ')' || c === '}') {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return s.length;
-}
-
 /** The function whose range holds `at` (C function definitions do not nest). */
 function enclosing(ranges: Array<{ start: number; end: number; name: string }>, at: number): string | null {
   let lo = 0;
@@ -417,10 +308,6 @@ function enclosing(ranges: Array<{ start: number; end: number; name: string }>, 
   return best >= 0 && at < ranges[best].end ? ranges[best].name : null;
 }
 
-function clipText(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 160 ? `${t.slice(0, 159)}…` : t;
-}
 
 /** `__attribute__((constructor))` / `destructor` on a function definition or a prototype. */
 function constructorAttribute(attr: Parser.SyntaxNode, facts: CFacts): void {
@@ -456,26 +343,3 @@ function sectionEntry(at: Parser.SyntaxNode, facts: CFacts, line: number): void 
   for (const name of names) facts.ctors.push({ name, line, how });
 }
 
-/** Assembly source: system-call instructions, constructor sections and calls to named functions. */
-function assemblyFacts(text: string, lines: LineIndex, bytes: number): CFacts {
-  const facts = blankFacts(bytes, lines.lines, true);
-  let row = 0;
-  let label = '';
-  for (const raw of text.split('\n')) {
-    row++;
-    const line = raw.replace(/\/\*.*?\*\//g, '').replace(/(?:\/\/|;|@|#(?![ \t]*[\d$-])).*$/, '');
-    const lm = /^\s*([A-Za-z_.$][\w.$]*):/.exec(line);
-    if (lm && !lm[1].startsWith('.L')) {
-      label = lm[1];
-      facts.functions.push({ name: label, line: row, endLine: row });
-    }
-    if (SYSCALL_INSN.test(line)) facts.asm.push({ line: row, fn: label || null, text: clipText(raw) });
-    if (/^\s*\.(?:section|pushsection)\b/.test(line) && CTOR_SECTION.test(line)) facts.ctors.push({ name: null, line: row, how: `an entry in the ${CTOR_SECTION.exec(line)![0]} section` });
-    const cm = /^\s*(?:call|callq|bl|blx|jmp|b)\s+_?([A-Za-z_]\w*)(?:@PLT)?\b/.exec(line);
-    if (cm) {
-      (facts.calls[label] ??= []).push(cm[1]);
-      if (platformCapability(cm[1])) facts.refs.push({ kind: 'call', name: cm[1], line: row, fn: label || null });
-    }
-  }
-  return facts;
-}

@@ -37,6 +37,35 @@ export type Val =
   | { k: 'dyn'; d: Dyn; file: string; line: number; pairs?: boolean }
   | { k: 'unit' };
 
+/** One file of the build script (the script and the modules it declares). */
+export interface BuildFile {
+  path: string;
+  tree: import('tree-sitter').Tree | null;
+}
+
+/** A file the build script writes, with its content as far as it can be known. */
+export interface BuildWrite {
+  path: Piece[];
+  content: Piece[];
+  file: string;
+  line: number;
+  how: string;
+}
+
+/** A line the build script prints to standard output, which cargo reads (`cargo:` directives). */
+export interface BuildPrint {
+  value: Piece[];
+  file: string;
+  line: number;
+}
+
+export interface BuildEvaluation {
+  writes: BuildWrite[];
+  prints: BuildPrint[];
+  /** The step budget ran out: what follows the last evaluated statement was not seen. */
+  truncated: boolean;
+}
+
 export const UNIT: Val = { k: 'unit' };
 
 /** Variables of one block, falling back to the enclosing ones. */
