@@ -60,6 +60,11 @@ describe('build-script evaluator', () => {
     expect(text(e)).toBe('pub fn a() {}\npub fn b() {}\n// shell\n// X-X');
   });
 
+  it('decodes byte lists and follows writes called as paths', () => {
+    const e = evaluate(`use std::io::Write;\nfn main() { let mut f = std::fs::File::create(concat!(env!("OUT_DIR"), "/b.rs")).unwrap();\n  let code = String::from_utf8(vec![102, 110, 32, 120, 40, 41, 123, 125]).unwrap();\n  std::io::Write::write_all(&mut f, code.as_bytes()).unwrap(); }`);
+    expect(text(e)).toBe('fn x(){}');
+  });
+
   it('keeps what it cannot know as placeholders that say where they come from', () => {
     const e = evaluate(`fn main() {\n  let n: usize = std::env::var("SIZE").ok().and_then(|s| s.parse().ok()).unwrap_or(4);\n  let body = reqwest::blocking::get("https://x.example/c").unwrap().text().unwrap();\n  std::fs::write(std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("t.rs"), format!("const N: usize = {n};\\n{body}")).unwrap();\n}`);
     const r = render(e.writes[0].content, 1000);

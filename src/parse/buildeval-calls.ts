@@ -103,6 +103,14 @@ function shipped(ctx: Ctx, path: string, dir: string | null, line: number, what:
   return dyn(what, [`file:${path}`], ctx.file, line);
 }
 
+/** A byte string or a list of byte values as text (other values pass through). */
+function bytesToText(v: Val, ctx: Ctx, line: number): Val {
+  if (v.k !== 'list') return v;
+  const codes = v.items.map((it) => (it.k === 'str' && it.num ? Number(literalOf(it)) : NaN));
+  if (codes.length === 0 || codes.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) return dyn('bytes', taintOf(v), ctx.file, line);
+  return str(Buffer.from(codes).toString('utf8'), ctx.file, line);
+}
+
 function joinPath(a: Val, b: Val, ctx: Ctx, line: number): Val {
   const ap = display(a, ctx.file, line);
   return { k: 'str', p: [...ap, { text: '/', file: ctx.file, line }, ...display(b, ctx.file, line)] };
@@ -173,6 +181,13 @@ export function calls(ctx: Ctx, node: Parser.SyntaxNode, scope: Scope): Val {
   if (/^fs::read(_to_string)?$/.test(path)) {
     const p = literalOf(args[0] ?? UNIT);
     return p !== null ? shipped(ctx, p, null, line, `${path}("${p}")`) : dyn(`${path}(…)`, ['file:?', ...taintOf(args[0] ?? UNIT)], ctx.file, line);
+  }
+  // Text from bytes: known strings pass through, known byte lists (`vec![112, 117, 98]`) are decoded.
+  if (/^(String::from_utf8(_lossy|_unchecked)?|str::from_utf8(_unchecked)?|from_utf8)$/.test(tail) && args[0]) return bytesToText(args[0], ctx, line);
+  // `Write::write_all(&mut f, …)` and friends, called as paths.
+  if (/(^|::)write(_all|_fmt)?$/.test(path) && path.includes('::') && args[0] && (args[0].k === 'sink' || args[0].k === 'stdout')) {
+    writeTo(ctx, args[0], display(args[1] ?? UNIT, ctx.file, line), line);
+    return UNIT;
   }
   const source = SOURCES.find(([re]) => re.test(path))?.[1];
   const closures = runClosures(ctx, args, UNIT);
