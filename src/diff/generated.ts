@@ -98,7 +98,7 @@ function outDirName(w: BuildWrite): string | null {
 /** The build script's OUT_DIR writes and print-outs, and the generated files the crate includes. */
 export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefined {
   const files = buildScriptFiles(view);
-  if (files.length === 0) return undefined;
+  if (files.length === 0 || !worthEvaluating(view, files)) return undefined;
   const readShipped = (p: string) => {
     const b = view.tree.files.get(p);
     return b && !view.binaries.has(p) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8') : undefined;
@@ -146,6 +146,24 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
     });
   }
   return { evaluation, generated };
+}
+
+/** Literals that may name a credential or its file: only then can a print-out carry one. */
+const SECRETISH = /TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL|ACCESS_?KEY|AUTH|SESSION|SSH|AWS_|AZURE|GOOGLE_APP|CARGO_REGISTR|NPM_|GITHUB_|GITLAB|\.aws|\.npmrc|\.pypirc|\.netrc|\.git-credentials|id_rsa|id_ed25519|\.docker|\.kube|keychain|wallet/i;
+
+/**
+ * Whether evaluating the build script can matter: the crate includes a file from OUT_DIR, or the
+ * build script names something that looks like a credential or walks the whole environment. Most
+ * build scripts do neither and are not evaluated.
+ */
+function worthEvaluating(view: ReleaseView, files: RustFile[]): boolean {
+  for (const f of view.rust.values()) {
+    if (files.includes(f)) continue;
+    if (f.facts.sites.some((s) => s.kind === 'macro' && /include$/.test(s.text) && /OUT_DIR/.test(s.args ?? ''))) return true;
+  }
+  // (A variable name computed from pieces still has a piece that looks like one: `concat!("GITHUB_", …)`.)
+  return files.some((f) => f.facts.sites.some((s) => (s.kind === 'string' && SECRETISH.test(s.text))
+    || ((s.kind === 'call' || s.kind === 'method') && /(^|::)vars(_os)?$/.test(s.text))));
 }
 
 /** Role and module for a generated file: those of the first file that includes it (an enclosing `mod x { }` included). */
