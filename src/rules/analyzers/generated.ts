@@ -26,7 +26,7 @@ export function placeGenerated(ctx: ScanContext, f: Finding): Finding {
   const genLine = g.text.split('\n')[f.line - 1] ?? '';
   const inc = g.includes[0];
   const where = `in code the build script writes to OUT_DIR/${g.name ?? '(unnamed)'} (generated line ${f.line}: \`${short(genLine, 100)}\`), which ${inc ? `${inc.file}:${inc.line} include!s` : 'the crate includes'}`;
-  return { ...f, file: origin.file, line: origin.line, endLine: origin.line, column: 1, snippet: ctx.snippet(origin.file, origin.line), message: `${f.message} (${where})`, ...(hops ? { trace: hops } : {}) };
+  return { ...f, file: origin.file, line: origin.line, endLine: origin.line, column: 1, snippet: ctx.snippet(origin.file, origin.line) || genLine, message: `${f.message} (${where})`, ...(hops ? { trace: hops } : {}) };
 }
 
 function placeHop(ctx: ScanContext, h: TraceHop): TraceHop {
