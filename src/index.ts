@@ -20,6 +20,8 @@ import { ChainedSource, shippedIndex } from './analysis/summary-index.js';
 import { summarizeView, type CrateSummary } from './analysis/summary.js';
 import { createHash } from 'node:crypto';
 import type { RuleSet } from './rules/loader.js';
+import { attachNative } from './analysis/native.js';
+import { isGenerated } from './diff/generated.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -99,6 +101,8 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
   const oldV = buildRelease(oldTree, cache, progress('old'), undefined, newTree);
   const newV = buildRelease(newTree, cache, progress('new'), oldTree);
+  // C, C++ and assembly the build scripts compile, read with the same parse budgets.
+  attachNative(oldV, newV, cache);
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);
@@ -115,7 +119,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const before = [...ctx.capsBefore].sort();
   const after = [...ctx.capsAfter].sort();
   const partialFiles = [...newV.rust.values()]
-    .filter((f) => f.facts.partial)
+    .filter((f) => f.facts.partial && !isGenerated(f.path))
     .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
   const report: Report = {
     schemaVersion: 1,

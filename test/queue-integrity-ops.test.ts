@@ -135,7 +135,8 @@ describe.runIf(haveRedis)('queue edges: paths, limits, vanished jobs, outages, p
       const c = run(['batch', jobsFile('registry.txt', ['rust_decimal_fast 1.30.0 1.30.1', 'tiny@0.1.0']), '--queue', r.url, '--db', db, ...withSecret, '--registry', registry.indexUrl, '--quiet']);
       expect(await exitWithin(c, 120_000, 'the coordinator'), c.err).toBe(0);
       // Jobs are stored as they finish, in whichever order the worker ends them.
-      expect(storedJobs(db).map((j) => [j.crate, j.new_version, j.state, j.verdict]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      const stored = storedJobs(db);
+      expect(stored.map((j) => [j.crate, j.new_version, j.state, j.verdict]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))), JSON.stringify(stored.map((j) => [j.crate, j.error]))).toEqual([
         ['rust_decimal_fast', '1.30.1', 'done', 'block'],
         ['tiny', '0.1.0', 'done', 'pass'],
       ]);

@@ -7,6 +7,7 @@ import { isShippedRole } from '../diff/release.js';
 import type { RuleSet } from './loader.js';
 import type { DependencyCaps } from '../analysis/deps.js';
 import type { TraceHop } from './types.js';
+import { C_FAMILY } from '../parse/c.js';
 
 
 export interface NewSite {
@@ -352,11 +353,21 @@ export class ScanContext {
     return l;
   }
 
-  /** Source lines `line..endLine` (at most three) of a new-side file. */
+  private otherLines = new Map<string, string[]>();
+
+  /** Source lines `line..endLine` (at most three) of a new-side file (Rust, or another text file such as C). */
   snippet(path: string, line: number, endLine = line): string {
     const file = this.delta.new.rust.get(path);
-    if (!file || line <= 0) return '';
-    return this.linesOf(file)
+    if (line <= 0) return '';
+    let lines: string[] | undefined = file ? this.linesOf(file) : this.otherLines.get(path);
+    if (!lines) {
+      const bytes = this.delta.new.tree.files.get(path);
+      // Native sources only (C findings point into them); other files keep their snippet empty.
+      if (!bytes || this.delta.new.binaries.has(path) || !C_FAMILY.test(path)) return '';
+      lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8').split('\n');
+      this.otherLines.set(path, lines);
+    }
+    return lines
       .slice(line - 1, Math.min(endLine, line + 2))
       .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
       .join('\n');

@@ -5,6 +5,7 @@ import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
 import { short, siteMatch } from './analyzers/util.js';
 import { removedUnsafeLints } from './analyzers/files.js';
+import { placeGenerated } from './analyzers/generated.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
 
@@ -16,8 +17,9 @@ export function runRules(ctx: ScanContext): Finding[] {
   const ordered = [...ctx.rules.rules].sort((a, b) => Number(a.spec.match.analyzer === 'unanalysed') - Number(b.spec.match.analyzer === 'unanalysed'));
   for (const rule of ordered) {
     for (const m of matchesOf(ctx, rule)) {
-      const f = toFinding(ctx, rule, m);
-      if (!f) continue;
+      const raw = toFinding(ctx, rule, m);
+      if (!raw) continue;
+      const f = placeGenerated(ctx, raw);
       const k = `${f.ruleId}|${f.file}|${f.line}|${f.message}`;
       if (seen.has(k)) continue;
       seen.add(k);

@@ -9,9 +9,9 @@ import type { Match } from '../types.js';
 import { changedItems, magicOf, short, siteMatch } from './util.js';
 
 /** Environment variables that hold credentials. */
-const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AWS_(ACCESS|SECRET|SESSION)|AZURE_CLIENT|GOOGLE_APPLICATION_CREDENTIALS|CARGO_REGISTRY|SSH_AUTH_SOCK|SESSION_?KEY|AUTH_?TOKEN)/i;
+export const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AWS_(ACCESS|SECRET|SESSION)|AZURE_CLIENT|GOOGLE_APPLICATION_CREDENTIALS|CARGO_REGISTRY|SSH_AUTH_SOCK|SESSION_?KEY|AUTH_?TOKEN)/i;
 /** Paths and names of credential stores and keys. */
-const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
+export const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
 /** Literals that look for cryptocurrency keys or seed phrases. */
 const WALLET = /(mnemonic|seed phrase|private[ _-]?key|BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY|\[1-9A-HJ-NP-Za-km-z\]|0x\[a-fA-F0-9\]\{64\}|solana|metamask|phantom|exodus|electrum|ethereum|bitcoin|xprv)/i;
 /** Environment variable names, each optionally with a value, alone or listed (`GITLAB_CI`, `CI=true`, `CI,GITLAB_CI`). */

@@ -17,6 +17,8 @@ import { hiddenEntryAnalyzer } from './entries.js';
 import { provenanceAnalyzer } from './provenance.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
+import { nativeCodeAnalyzer } from './native-code.js';
+import { buildOutputAnalyzer } from './build-output.js';
 import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
@@ -54,6 +56,8 @@ export const ANALYZERS: Record<string, Analyzer> = {
   provenance: provenanceAnalyzer,
   'ffi-capability': ffiCapabilityAnalyzer,
   'native-build': nativeBuildAnalyzer,
+  'native-code': nativeCodeAnalyzer,
+  'build-output': buildOutputAnalyzer,
   'dependency-handoff': handoffAnalyzer,
   'default-flipped': defaultFlippedAnalyzer,
   'wrapping-counter': wrappingCounterAnalyzer,
