@@ -38,7 +38,9 @@ export function unknownDependencyAnalyzer(ctx: ScanContext): Match[] {
     const pkg = canon(f.dep.package);
     const stem = pkg.replace(FAMILY, '');
     const isPopular = popular.has(pkg) || (stem !== pkg && popular.has(stem));
-    const severity: Severity = isPopular && f.dep.source === 'registry' ? 'low' : 'high';
+    // Review is what an unknown dependency needs, not a block by accumulation: medium from crates.io,
+    // high from git, a path or another registry (code no registry vouches for).
+    const severity: Severity = f.dep.source !== 'registry' ? 'high' : isPopular ? 'low' : 'medium';
     out.push(siteMatch(ctx, ns.file, ns.index, {
       dep: f.dep.package,
       why: f.why,

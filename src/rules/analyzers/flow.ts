@@ -148,6 +148,9 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
     // network counts as a sink for that source there.
     const wholeEnvOnly = sources.every((x) => x.what === 'every environment variable');
     const buildEnvOnly = ch.newRef!.file.role === 'build' && wholeEnvOnly;
+    // The earlier release's shipped code already handed the whole environment to programs it started
+    // (a process library): new code doing that again is the crate's job, shown without a review by itself.
+    const knownJob = wholeEnvOnly && ctx.hadAtRuntime('env.read-all') && ctx.hadAtRuntime('process.spawn');
     for (const r of ctx.reachedCaps(ch.key, sinks)) {
       if (r.cap.cap === 'process.spawn' && isBuildTool(ctx, r.cap.file, r.cap.site)) continue;
       if (buildEnvOnly && !r.cap.cap.startsWith('network')) continue;
@@ -166,7 +169,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       const srcSite = src.file.facts.sites[src.index];
       out.set(k, siteMatch(ctx, sinkFile, r.cap.site, {
         source: src.what, sourceAt: `${src.file.path}:${srcSite.line}`, sink: r.cap.cap, sinkCall: short(r.cap.resolved, 60), entry: ch.key,
-      }, { trace: r.trace, item: r.holder, ...(inherited ? { severity: 'high' as const } : {}) }));
+      }, { trace: r.trace, item: r.holder, ...(inherited ? { severity: knownJob ? 'medium' as const : 'high' as const } : {}) }));
     }
   }
   return [...out.values()];

@@ -92,6 +92,11 @@ export function handoffAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     // With the dependency's code summarised, the hand-off is judged by what the call reaches there:
     // nothing strong, or only what the crate already did at run time, is an ordinary adoption.
     const summarised = ctx.deps?.source.summaryOf(f.dep.package, f.dep.version);
+    // Nothing known of it: dependency-unanalysed reports the same call with what to do about it, so
+    // the hand-off here is the same fact said twice and counts little.
+    if (!summarised && ctx.deps && j.looks === 'unknown') {
+      severity = 'low';
+    }
     if (summarised && severity !== 'info') {
       const reached = ctx.newGraph.resolver.capOf(ns.file, ns.index)?.viaDependency ?? [];
       const strong = reached.filter((d) => STRONG.some((p) => d.cap === p || d.cap.startsWith(`${p}.`)));
