@@ -3,7 +3,8 @@
 // tags from its git mirror, times the scan and the page (in the process and through the CLI), serves
 // each page from 127.0.0.1 and measures its size, its load time in the browser and its height, and
 // takes screenshots into bench/.cache/html-page/ for a person to look at. Fails (exit 1) when the
-// large pair's page is 2 MB or more, or takes 2 s or more to load.
+// large pair's page is 2 MB or more, or its load keeps the browser's main thread busy for 2 s or
+// more (the wall time to the load event is printed beside it), or it makes any request.
 //
 //   node bench/html-page.mjs [--tool DIR] [--runs N]
 //     --tool DIR   measure another checkout's build (DIR/dist, DIR/bin), e.g. the main branch's
@@ -71,6 +72,7 @@ try {
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${server.address().port}/`;
     const loads = [];
+    const busy = [];
     let facts;
     for (let run = 0; run < RUNS; run++) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -79,8 +81,14 @@ try {
       page.on('request', (r) => {
         if (r.url() !== url) outside.push(r.url());
       });
+      // Main-thread busy time (parsing, style, layout, script) to the load event: unlike the wall
+      // time it does not grow when other processes share the machine's cores.
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
       const w0 = performance.now();
       await page.goto(url, { waitUntil: 'load' });
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      busy.push(Math.round(1000 * metrics.find((m) => m.name === 'TaskDuration').value));
       const wall = Math.round(performance.now() - w0);
       const nav = await page.evaluate(() => {
         const n = performance.getEntriesByType('navigation')[0];
@@ -103,12 +111,15 @@ try {
     }
     server.close();
     const load = median(loads);
+    const work = median(busy);
     console.log(
-      `libc ${from} → ${to}: ${(bytes / 1048576).toFixed(2)} MB, load ${load} ms in Chromium (median of ${RUNS}: ${loads.join(', ')}), ` +
+      `libc ${from} → ${to}: ${(bytes / 1048576).toFixed(2)} MB, load ${load} ms in Chromium (median of ${RUNS}: ${loads.join(', ')}; main thread busy ${work} ms: ${busy.join(', ')}), ` +
         `${facts.height} px tall, ${facts.nodes} elements; scan ${scanMs} ms, diff hunks ${hunksMs} ms, page ${pageMs} ms in the process; CLI json ${jsonMs} ms, html ${htmlMs} ms` +
         `${facts.outside.length ? `; REQUESTS: ${facts.outside.join(' ')}` : ''}`,
     );
-    if (from === '0.2.175' && (bytes >= MAX_BYTES || load >= MAX_LOAD_MS)) failed = true;
+    // The load time that counts is the main thread's work: the wall time is printed too, and on a
+    // machine that other work shares it is longer by however long the page waited for a core.
+    if (from === '0.2.175' && (bytes >= MAX_BYTES || work >= MAX_LOAD_MS)) failed = true;
     if (facts.outside.length > 0) failed = true;
   }
 } finally {

@@ -120,13 +120,14 @@ describe('HTML page size', () => {
 
   it('plans flagged windows first, then whole diffs of files with shown findings and of quiet files; info-only files keep their windows', async () => {
     const { planDiffs, FLAG_CONTEXT } = await import('../src/report/html-diff.js');
+    type Plan = import('../src/report/html-diff.js').FilePlan;
     const { filesByDanger } = await import('../src/report/html-rank.js');
     const file = (p: string, n: number): FileHunks => ({ path: p, status: 'added', binary: false, linesAdded: n, linesRemoved: 0, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: n, lines: Array.from({ length: n }, (_, i) => ({ op: '+' as const, text: `l${i}`, oldLine: null, newLine: i + 1 })) }] });
     const hunks = [file('src/quiet.rs', 300), file('src/sys.rs', 500), file('src/net.rs', 100)];
     const f = (path: string, line: number, severity: 'info' | 'high') => ({ ruleId: 'r', category: 'network', severity, confidence: 'high', message: 'm', file: path, line, column: 1, endLine: line, snippet: '', item: null }) as const;
     const findings = [f('src/net.rs', 50, 'high'), f('src/sys.rs', 250, 'info')];
     const flags = new Map([[2, new Map([[50, ['a']]])], [1, new Map([[250, ['b']]])]]);
-    const v = { k: 0, hunks, risks: filesByDanger(hunks, [...findings]), flags, plans: [] };
+    const v = { k: 0, hunks, risks: filesByDanger(hunks, [...findings]), flags, plans: [] as Plan[] };
     expect(v.risks.map((r) => r.fh.path)).toEqual(['src/net.rs', 'src/sys.rs', 'src/quiet.rs']);
     const w = 2 * FLAG_CONTEXT + 1;
     planDiffs([v], 2 * w + 91);

@@ -56,7 +56,7 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
 export async function screenshot(page: Page, dir: string, name: string, fullPage = true): Promise<string> {
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
-  if (statSync(file).size < 10_000) throw new Error(`screenshot ${name} is nearly empty`);
+  if (statSync(file).size < 5_000) throw new Error(`screenshot ${name} is nearly empty`);
   const keep = process.env.CRATEFENCE_SCREENSHOT_DIR;
   if (keep) {
     mkdirSync(keep, { recursive: true });
