@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrees, treeFromFiles, type FileHunks } from '../src/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { analyzeTrees, diffReleasesWithHunks, treeFromFiles, type FileHunks } from '../src/index.js';
 import { formatHtml } from '../src/report/html.js';
 import fc from 'fast-check';
 import { manifest } from './helpers/fixture.js';
 import { corpusScan, lockFixture } from './helpers/lock-fixture.js';
+import { tempDir } from './helpers/tmp.js';
 
 describe('release diff hunks (from the scan itself)', () => {
   const oldLib = Array.from({ length: 40 }, (_, i) => `// line ${i + 1}`).join('\n') + '\n';
@@ -169,6 +171,30 @@ describe('what the HTML page leads with', () => {
     expect(html).toMatch(/<details class="crate quiet" id="c\d+"><summary><h3>/);
     expect(html).not.toMatch(/<details class="crate quiet" id="c\d+" open/);
     expect(html).toMatch(/<details class="cf-more"><summary>\d+ packages? pass<\/summary>/);
+  });
+});
+
+describe('files a release leaves out', () => {
+  it('each note names its release, and the page lists the files it left out, collapsed', async () => {
+    const dir = tempDir('cf-left-out-');
+    const side = (v: string, extra: string[]) => {
+      const root = path.join(dir, v);
+      const files: Record<string, string> = { 'Cargo.toml': `[package]\nname = "leaves"\nversion = "${v}"\nexclude = ["ci/*", "docs/*"]\n`, 'src/lib.rs': 'pub fn a() {}\n', 'ci/run.sh': 'true\n', ...Object.fromEntries(extra.map((e) => [e, 'x\n'])) };
+      for (const [f, c] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+        writeFileSync(path.join(root, f), c);
+      }
+      return root;
+    };
+    const { report, hunks } = await diffReleasesWithHunks(side('0.1.0', ['docs/a.md']), side('0.1.1', ['docs/a.md', 'docs/b.md']));
+    expect(report.summary.notes).toEqual([
+      "old release 0.1.0: 2 file(s) left out by Cargo.toml's package.exclude, as cargo package would; not analysed",
+      "new release 0.1.1: 3 file(s) left out by Cargo.toml's package.exclude, as cargo package would; not analysed",
+    ]);
+    expect(report.summary.leftOut?.map((l) => [l.side, [...l.paths].sort()])).toEqual([['old', ['ci/run.sh', 'docs/a.md']], ['new', ['ci/run.sh', 'docs/a.md', 'docs/b.md']]]);
+    const html = formatHtml(report, { hunks });
+    expect(html).toContain("<details class=\"cf-left\"><summary>new release 0.1.1: 3 file(s) left out");
+    expect(html).toMatch(/<li><code>docs\/b\.md<\/code><\/li>/);
   });
 });
 

@@ -29,6 +29,8 @@ max-width:1280px;margin:0 auto;padding:20px 24px 60px;font:14px/1.5 -apple-syste
 .cf-page .caps code{background:#fbefff;color:#6639ba;padding:0 5px;border-radius:4px;white-space:nowrap}
 .cf-page .notes{margin:8px 0;padding:8px 12px 8px 30px;background:var(--soft);border:1px solid var(--line);border-radius:6px}
 .cf-page .notes li{margin:2px 0}
+.cf-page .cf-left>summary{cursor:pointer}
+.cf-page .cf-left ul{columns:3 18em;margin:4px 0;padding-left:18px}
 .cf-page .cf-filter{position:sticky;top:0;z-index:6;background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:12px 0;display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center}
 .cf-page .cf-filter fieldset{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center;min-width:0}
 .cf-page .cf-filter legend{float:left;font-weight:600;margin-right:6px;padding:0}

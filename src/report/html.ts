@@ -128,7 +128,11 @@ function crateSection(m: CrateModel, lock: boolean, filter: string, max: number)
     for (const n of p.notes) notes.push(`<b>${esc(n.kind)}</b>: ${escapeCode(n.message)}`);
   }
   for (const pf of sm.partialFiles) notes.push(`Partially analysed: <code>${escapeCode(pf.file)}</code>: ${esc(pf.reason)}`);
-  for (const n of sm.notes) notes.push(esc(n));
+  for (const n of sm.notes) {
+    // A note that leaves files out lists them, collapsed (a package's exclude list can be long).
+    const files = sm.leftOut?.find((l) => l.message === n);
+    notes.push(files && files.paths.length > 0 ? `<details class="cf-left"><summary>${esc(n)}</summary><ul>${files.paths.map((f) => `<li><code>${escapeCode(f)}</code></li>`).join('')}</ul></details>` : esc(n));
+  }
   if (notes.length > 0) out.push(`<ul class="notes">${notes.map((n) => `<li>${n}</li>`).join('')}</ul>`);
   if (!lock) out.push(`</div>${filter}`);
   out.push(`<h3>Findings</h3>${findingsList(m.placed)}`);
