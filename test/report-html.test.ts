@@ -135,7 +135,10 @@ describe('HTML page size', () => {
     planDiffs([v], 2 * w + 91);
     expect(v.plans.map((p) => p.mode)).toEqual(['none', 'windows', 'full']);
     expect(v.plans.map((p) => p.shown)).toEqual([0, w, 100]);
-    planDiffs([v], 2 * w + 91 + 300);
+    // Quiet files take at most a quarter of the page's lines.
+    planDiffs([v], 1199);
+    expect(v.plans.map((p) => p.mode)).toEqual(['none', 'windows', 'full']);
+    planDiffs([v], 1200);
     expect(v.plans.map((p) => p.mode)).toEqual(['full', 'windows', 'full']);
     planDiffs([v], w - 1);
     expect(v.plans.map((p) => p.mode)).toEqual(['none', 'none', 'none']);

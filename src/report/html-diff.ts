@@ -48,14 +48,21 @@ function windows(fh: FileHunks, flagged: Map<number, string[]>): { keep: boolean
 }
 
 /**
+ * Share of a page's diff lines that whole diffs of files without findings may take: they start
+ * collapsed and are read least, and every line on the page costs its load time.
+ */
+export const QUIET_SHARE = 0.25;
+
+/**
  * Decides which diff lines the page shows, over all crates in page order, within `max` lines: first
  * the flagged lines of every file with some context (most dangerous files first), then whole diffs
- * of files with findings the default filter shows and of files without findings while lines are
- * left. Files whose only findings are `info` keep their flagged windows only. A file that got no
- * line says so; its findings' cards carry their snippets.
+ * of files with findings the default filter shows, then of files without findings (at most
+ * `QUIET_SHARE` of `max`) while lines are left. Files whose only findings are `info` keep their
+ * flagged windows only. A file that got no line says so; its findings' cards carry their snippets.
  */
 export function planDiffs(views: readonly DiffView[], max: number): void {
   let left = max;
+  let quiet = Math.floor(max * QUIET_SHARE);
   for (const v of views) {
     v.plans = v.hunks.map((fh) => ({ mode: 'none', shown: 0, total: linesOf(fh) }));
     for (const r of v.risks) {
@@ -68,14 +75,16 @@ export function planDiffs(views: readonly DiffView[], max: number): void {
       }
     }
   }
-  for (const v of views) {
-    for (const r of v.risks) {
-      if (r.count > 0 && r.loud === 0) continue;
-      const p = v.plans[r.index];
-      const extra = p.total - p.shown;
-      if (extra > 0 && extra <= left) {
+  for (const loud of [true, false]) {
+    for (const v of views) {
+      for (const r of v.risks) {
+        if ((r.loud > 0) !== loud || (r.count > 0 && r.loud === 0)) continue;
+        const p = v.plans[r.index];
+        const extra = p.total - p.shown;
+        if (extra <= 0 || extra > left || (!loud && extra > quiet)) continue;
         v.plans[r.index] = { mode: 'full', shown: p.total, total: p.total };
         left -= extra;
+        if (!loud) quiet -= extra;
       }
     }
   }

@@ -23,6 +23,8 @@ max-width:1280px;margin:0 auto;padding:20px 24px 60px;font:14px/1.5 -apple-syste
 .cf-page .cf-head{border-bottom:1px solid var(--line);padding-bottom:12px;margin-bottom:12px}
 .cf-page .cf-lead{font-size:15px;margin:8px 0;padding:8px 12px;border-left:4px solid var(--high);background:#fff8f7;border-radius:4px}
 .cf-page .cf-lead a{font-weight:600}
+.cf-page .cf-lead.l-critical{border-left-color:var(--crit)}.cf-page .cf-lead.l-medium{border-left-color:var(--med);background:#fff8f2}
+.cf-page .cf-lead.l-low{border-left-color:var(--low);background:#f3f8ff}
 .cf-page .cf-reason{margin:6px 0}
 .cf-page .stats{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--mute);font-size:13px}
 .cf-page .caps{line-height:1.9}

@@ -98,7 +98,7 @@ function headline(m: CrateModel): string {
   const f = headlineFinding(m.s.report?.findings ?? []);
   if (!f) return '';
   const p = m.placed.find((q) => q.f === f)!;
-  return `<p class="cf-lead">${sevBadge(f.severity)} <a href="#${p.id}">${esc(f.ruleId)}</a> ${escapeCode(f.message)} <span class="mute mono">${escapeCode(`${f.file}:${f.line}`)}</span></p>`;
+  return `<p class="cf-lead l-${esc(f.severity)}">${sevBadge(f.severity)} <a href="#${p.id}">${esc(f.ruleId)}</a> ${escapeCode(f.message)} <span class="mute mono">${escapeCode(`${f.file}:${f.line}`)}</span></p>`;
 }
 
 const crateTitle = (s: Section) => `${escapeCode(s.name)} <span class="mute">${esc(versions(s))}</span> ${verdictBadge(s.verdict)}`;
