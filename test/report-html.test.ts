@@ -145,6 +145,29 @@ describe('HTML page size', () => {
   });
 });
 
+describe('HTML page size for a hostile release', () => {
+  it('thousands of files and findings still make a bounded page: diff lines, table rows, cards are capped and counted', async () => {
+    const { PAGE_DIFF_LINES } = await import('../src/report/html.js');
+    const { MAX_LISTED, MAX_OUTSIDE_CARDS, MAX_CARD_ITEMS } = await import('../src/report/html-cards.js');
+    const { report } = await corpusScan('m02-key-scan-post');
+    const files = 3000;
+    const lines = 200;
+    const hunks: FileHunks[] = Array.from({ length: files }, (_, k) => ({ path: `src/f${k}.rs`, status: 'added', binary: false, linesAdded: lines, linesRemoved: 0, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: lines, lines: Array.from({ length: lines }, (_, i) => ({ op: '+' as const, text: `pub fn f${i}() -> u32 { ${i} }`, oldLine: null, newLine: i + 1 })) }] }));
+    const f0 = report.findings[0];
+    const findings = hunks.flatMap((h, k) => Array.from({ length: 10 }, (_, j) => ({ ...f0, file: h.path, line: 1 + j * 7, endLine: 1 + j * 7 + 30, severity: k % 3 ? ('info' as const) : ('high' as const) })));
+    // And one line that a thousand findings share.
+    findings.push(...Array.from({ length: 1000 }, () => ({ ...f0, file: 'src/f0.rs', line: 100, endLine: 100 })));
+    const html = formatHtml({ ...report, findings }, { hunks });
+    expect((html.match(/<tr class="[adx][ "]/g) ?? []).length).toBeLessThanOrEqual(PAGE_DIFF_LINES);
+    expect((html.match(/<tr data-fid=/g) ?? []).length).toBe(MAX_LISTED);
+    expect(html).toContain(`${findings.length - MAX_LISTED} less telling findings are not listed`);
+    expect(html).toContain(`${1000 - MAX_CARD_ITEMS} more findings on this line are not shown`);
+    expect(html).toMatch(/\d+ more places with findings are not shown/);
+    expect((html.match(/<div class="card /g) ?? []).length).toBeLessThanOrEqual(PAGE_DIFF_LINES + MAX_OUTSIDE_CARDS);
+    expect(html.length).toBeLessThan(12_000_000);
+  });
+});
+
 describe('what the HTML page leads with', () => {
   it('the headline names the finding that explains the attack, by severity, then category priority, then points', async () => {
     const { headlineFinding, CATEGORY_PRIORITY } = await import('../src/report/html-rank.js');

@@ -19,6 +19,15 @@ export interface CardGroup {
   items: Placed[];
 }
 
+/**
+ * Bounds that keep a page readable and loadable whatever a release holds (thousands of findings):
+ * rows of the findings table, findings in one card, cards outside the shown diff. What is left out
+ * is counted on the page; the JSON report has every finding.
+ */
+export const MAX_LISTED = 1000;
+export const MAX_CARD_ITEMS = 50;
+export const MAX_OUTSIDE_CARDS = 200;
+
 /** Lines highlighted per finding at most (a match can span a whole function). */
 export const MAX_FLAG_LINES = 12;
 
@@ -72,7 +81,7 @@ export function renderCard(card: CardGroup, anchored: boolean, lineId: (file: st
     `<div class="meta mono">${escapeCode(`${card.file}:${card.line}`)}${first.item ? ` in ${escapeCode(first.item)}` : ''}${first.role ? ` (${esc(first.role)} code)` : ''}${card.items.length > 1 ? ` · ${card.items.length} findings` : ''}</div>`,
   ];
   const noted = new Set<string>();
-  for (const p of card.items) {
+  for (const p of card.items.slice(0, MAX_CARD_ITEMS)) {
     const f = p.f;
     out.push(`<div class="fr${f.suppressed ? ' sup' : ''}" id="${p.id}" ${dataAttrs(p)}>`);
     out.push(`<div>${sevBadge(f.severity)} <span class="t">${esc(f.ruleId)}</span> <span class="meta">${esc(f.category)} · ${esc(f.confidence)} confidence${f.points ? ` · +${esc(String(f.points))} points` : ''} · column ${f.column}${f.item && f.item !== first.item ? ` · in ${escapeCode(f.item)}` : ''}${f.suppressed ? ' · suppressed' : ''}</span></div>`);
@@ -83,6 +92,7 @@ export function renderCard(card: CardGroup, anchored: boolean, lineId: (file: st
     noted.add(f.ruleId);
     out.push('</div>');
   }
+  if (card.items.length > MAX_CARD_ITEMS) out.push(`<div class="meta">${card.items.length - MAX_CARD_ITEMS} more findings on this line are not shown; the JSON report has them all.</div>`);
   if (!anchored) {
     const snippets = [...new Set(card.items.map((p) => p.f.snippet).filter((s) => s))];
     for (const s of snippets) out.push(`<pre class="mono">${escapeCode(s)}</pre>`);
@@ -94,11 +104,12 @@ export function renderCard(card: CardGroup, anchored: boolean, lineId: (file: st
 /** The table of every finding of a crate, most telling first, each linking to its row in a card. */
 export function findingsList(placed: readonly Placed[]): string {
   if (placed.length === 0) return '<p class="empty">No findings.</p>';
-  const rows = [...placed].sort((a, b) => byDanger(a.f, b.f));
+  const rows = [...placed].sort((a, b) => byDanger(a.f, b.f)).slice(0, MAX_LISTED);
   const out = ['<table class="cf-list"><thead><tr><th scope="col">severity</th><th scope="col">rule</th><th scope="col">where</th><th scope="col">message</th></tr></thead><tbody>'];
   for (const p of rows) {
     out.push(`<tr ${dataAttrs(p)}><td>${sevBadge(p.f.severity)}</td><td><a href="#${p.id}">${esc(p.f.ruleId)}</a></td><td class="mono">${escapeCode(`${p.f.file}:${p.f.line}`)}</td><td>${escapeCode(p.f.message)}${p.f.suppressed ? ' <span class="mute">(suppressed)</span>' : ''}</td></tr>`);
   }
   out.push('</tbody></table>');
+  if (placed.length > rows.length) out.push(`<p class="empty">${placed.length - rows.length} less telling findings are not listed; the JSON report has them all.</p>`);
   return out.join('');
 }

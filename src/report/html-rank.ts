@@ -67,8 +67,14 @@ function quietRank(p: string): number {
  * and build code before tests, before documentation and data); ties keep the diff's (path) order.
  */
 export function filesByDanger(hunks: readonly FileHunks[], findings: readonly Finding[]): FileRisk[] {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byFile.get(f.file);
+    if (list) list.push(f);
+    else byFile.set(f.file, [f]);
+  }
   const risks = hunks.map((fh, index): FileRisk => {
-    const mine = findings.filter((f) => f.file === fh.path);
+    const mine = byFile.get(fh.path) ?? [];
     const loud = mine.filter((f) => f.severity !== 'info' && !f.suppressed);
     return { index, fh, worst: [...loud].sort(byDanger)[0], count: mine.length, loud: loud.length, points: mine.reduce((n, f) => n + (f.suppressed ? 0 : (f.points ?? 0)), 0) };
   });

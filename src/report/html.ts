@@ -4,9 +4,9 @@ import { CATEGORIES, SEVERITIES } from '../rules/types.js';
 import type { LockReport } from '../lock/types.js';
 import { HTML_SCRIPT, HTML_STYLE, contentSecurityPolicy } from './html-assets.js';
 import { escapeCode, escapeHtml as esc } from './html-escape.js';
-import { findingsList, flagLines, groupCards, renderCard, sevBadge, verdictBadge, type CardGroup, type Placed } from './html-cards.js';
+import { findingsList, flagLines, groupCards, MAX_OUTSIDE_CARDS, renderCard, sevBadge, verdictBadge, type CardGroup, type Placed } from './html-cards.js';
 import { fileBlock, fileIndex, planDiffs, shownNewLines, type DiffView, type FileRender } from './html-diff.js';
-import { filesByDanger, headlineFinding, sectionsByDanger } from './html-rank.js';
+import { byDanger, filesByDanger, headlineFinding, sectionsByDanger } from './html-rank.js';
 import { entryKey, isLockReport, sections, versions, type ReportInput, type Section } from './input.js';
 
 export { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
@@ -77,7 +77,7 @@ function releaseDiff(m: CrateModel, max: number): { files: string; outside: Card
       outside.push(c);
       continue;
     }
-    const at = Math.max(...lines);
+    const at = lines.reduce((x, y) => (y > x ? y : x));
     const byLine = cardsAt.get(i) ?? new Map<number, string>();
     cardsAt.set(i, byLine);
     byLine.set(at, (byLine.get(at) ?? '') + renderCard(c, true, lineId));
@@ -141,7 +141,11 @@ function crateSection(m: CrateModel, lock: boolean, filter: string, max: number)
   if (!m.diff) out.push('<p class="empty">The release diff was not included with this report.</p>');
   else if (m.diff.hunks.length === 0) out.push('<p class="empty">No file changed.</p>');
   else out.push(fileIndex(m.diff), diff.files);
-  if (diff.outside.length > 0) out.push(`<h3>Findings outside the shown diff</h3>${diff.outside.map((c) => renderCard(c, false, diff.lineId)).join('')}`);
+  if (diff.outside.length > 0) {
+    const cards = [...diff.outside].sort((a, b) => byDanger(a.items[0].f, b.items[0].f));
+    const more = cards.length > MAX_OUTSIDE_CARDS ? `<p class="empty">${cards.length - MAX_OUTSIDE_CARDS} more places with findings are not shown; the findings table and the JSON report list them.</p>` : '';
+    out.push(`<h3>Findings outside the shown diff</h3>${cards.slice(0, MAX_OUTSIDE_CARDS).map((c) => renderCard(c, false, diff.lineId)).join('')}${more}`);
+  }
   return out.join('');
 }
 
