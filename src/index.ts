@@ -121,6 +121,12 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const partialFiles = [...newV.rust.values()]
     .filter((f) => f.facts.partial && !isGenerated(f.path))
     .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
+  // Which release a note is about: both sides are read with the same rules, so the same note can come twice.
+  const sideNotes = (['old', 'new'] as const).flatMap((side) => {
+    const tree = side === 'old' ? oldTree : newTree;
+    const version = (side === 'old' ? oldV : newV).version;
+    return tree.notes.filter((n) => n.kind === 'skipped').map((n) => ({ side, message: `${side} release${version ? ` ${version}` : ''}: ${n.message}`, paths: n.paths }));
+  });
   const report: Report = {
     schemaVersion: 1,
     tool: { name: 'cratefence', version: VERSION, ...GRAMMAR_VERSIONS },
@@ -141,7 +147,8 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       rustFilesParsed: cache.parsedFiles,
       unresolvedCalls: ctx.newGraph.unresolved,
       partialFiles,
-      notes: [...oldTree.notes, ...newTree.notes].filter((n) => n.kind === 'skipped').map((n) => n.message),
+      notes: sideNotes.map((n) => n.message),
+      ...(sideNotes.some((n) => n.paths) ? { leftOut: sideNotes.flatMap((n) => (n.paths ? [{ side: n.side, message: n.message, paths: n.paths }] : [])) } : {}),
     },
     capabilities: { before, after, added: after.filter((c) => !ctx.capsBefore.has(c)) },
     findings,

@@ -1,18 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { Finding } from '../src/index.js';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { analyzeTrees, treeFromFiles, type FileHunks, type Report } from '../src/index.js';
-import { formatHtml, renderReportBody } from '../src/report/html.js';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { analyzeTrees, diffReleasesWithHunks, treeFromFiles, type FileHunks } from '../src/index.js';
+import { formatHtml } from '../src/report/html.js';
 import fc from 'fast-check';
 import { manifest } from './helpers/fixture.js';
 import { corpusScan, lockFixture } from './helpers/lock-fixture.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const CI = process.env.CI === 'true';
-if (!HAVE_CHROMIUM && !CI) console.warn(`report-html: browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true they fail instead`);
+import { tempDir } from './helpers/tmp.js';
 
 describe('release diff hunks (from the scan itself)', () => {
   const oldLib = Array.from({ length: 40 }, (_, i) => `// line ${i + 1}`).join('\n') + '\n';
@@ -102,18 +97,131 @@ describe('release diff hunks (from the scan itself)', () => {
 });
 
 describe('HTML page size', () => {
-  it('a page shows at most maxDiffLines diff lines; files past it say so and their findings keep their snippets', async () => {
+  it('a page shows at most maxDiffLines diff lines: flagged lines first, whole diffs while lines are left; the rest says so', async () => {
     const { lock, hunks } = await lockFixture(['m02-key-scan-post', 'm05-far-jump-payload-in-new-module'], 6);
     const lines = (h: FileHunks[]) => h.reduce((n, f) => n + f.hunks.reduce((m, x) => m + x.lines.length, 0), 0);
     const all = Object.values(hunks).reduce((n, h) => n + lines(h), 0);
-    const max = Math.floor(all / 3);
+    // Room for the flagged lines of every file and their context, not for every whole diff.
+    const max = Math.floor(all * 0.7);
     const html = formatHtml(lock, { lockHunks: hunks, maxDiffLines: max });
-    const rows = (html.match(/<tr class="(add|del|ctx)/g) ?? []).length;
+    const rows = (html.match(/<tr class="[adx][ "]/g) ?? []).length;
     expect(rows).toBeLessThanOrEqual(max);
     expect(rows).toBeGreaterThan(0);
-    expect(html).toContain(`(at most ${max} per page)`);
-    expect(html).toContain('Findings outside the shown diff');
-    expect(formatHtml(lock, { lockHunks: hunks })).not.toContain('per page)');
+    // Every flagged line of every crate made it: flagged windows come before whole diffs.
+    const whole = formatHtml(lock, { lockHunks: hunks });
+    const flagged = (h: string) => (h.match(/<tr class="[adx] flag on"/g) ?? []).length;
+    expect(flagged(html)).toBe(flagged(whole));
+    expect(flagged(html)).toBeGreaterThan(10);
+    expect(html).toMatch(/⋯ \d+ lines? not shown|the page shows at most \d+ diff lines/);
+    const tiny = formatHtml(lock, { lockHunks: hunks, maxDiffLines: 10 });
+    expect((tiny.match(/<tr class="[adx][ "]/g) ?? []).length).toBeLessThanOrEqual(10);
+    expect(tiny).toContain('the page shows at most 10 diff lines');
+    expect(tiny).toContain('Findings outside the shown diff');
+    expect(whole).not.toContain('the page shows at most');
+    expect(whole).not.toContain(' not shown</td>');
+  });
+
+  it('plans flagged windows first, then whole diffs of files with shown findings and of quiet files; info-only files keep their windows', async () => {
+    const { planDiffs, FLAG_CONTEXT } = await import('../src/report/html-diff.js');
+    type Plan = import('../src/report/html-diff.js').FilePlan;
+    const { filesByDanger } = await import('../src/report/html-rank.js');
+    const file = (p: string, n: number): FileHunks => ({ path: p, status: 'added', binary: false, linesAdded: n, linesRemoved: 0, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: n, lines: Array.from({ length: n }, (_, i) => ({ op: '+' as const, text: `l${i}`, oldLine: null, newLine: i + 1 })) }] });
+    const hunks = [file('src/quiet.rs', 300), file('src/sys.rs', 500), file('src/net.rs', 100)];
+    const f = (path: string, line: number, severity: 'info' | 'high') => ({ ruleId: 'r', category: 'network', severity, confidence: 'high', message: 'm', file: path, line, column: 1, endLine: line, snippet: '', item: null }) as const;
+    const findings = [f('src/net.rs', 50, 'high'), f('src/sys.rs', 250, 'info')];
+    const flags = new Map([[2, new Map([[50, ['a']]])], [1, new Map([[250, ['b']]])]]);
+    const v = { k: 0, hunks, risks: filesByDanger(hunks, [...findings]), flags, plans: [] as Plan[] };
+    expect(v.risks.map((r) => r.fh.path)).toEqual(['src/net.rs', 'src/sys.rs', 'src/quiet.rs']);
+    const w = 2 * FLAG_CONTEXT + 1;
+    planDiffs([v], 2 * w + 91);
+    expect(v.plans.map((p) => p.mode)).toEqual(['none', 'windows', 'full']);
+    expect(v.plans.map((p) => p.shown)).toEqual([0, w, 100]);
+    // Quiet files take at most a quarter of the page's lines.
+    planDiffs([v], 1199);
+    expect(v.plans.map((p) => p.mode)).toEqual(['none', 'windows', 'full']);
+    planDiffs([v], 1200);
+    expect(v.plans.map((p) => p.mode)).toEqual(['full', 'windows', 'full']);
+    planDiffs([v], w - 1);
+    expect(v.plans.map((p) => p.mode)).toEqual(['none', 'none', 'none']);
+  });
+});
+
+describe('HTML page size for a hostile release', () => {
+  it('thousands of files and findings still make a bounded page: diff lines, table rows, cards are capped and counted', async () => {
+    const { PAGE_DIFF_LINES } = await import('../src/report/html.js');
+    const { MAX_LISTED, MAX_OUTSIDE_CARDS, MAX_CARD_ITEMS } = await import('../src/report/html-cards.js');
+    const { report } = await corpusScan('m02-key-scan-post');
+    const files = 3000;
+    const lines = 200;
+    const hunks: FileHunks[] = Array.from({ length: files }, (_, k) => ({ path: `src/f${k}.rs`, status: 'added', binary: false, linesAdded: lines, linesRemoved: 0, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: lines, lines: Array.from({ length: lines }, (_, i) => ({ op: '+' as const, text: `pub fn f${i}() -> u32 { ${i} }`, oldLine: null, newLine: i + 1 })) }] }));
+    const f0 = report.findings[0];
+    const findings: Finding[] = hunks.flatMap((h, k) => Array.from({ length: 10 }, (_, j): Finding => ({ ...f0, file: h.path, line: 1 + j * 7, endLine: 1 + j * 7 + 30, severity: k % 3 ? 'info' : 'high' })));
+    // And one line that a thousand findings share.
+    findings.push(...Array.from({ length: 1000 }, () => ({ ...f0, file: 'src/f0.rs', line: 100, endLine: 100 })));
+    const html = formatHtml({ ...report, findings }, { hunks });
+    expect((html.match(/<tr class="[adx][ "]/g) ?? []).length).toBeLessThanOrEqual(PAGE_DIFF_LINES);
+    expect((html.match(/<tr data-fid=/g) ?? []).length).toBe(MAX_LISTED);
+    expect(html).toContain(`${findings.length - MAX_LISTED} less telling findings are not listed`);
+    expect(html).toContain(`${1000 - MAX_CARD_ITEMS} more findings on this line are not shown`);
+    expect(html).toMatch(/\d+ more places with findings are not shown/);
+    expect((html.match(/<div class="card /g) ?? []).length).toBeLessThanOrEqual(PAGE_DIFF_LINES + MAX_OUTSIDE_CARDS);
+    expect(html.length).toBeLessThan(12_000_000);
+  });
+});
+
+describe('what the HTML page leads with', () => {
+  it('the headline names the finding that explains the attack, by severity, then category priority, then points', async () => {
+    const { headlineFinding, CATEGORY_PRIORITY } = await import('../src/report/html-rank.js');
+    const m03 = (await corpusScan('m03-build-rs-credential-theft')).report;
+    // The scorer names the first critical finding; the page names the exfiltration it is part of.
+    expect(m03.verdictReason).toMatch(/sensitive-path-literal/);
+    expect(headlineFinding(m03.findings)?.ruleId).toBe('secret-exfiltration');
+    expect(headlineFinding((await corpusScan('m01-ci-gated-download-exec')).report.findings)?.ruleId).toBe('ci-gated-payload');
+    expect(CATEGORY_PRIORITY.indexOf('exfiltration')).toBeLessThan(CATEGORY_PRIORITY.indexOf('filesystem'));
+    // Suppressed and info findings never lead; low confidence only when nothing else is there.
+    const a = m03.findings.find((f) => f.ruleId === 'secret-exfiltration')!;
+    const b = m03.findings.find((f) => f.ruleId === 'build-script-added')!;
+    expect(headlineFinding([{ ...a, suppressed: { reason: 'x', source: 'y' } }, b])?.ruleId).toBe('build-script-added');
+    expect(headlineFinding([{ ...a, severity: 'info' }])).toBeUndefined();
+    expect(headlineFinding([{ ...a, confidence: 'low' }, { ...b, confidence: 'medium' }])?.ruleId).toBe('build-script-added');
+  });
+
+  it('lock pages put block first, then review, then crates not scanned, and those that pass collapsed at the end', async () => {
+    const { lock, hunks } = await lockFixture(['h06-dependency-bump', 'm02-key-scan-post', 'h08-docs-and-readme', 'm10-typosquat-dependency']);
+    const html = formatHtml(lock, { lockHunks: hunks });
+    const order = [...html.matchAll(/<(?:section|details) class="crate[^"]*" id="c(\d+)"/g)].map((m) => lock.entries[Number(m[1])]);
+    const verdicts = order.map((e) => e.verdict ?? 'none');
+    expect(verdicts).toEqual([...verdicts].sort((x, y) => ['block', 'review', 'none', 'pass'].indexOf(x) - ['block', 'review', 'none', 'pass'].indexOf(y)));
+    expect(verdicts[0]).toBe('block');
+    expect(verdicts).toContain('pass');
+    expect(verdicts).toContain('review');
+    expect(html).toMatch(/<details class="crate quiet" id="c\d+"><summary><h3>/);
+    expect(html).not.toMatch(/<details class="crate quiet" id="c\d+" open/);
+    expect(html).toMatch(/<details class="cf-more"><summary>\d+ packages? pass<\/summary>/);
+  });
+});
+
+describe('files a release leaves out', () => {
+  it('each note names its release, and the page lists the files it left out, collapsed', async () => {
+    const dir = tempDir('cf-left-out-');
+    const side = (v: string, extra: string[]) => {
+      const root = path.join(dir, v);
+      const files: Record<string, string> = { 'Cargo.toml': `[package]\nname = "leaves"\nversion = "${v}"\nexclude = ["ci/*", "docs/*"]\n`, 'src/lib.rs': 'pub fn a() {}\n', 'ci/run.sh': 'true\n', ...Object.fromEntries(extra.map((e) => [e, 'x\n'])) };
+      for (const [f, c] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+        writeFileSync(path.join(root, f), c);
+      }
+      return root;
+    };
+    const { report, hunks } = await diffReleasesWithHunks(side('0.1.0', ['docs/a.md']), side('0.1.1', ['docs/a.md', 'docs/b.md']));
+    expect(report.summary.notes).toEqual([
+      "old release 0.1.0: 2 file(s) left out by Cargo.toml's package.exclude, as cargo package would; not analysed",
+      "new release 0.1.1: 3 file(s) left out by Cargo.toml's package.exclude, as cargo package would; not analysed",
+    ]);
+    expect(report.summary.leftOut?.map((l) => [l.side, [...l.paths].sort()])).toEqual([['old', ['ci/run.sh', 'docs/a.md']], ['new', ['ci/run.sh', 'docs/a.md', 'docs/b.md']]]);
+    const html = formatHtml(report, { hunks });
+    expect(html).toContain("<details class=\"cf-left\"><summary>new release 0.1.1: 3 file(s) left out");
+    expect(html).toMatch(/<li><code>docs\/b\.md<\/code><\/li>/);
   });
 });
 
@@ -132,156 +240,5 @@ describe('the pool hands hunks back when a job asks for them', () => {
     } finally {
       await pool.close();
     }
-  });
-});
-
-describe.skipIf(!HAVE_CHROMIUM && !CI)('HTML reporter in headless Chromium', () => {
-  let dir: string;
-  let ctx: BrowserContext;
-
-  beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing and CI=true: install Debian's chromium package`);
-    dir = mkdtempSync(path.join(tmpdir(), 'cratefence-html-'));
-    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  });
-
-  afterAll(async () => {
-    await ctx?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  /**
-   * Opens the page as if from a web server; every request is routed: the page itself is answered,
-   * anything else is recorded and refused. Returns the page and what it tried to fetch or log.
-   */
-  async function open(html: string): Promise<{ page: Page; requests: string[]; problems: string[] }> {
-    const page = await ctx.newPage();
-    const requests: string[] = [];
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.route('**/*', async (route) => {
-      if (route.request().url() === 'http://cratefence.test/report.html') return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-      requests.push(route.request().url());
-      return route.abort();
-    });
-    await page.goto('http://cratefence.test/report.html', { waitUntil: 'load' });
-    return { page, requests, problems };
-  }
-
-  async function screenshot(page: Page, name: string): Promise<void> {
-    const file = path.join(dir, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    expect(statSync(file).size).toBeGreaterThan(20_000);
-    // A person looks at these before trusting the test: kept only when asked for.
-    const keep = process.env.CRATEFENCE_SCREENSHOT_DIR;
-    if (keep) {
-      mkdirSync(keep, { recursive: true });
-      copyFileSync(file, path.join(keep, `${name}.png`));
-    }
-  }
-
-  it('a single report loads with no console errors and no requests; the filter hides findings and their highlights', async () => {
-    const { report, hunks } = await corpusScan('m05-far-jump-payload-in-new-module');
-    const { page, requests, problems } = await open(formatHtml(report, { hunks }));
-    expect(problems).toEqual([]);
-    expect(requests).toEqual([]);
-    const cards = page.locator('.card[data-fid]');
-    expect(await cards.count()).toBe(report.findings.length);
-    const loud = report.findings.filter((f) => f.severity !== 'info').length;
-    await expect.poll(() => page.locator('#cf-count').textContent()).toBe(`showing ${loud} of ${report.findings.length} findings`);
-    // Each card follows its flagged line in the diff: the row right before its note row is highlighted.
-    const flagged = page.locator('tr.flag.on');
-    expect(await flagged.count()).toBeGreaterThan(0);
-    const traces = page.locator('svg.trace');
-    expect(await traces.count()).toBeGreaterThan(0);
-    expect(await page.locator('svg.trace a').count()).toBeGreaterThan(0);
-    await screenshot(page, 'single');
-
-    const network = report.findings.filter((f) => f.category === 'network' && f.severity !== 'info').length;
-    expect(network).toBeGreaterThan(0);
-    await page.getByRole('checkbox', { name: /^network/ }).uncheck();
-    await expect.poll(() => page.locator('.card[data-category="network"]:visible').count()).toBe(0);
-    expect(await page.locator('.cf-list tr[data-category="network"]:visible').count()).toBe(0);
-    await expect.poll(() => page.locator('#cf-count').textContent()).toBe(`showing ${loud - network} of ${report.findings.length} findings`);
-    await page.getByRole('checkbox', { name: /^critical/ }).uncheck();
-    await page.getByRole('checkbox', { name: /^high/ }).uncheck();
-    const left = report.findings.filter((f) => f.category !== 'network' && (f.severity === 'medium' || f.severity === 'low')).length;
-    await expect.poll(() => page.locator('.card[data-fid]:visible').count()).toBe(left);
-    await page.getByRole('checkbox', { name: /^network/ }).check();
-    await expect.poll(() => page.locator('.card[data-category="network"]:visible').count()).toBe(report.findings.filter((f) => f.category === 'network' && (f.severity === 'medium' || f.severity === 'low')).length);
-    await screenshot(page, 'single-filtered');
-    await page.close();
-  });
-
-  it('a lock report shows every crate with its diff; the filter spans all crates', async () => {
-    const { lock, hunks } = await lockFixture(['m02-key-scan-post', 'm03-build-rs-credential-theft', 'h01-network-client-new-endpoint']);
-    const { page, requests, problems } = await open(formatHtml(lock, { lockHunks: hunks }));
-    expect(problems).toEqual([]);
-    expect(requests).toEqual([]);
-    const total = lock.entries.reduce((n, e) => n + (e.report?.findings.length ?? 0), 0);
-    expect(await page.locator('.card[data-fid]').count()).toBe(total);
-    expect(await page.locator('section.crate').count()).toBe(lock.entries.length);
-    await expect(page.getByText('checksum mismatch').first()).toBeDefined();
-    expect(await page.locator('table.diff').count()).toBeGreaterThan(2);
-    await screenshot(page, 'lock');
-    await page.getByRole('checkbox', { name: /^exfiltration/ }).uncheck();
-    await expect.poll(() => page.locator('.card[data-category="exfiltration"]:visible').count()).toBe(0);
-    await page.close();
-  });
-
-  it('report text cannot inject markup or script (messages, snippets, file names, diff lines)', async () => {
-    const { report, hunks } = await corpusScan('m02-key-scan-post');
-    const evil = `<script>window.__pwned=1</script>"'><img src=x onerror="window.__pwned=2"></script><script>window.__pwned=3</script>\u202Eevil`;
-    const file = `src/${evil}.rs`;
-    const hostile: Report = {
-      ...report,
-      crate: { ...report.crate, name: `x${evil}` },
-      verdictReason: evil,
-      summary: { ...report.summary, notes: [evil] },
-      findings: report.findings.map((f) => ({ ...f, file: f.file === 'src/packer.rs' ? file : f.file, message: `${evil} ${f.message}`, snippet: `${f.snippet}\n${evil}`, item: `${f.item}${evil}`, note: evil, trace: f.trace?.map((h) => ({ ...h, item: `${h.item}${evil}` })) })),
-    };
-    const evilHunks: FileHunks[] = hunks.map((h) => (h.path === 'src/packer.rs' ? { ...h, path: file, hunks: h.hunks.map((x) => ({ ...x, lines: x.lines.map((l) => ({ ...l, text: `${l.text}${evil}` })) })) } : h));
-    const html = formatHtml(hostile, { hunks: evilHunks });
-    expect(html).not.toContain('<script>window');
-    expect(html).not.toContain('<img');
-    const { page, requests, problems } = await open(html);
-    expect(requests).toEqual([]);
-    expect(problems).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(await page.evaluate(() => document.scripts.length)).toBe(1);
-    expect(await page.locator('img').count()).toBe(0);
-    // The text is shown as text, with the bidi override made visible.
-    expect(await page.getByText('<script>window.__pwned=1</script>', { exact: false }).count()).toBeGreaterThan(0);
-    expect(await page.locator('.bidi').count()).toBeGreaterThan(0);
-    // The file's cards still sit under its (renamed) diff lines.
-    expect(await page.locator('tr.flag.on').count()).toBeGreaterThan(0);
-    await page.close();
-  });
-
-  it("the page's CSP stops markup that got past the escaping: no script runs, nothing is fetched", async () => {
-    const { report, hunks } = await corpusScan('m02-key-scan-post');
-    const html = formatHtml(report, { hunks }).replace('<div class="cf-page">', '<div class="cf-page"><script>window.__x=1</script><img src="http://evil.example/x.png"><link rel="stylesheet" href="https://evil.example/s.css">');
-    const { page, requests, problems } = await open(html);
-    expect(await page.evaluate(() => (window as unknown as { __x?: number }).__x)).toBeUndefined();
-    expect(requests).toEqual([]);
-    expect(problems.some((p) => /Content Security Policy/i.test(p))).toBe(true);
-    // The page's own script still ran.
-    expect(await page.locator('#cf-count').textContent()).toMatch(/^showing \d+ of \d+ findings$/);
-    await page.close();
-  });
-
-  it('renderReportBody is the page body without the document around it, for the serve page', async () => {
-    const { report, hunks } = await corpusScan('m16-download-and-dlopen');
-    const body = renderReportBody(report, { hunks });
-    expect(body.startsWith('<div class="cf-page">')).toBe(true);
-    expect(body).not.toMatch(/<(html|head|body|style|script)\b/);
-    expect(formatHtml(report, { hunks })).toContain(body);
   });
 });

@@ -1,12 +1,13 @@
 import type { FileHunks } from '../diff/hunks.js';
 import type { Finding } from '../rules/types.js';
 import { CATEGORIES, SEVERITIES } from '../rules/types.js';
+import type { LockReport } from '../lock/types.js';
 import { HTML_SCRIPT, HTML_STYLE, contentSecurityPolicy } from './html-assets.js';
 import { escapeCode, escapeHtml as esc } from './html-escape.js';
-import { traceSvg } from './html-trace.js';
-import { entryKey, isLockReport, SEVERITY_RANK, sections, versions, type ReportInput, type Section } from './input.js';
-import type { Report } from './types.js';
-import type { LockReport } from '../lock/types.js';
+import { findingsList, flagLines, groupCards, MAX_OUTSIDE_CARDS, renderCard, sevBadge, verdictBadge, type CardGroup, type Placed } from './html-cards.js';
+import { fileBlock, fileIndex, planDiffs, shownNewLines, type DiffView, type FileRender } from './html-diff.js';
+import { byDanger, filesByDanger, headlineFinding, sectionsByDanger } from './html-rank.js';
+import { entryKey, isLockReport, sections, versions, type ReportInput, type Section } from './input.js';
 
 export { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 
@@ -19,151 +20,103 @@ export interface HtmlOptions {
   maxDiffLines?: number;
 }
 
-/** Diff lines one page shows at most: a lock report of many crates would otherwise be gigabytes. */
-export const PAGE_DIFF_LINES = 60_000;
+/**
+ * Diff lines one page shows at most, over all crates: the flagged lines of every file come first,
+ * whole diffs after them while lines are left. Sized so a release as large as libc's (40,000 diff
+ * lines) makes a page of about 1 MB that a browser opens in about a second.
+ */
+export const PAGE_DIFF_LINES = 6_000;
 
-/** Keeps whole files' diffs while the page's budget lasts; a file past it says so (its findings show their snippets). */
-function withinBudget(hunks: FileHunks[] | undefined, budget: { lines: number; max: number }): FileHunks[] | undefined {
-  return hunks?.map((fh) => {
-    const n = fh.hunks.reduce((a, h) => a + h.lines.length, 0);
-    if (n <= budget.lines) {
-      budget.lines -= n;
-      return fh;
+/** One crate of the page, with everything its markup needs decided up front. */
+interface CrateModel {
+  s: Section;
+  k: number;
+  placed: Placed[];
+  cards: CardGroup[];
+  diff?: DiffView;
+}
+
+function model(s: Section, k: number, hunks: FileHunks[] | undefined): CrateModel {
+  const findings = s.report?.findings ?? [];
+  const placed = findings.map((f, i) => ({ f, id: `c${k}n${i}` }));
+  const m: CrateModel = { s, k, placed, cards: groupCards(placed, k) };
+  if (hunks) {
+    const fileIdx = new Map(hunks.map((fh, i) => [fh.path, i]));
+    const flags = new Map<number, Map<number, string[]>>();
+    for (const p of placed) {
+      const i = fileIdx.get(p.f.file);
+      if (i === undefined) continue;
+      const at = flags.get(i) ?? new Map<number, string[]>();
+      flags.set(i, at);
+      for (const n of flagLines(p.f)) at.set(n, [...(at.get(n) ?? []), p.id]);
     }
-    return { ...fh, hunks: [], truncated: `Diff not shown: the page already holds ${budget.max - budget.lines} diff lines (at most ${budget.max} per page).` };
+    m.diff = { k, hunks, risks: filesByDanger(hunks, findings), flags, plans: [] };
+  }
+  return m;
+}
+
+/** Where each card sits, which rows links target, and the file blocks of one crate. */
+function releaseDiff(m: CrateModel, max: number): { files: string; outside: CardGroup[]; lineId: (file: string, line: number) => string | null } {
+  const v = m.diff;
+  if (!v) return { files: '', outside: m.cards, lineId: () => null };
+  const fileIdx = new Map(v.hunks.map((fh, i) => [fh.path, i]));
+  const shown = v.hunks.map((fh, i) => shownNewLines(fh, v.plans[i]));
+  const lineId = (file: string, line: number) => {
+    const i = fileIdx.get(file);
+    return i !== undefined && shown[i].has(line) ? `c${v.k}f${i}L${line}` : null;
+  };
+  // Rows that call-path boxes link to get an id; no other row needs one.
+  const targets = new Set<string>();
+  for (const p of m.placed) for (const h of p.f.trace ?? []) if (lineId(h.file, h.line)) targets.add(`${h.file}\n${h.line}`);
+  const cardsAt = new Map<number, Map<number, string>>();
+  const outside: CardGroup[] = [];
+  for (const c of m.cards) {
+    const i = fileIdx.get(c.file);
+    const lines = i === undefined ? [] : c.items.flatMap((p) => flagLines(p.f)).filter((n) => shown[i].has(n));
+    if (i === undefined || lines.length === 0) {
+      outside.push(c);
+      continue;
+    }
+    const at = lines.reduce((x, y) => (y > x ? y : x));
+    const byLine = cardsAt.get(i) ?? new Map<number, string>();
+    cardsAt.set(i, byLine);
+    byLine.set(at, (byLine.get(at) ?? '') + renderCard(c, true, lineId));
+  }
+  const files = v.risks.map((r) => {
+    const fr: FileRender = {
+      cardsAt: cardsAt.get(r.index) ?? new Map(),
+      rowId: (line) => (targets.has(`${r.fh.path}\n${line}`) ? `c${v.k}f${r.index}L${line}` : null),
+      // Open what the default filter shows findings in; info-only and quiet files start collapsed.
+      open: r.loud > 0 || (r.count === 0 && v.risks.length === 1),
+    };
+    return fileBlock(v, r, fr, max);
   });
+  return { files: files.join(''), outside, lineId };
 }
 
-/** Lines highlighted per finding at most (a match can span a whole function). */
-const MAX_FLAG_LINES = 12;
-
-interface Placed {
-  f: Finding;
-  id: string;
+function headline(m: CrateModel): string {
+  const f = headlineFinding(m.s.report?.findings ?? []);
+  if (!f) return '';
+  const p = m.placed.find((q) => q.f === f)!;
+  return `<p class="cf-lead l-${esc(f.severity)}">${sevBadge(f.severity)} <a href="#${p.id}">${esc(f.ruleId)}</a> ${escapeCode(f.message)} <span class="mute mono">${escapeCode(`${f.file}:${f.line}`)}</span></p>`;
 }
 
-function verdictBadge(v: string | null): string {
-  return `<span class="badge v-${v ? esc(v) : 'none'}">${v ? esc(v.toUpperCase()) : 'NOT SCANNED'}</span>`;
-}
+const crateTitle = (s: Section) => `${escapeCode(s.name)} <span class="mute">${esc(versions(s))}</span> ${verdictBadge(s.verdict)}`;
 
-function sevBadge(s: string): string {
-  return `<span class="sev s-${esc(s)}">${esc(s)}</span>`;
-}
-
-function dataAttrs(p: Placed): string {
-  return `data-fid="${p.id}" data-category="${esc(p.f.category)}" data-severity="${esc(p.f.severity)}"`;
-}
-
-/** Per crate: which line of which file each finding's card follows, and ids for anchors. */
-class CrateView {
-  readonly placed: Placed[];
-  private readonly fileIdx = new Map<string, number>();
-  private readonly present = new Map<number, Set<number>>();
-  /** Card anchor line per finding id; absent when the finding's lines are not in the shown diff. */
-  readonly anchorLine = new Map<string, number>();
-
-  constructor(readonly k: number, readonly report: Report, readonly hunks: FileHunks[] | undefined) {
-    this.placed = report.findings.map((f, i) => ({ f, id: `c${k}n${i}` }));
-    (hunks ?? []).forEach((fh, i) => {
-      this.fileIdx.set(fh.path, i);
-      const lines = new Set<number>();
-      for (const h of fh.hunks) for (const l of h.lines) if (l.newLine !== null) lines.add(l.newLine);
-      this.present.set(i, lines);
-    });
-    for (const p of this.placed) {
-      const lines = this.flagLines(p.f).filter((n) => this.present.get(this.fileIdx.get(p.f.file) ?? -1)?.has(n));
-      if (lines.length > 0) this.anchorLine.set(p.id, Math.max(...lines));
-    }
-  }
-
-  flagLines(f: Finding): number[] {
-    const end = Math.min(Math.max(f.endLine, f.line), f.line + MAX_FLAG_LINES - 1);
-    const out: number[] = [];
-    for (let n = f.line; n <= end; n++) out.push(n);
-    return out;
-  }
-
-  lineId(file: string, line: number): string | null {
-    const i = this.fileIdx.get(file);
-    return i !== undefined && this.present.get(i)?.has(line) ? `c${this.k}f${i}L${line}` : null;
-  }
-}
-
-function findingCard(p: Placed, view: CrateView): string {
-  const f = p.f;
-  const parts = [
-    `<div class="card b-${esc(f.severity)}${f.suppressed ? ' sup' : ''}" id="${p.id}" ${dataAttrs(p)}>`,
-    `<div>${sevBadge(f.severity)} <span class="t">${esc(f.ruleId)}</span> <span class="meta">${esc(f.category)} · ${esc(f.confidence)} confidence${f.points ? ` · +${esc(String(f.points))} points` : ''}${f.suppressed ? ' · suppressed' : ''}</span></div>`,
-    `<div class="msg">${escapeCode(f.message)}</div>`,
-    `<div class="meta mono">${escapeCode(`${f.file}:${f.line}:${f.column}`)}${f.item ? ` in ${escapeCode(f.item)}` : ''}${f.role ? ` (${esc(f.role)} code)` : ''}</div>`,
-  ];
-  if (f.suppressed) parts.push(`<div class="meta">Suppressed: ${esc(f.suppressed.reason)} (${esc(f.suppressed.source)})</div>`);
-  if (!view.anchorLine.has(p.id) && f.snippet) parts.push(`<pre class="mono">${escapeCode(f.snippet)}</pre>`);
-  if (f.trace && f.trace.length > 0) parts.push(traceSvg(f.trace, (file, line) => view.lineId(file, line)));
-  if (f.note) parts.push(`<div class="why">${esc(f.note)}</div>`);
-  parts.push('</div>');
-  return parts.join('');
-}
-
-function fileBlock(fh: FileHunks, i: number, view: CrateView): string {
-  const flagsAt = new Map<number, string[]>();
-  const cardsAt = new Map<number, Placed[]>();
-  const mine = view.placed.filter((p) => p.f.file === fh.path && view.anchorLine.has(p.id));
-  for (const p of mine) {
-    for (const n of view.flagLines(p.f)) flagsAt.set(n, [...(flagsAt.get(n) ?? []), p.id]);
-    const at = view.anchorLine.get(p.id)!;
-    cardsAt.set(at, [...(cardsAt.get(at) ?? []), p]);
-  }
-  const st = fh.status === 'renamed' ? `renamed from ${fh.oldPath ?? '?'}` : fh.status;
-  const out = [
-    `<details class="file"${mine.length > 0 ? ' open' : ''}><summary>${escapeCode(fh.path)}<span class="st">${esc(st)}${fh.binary ? ', binary' : ''}</span><span class="nadd">+${fh.linesAdded}</span><span class="ndel">−${fh.linesRemoved}</span>${mine.length > 0 ? `<span class="nf">${mine.length} finding${mine.length === 1 ? '' : 's'}</span>` : ''}</summary>`,
-  ];
-  if (fh.hunks.length === 0) {
-    out.push(`<p class="empty">&nbsp;${fh.truncated ? esc(fh.truncated) : fh.binary ? 'Binary file: not shown.' : fh.status === 'renamed' ? 'Content unchanged.' : 'No text lines.'}</p></details>`);
-    return out.join('');
-  }
-  out.push('<table class="diff"><colgroup><col class="n"><col class="n"><col></colgroup><tbody>');
-  for (const h of fh.hunks) {
-    out.push(`<tr class="hh"><td colspan="3">@@ −${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@</td></tr>`);
-    for (const l of h.lines) {
-      const cls = l.op === '+' ? 'add' : l.op === '-' ? 'del' : 'ctx';
-      const ids = l.newLine !== null ? flagsAt.get(l.newLine) : undefined;
-      const id = l.newLine !== null ? ` id="c${view.k}f${i}L${l.newLine}"` : '';
-      out.push(`<tr class="${cls}${ids ? ' flag on' : ''}"${id}${ids ? ` data-fids="${ids.join(' ')}"` : ''}><td class="n">${l.oldLine ?? ''}</td><td class="n">${l.newLine ?? ''}</td><td class="c">${l.op === ' ' ? ' ' : l.op}${escapeCode(l.text)}</td></tr>`);
-      const cards = l.newLine !== null && l.op !== '-' ? cardsAt.get(l.newLine) : undefined;
-      if (cards) out.push(`<tr class="note"><td colspan="3">${cards.map((p) => findingCard(p, view)).join('')}</td></tr>`);
-    }
-  }
-  out.push('</tbody></table>');
-  if (fh.truncated) out.push(`<p class="empty">&nbsp;${esc(fh.truncated)}</p>`);
-  out.push('</details>');
-  return out.join('');
-}
-
-function findingsList(view: CrateView): string {
-  const rows = [...view.placed].sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || (b.f.points ?? 0) - (a.f.points ?? 0));
-  if (rows.length === 0) return '<p class="empty">No findings.</p>';
-  const out = ['<table class="cf-list"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>message</th></tr></thead><tbody>'];
-  for (const p of rows) {
-    out.push(`<tr ${dataAttrs(p)}><td>${sevBadge(p.f.severity)}</td><td><a href="#${p.id}">${esc(p.f.ruleId)}</a></td><td class="mono">${escapeCode(`${p.f.file}:${p.f.line}`)}</td><td>${escapeCode(p.f.message)}${p.f.suppressed ? ' <span class="mute">(suppressed)</span>' : ''}</td></tr>`);
-  }
-  out.push('</tbody></table>');
-  return out.join('');
-}
-
-function crateSection(s: Section, k: number, hunks: FileHunks[] | undefined, lock: boolean, filter = ''): string {
-  const out: string[] = [`<section class="${lock ? 'crate' : 'single'}" id="c${k}">`];
-  const title = `${escapeCode(s.name)} <span class="mute">${esc(versions(s))}</span> ${verdictBadge(s.verdict)}`;
-  out.push(lock ? `<h2>${title}</h2>` : `<div class="cf-head"><h1>${title}</h1>`);
+/** One crate's part of the page, under its title (a lock report's crate) or with it (a single report). */
+function crateSection(m: CrateModel, lock: boolean, filter: string, max: number): string {
+  const { s } = m;
+  const out: string[] = lock ? [] : [`<div class="cf-head"><h1>${crateTitle(s)}</h1>`];
   // Lockfile findings (source or checksum changes) first: no scan of the release shows them.
   const lockFindings = s.entry?.findings ?? [];
   if (lockFindings.length > 0) out.push(`<ul class="notes">${lockFindings.map((f) => `<li><b>${esc(f.ruleId)}</b> (${esc(f.severity)}): ${escapeCode(f.message)}</li>`).join('')}</ul>`);
   const r = s.report;
   if (!r) {
-    out.push(`<p>${esc(s.entry?.error ?? s.entry?.note ?? 'not scanned')}</p></section>`);
+    out.push(`<p>${esc(s.entry?.error ?? s.entry?.note ?? 'not scanned')}</p>`);
     return out.join('');
   }
   const sm = r.summary;
+  out.push(headline(m));
   out.push(`<div class="cf-reason"><b>Score ${r.score}/100</b> — ${escapeCode(r.verdictReason)}</div>`);
   out.push(`<div class="stats"><span>${sm.filesChanged} files changed (${sm.filesAdded} added, ${sm.filesRemoved} removed)</span><span>+${sm.linesAdded} −${sm.linesRemoved} lines</span><span>items: ${sm.itemsAdded} added, ${sm.itemsChanged} changed, ${sm.itemsRemoved} removed</span><span>${r.findings.length} findings</span></div>`);
   if (r.capabilities.added.length > 0) out.push(`<div class="caps">New capabilities: ${r.capabilities.added.map((c) => `<code>${esc(c)}</code>`).join(' ')}</div>`);
@@ -175,18 +128,24 @@ function crateSection(s: Section, k: number, hunks: FileHunks[] | undefined, loc
     for (const n of p.notes) notes.push(`<b>${esc(n.kind)}</b>: ${escapeCode(n.message)}`);
   }
   for (const pf of sm.partialFiles) notes.push(`Partially analysed: <code>${escapeCode(pf.file)}</code>: ${esc(pf.reason)}`);
-  for (const n of sm.notes) notes.push(esc(n));
+  for (const n of sm.notes) {
+    // A note that leaves files out lists them, collapsed (a package's exclude list can be long).
+    const files = sm.leftOut?.find((l) => l.message === n);
+    notes.push(files && files.paths.length > 0 ? `<details class="cf-left"><summary>${esc(n)}</summary><ul>${files.paths.map((f) => `<li><code>${escapeCode(f)}</code></li>`).join('')}</ul></details>` : esc(n));
+  }
   if (notes.length > 0) out.push(`<ul class="notes">${notes.map((n) => `<li>${n}</li>`).join('')}</ul>`);
   if (!lock) out.push(`</div>${filter}`);
-  const view = new CrateView(k, r, hunks);
-  out.push(`<h3>Findings</h3>${findingsList(view)}`);
+  out.push(`<h3>Findings</h3>${findingsList(m.placed)}`);
+  const diff = releaseDiff(m, max);
   out.push('<h3>Release diff</h3>');
-  if (!hunks) out.push('<p class="empty">The release diff was not included with this report.</p>');
-  else if (hunks.length === 0) out.push('<p class="empty">No file changed.</p>');
-  else hunks.forEach((fh, i) => out.push(fileBlock(fh, i, view)));
-  const outside = view.placed.filter((q) => !view.anchorLine.has(q.id));
-  if (outside.length > 0) out.push(`<h3>Findings outside the shown diff</h3>${outside.map((q) => findingCard(q, view)).join('')}`);
-  out.push('</section>');
+  if (!m.diff) out.push('<p class="empty">The release diff was not included with this report.</p>');
+  else if (m.diff.hunks.length === 0) out.push('<p class="empty">No file changed.</p>');
+  else out.push(fileIndex(m.diff), diff.files);
+  if (diff.outside.length > 0) {
+    const cards = [...diff.outside].sort((a, b) => byDanger(a.items[0].f, b.items[0].f));
+    const more = cards.length > MAX_OUTSIDE_CARDS ? `<p class="empty">${cards.length - MAX_OUTSIDE_CARDS} more places with findings are not shown; the findings table and the JSON report list them.</p>` : '';
+    out.push(`<h3>Findings outside the shown diff</h3>${cards.slice(0, MAX_OUTSIDE_CARDS).map((c) => renderCard(c, false, diff.lineId)).join('')}${more}`);
+  }
   return out.join('');
 }
 
@@ -200,39 +159,57 @@ function filterBar(input: ReportInput): string {
     '<form class="cf-filter" aria-label="filter findings">',
     `<fieldset><legend>Severity</legend>${[...SEVERITIES].reverse().map((s) => box('severity', s, count((f) => f.severity === s), s !== 'info')).join('')}</fieldset>`,
     `<fieldset><legend>Category</legend>${cats.length > 0 ? cats.map((c) => box('category', c, count((f) => f.category === c), true)).join('') : '<span class="mute">none</span>'}</fieldset>`,
-    `<span class="cf-count" id="cf-count">${all.length} findings</span>`,
+    `<span class="cf-count" id="cf-count" role="status">${all.length} findings</span>`,
     '</form>',
   ].join('');
 }
 
-function lockHeader(input: LockReport): string {
+function lockRow(sec: Section, k: number): string {
+  return `<tr><td><a href="#c${k}">${escapeCode(sec.name)}</a></td><td>${esc(versions(sec))}</td><td>${verdictBadge(sec.verdict)}</td><td>${sec.report ? sec.report.score : '—'}</td><td>${sec.report ? sec.report.findings.filter((f) => f.severity !== 'info').length : '—'}</td><td>${esc(sec.entry?.error ?? sec.entry?.note ?? '')}</td></tr>`;
+}
+
+const LOCK_HEAD = '<thead><tr><th scope="col">crate</th><th scope="col">version</th><th scope="col">verdict</th><th scope="col">score</th><th scope="col">findings</th><th scope="col">note</th></tr></thead>';
+
+/** The lockfile's header: counts, then its packages `block` first; those that pass in a collapsed table. */
+function lockHeader(input: LockReport, order: Array<{ s: Section; k: number }>): string {
   const s = input.summary;
-  const rows = sections(input).map((sec, k) => `<tr><td><a href="#c${k}">${escapeCode(sec.name)}</a></td><td>${esc(versions(sec))}</td><td>${verdictBadge(sec.verdict)}</td><td>${sec.report ? sec.report.score : '—'}</td><td>${sec.report ? sec.report.findings.filter((f) => f.severity !== 'info').length : '—'}</td><td>${esc(sec.entry?.error ?? sec.entry?.note ?? '')}</td></tr>`);
-  return [
+  const loud = order.filter((o) => o.s.verdict !== 'pass');
+  const quiet = order.filter((o) => o.s.verdict === 'pass');
+  const out = [
     `<div class="cf-head"><h1>${escapeCode(input.lockfile)} ${verdictBadge(input.verdict)}</h1>`,
     `<div class="stats"><span>${s.changed} changed</span><span>${s.added} added</span><span>${s.removed} removed</span><span>${s.scanned} scanned</span><span>${s.errors} failed</span><span>${s.notScanned} not scanned</span></div></div>`,
-    `<table class="cf-list"><thead><tr><th>crate</th><th>version</th><th>verdict</th><th>score</th><th>findings</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
-  ].join('');
+  ];
+  if (loud.length > 0) out.push(`<table class="cf-list">${LOCK_HEAD}<tbody>${loud.map((o) => lockRow(o.s, o.k)).join('')}</tbody></table>`);
+  if (quiet.length > 0) out.push(`<details class="cf-more"><summary>${quiet.length} package${quiet.length === 1 ? '' : 's'} pass</summary><table class="cf-list">${LOCK_HEAD}<tbody>${quiet.map((o) => lockRow(o.s, o.k)).join('')}</tbody></table></details>`);
+  return out.join('');
 }
 
 /**
- * The report as an HTML fragment (no `<html>`, style or script): the header, the filter, the
- * findings and the release diff of every changed file with flagged lines highlighted and each
- * finding's card under its lines. Every piece of report text is escaped. The serve layer embeds it
- * in its own page together with `HTML_STYLE` and `HTML_SCRIPT`.
+ * The report as an HTML fragment (no `<html>`, style or script), wrapped in `<div class="cf-page">`
+ * (the style sheet applies inside it only): the header with the finding that explains the release,
+ * the filter, the findings, an index of changed files most dangerous first, and the release diff in
+ * that order with flagged lines highlighted and one card per flagged line. A lock report's crates
+ * come `block` first, then `review`, and those that pass collapsed at the end. Every piece of report
+ * text is escaped. The serve layer embeds it in its own page with `HTML_STYLE` and `HTML_SCRIPT`.
  */
 export function renderReportBody(input: ReportInput, options: HtmlOptions = {}): string {
   const lock = isLockReport(input);
   const secs = sections(input);
+  const order = lock ? sectionsByDanger(secs) : [{ s: secs[0], k: 0 }];
+  const models = order.map(({ s, k }) => model(s, k, lock ? (s.entry ? options.lockHunks?.[entryKey(s.entry)] : undefined) : options.hunks));
+  const max = options.maxDiffLines ?? PAGE_DIFF_LINES;
+  planDiffs(models.flatMap((m) => (m.diff ? [m.diff] : [])), max);
   const parts: string[] = ['<div class="cf-page">'];
   // The filter sits under the header: the lock table's, or the single crate's own.
-  if (lock) parts.push(lockHeader(input), filterBar(input));
-  const max = options.maxDiffLines ?? PAGE_DIFF_LINES;
-  const budget = { lines: max, max };
-  secs.forEach((s, k) => {
-    const hunks = withinBudget(lock ? (s.entry ? options.lockHunks?.[entryKey(s.entry)] : undefined) : options.hunks, budget);
-    parts.push(crateSection(s, k, hunks, lock, lock ? '' : filterBar(input)));
-  });
+  if (lock) parts.push(lockHeader(input, order), filterBar(input));
+  const quiet = models.filter((m) => lock && m.s.verdict === 'pass').length;
+  for (const m of models) {
+    if (quiet > 0 && m === models.find((q) => q.s.verdict === 'pass')) parts.push(`<h2 class="cf-quiet">${quiet === 1 ? '1 package passes' : `${quiet} packages pass`}</h2>`);
+    const body = crateSection(m, lock, lock ? '' : filterBar(input), max);
+    if (!lock) parts.push(`<section class="single" id="c${m.k}">${body}</section>`);
+    else if (m.s.verdict === 'pass') parts.push(`<details class="crate quiet" id="c${m.k}"><summary><h3>${crateTitle(m.s)}</h3></summary>${body}</details>`);
+    else parts.push(`<section class="crate" id="c${m.k}"><h2>${crateTitle(m.s)}</h2>${body}</section>`);
+  }
   parts.push(`<p class="mute">cratefence ${esc(input.tool.version)}</p></div>`);
   return parts.join('\n');
 }
@@ -250,8 +227,10 @@ export function formatHtml(input: ReportInput, options: HtmlOptions = {}): strin
 <title>${esc(title)}</title>
 <style>${HTML_STYLE}</style>
 </head>
-<body>
+<body class="cf-doc">
+<main>
 ${renderReportBody(input, options)}
+</main>
 <script>${HTML_SCRIPT}</script>
 </body>
 </html>

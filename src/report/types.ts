@@ -24,7 +24,10 @@ export interface Report {
     /** Calls in the new release whose target is not known (external crates, trait objects, closures). */
     unresolvedCalls: number;
     partialFiles: Array<{ file: string; reason: string }>;
+    /** What reading the releases left out, each starting with the release it is about (`old release 1.2.3: …`). */
     notes: string[];
+    /** The files behind the notes that leave several out (the package's include/exclude), at most 200 per note; absent when none. */
+    leftOut?: Array<{ side: 'old' | 'new'; message: string; paths: string[] }>;
   };
   capabilities: { before: string[]; after: string[]; added: string[] };
   findings: Finding[];

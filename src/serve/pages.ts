@@ -28,24 +28,37 @@ function page(reply: FastifyReply, title: string, body: string, extraHead = ''):
   return reply.send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} — cratefence</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${withNonce(`<style>${CSS}</style>`)}${withNonce(extraHead)}</head><body>
-<header><strong>cratefence</strong> <span class="muted">release review</span></header>
+<header><strong>cratefence</strong> <span class="ui-muted">release review</span></header>
 <main>${withNonce(body)}</main></body></html>`);
 }
 
+/**
+ * The page's own style sheet. Its rules name the page's classes (`ui-…`) or the page's own landmarks
+ * only, never bare elements inside `main`, so the embedded report (whose style sheet is scoped to its
+ * `.cf-page` wrapper) and the page cannot restyle each other. State and verdict pills meet WCAG AA
+ * contrast (4.5:1 or more).
+ */
 const CSS = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
-header{background:#1d2329;color:#fff;padding:.7em 1.2em}header .muted{color:#aab}
-main{max-width:1100px;margin:1.2em auto;padding:0 1.2em}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.45em .6em;border-bottom:1px solid #e3e6ea;vertical-align:top}
-.badge{display:inline-block;padding:.05em .5em;border-radius:.3em;font-weight:600;font-size:.85em}
-.pass,.released{background:#dff3e4;color:#17692e}.review,.quarantined,.cooling-off,.scanning{background:#fff2cc;color:#7a5a00}
-.block,.rejected,.revoked{background:#fbe0e0;color:#9b1c1c}
-.card{background:#fff;border:1px solid #e3e6ea;border-radius:.4em;padding:1em;margin:1em 0}
-form.inline{display:flex;gap:.5em;align-items:center;margin:.4em 0}input[type=text],input[type=password]{padding:.4em;border:1px solid #c8cdd3;border-radius:.3em;min-width:22em}
-button{padding:.4em .9em;border:0;border-radius:.3em;background:#2454c5;color:#fff;font-weight:600;cursor:pointer}button.danger{background:#b42323}
-.muted{color:#66707a}.error{color:#9b1c1c;font-weight:600}code{font-size:.92em}`;
+body>header{background:#1d2329;color:#fff;padding:.7em 1.2em}body>header .ui-muted{color:#b8bec8}
+body>main{max-width:1100px;margin:1.2em auto;padding:0 1.2em}
+.ui-table{border-collapse:collapse;width:100%;background:#fff;margin:.3em 0 1em}
+.ui-table th,.ui-table td{text-align:left;padding:.45em .6em;border-bottom:1px solid #e3e6ea;vertical-align:top}
+.ui-table th{font-size:.85em;color:#4b545e;font-weight:600}
+.ui-pill{display:inline-block;padding:.05em .5em;border-radius:.3em;font-weight:600;font-size:.85em;line-height:1.5;white-space:nowrap}
+.ui-pill.st-pass,.ui-pill.st-released{background:#dff3e4;color:#17692e}
+.ui-pill.st-review,.ui-pill.st-quarantined,.ui-pill.st-cooling-off,.ui-pill.st-scanning{background:#fff2cc;color:#6b4f00}
+.ui-pill.st-block,.ui-pill.st-rejected,.ui-pill.st-revoked{background:#fbe0e0;color:#9b1c1c}
+.ui-sev{font-size:.8em;font-weight:600;text-transform:uppercase;padding:0 .35em;border-radius:.25em;color:#fff;background:#59636e}
+.ui-sev.sv-critical{background:#8b0000}.ui-sev.sv-high{background:#b42323}.ui-sev.sv-medium{background:#a04100}.ui-sev.sv-low{background:#0a5cc2}
+.ui-card{background:#fff;border:1px solid #e3e6ea;border-radius:.4em;padding:1em;margin:1em 0}
+.ui-form{display:flex;gap:.5em;align-items:center;margin:.4em 0}
+.ui-form input[type=text],.ui-form input[type=password]{padding:.4em;border:1px solid #8a939d;border-radius:.3em;min-width:22em;font:inherit}
+.ui-button{padding:.4em .9em;border:0;border-radius:.3em;background:#2454c5;color:#fff;font-weight:600;cursor:pointer;font:inherit}.ui-button.danger{background:#b42323}
+.ui-muted{color:#59636e}.ui-error{color:#9b1c1c;font-weight:600}.ui-code{font-family:ui-monospace,monospace;font-size:.92em}
+.ui-why{max-width:28em}`;
 
-const badge = (s: string | null) => (s ? `<span class="badge ${esc(s)}">${esc(s)}</span>` : '');
+const pill = (s: string | null) => (s ? `<span class="ui-pill st-${esc(s)}">${esc(s)}</span>` : '');
 
 function timeLeft(v: ReleaseView, now: Date): string {
   if (v.state !== 'cooling-off' || !v.coolOffUntil) return '';
@@ -56,16 +69,59 @@ function timeLeft(v: ReleaseView, now: Date): string {
   return h >= 1 ? `${h} h ${minutes % 60} min left` : `${minutes} min left`;
 }
 
+const releaseLink = (v: ReleaseView) => `<a href="/ui/releases/${v.id}">${esc(v.crate)} ${esc(v.baseVersion ?? '(first)')} → ${esc(v.version)}</a>`;
+
+/** A release's most severe findings (the service lists them most severe first). */
+function topFindings(v: ReleaseView): string {
+  return v.topFindings
+    .slice(0, 3)
+    .map((f) => `<div><span class="ui-sev sv-${esc(f.severity)}">${esc(f.severity)}</span> <span class="ui-code">${esc(f.ruleId)}</span> <span class="ui-muted">${esc(f.file)}:${esc(f.line)}</span></div>`)
+    .join('');
+}
+
 function table(rows: ReleaseView[], now: Date): string {
-  if (rows.length === 0) return '<p class="muted">Nothing here.</p>';
-  return `<table><thead><tr><th>Release</th><th>State</th><th>Verdict</th><th>Score</th><th>Top findings</th><th>Cool-off</th></tr></thead><tbody>${rows
-    .map(
-      (v) => `<tr><td><a href="/ui/releases/${v.id}">${esc(v.crate)} ${esc(v.baseVersion ?? '(first)')} → ${esc(v.version)}</a></td><td>${badge(v.state)}</td><td>${badge(v.verdict)}</td><td>${esc(v.score ?? '')}</td><td>${v.topFindings
-        .slice(0, 3)
-        .map((f) => `<div><code>${esc(f.ruleId)}</code> <span class="muted">${esc(f.file)}:${esc(f.line)}</span></div>`)
-        .join('')}</td><td>${esc(timeLeft(v, now))}</td></tr>`,
-    )
+  if (rows.length === 0) return '<p class="ui-muted">Nothing here.</p>';
+  return `<table class="ui-table"><thead><tr><th scope="col">Release</th><th scope="col">State</th><th scope="col">Verdict</th><th scope="col">Score</th><th scope="col">Top findings</th><th scope="col">Cool-off</th></tr></thead><tbody>${rows
+    .map((v) => `<tr><td>${releaseLink(v)}</td><td>${pill(v.state)}</td><td>${pill(v.verdict)}</td><td>${esc(v.score ?? '')}</td><td>${topFindings(v)}</td><td>${esc(timeLeft(v, now))}</td></tr>`)
     .join('')}</tbody></table>`;
+}
+
+const OUTCOME_OF: Partial<Record<ReleaseView['state'], DecisionKind[]>> = { released: ['approval', 'override'], rejected: ['rejection'], revoked: ['revocation'] };
+
+/** What put a decided release in its state: the decision with who and why, or the scan or cool-off that did. */
+function outcome(v: ReleaseView): { how: string; who: string; reason: string; at: string } {
+  const kinds = OUTCOME_OF[v.state] ?? [];
+  const d = [...v.decisions].reverse().find((x) => kinds.includes(x.kind));
+  if (d) return { how: d.kind, who: d.who, reason: d.reason, at: d.at };
+  if (v.state === 'released') return { how: 'cool-off', who: '', reason: 'no decision needed: its cool-off period passed', at: v.updatedAt };
+  if (v.state === 'rejected') return { how: 'scan', who: '', reason: v.scanError ? `scan failed: ${v.scanError}` : `the scan's verdict was ${v.verdict ?? 'block'}${v.score !== null ? ` (score ${v.score})` : ''}`, at: v.updatedAt };
+  return { how: '', who: '', reason: '', at: v.updatedAt };
+}
+
+/** Releases that are decided (released, rejected, revoked), latest decision first, with the decision that did it. */
+function decidedTable(rows: ReleaseView[]): string {
+  if (rows.length === 0) return '<p class="ui-muted">Nothing here.</p>';
+  return `<table class="ui-table"><thead><tr><th scope="col">Release</th><th scope="col">Verdict</th><th scope="col">Decision</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col">When</th></tr></thead><tbody>${rows
+    .map((v) => ({ v, o: outcome(v) }))
+    .sort((a, b) => (a.o.at < b.o.at ? 1 : a.o.at > b.o.at ? -1 : b.v.id - a.v.id))
+    .map(({ v, o }) => {
+      return `<tr><td>${releaseLink(v)}</td><td>${pill(v.verdict)}</td><td>${esc(o.how)}</td><td>${esc(o.who)}</td><td class="ui-why">${esc(o.reason)}</td><td class="ui-muted">${esc(o.at)}</td></tr>`;
+    })
+    .join('')}</tbody></table>`;
+}
+
+/** Decided releases shown per state on the queue page; the JSON API lists them all. */
+export const DECIDED_SHOWN = 50;
+
+/** The released, rejected and revoked lists for reviewers and admins. */
+function decidedLists(d: PageDeps): string {
+  return (['released', 'rejected', 'revoked'] as const)
+    .map((state) => {
+      const all = d.releases.list({ state });
+      const more = all.length > DECIDED_SHOWN ? ` <span class="ui-muted">(the latest ${DECIDED_SHOWN} of ${all.length}; <code class="ui-code">GET /v1/releases?state=${state}</code> lists them all)</span>` : '';
+      return `<h2>${state[0].toUpperCase()}${state.slice(1)}${more}</h2>${decidedTable(all.slice(0, DECIDED_SHOWN))}`;
+    })
+    .join('\n');
 }
 
 export interface PageDeps {
@@ -86,7 +142,11 @@ function sameOrigin(req: FastifyRequest): boolean {
   return origin === undefined || origin === `${req.protocol}://${req.host}`;
 }
 
-/** Registers `/`, `/ui/login`, `/ui/logout`, `/ui/queue`, `/ui/releases/:id` and its decision form. */
+/**
+ * Registers `/`, `/ui/login`, `/ui/logout`, `/ui/queue` (what waits, what cools off, and for
+ * reviewers and admins what was released, rejected and revoked, with the decision and its reason),
+ * `/ui/releases/:id` and its decision form.
+ */
 export function registerPages(app: FastifyInstance, d: PageDeps): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -100,9 +160,9 @@ export function registerPages(app: FastifyInstance, d: PageDeps): void {
   app.get('/', { config: { roles: 'public' }, schema: { hide: true } }, async (req, reply) => {
     if (current(req)) return reply.redirect('/ui/queue', 303);
     const failed = (req.query as { failed?: string }).failed !== undefined;
-    return page(reply, 'Log in', `<div class="card"><h1>Log in</h1><p class="muted">Paste your cratefence API token.</p>
-${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
-<form class="inline" method="post" action="/ui/login"><label>Token <input type="password" name="token" autocomplete="off" required></label><button type="submit">Log in</button></form></div>`);
+    return page(reply, 'Log in', `<div class="ui-card"><h1>Log in</h1><p class="ui-muted">Paste your cratefence API token.</p>
+${failed ? '<p class="ui-error" role="alert">That token is not valid.</p>' : ''}
+<form class="ui-form" method="post" action="/ui/login"><label>Token <input type="password" name="token" autocomplete="off" required></label><button class="ui-button" type="submit">Log in</button></form></div>`);
   });
 
   app.post('/ui/login', { config: { roles: 'public' }, schema: { hide: true, body: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 200 } } } } }, async (req, reply) => {
@@ -125,10 +185,11 @@ ${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
     const quarantined = d.releases.list({ state: 'quarantined' });
     const mine = quarantined.filter((v) => v.reviewers.includes(me.name));
     const cooling = d.releases.list({ state: 'cooling-off' });
-    return page(reply, 'Queue', `<p>Logged in as <strong>${esc(me.name)}</strong> (${esc(me.role)}). <form class="inline" method="post" action="/ui/logout"><button type="submit">Log out</button></form></p>
+    return page(reply, 'Queue', `<h1>Release queue</h1><div class="ui-form"><span>Logged in as <strong>${esc(me.name)}</strong> (${esc(me.role)}).</span><form method="post" action="/ui/logout"><button class="ui-button" type="submit">Log out</button></form></div>
 <h2>Waiting for me</h2>${table(mine, now)}
 <h2>All quarantined</h2>${table(quarantined, now)}
-<h2>Cooling off</h2>${table(cooling, now)}`);
+<h2>Cooling off</h2>${table(cooling, now)}
+${me.role === 'publisher' ? '' : decidedLists(d)}`);
   });
 
   app.get<{ Params: { id: number } }>('/ui/releases/:id', {
@@ -142,26 +203,26 @@ ${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
     const canDecide = me.role !== 'publisher' && (v.state === 'quarantined' || v.state === 'cooling-off');
     const forms: string[] = [];
     if (canDecide) {
-      forms.push(`<form class="inline" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="approval"><label>Reason <input type="text" name="reason" required></label><button type="submit">Approve</button></form>`);
-      forms.push(`<form class="inline" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="rejection"><label>Reason <input type="text" name="reason" required></label><button class="danger" type="submit">Reject</button></form>`);
+      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="approval"><label>Reason <input type="text" name="reason" required></label><button class="ui-button" type="submit">Approve</button></form>`);
+      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="rejection"><label>Reason <input type="text" name="reason" required></label><button class="ui-button danger" type="submit">Reject</button></form>`);
     }
     if (me.role === 'admin' && v.state !== 'revoked') {
-      forms.push(`<form class="inline" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="revocation"><label>Reason <input type="text" name="reason" required></label><button class="danger" type="submit">Revoke</button></form>`);
+      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="revocation"><label>Reason <input type="text" name="reason" required></label><button class="ui-button danger" type="submit">Revoke</button></form>`);
     }
     if (me.role === 'admin' && v.state === 'rejected') {
-      forms.push(`<form class="inline" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="override"><label>Reason <input type="text" name="reason" required></label><button type="submit">Override</button></form>`);
+      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="override"><label>Reason <input type="text" name="reason" required></label><button class="ui-button" type="submit">Override</button></form>`);
     }
     const flash = (req.query as { error?: string }).error;
     return page(reply, `${v.crate} ${v.version}`, `<p><a href="/ui/queue">← queue</a></p>
-<div class="card"><h1>${esc(v.crate)} ${esc(v.baseVersion ?? '(first release)')} → ${esc(v.version)}</h1>
-<p>State <span id="state">${badge(v.state)}</span> · verdict ${badge(v.verdict)} · score ${esc(v.score ?? '—')} · published by ${esc(v.publisher)}${v.coolOffUntil ? ` · cool-off until ${esc(v.coolOffUntil)}` : ''}</p>
-${d.releases.seesReviewers(v.id, me) ? `<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="muted">none</span>'}</p>` : ''}
+<div class="ui-card"><h1>${esc(v.crate)} ${esc(v.baseVersion ?? '(first release)')} → ${esc(v.version)}</h1>
+<p>State <span id="state">${pill(v.state)}</span> · verdict ${pill(v.verdict)} · score ${esc(v.score ?? '—')} · published by ${esc(v.publisher)}${v.coolOffUntil ? ` · cool-off until ${esc(v.coolOffUntil)}` : ''}</p>
+${d.releases.seesReviewers(v.id, me) ? `<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="ui-muted">none</span>'}</p>` : ''}
 ${v.approval ? `<p>Approvals: ${v.approval.approvals}${v.approval.mode === 'count' ? ` of ${v.approval.needed}` : `, share ${esc(v.approval.share)} of ${esc(v.approval.needed)} needed`}</p>` : ''}
-${flash ? `<p class="error" role="alert">${esc(flash)}</p>` : ''}
+${flash ? `<p class="ui-error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}
-${v.decisions.length ? `<h2>Decisions</h2><table><tbody>${v.decisions.map((x) => `<tr><td>${esc(x.kind)}</td><td>${esc(x.who)}</td><td>${esc(x.reason)}</td><td class="muted">${esc(x.at)}</td></tr>`).join('')}</tbody></table>` : ''}
+${v.decisions.length ? `<h2>Decisions</h2><table class="ui-table"><thead><tr><th scope="col">Decision</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col">When</th></tr></thead><tbody>${v.decisions.map((x) => `<tr><td>${esc(x.kind)}</td><td>${esc(x.who)}</td><td>${esc(x.reason)}</td><td class="ui-muted">${esc(x.at)}</td></tr>`).join('')}</tbody></table>` : ''}
 </div>
-<section aria-label="report">${report ? d.reportFragment(report, d.releases.hunks(v.id)) : `<p class="muted">${v.scanError ? esc(v.scanError) : 'Scanning…'}</p>`}</section>`);
+<section aria-label="report">${report ? d.reportFragment(report, d.releases.hunks(v.id)) : `<p class="ui-muted">${v.scanError ? esc(v.scanError) : 'Scanning…'}</p>`}</section>`);
   });
 
   app.post<{ Params: { id: number }; Body: { kind: string; reason: string } }>('/ui/releases/:id/decide', {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/index.js';
 import type { Report } from '../report/types.js';
+import { loudFindings } from '../report/input.js';
 import type { FileHunks } from '../index.js';
 import type { ScanOutcome } from '../runner/index.js';
 import type { ServePolicy } from '../config/serve.js';
@@ -301,8 +302,8 @@ export class ReleaseService {
       reviewers,
       approval: r.state === 'quarantined' ? approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewers) : null,
       decisions: decisions.map((d) => ({ kind: d.kind, who: d.who, reason: d.reason, reportSha256: d.report_sha256, weight: d.weight, at: d.created_at })),
-      topFindings: (report?.findings ?? [])
-        .filter((f) => f.severity !== 'info')
+      // Most severe first (then the points they scored), as every listing of findings is ordered.
+      topFindings: loudFindings(report?.findings ?? [])
         .slice(0, 5)
         .map((f) => ({ ruleId: f.ruleId, severity: f.severity, category: f.category, file: f.file, line: f.line, message: f.message })),
     };

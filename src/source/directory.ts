@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
+import { InputError, LISTED_PATHS, type CrateTree, type SourceLimits, type SourceNote } from './types.js';
 import { checkEntryPath, collisionNotes } from './paths.js';
 import picomatch from 'picomatch';
 import { parse as parseToml } from 'smol-toml';
@@ -133,6 +133,7 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
   const manifest = readInside(root, realRoot, 'Cargo.toml', limits, input);
   const filter = packageFilter(manifest);
   let leftOut = 0;
+  const leftOutPaths: string[] = [];
   // 1. List: folders breadth-first with typed entries, so plain files and folders cost no extra syscall.
   const wanted: Array<{ rel: string; abs: string }> = [];
   const queue: string[] = [''];
@@ -180,7 +181,7 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
         throw new InputError(`${clean} is not a regular file (devices and FIFOs are refused)`, input);
       }
       if (filter && !filter.keep(clean)) {
-        leftOut++;
+        if (leftOut++ < LISTED_PATHS) leftOutPaths.push(clean);
         continue;
       }
       if (wanted.length >= limits.maxFiles) throw new InputError(`more than ${limits.maxFiles} files`, input);
@@ -197,7 +198,7 @@ export async function readDirectory(dir: string, limits: SourceLimits, input: st
     files.set(w.rel, data);
   }
   if (filter && leftOut > 0) {
-    notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed` });
+    notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed`, paths: leftOutPaths });
   }
   notes.push(...collisionNotes(files.keys()));
   return { label: input, files, notes };

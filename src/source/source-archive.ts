@@ -9,7 +9,7 @@
  */
 import { packageFilter, SKIP_AT_ROOT } from './directory.js';
 import type { TarEntry } from './tar-format.js';
-import { InputError, type SourceNote } from './types.js';
+import { InputError, LISTED_PATHS, type SourceNote } from './types.js';
 
 /** `name-version` as cargo names a package's top folder (a crate name and a semver version). */
 const NAME_VERSION = /^[A-Za-z0-9_-]+-(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -96,15 +96,16 @@ export function sourceTree(files: Map<string, Uint8Array>, layout: SourceLayout,
   const filter = packageFilter(manifest);
   const out = new Map<string, Uint8Array>();
   let leftOut = 0;
+  const leftOutPaths: string[] = [];
   for (const [p, data] of files) {
     if (skipped.has(p.split('/')[0])) continue;
     if (packages.some((d) => p.startsWith(`${d}/`))) continue;
     if (filter && !filter.keep(p)) {
-      leftOut++;
+      if (leftOut++ < LISTED_PATHS) leftOutPaths.push(p);
       continue;
     }
     out.set(p, data);
   }
-  if (filter && leftOut > 0) notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed` });
+  if (filter && leftOut > 0) notes.push({ kind: 'skipped', path: '.', message: `${leftOut} file(s) left out by Cargo.toml's ${filter.how}, as cargo package would; not analysed`, paths: leftOutPaths });
   return { files: out, notes };
 }

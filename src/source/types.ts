@@ -22,7 +22,12 @@ export interface SourceNote {
   kind: SourceNoteKind;
   path: string;
   message: string;
+  /** The files a note leaves out, when it counts several (at most `LISTED_PATHS`, in listing order). */
+  paths?: string[];
 }
+
+/** Paths a note lists at most: the count in its message is always the full one. */
+export const LISTED_PATHS = 200;
 
 /** Hard limits applied while reading untrusted input. Exceeding one is an error, never a silent truncation. */
 export interface SourceLimits {

@@ -8,13 +8,17 @@ import { escapeRegex } from '../../parse/text.js';
 import { manifestMatch } from './util.js';
 
 const popularCache = new Map<string, Set<string>>();
+/** Per set from {@link popularCrates}: a name's canonical form → its spelling in the registry (`serde_json`). */
+const spellings = new WeakMap<Set<string>, Map<string, string>>();
 
-/** The bundled list of widely used crate names (see scripts/build-popular-crates.sh). */
+/** The bundled list of widely used crate names, in canonical form (see scripts/build-popular-crates.sh). */
 export function popularCrates(rulesDir: string): Set<string> {
   let s = popularCache.get(rulesDir);
   if (!s) {
     const text = readFileSync(path.join(rulesDir, 'data', 'popular-crates.txt'), 'utf8');
-    s = new Set(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map(canon));
+    const names = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    s = new Set(names.map(canon));
+    spellings.set(s, new Map(names.map((n) => [canon(n), n])));
     popularCache.set(rulesDir, s);
   }
   return s;
@@ -48,8 +52,16 @@ export function editDistance(a: string, b: string, max: number): number {
   return prev[b.length];
 }
 
-/** The popular crate a name imitates, if any: close by edit distance, or the same after removing separators. */
+/**
+ * The popular crate a name imitates, if any: close by edit distance, or the same after removing
+ * separators. Named as the registry spells it (`serde_json`) when the list says.
+ */
 export function typosquatOf(name: string, popular: Set<string>): string | undefined {
+  const p = imitated(name, popular);
+  return p === undefined ? undefined : (spellings.get(popular)?.get(p) ?? p);
+}
+
+function imitated(name: string, popular: Set<string>): string | undefined {
   const n = canon(name);
   if (popular.has(n)) return undefined;
   const squash = (s: string) => s.replace(/[-_]/g, '');
