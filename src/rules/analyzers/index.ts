@@ -22,6 +22,7 @@ import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
 import { reachedSitesAnalyzer } from './reached-sites.js';
+import { persistenceAnalyzer } from './persistence.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -58,4 +59,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'wrapping-counter': wrappingCounterAnalyzer,
   'panic-cluster': panicClusterAnalyzer,
   'reached-sites': reachedSitesAnalyzer,
+  persistence: persistenceAnalyzer,
 };
