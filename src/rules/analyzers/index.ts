@@ -23,6 +23,8 @@ import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
 import { reachedSitesAnalyzer } from './reached-sites.js';
 import { persistenceAnalyzer } from './persistence.js';
+import { verifyBypassAnalyzer, walletSwapAnalyzer } from './tamper.js';
+import { dropperAnalyzer } from './persistence-dropper.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -60,4 +62,7 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'panic-cluster': panicClusterAnalyzer,
   'reached-sites': reachedSitesAnalyzer,
   persistence: persistenceAnalyzer,
+  'wallet-swap': walletSwapAnalyzer,
+  'verify-bypass': verifyBypassAnalyzer,
+  'download-execute': dropperAnalyzer,
 };

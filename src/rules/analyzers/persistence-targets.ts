@@ -65,7 +65,6 @@ export interface TargetHit {
 /** Marker characters: never in source text, so a marker in a sketch cannot be forged by a literal. */
 const M = '\u0001';
 export const marker = (name: string) => `/${M}${name}${M}/`;
-const ROOT = `${M}root${M}`;
 
 /** What each environment-given place stands for in a sketch. */
 const MARKERS: Record<string, string> = {
@@ -93,7 +92,8 @@ export function markerSketch(name: string): string | undefined {
 /** The sketch of one string literal's content: environment names and `~`, `$HOME`, `%APPDATA%` become markers. */
 export function literalSketch(text: string): string {
   if (Object.hasOwn(ENV_MARKERS, text)) return MARKERS[ENV_MARKERS[text]];
-  let t = text.replace(/^~(?=$|[/\\])/, MARKERS.home);
+  // A literal that starts at `/` is absolute wherever it is joined (`Path::join` replaces the base).
+  let t = text.startsWith('/') ? `${marker('root')}${text}` : text.replace(/^~(?=$|[/\\])/, MARKERS.home);
   t = t.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?|%([A-Z_][A-Z0-9_]*)%/g, (all, a: string | undefined, b: string | undefined) => {
     const name = a ?? b ?? '';
     return Object.hasOwn(ENV_MARKERS, name) ? MARKERS[ENV_MARKERS[name]] : all;
@@ -106,10 +106,9 @@ export function exampleSketch(text: string): string {
   return literalSketch(text).replace(/\{([a-z_]+)\}/g, (_all, n: string) => markerSketch(n) ?? '/?/');
 }
 
-/** The segments of a sketch, lower-cased; a sketch that starts at `/` starts with the root marker. */
+/** The segments of a sketch, lower-cased. */
 export function segments(sketch: string): string[] {
   const out: string[] = [];
-  if (sketch.startsWith('/') && !sketch.startsWith(`/${M}`)) out.push(ROOT);
   for (const s of sketch.split(/[/\\]+/)) {
     if (s === '' || s === '.') continue;
     out.push(s.toLowerCase());
@@ -146,7 +145,7 @@ function compilePattern(text: string): CompiledPattern {
   return { text, anchor, required, body };
 }
 
-const anchorMarker = (a: Anchor) => (a === 'root' ? ROOT : `${M}${a}${M}`);
+const anchorMarker = (a: Anchor) => `${M}${a}${M}`;
 
 function matchesAt(segs: string[], i: number, p: CompiledPattern): boolean {
   if (i + p.body.length > segs.length) return false;
@@ -154,7 +153,7 @@ function matchesAt(segs: string[], i: number, p: CompiledPattern): boolean {
     const b = p.body[k];
     if (typeof b === 'string' ? segs[i + k] !== b : !b.test(segs[i + k])) return false;
   }
-  if (p.required && p.anchor) return i > 0 && segs[i - 1] === anchorMarker(p.anchor) && (p.anchor !== 'root' || i === 1);
+  if (p.required && p.anchor) return i > 0 && segs[i - 1] === anchorMarker(p.anchor);
   return true;
 }
 
