@@ -12,7 +12,7 @@ import type { Match, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PathEval } from './persistence-paths.js';
 import { segments } from './persistence-targets.js';
-import { constLookup, crateWords, fillParams, siteArgs, writesOf } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, siteArgs, writesOf } from './persistence-writes.js';
 
 interface Place {
   holder: string;
@@ -50,7 +50,7 @@ function jobOf(rule: CompiledRule): RegExp | undefined {
 /** Download-and-run from new code; see the module comment. */
 export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const job = jobOf(rule)?.exec(crateWords(ctx));
-  const consts = constLookup(ctx);
+  const lookup = lookupOf(ctx);
   const out = new Map<string, Match>();
   for (const ch of changedItems(ctx)) {
     const spawns = ctx.reachedCaps(ch.key, ['process.spawn']).filter((r) => /Command::new$/.test(r.cap.resolved) && r.cap.site >= 0);
@@ -60,15 +60,15 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     const reached = ctx.reachFrom(ch.key);
     const places = (ref: ItemRef, holder: string, index: number, range: [number, number] | undefined, call: string): Place | undefined => {
       if (!range) return undefined;
-      const ev = new PathEval(ref, consts);
-      const sketch = fillParams(ctx, ev.expr(range[0], range[1]), CallGraph.path(reached, holder), [], consts);
+      const ev = new PathEval(ref, lookup);
+      const sketch = fillParams(ctx, ev.expr(range[0], range[1]), CallGraph.path(reached, holder), [], lookup);
       return { holder, ref, index, key: keyOf(sketch), expr: bareExpr(ev.shape.text.slice(range[0], range[1])), call };
     };
     const writes: Place[] = [];
     for (const holder of reached.keys()) {
       const ref = ctx.delta.new.items.get(holder);
       if (!ref || ref.item.kind !== 'fn' || !ctx.isProduct(ref.file, ref.item.id)) continue;
-      for (const w of writesOf(ctx, ref, () => new PathEval(ref, consts))) {
+      for (const w of writesOf(ctx, ref, () => new PathEval(ref, lookup))) {
         if (w.kind !== 'file') continue;
         const p = places(ref, holder, w.index, w.dests[0], w.call);
         if (p) writes.push(p);
@@ -78,7 +78,7 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     for (const r of spawns) {
       const ref = ctx.delta.new.items.get(r.holder);
       if (!ref || !ctx.isProduct(ref.file, ref.item.id)) continue;
-      const prog = places(ref, r.holder, r.cap.site, siteArgs(ref, r.cap.site, new PathEval(ref, consts))[0], r.cap.resolved);
+      const prog = places(ref, r.holder, r.cap.site, siteArgs(ref, r.cap.site, new PathEval(ref, lookup))[0], r.cap.resolved);
       if (!prog) continue;
       const w = writes.find((x) => (x.key !== '' && x.key === prog.key) || (x.holder === prog.holder && x.expr !== '' && x.expr === prog.expr && !/^"/.test(x.expr)));
       if (!w) continue;

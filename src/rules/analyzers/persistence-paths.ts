@@ -192,8 +192,11 @@ export interface Evidence {
   line: number;
 }
 
-/** Constants and statics of the release by name, to read their values. */
-export type ConstLookup = (name: string) => ItemRef | undefined;
+/** The release's constants and statics (to read their values) and functions (to read what they return), by name. */
+export interface Lookup {
+  constant(name: string): ItemRef | undefined;
+  fn(name: string, from: RustFile): ItemRef | undefined;
+}
 
 /** Evaluates path expressions inside one function. */
 export class PathEval {
@@ -202,7 +205,7 @@ export class PathEval {
   private visited = new Set<string>();
   private params: { names: string[]; self: boolean } | undefined;
 
-  constructor(readonly ref: ItemRef, private readonly consts: ConstLookup) {
+  constructor(readonly ref: ItemRef, private readonly lookup: Lookup) {
     this.shape = shapeOf(ref.file);
   }
 
@@ -267,6 +270,17 @@ export class PathEval {
       if (call) {
         const m = CALL_MARKERS[word];
         if (m) parts.push(markerSketch(m)!);
+        else if (prev !== '.' || /\bself\s*$/.test(s.slice(Math.max(a, p - 8), p))) {
+          // A crate function, or a method called on self: what it returns is part of the path.
+          const callee = this.lookup.fn(word, this.ref.file);
+          const open = callee && callee.key !== this.ref.key ? parenAfter(s, k, b) : -1;
+          if (callee && open >= 0) {
+            const { args, end } = argsAt(s, open, b);
+            parts.push(this.returns(callee, args, prev === ':', depth));
+            i = end;
+            continue;
+          }
+        }
         if (prev === '.' && SKIP_ARGS.has(word)) {
           const open = parenAfter(s, k, b);
           i = open >= 0 ? argsAt(s, open, b).end : k;
@@ -331,11 +345,54 @@ export class PathEval {
     return out;
   }
 
+  /** What a crate function returns (its `return`s and tail expression), its parameters filled with `args`. */
+  private returns(callee: ItemRef, args: Array<[number, number]>, pathCall: boolean, depth: number): string {
+    const key = `ret|${callee.key}`;
+    if (depth >= MAX_DEPTH || this.visited.has(key)) return UNKNOWN;
+    this.visited.add(key);
+    const sub = new PathEval(callee, this.lookup);
+    sub.visited = this.visited;
+    const sketch = sub.returned(depth + 1);
+    this.evidence.push(...sub.evidence);
+    const shift = pathCall && sub.paramList().self ? 1 : 0;
+    return sketch.replace(PARAM_RE, (_m, n: string) => {
+      const r = args[Number(n) + shift];
+      return r ? this.expr(r[0], r[1], depth + 1) : UNKNOWN;
+    });
+  }
+
+  /** The sketches of this function's `return` expressions and tail expression (the whole body when the tail is a block). */
+  returned(depth: number): string {
+    const s = this.shape.text;
+    const sig = s.indexOf('(', this.start);
+    const open = sig < 0 || sig >= this.end ? -1 : s.indexOf('{', argsAt(s, sig, this.end).end);
+    if (open < 0 || open >= this.end) return UNKNOWN;
+    const close = this.end - 1;
+    const parts: string[] = [];
+    for (const m of s.slice(open, close).matchAll(/\breturn\b/g)) {
+      const from = open + m.index + 6;
+      parts.push(this.expr(from, this.stmtEnd(from, false), depth));
+    }
+    let last = open;
+    let d = 0;
+    for (let i = open + 1; i < close; i++) {
+      const c = s[i];
+      if (OPEN.includes(c)) d++;
+      else if (CLOSE.includes(c)) {
+        d--;
+        if (d === 0 && c === '}') last = i;
+      } else if (c === ';' && d === 0) last = i;
+    }
+    const tail = s.slice(last + 1, close).trim() === '' ? [open + 1, close] : [last + 1, close];
+    parts.push(this.expr(tail[0], tail[1], depth));
+    return parts.filter((x) => x !== '').join('/');
+  }
+
   private constant(name: string, depth: number): string {
-    const ref = this.consts(name);
+    const ref = this.lookup.constant(name);
     if (!ref || depth >= MAX_DEPTH || this.visited.has(`const|${name}`)) return UNKNOWN;
     this.visited.add(`const|${name}`);
-    const sub = new PathEval(ref, this.consts);
+    const sub = new PathEval(ref, this.lookup);
     sub.visited = this.visited;
     const s = sub.shape.text;
     const eq = s.indexOf('=', ref.item.span.start);

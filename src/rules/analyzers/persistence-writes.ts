@@ -7,7 +7,7 @@ import type { Edge } from '../../analysis/graph.js';
 import { sitesByItem } from '../../diff/index.js';
 import type { ItemRef } from '../../diff/types.js';
 import type { ScanContext } from '../context.js';
-import { PARAM_RE, PathEval, argsAt, offsetOf, parenAfter, type Evidence } from './persistence-paths.js';
+import { PARAM_RE, PathEval, argsAt, offsetOf, parenAfter, type Evidence, type Lookup } from './persistence-paths.js';
 
 /** A place in a function where it writes a file, a registry key, or starts a program that does. */
 export interface WriteSite {
@@ -89,16 +89,16 @@ export function writesOf(ctx: ScanContext, ref: ItemRef, ev: () => PathEval): Wr
 }
 
 /** Fills in the parameters of the sketch's function with the arguments of the calls on `chain`, nearest caller first. */
-export function fillParams(ctx: ScanContext, sketch: string, chain: Array<Edge & { from: string }>, evidence: Evidence[], consts: (n: string) => ItemRef | undefined): string {
+export function fillParams(ctx: ScanContext, sketch: string, chain: Array<Edge & { from: string }>, evidence: Evidence[], lookup: Lookup): string {
   let out = sketch;
   for (let k = chain.length - 1, guard = 0; k >= 0 && guard < 4 && out.includes('\u0002'); k--, guard++) {
     const e = chain[k];
     const caller = ctx.delta.new.items.get(e.from);
     const callee = ctx.delta.new.items.get(e.to);
     if (!caller || !callee || e.kind === 'value' || e.kind === 'macro') break;
-    const ev = new PathEval(caller, consts);
+    const ev = new PathEval(caller, lookup);
     const args = siteArgs(caller, e.site, ev);
-    const shift = e.kind === 'call' && new PathEval(callee, consts).paramList().self ? 1 : 0;
+    const shift = e.kind === 'call' && new PathEval(callee, lookup).paramList().self ? 1 : 0;
     out = out.replace(PARAM_RE, (_m, i: string) => {
       const r = args[Number(i) + shift];
       return r ? `/${ev.expr(r[0], r[1])}/` : '/?/';
@@ -132,18 +132,31 @@ export function reachedFromEntries(ctx: ScanContext): Set<string> {
   return seen;
 }
 
-const constMemo = new WeakMap<ScanContext, (n: string) => ItemRef | undefined>();
+const lookupMemo = new WeakMap<ScanContext, Lookup>();
 
-/** Constants and statics of the new release by name (a name held by several is not followed). */
-export function constLookup(ctx: ScanContext): (n: string) => ItemRef | undefined {
-  let f = constMemo.get(ctx);
-  if (f) return f;
-  const byName = new Map<string, ItemRef | null>();
+/** Constants, statics and functions of the new release by name; a name several items share is not followed (unless one is in the asking file). */
+export function lookupOf(ctx: ScanContext): Lookup {
+  let l = lookupMemo.get(ctx);
+  if (l) return l;
+  const values = new Map<string, ItemRef | null>();
+  const fns = new Map<string, ItemRef[]>();
   for (const ref of ctx.delta.new.items.values()) {
-    if (ref.item.kind !== 'const' && ref.item.kind !== 'static') continue;
-    byName.set(ref.item.name, byName.has(ref.item.name) ? null : ref);
+    const k = ref.item.kind;
+    if (k === 'const' || k === 'static') values.set(ref.item.name, values.has(ref.item.name) ? null : ref);
+    else if (k === 'fn' && !ref.item.foreign && !ref.item.test) {
+      const list = fns.get(ref.item.name);
+      if (list) list.push(ref);
+      else fns.set(ref.item.name, [ref]);
+    }
   }
-  f = (n: string) => byName.get(n) ?? undefined;
-  constMemo.set(ctx, f);
-  return f;
+  l = {
+    constant: (n) => values.get(n) ?? undefined,
+    fn: (n, file) => {
+      const list = fns.get(n) ?? [];
+      const here = list.filter((r) => r.file === file);
+      return here.length === 1 ? here[0] : list.length === 1 ? list[0] : undefined;
+    },
+  };
+  lookupMemo.set(ctx, l);
+  return l;
 }

@@ -6,7 +6,7 @@ import type { Match, Severity, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PARAM_RE, PathEval, type Evidence } from './persistence-paths.js';
 import { literalSketch, matchTarget, segments, type CompiledTarget, type TargetHit } from './persistence-targets.js';
-import { constLookup, crateWords, fillParams, reachedFromEntries, writesOf, type WriteSite } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, reachedFromEntries, writesOf, type WriteSite } from './persistence-writes.js';
 
 /** A command line that writes where it names (a redirection, a copy, a download to a file). */
 const WRITES_CMD = /(^|\s)(>>?|tee|cp|mv|install|ln|dd|rsync|curl|wget|copy|Copy-Item|Set-Content|Add-Content|Out-File)(\s|$)|>>?\s*\S/i;
@@ -61,12 +61,13 @@ function targetOf(ctx: ScanContext, w: WriteSite, sketches: string[]): { hit: Ta
  */
 export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Match[] {
   const out = new Map<string, Match>();
-  const consts = constLookup(ctx);
+  const ranks = new Map<string, number>();
+  const lookup = lookupOf(ctx);
   const words = crateWords(ctx);
   const evals = new Map<string, PathEval>();
   const evalOf = (ref: ItemRef) => {
     let e = evals.get(ref.key);
-    if (!e) evals.set(ref.key, (e = new PathEval(ref, consts)));
+    if (!e) evals.set(ref.key, (e = new PathEval(ref, lookup)));
     return e;
   };
   // Each write's own sketches are evaluated once; parameters are filled in per call chain.
@@ -80,13 +81,13 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
         const bk = `${holder}|${w.index}`;
         let own = base.get(bk);
         if (!own) {
-          const ev = new PathEval(ref, consts);
+          const ev = new PathEval(ref, lookup);
           own = { sketches: w.dests.map(([a, b]) => ev.expr(a, b)), evidence: ev.evidence };
           base.set(bk, own);
         }
         const chain = CallGraph.path(reached, holder);
         const evidence = [...own.evidence];
-        const sketches = own.sketches.map((sk) => (sk.includes('\u0002') ? fillParams(ctx, sk, chain, evidence, consts) : sk));
+        const sketches = own.sketches.map((sk) => (sk.includes('\u0002') ? fillParams(ctx, sk, chain, evidence, lookup) : sk));
         const found = targetOf(ctx, w, sketches);
         if (!found) continue;
         const site = ref.file.facts.sites[w.index];
@@ -94,8 +95,10 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
         if (!anyNew) continue;
         const k = `${ref.file.path}:${w.index}`;
         const trace: TraceHop[] = [...chain.map((e) => ({ item: e.from, file: e.file, line: e.line })), { item: holder, file: ref.file.path, line: site.line }];
-        const prev = out.get(k);
-        if (prev && (prev.trace?.length ?? 0) <= trace.length) continue;
+        // The trace shown starts at an entry point when one reaches the write, else the nearest change.
+        const rank = (ctx.newGraph.entries.has(ch.key) && ctx.newGraph.entries.get(ch.key) !== 'test' ? 0 : 1000) + trace.length;
+        if ((ranks.get(k) ?? Infinity) <= rank) continue;
+        ranks.set(k, rank);
         const { severity, extra } = judge(ctx, found.hit.target, holder, words);
         out.set(k, siteMatch(ctx, ref.file, w.index, {
           path: display(found.sketch), target: found.hit.target.spec.name, targetId: found.hit.target.spec.id, pattern: found.hit.pattern, gives: found.hit.target.spec.gives,
