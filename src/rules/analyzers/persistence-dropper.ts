@@ -12,7 +12,7 @@ import type { Match, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PathEval } from './persistence-paths.js';
 import { segments } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, siteArgs, writesOf } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, siteArgs, traceRank, writesOf } from './persistence-writes.js';
 
 interface Place {
   holder: string;
@@ -52,6 +52,7 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const job = jobOf(rule)?.exec(crateWords(ctx));
   const lookup = lookupOf(ctx);
   const out = new Map<string, Match>();
+  const ranks = new Map<string, number>();
   for (const ch of changedItems(ctx)) {
     const spawns = ctx.reachedCaps(ch.key, ['process.spawn']).filter((r) => /Command::new$/.test(r.cap.resolved) && r.cap.site >= 0);
     if (spawns.length === 0) continue;
@@ -85,8 +86,9 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       const anyNew = ch.status === 'added' || ctx.isNew(r.cap.file, r.cap.site) || ctx.isNew(w.ref.file.path, w.index) || net.some((n) => ctx.isNew(n.cap.file, n.cap.site));
       if (!anyNew) continue;
       const k = `${r.cap.file}:${r.cap.site}`;
-      const prev = out.get(k);
-      if (prev && (prev.trace?.length ?? 0) <= r.trace.length) continue;
+      const rank = traceRank(ctx, ch.key, r.trace.length);
+      if ((ranks.get(k) ?? Infinity) <= rank) continue;
+      ranks.set(k, rank);
       const file = ctx.delta.new.rust.get(r.cap.file)!;
       const wSite = w.ref.file.facts.sites[w.index];
       const trace: TraceHop[] = r.trace;

@@ -115,6 +115,16 @@ export function crateWords(ctx: ScanContext): string {
   return [list(pkg.name), list(pkg.description), list(pkg.keywords), list(pkg.categories)].join('\n');
 }
 
+/**
+ * Orders candidate traces, lowest first: one that starts at an entry point (what a reviewer follows),
+ * the longest of those (a `pub fn` in a private module is an entry too, but the caller outside shows
+ * how users get there); otherwise the shortest from a change.
+ */
+export function traceRank(ctx: ScanContext, start: string, length: number): number {
+  const kind = ctx.newGraph.entries.get(start);
+  return kind && kind !== 'test' ? -length : 1000 + length;
+}
+
 const entryReach = new WeakMap<ScanContext, Set<string>>();
 
 /** Items the new release's entry points (public API, main, build script, constructors…) reach. */

@@ -6,7 +6,7 @@ import type { Match, Severity, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PARAM_RE, PathEval, type Evidence } from './persistence-paths.js';
 import { literalSketch, matchTarget, segments, type CompiledTarget, type TargetHit } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, reachedFromEntries, writesOf, type WriteSite } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, reachedFromEntries, traceRank, writesOf, type WriteSite } from './persistence-writes.js';
 
 /** A command line that writes where it names (a redirection, a copy, a download to a file). */
 const WRITES_CMD = /(^|\s)(>>?|tee|cp|mv|install|ln|dd|rsync|curl|wget|copy|Copy-Item|Set-Content|Add-Content|Out-File)(\s|$)|>>?\s*\S/i;
@@ -96,7 +96,7 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
         const k = `${ref.file.path}:${w.index}`;
         const trace: TraceHop[] = [...chain.map((e) => ({ item: e.from, file: e.file, line: e.line })), { item: holder, file: ref.file.path, line: site.line }];
         // The trace shown starts at an entry point when one reaches the write, else the nearest change.
-        const rank = (ctx.newGraph.entries.has(ch.key) && ctx.newGraph.entries.get(ch.key) !== 'test' ? 0 : 1000) + trace.length;
+        const rank = traceRank(ctx, ch.key, trace.length);
         if ((ranks.get(k) ?? Infinity) <= rank) continue;
         ranks.set(k, rank);
         const { severity, extra } = judge(ctx, found.hit.target, holder, words);

@@ -182,7 +182,8 @@ export function verifyBypassAnalyzer(ctx: ScanContext, _rule: CompiledRule): Mat
           const inner = t.slice(blk[0], blk[1]);
           if (ACCEPT.test(inner) && !REJECT.test(inner)) how = `a branch that lets the input through when it equals ${constant}`;
         }
-        if (!how && /\|\|/.test(stmt) && orOperand(t, at, start, end)) how = `\`|| … == ${constant}\`, which lets that value through whatever the other checks say`;
+        // In an if condition the branch decides; elsewhere (a returned or assigned expression) an `||` operand lets the value through.
+        else if (/\|\|/.test(stmt) && orOperand(t, at, start, end)) how = `\`|| … == ${constant}\`, which lets that value through whatever the other checks say`;
       }
       if (!how) continue;
       const idx = ref.file.facts.sites.findIndex((s) => s.item === ref.item.id && s.line === line);
