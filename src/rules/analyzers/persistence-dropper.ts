@@ -12,7 +12,7 @@ import type { Match, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PathEval } from './persistence-paths.js';
 import { segments } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, siteArgs, traceRank, writesOf } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, noteBudget, siteArgs, traceRank, writesOf } from './persistence-writes.js';
 
 interface Place {
   holder: string;
@@ -53,6 +53,8 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const lookup = lookupOf(ctx);
   const out = new Map<string, Match>();
   const ranks = new Map<string, number>();
+  // Each place's own sketch is evaluated once; parameters are filled in per call chain.
+  const base = new Map<string, { sketch: string; expr: string }>();
   for (const ch of changedItems(ctx)) {
     const spawns = ctx.reachedCaps(ch.key, ['process.spawn']).filter((r) => /Command::new$/.test(r.cap.resolved) && r.cap.site >= 0);
     if (spawns.length === 0) continue;
@@ -61,9 +63,15 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     const reached = ctx.reachFrom(ch.key);
     const places = (ref: ItemRef, holder: string, index: number, range: [number, number] | undefined, call: string): Place | undefined => {
       if (!range) return undefined;
-      const ev = new PathEval(ref, lookup);
-      const sketch = fillParams(ctx, ev.expr(range[0], range[1]), CallGraph.path(reached, holder), [], lookup);
-      return { holder, ref, index, key: keyOf(sketch), expr: bareExpr(ev.shape.text.slice(range[0], range[1])), call };
+      const bk = `${holder}|${range[0]}`;
+      let own = base.get(bk);
+      if (!own) {
+        const ev = new PathEval(ref, lookup);
+        own = { sketch: ev.expr(range[0], range[1]), expr: bareExpr(ev.shape.text.slice(range[0], range[1])) };
+        base.set(bk, own);
+      }
+      const sketch = own.sketch.includes('\u0002') ? fillParams(ctx, own.sketch, CallGraph.path(reached, holder), [], lookup) : own.sketch;
+      return { holder, ref, index, key: keyOf(sketch), expr: own.expr, call };
     };
     const writes: Place[] = [];
     for (const holder of reached.keys()) {
@@ -106,5 +114,6 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       }));
     }
   }
+  noteBudget(ctx);
   return [...out.values()];
 }

@@ -7,172 +7,16 @@
  * fills in. Linear scans over one function's text, bounded in depth; never a full data-flow analysis.
  */
 import type { ItemRef, RustFile } from '../../diff/types.js';
-import { literalContent } from '../../parse/text.js';
 import { literalSketch, markerSketch } from './persistence-targets.js';
+import { CLOSE, OPEN, argsAt, isId, isIdStart, lineOf, parenAfter, shapeOf, type Shape } from './persistence-shape.js';
+
+export { argsAt, lineOf, offsetOf, parenAfter, shapeOf, type Shape } from './persistence-shape.js';
 
 const P = '\u0002';
 /** The placeholder of the `i`-th parameter (self not counted) in a sketch. */
 export const paramMarker = (i: number) => `/${P}${i}${P}/`;
 export const PARAM_RE = new RegExp(`${P}(\\d+)${P}`, 'g');
 const UNKNOWN = '/?/';
-
-interface Lit {
-  end: number;
-  content: string;
-}
-
-/** A file's text with comments and character literals blanked and string contents masked, same length. */
-export interface Shape {
-  text: string;
-  lits: Map<number, Lit>;
-  lineStarts: number[];
-}
-
-const shapes = new WeakMap<RustFile, Shape>();
-const isIdStart = (c: string) => /[A-Za-z_]/.test(c);
-const isId = (c: string) => /[A-Za-z0-9_]/.test(c);
-
-function stringEnd(src: string, i: number): number {
-  let j = i;
-  while (src[j] === 'b' || src[j] === 'c') j++;
-  if (src[j] === 'r') {
-    j++;
-    let hashes = 0;
-    while (src[j] === '#') {
-      hashes++;
-      j++;
-    }
-    if (src[j] !== '"') return -1;
-    const close = `"${'#'.repeat(hashes)}`;
-    const k = src.indexOf(close, j + 1);
-    return k < 0 ? src.length : k + close.length;
-  }
-  if (src[j] !== '"') return -1;
-  for (j++; j < src.length; j++) {
-    if (src[j] === '\\') j++;
-    else if (src[j] === '"') return j + 1;
-  }
-  return src.length;
-}
-
-/** The shape of a file, computed once per file in one pass. */
-export function shapeOf(file: RustFile): Shape {
-  const hit = shapes.get(file);
-  if (hit) return hit;
-  const src = file.text;
-  const out: string[] = [];
-  const lits = new Map<number, Lit>();
-  const lineStarts = [0];
-  for (let k = src.indexOf('\n'); k >= 0; k = src.indexOf('\n', k + 1)) lineStarts.push(k + 1);
-  let i = 0;
-  let from = 0;
-  const blank = (a: number, b: number, keep = false) => {
-    out.push(src.slice(from, a), keep ? src.slice(a, b).replace(/[^\n]/g, ' ') : ' '.repeat(b - a));
-    from = b;
-  };
-  while (i < src.length) {
-    const c = src[i];
-    if (c === '/' && src[i + 1] === '/') {
-      const nl = src.indexOf('\n', i);
-      const e = nl < 0 ? src.length : nl;
-      blank(i, e);
-      i = e;
-    } else if (c === '/' && src[i + 1] === '*') {
-      let depth = 1;
-      let j = i + 2;
-      while (j < src.length && depth > 0) {
-        if (src[j] === '/' && src[j + 1] === '*') (depth++, (j += 2));
-        else if (src[j] === '*' && src[j + 1] === '/') (depth--, (j += 2));
-        else j++;
-      }
-      blank(i, j, true);
-      i = j;
-    } else if (c === '"' || ((c === 'b' || c === 'r' || c === 'c') && (i === 0 || !isId(src[i - 1])) && /^(b|c)?r?#*"/.test(src.slice(i, i + 8)))) {
-      const e = stringEnd(src, i);
-      if (e < 0) {
-        i++;
-        continue;
-      }
-      lits.set(i, { end: e, content: literalContent(src.slice(i, e)) });
-      out.push(src.slice(from, i), `"${'_'.repeat(Math.max(0, e - i - 2))}"`.slice(0, e - i));
-      from = e;
-      i = e;
-    } else if (c === "'") {
-      // A character literal ('x', '\n', '\u{1F600}'), not a lifetime ('a).
-      const m = /^'(?:\\(?:u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|.)|[^\\'\n])'/u.exec(src.slice(i, i + 12));
-      if (m) {
-        blank(i, i + m[0].length);
-        i += m[0].length;
-      } else i++;
-    } else if (isIdStart(c)) {
-      let j = i + 1;
-      while (j < src.length && isId(src[j])) j++;
-      i = j;
-    } else i++;
-  }
-  out.push(src.slice(from));
-  const shape: Shape = { text: out.join(''), lits, lineStarts };
-  shapes.set(file, shape);
-  return shape;
-}
-
-/** Offset of a 1-based line and column in a file. */
-export function offsetOf(shape: Shape, line: number, column: number): number {
-  return (shape.lineStarts[line - 1] ?? 0) + column - 1;
-}
-
-/** The 1-based line of an offset. */
-export function lineOf(shape: Shape, at: number): number {
-  let lo = 0;
-  let hi = shape.lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (shape.lineStarts[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-
-const OPEN = '([{';
-const CLOSE = ')]}';
-
-/** The argument ranges of the bracket at `open` (top-level commas), and the offset after the closing bracket. */
-export function argsAt(s: string, open: number, limit = s.length): { args: Array<[number, number]>; end: number } {
-  const args: Array<[number, number]> = [];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open; i < limit; i++) {
-    const c = s[i];
-    if (OPEN.includes(c)) depth++;
-    else if (CLOSE.includes(c)) {
-      depth--;
-      if (depth === 0) {
-        if (s.slice(start, i).trim() !== '') args.push([start, i]);
-        return { args, end: i + 1 };
-      }
-    } else if (c === ',' && depth === 1) {
-      args.push([start, i]);
-      start = i + 1;
-    }
-  }
-  return { args, end: limit };
-}
-
-/** The first `(` after `from` (skipping a turbofish), or -1 when something else comes first. */
-export function parenAfter(s: string, from: number, limit: number): number {
-  let i = from;
-  while (i < limit && /\s/.test(s[i])) i++;
-  if (s.startsWith('::<', i)) {
-    let depth = 0;
-    for (i += 2; i < limit; i++) {
-      if (s[i] === '<') depth++;
-      else if (s[i] === '>' && --depth === 0) break;
-    }
-    i++;
-    while (i < limit && /\s/.test(s[i])) i++;
-  }
-  return s[i] === '(' ? i : -1;
-}
 
 /** Calls that return a place the environment names. */
 const CALL_MARKERS: Record<string, string> = {
@@ -196,7 +40,16 @@ export interface Evidence {
 export interface Lookup {
   constant(name: string): ItemRef | undefined;
   fn(name: string, from: RustFile): ItemRef | undefined;
+  /**
+   * Characters the scan's path evaluations may still read, shared by all of them: hostile code (a
+   * function of 100 000 writes, each naming a long chain of variables) cannot make them quadratic.
+   * Past zero every evaluation answers "unknown" and the analyzer reports the gap.
+   */
+  budget: { left: number; file?: string };
 }
+
+/** Characters of a function searched for a variable's definitions: the nearest ones are what counts. */
+const DEF_WINDOW = 64 * 1024;
 
 /** Evaluates path expressions inside one function. */
 export class PathEval {
@@ -234,6 +87,10 @@ export class PathEval {
   /** The sketch of `text[a, b)` of the function's file. */
   expr(a: number, b: number, depth = 0): string {
     const s = this.shape.text;
+    if ((this.lookup.budget.left -= b - a) < 0) {
+      this.lookup.budget.file ??= this.ref.file.path;
+      return UNKNOWN;
+    }
     const parts: string[] = [];
     let i = a;
     while (i < b) {
@@ -368,6 +225,7 @@ export class PathEval {
     const open = sig < 0 || sig >= this.end ? -1 : s.indexOf('{', argsAt(s, sig, this.end).end);
     if (open < 0 || open >= this.end) return UNKNOWN;
     const close = this.end - 1;
+    if ((this.lookup.budget.left -= close - open) < 0) return UNKNOWN;
     const parts: string[] = [];
     for (const m of s.slice(open, close).matchAll(/\breturn\b/g)) {
       const from = open + m.index + 6;
@@ -418,11 +276,13 @@ export class PathEval {
   /** The expressions assigned to `name` in the function before `at`, in source order. */
   private definitions(name: string, at: number): Array<[number, number]> {
     const s = this.shape.text;
-    const region = s.slice(this.start, at);
+    const from = Math.max(this.start, at - DEF_WINDOW);
+    if ((this.lookup.budget.left -= 6 * (at - from)) < 0) return [];
+    const region = s.slice(from, at);
     const out: Array<[number, number, number]> = [];
     const add = (re: RegExp, end: (from: number, idx: number) => [number, number]) => {
       for (const m of region.matchAll(re)) {
-        const idx = this.start + m.index;
+        const idx = from + m.index;
         const [x, y] = end(idx + m[0].length, idx);
         if (y > x) out.push([idx, x, y]);
       }
@@ -444,7 +304,9 @@ export class PathEval {
   private stmtEnd(from: number, atBrace: boolean): number {
     const s = this.shape.text;
     let depth = 0;
-    for (let i = from; i < this.end; i++) {
+    const end = Math.min(this.end, from + DEF_WINDOW);
+    this.lookup.budget.left -= end - from;
+    for (let i = from; i < end; i++) {
       const c = s[i];
       if (c === '{' && depth === 0 && atBrace) return i;
       if (OPEN.includes(c)) depth++;
@@ -453,14 +315,16 @@ export class PathEval {
         depth--;
       } else if (depth === 0 && (c === ';' || c === ',')) return i;
     }
-    return this.end;
+    return end;
   }
 
   /** Where the expression holding offset `at` starts (after `=`, `;` or an enclosing block's `{`). */
   private stmtStart(at: number): number {
     const s = this.shape.text;
     let depth = 0;
-    for (let i = at - 1; i > this.start; i--) {
+    const start = Math.max(this.start, at - DEF_WINDOW);
+    this.lookup.budget.left -= at - start;
+    for (let i = at - 1; i > start; i--) {
       const c = s[i];
       if (CLOSE.includes(c)) depth++;
       else if (OPEN.includes(c)) {
@@ -468,6 +332,6 @@ export class PathEval {
         else if (c === '{') return i + 1;
       } else if (depth === 0 && (c === ';' || (c === '=' && !/[=!<>]/.test(s[i - 1]) && !/[=>]/.test(s[i + 1])))) return i + 1;
     }
-    return this.start;
+    return start;
   }
 }

@@ -143,6 +143,18 @@ export function reachedFromEntries(ctx: ScanContext): Set<string> {
 }
 
 const lookupMemo = new WeakMap<ScanContext, Lookup>();
+/** Characters one scan's path evaluations may read in all (see `Lookup.budget`): far above any real crate's needs. */
+export const PATH_BUDGET = 200_000_000;
+
+/** Reports once per scan that path evaluation stopped early: what it did not read may hold a write to a target. */
+export function noteBudget(ctx: ScanContext): void {
+  const l = lookupOf(ctx);
+  if (l.budget.left >= 0 || reported.has(ctx)) return;
+  reported.add(ctx);
+  ctx.gaps.push({ file: l.budget.file ?? 'Cargo.toml', reason: `path evaluation ran out of its ${PATH_BUDGET / 1e6}M-character budget: writes after it were not checked against sensitive targets` });
+}
+
+const reported = new WeakSet<ScanContext>();
 
 /** Constants, statics and functions of the new release by name; a name several items share is not followed (unless one is in the asking file). */
 export function lookupOf(ctx: ScanContext): Lookup {
@@ -160,6 +172,7 @@ export function lookupOf(ctx: ScanContext): Lookup {
     }
   }
   l = {
+    budget: { left: PATH_BUDGET },
     constant: (n) => values.get(n) ?? undefined,
     fn: (n, file) => {
       const list = fns.get(n) ?? [];

@@ -6,7 +6,7 @@ import type { Match, Severity, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PARAM_RE, PathEval, type Evidence } from './persistence-paths.js';
 import { literalSketch, matchTarget, segments, type CompiledTarget, type TargetHit } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, reachedFromEntries, traceRank, writesOf, type WriteSite } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, noteBudget, reachedFromEntries, traceRank, writesOf, type WriteSite } from './persistence-writes.js';
 
 /** A command line that writes where it names (a redirection, a copy, a download to a file). */
 const WRITES_CMD = /(^|\s)(>>?|tee|cp|mv|install|ln|dd|rsync|curl|wget|copy|Copy-Item|Set-Content|Add-Content|Out-File)(\s|$)|>>?\s*\S/i;
@@ -107,6 +107,7 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
       }
     }
   }
+  noteBudget(ctx);
   return [...out.values()];
 }
 

@@ -9,7 +9,7 @@ import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { addressIn } from './tamper-address.js';
-import { lineOf, shapeOf, type Shape } from './persistence-paths.js';
+import { lineOf, shapeOf, type Shape } from './persistence-shape.js';
 
 /** Methods and calls that rewrite data in place or replace it: where a swapped address goes in. */
 const REWRITE = /^(replace|replace_all|replacen|replace_range|splice|copy_from_slice|clone_from_slice|set_text|set_contents|set_clipboard|set_clipboard_string)$|(^|::)(copy_nonoverlapping|ptr::copy|SetClipboardData)$/;
@@ -30,8 +30,16 @@ function usersOf(ctx: ScanContext, key: string): ItemRef[] {
   return out;
 }
 
-/** The first rewriting call of a function, by name. */
+const rewrites = new WeakMap<ItemRef, string | null>();
+
+/** The first rewriting call of a function, by name (memoized: many literals may share one function). */
 function rewriteIn(ref: ItemRef): string | undefined {
+  let r = rewrites.get(ref);
+  if (r === undefined) rewrites.set(ref, (r = firstRewrite(ref) ?? null));
+  return r ?? undefined;
+}
+
+function firstRewrite(ref: ItemRef): string | undefined {
   const sites = ref.file.facts.sites;
   for (const i of sitesByItem(sites).get(ref.item.id) ?? []) {
     const s = sites[i];
@@ -65,8 +73,17 @@ export function walletSwapAnalyzer(ctx: ScanContext, _rule: CompiledRule): Match
   return out;
 }
 
-/** Names of functions whose answer decides whether something is let through. */
-const GATE_NAME = /verif|check|auth|valid|login|permi|allow|trust|accept/i;
+/** How far the branch and `||` searches look around a comparison, and how many comparisons of one function are tried. */
+const SCAN = 4096;
+const MAX_COMPARISONS = 256;
+
+/**
+ * Names of functions whose answer decides whether something is let through: a gate verb first
+ * (`verify_token`, `check_password`, `authenticate`, `Key::verify`), or a yes/no question about it
+ * (`is_valid`, `is_authorized`, `can_access`). A predicate that merely mentions one
+ * (`cache_maybe_has_http_auth`) is not a gate.
+ */
+const GATE_NAME = /^_*(verify|verif|check|validate|auth|authenticate|authorize|authorise|login|log_in|permit|allow|accept|trust)(_|$)|^_*(is|can|has|may)_(valid|verified|authori[sz]ed|authenticated|allowed|permitted|trusted|admin|access|login|logged_in)(_|$)/i;
 /** What a branch returns when it lets the input through, and when it does not. */
 const ACCEPT = /\breturn\s+(true|Ok\b|Some\b)|\bOk\s*\(|\bSome\s*\(|^\s*\{?\s*true\s*\}?\s*$|\{\s*true\s*\}/;
 const REJECT = /\bfalse\b|\bErr\s*\(|\bNone\b|\bpanic!|\bbail!|\bunreachable!|\bdeny\b|\breject/;
@@ -124,7 +141,8 @@ function ifBlock(t: string, start: number, at: number, end: number): [number, nu
   // Back to the statement's start: the condition must belong to an `if` at the same nesting.
   let depth = 0;
   let i = at;
-  for (; i > start; i--) {
+  const lo = Math.max(start, at - SCAN);
+  for (; i > lo; i--) {
     const c = t[i];
     if (c === ')' || c === ']') depth++;
     else if (c === '(' || c === '[') depth = Math.max(0, depth - 1);
@@ -133,14 +151,15 @@ function ifBlock(t: string, start: number, at: number, end: number): [number, nu
   if (!/^\s*(else\s+)?if\b/.test(t.slice(i + 1, at))) return null;
   let j = at;
   depth = 0;
-  for (; j < end; j++) {
+  const hi = Math.min(end, at + SCAN);
+  for (; j < hi; j++) {
     const c = t[j];
     if (c === '(' || c === '[') depth++;
     else if (c === ')' || c === ']') depth--;
     else if (c === '{' && depth <= 0) break;
   }
   let k = j + 1;
-  for (let d = 1; k < end && d > 0; k++) {
+  for (let d = 1; k < hi && d > 0; k++) {
     if (t[k] === '{') d++;
     else if (t[k] === '}') d--;
   }
@@ -165,10 +184,13 @@ export function verifyBypassAnalyzer(ctx: ScanContext, _rule: CompiledRule): Mat
     const { start, end } = ref.item.span;
     const body = t.slice(start, end);
     const re = /==|\.eq\s*\(|\.eq_ignore_ascii_case\s*\(|=>/g;
+    let tried = 0;
     for (const m of body.matchAll(re)) {
       const at = start + m.index;
       const line = lineOf(shape, at);
       if (!added.has(line)) continue;
+      // Hostile bodies of endless comparisons: the first ones on added lines decide.
+      if (++tried > MAX_COMPARISONS) break;
       const constant = constantNear(ctx, shape, at, m[0].length);
       if (!constant) continue;
       let how: string | undefined;
@@ -198,8 +220,8 @@ export function verifyBypassAnalyzer(ctx: ScanContext, _rule: CompiledRule): Mat
 /** True when the comparison at `at` is an operand of `||` in its expression. */
 function orOperand(t: string, at: number, start: number, end: number): boolean {
   const stop = /[;{}]/;
-  for (let i = at; i > start && !stop.test(t[i]); i--) if (t[i] === '|' && t[i - 1] === '|') return true;
-  for (let i = at; i < end && !stop.test(t[i]); i++) if (t[i] === '|' && t[i + 1] === '|') return true;
+  for (let i = at; i > Math.max(start, at - SCAN) && !stop.test(t[i]); i--) if (t[i] === '|' && t[i - 1] === '|') return true;
+  for (let i = at; i < Math.min(end, at + SCAN) && !stop.test(t[i]); i++) if (t[i] === '|' && t[i + 1] === '|') return true;
   return false;
 }
 
