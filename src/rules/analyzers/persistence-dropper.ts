@@ -12,7 +12,7 @@ import type { Match, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PathEval } from './persistence-paths.js';
 import { segments } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, noteBudget, siteArgs, traceRank, writesOf } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, noteBudget, siteArgs, traceRank, writerItems, writesOf } from './persistence-writes.js';
 
 interface Place {
   holder: string;
@@ -74,7 +74,8 @@ export function dropperAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
       return { holder, ref, index, key: keyOf(sketch), expr: own.expr, call };
     };
     const writes: Place[] = [];
-    for (const holder of reached.keys()) {
+    for (const holder of writerItems(ctx)) {
+      if (!reached.has(holder)) continue;
       const ref = ctx.delta.new.items.get(holder);
       if (!ref || ref.item.kind !== 'fn' || !ctx.isProduct(ref.file, ref.item.id)) continue;
       for (const w of writesOf(ctx, ref, () => new PathEval(ref, lookup))) {

@@ -46,6 +46,8 @@ export interface Lookup {
    * Past zero every evaluation answers "unknown" and the analyzer reports the gap.
    */
   budget: { left: number; file?: string };
+  /** What each function returns, once worked out (see `PathEval.returns`). */
+  returns: Map<string, { sketch: string; evidence: Evidence[]; self: boolean }>;
 }
 
 /** Characters of a function searched for a variable's definitions: the nearest ones are what counts. */
@@ -207,11 +209,16 @@ export class PathEval {
     const key = `ret|${callee.key}`;
     if (depth >= MAX_DEPTH || this.visited.has(key)) return UNKNOWN;
     this.visited.add(key);
-    const sub = new PathEval(callee, this.lookup);
-    sub.visited = this.visited;
-    const sketch = sub.returned(depth + 1);
-    this.evidence.push(...sub.evidence);
-    const shift = pathCall && sub.paramList().self ? 1 : 0;
+    // What a function returns is worked out once per scan (its parameters stay placeholders).
+    let ret = this.lookup.returns.get(callee.key);
+    if (!ret) {
+      const sub = new PathEval(callee, this.lookup);
+      ret = { sketch: sub.returned(depth + 1), evidence: sub.evidence, self: sub.paramList().self };
+      this.lookup.returns.set(callee.key, ret);
+    }
+    const sketch = ret.sketch;
+    this.evidence.push(...ret.evidence);
+    const shift = pathCall && ret.self ? 1 : 0;
     return sketch.replace(PARAM_RE, (_m, n: string) => {
       const r = args[Number(n) + shift];
       return r ? this.expr(r[0], r[1], depth + 1) : UNKNOWN;
@@ -277,27 +284,41 @@ export class PathEval {
   private definitions(name: string, at: number): Array<[number, number]> {
     const s = this.shape.text;
     const from = Math.max(this.start, at - DEF_WINDOW);
-    if ((this.lookup.budget.left -= 6 * (at - from)) < 0) return [];
-    const region = s.slice(from, at);
     const out: Array<[number, number, number]> = [];
-    const add = (re: RegExp, end: (from: number, idx: number) => [number, number]) => {
-      for (const m of region.matchAll(re)) {
-        const idx = from + m.index;
-        const [x, y] = end(idx + m[0].length, idx);
-        if (y > x) out.push([idx, x, y]);
+    // Each mention of the name is looked at in its surroundings: one search for the name, then short
+    // anchored tests, rather than a pattern per kind of definition over the whole window.
+    let idx = s.indexOf(name, from);
+    this.lookup.budget.left -= at - from;
+    while (idx >= 0 && idx < at && out.length < 64) {
+      const end = idx + name.length;
+      if (!isId(s[idx - 1]) && !isId(s[end])) {
+        const before = s.slice(Math.max(from, idx - 40), idx);
+        const after = s.slice(end, Math.min(at, end + 80));
+        let m: RegExpExecArray | null;
+        if (/\blet\s+(?:mut\s+)?$/.test(before) && (m = /^\s*(?::[^=;]*)?=(?![=>])/.exec(after))) {
+          const f = end + m[0].length;
+          out.push([idx, f, this.stmtEnd(f, false)]);
+        } else if (/\b(?:Some|Ok)\s*\(\s*(?:ref\s+)?(?:mut\s+)?$/.test(before) && (m = /^\s*\)\s*=(?![=>])/.exec(after))) {
+          const f = end + m[0].length;
+          out.push([idx, f, this.stmtEnd(f, true)]);
+        } else if (/\bfor\s+(?:mut\s+)?$/.test(before) && (m = /^\s+in\b/.exec(after))) {
+          const f = end + m[0].length;
+          out.push([idx, f, this.stmtEnd(f, true)]);
+        } else if (/\|\s*(?:mut\s+)?$/.test(before) && /^\s*(?::[^|,]*)?\|/.test(after)) {
+          out.push([idx, this.stmtStart(idx), idx]);
+        } else if (!/[.]\s*$|\b(let|mut)\s+$/.test(before)) {
+          if ((m = /^\s*(?:\+=|=(?![=>]))/.exec(after))) {
+            const f = end + m[0].length;
+            out.push([idx, f, this.stmtEnd(f, false)]);
+          } else if ((m = /^\s*\.\s*(?:push|push_str|set_file_name|set_extension|insert_str)\s*\(/.exec(after))) {
+            const f = end + m[0].length;
+            out.push([idx, f, argsAt(s, f - 1, this.end).end - 1]);
+          }
+        }
       }
-    };
-    const n = name;
-    add(new RegExp(`\\blet\\s+(?:mut\\s+)?${n}\\b\\s*(?::[^=;]*)?=(?![=>])`, 'g'), (f) => [f, this.stmtEnd(f, false)]);
-    add(new RegExp(`\\b(?:Some|Ok)\\s*\\(\\s*(?:ref\\s+)?(?:mut\\s+)?${n}\\s*\\)\\s*=(?![=>])`, 'g'), (f) => [f, this.stmtEnd(f, true)]);
-    add(new RegExp(`\\bfor\\s+(?:mut\\s+)?${n}\\s+in\\b`, 'g'), (f) => [f, this.stmtEnd(f, true)]);
-    add(new RegExp(`(?<![\\w.]|\\blet\\s+|\\bmut\\s+)${n}\\s*(?:\\+=|=(?![=>]))`, 'g'), (f) => [f, this.stmtEnd(f, false)]);
-    add(new RegExp(`(?<![\\w.])${n}\\s*\\.\\s*(?:push|push_str|set_file_name|set_extension|insert_str)\\s*\\(`, 'g'), (f) => {
-      const { end } = argsAt(s, f - 1, this.end);
-      return [f, end - 1];
-    });
-    add(new RegExp(`\\|\\s*(?:mut\\s+)?${n}\\s*(?::[^|,]*)?\\|`, 'g'), (_f, idx) => [this.stmtStart(idx), idx]);
-    return out.sort((x, y) => x[0] - y[0]).map(([, x, y]) => [x, y]);
+      idx = s.indexOf(name, end);
+    }
+    return out.filter(([, x, y]) => y > x).sort((x, y) => x[0] - y[0]).map(([, x, y]) => [x, y]);
   }
 
   /** Where the expression starting at `from` ends: `;`, a closing bracket, a top-level comma, or `{` when asked. */

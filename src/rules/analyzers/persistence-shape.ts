@@ -49,63 +49,81 @@ function stringEnd(src: string, i: number): number {
   return src.length;
 }
 
-/** The shape of a file, computed once per file in one pass. */
+const SPACE = 32;
+const NL = 10;
+const QUOTE = 34;
+const UTF16 = new TextDecoder('utf-16le');
+const codeIsId = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90) || x === 95 || (x >= 48 && x <= 57);
+
+/** True when a `b`, `r` or `c` at `i` starts a string literal (`b"`, `r"`, `r#"`, `br"`, `c"`, `cr#"`). */
+function stringPrefix(buf: Uint16Array, i: number): boolean {
+  let j = i;
+  if (buf[j] === 98 || buf[j] === 99) j++;
+  if (buf[j] === QUOTE) return j > i;
+  if (buf[j] !== 114) return false;
+  j++;
+  while (buf[j] === 35 /* # */) j++;
+  return buf[j] === QUOTE;
+}
+
+/** The shape of a file, computed once per file in one pass over its character codes. */
 export function shapeOf(file: RustFile): Shape {
   const hit = shapes.get(file);
   if (hit) return hit;
   const src = file.text;
-  const out: string[] = [];
+  const n = src.length;
+  const buf = new Uint16Array(n);
+  for (let k = 0; k < n; k++) buf[k] = src.charCodeAt(k);
   const lits = new Map<number, Lit>();
   const lineStarts = [0];
   for (let k = src.indexOf('\n'); k >= 0; k = src.indexOf('\n', k + 1)) lineStarts.push(k + 1);
-  let i = 0;
-  let from = 0;
-  const blank = (a: number, b: number, keep = false) => {
-    out.push(src.slice(from, a), keep ? src.slice(a, b).replace(/[^\n]/g, ' ') : ' '.repeat(b - a));
-    from = b;
+  const blank = (a: number, b: number) => {
+    for (let k = a; k < b; k++) if (buf[k] !== NL) buf[k] = SPACE;
   };
-  while (i < src.length) {
-    const c = src[i];
-    if (c === '/' && src[i + 1] === '/') {
+  let i = 0;
+  while (i < n) {
+    const c = buf[i];
+    if (c === 47 /* / */ && buf[i + 1] === 47) {
       const nl = src.indexOf('\n', i);
-      const e = nl < 0 ? src.length : nl;
+      const e = nl < 0 ? n : nl;
       blank(i, e);
       i = e;
-    } else if (c === '/' && src[i + 1] === '*') {
+    } else if (c === 47 && buf[i + 1] === 42 /* * */) {
       let depth = 1;
       let j = i + 2;
-      while (j < src.length && depth > 0) {
-        if (src[j] === '/' && src[j + 1] === '*') (depth++, (j += 2));
-        else if (src[j] === '*' && src[j + 1] === '/') (depth--, (j += 2));
+      while (j < n && depth > 0) {
+        if (buf[j] === 47 && buf[j + 1] === 42) (depth++, (j += 2));
+        else if (buf[j] === 42 && buf[j + 1] === 47) (depth--, (j += 2));
         else j++;
       }
-      blank(i, j, true);
+      blank(i, j);
       i = j;
-    } else if (c === '"' || ((c === 'b' || c === 'r' || c === 'c') && (i === 0 || !isId(src[i - 1])) && /^(b|c)?r?#*"/.test(src.slice(i, i + 8)))) {
+    } else if (c === QUOTE || ((c === 98 || c === 114 || c === 99) /* b r c */ && (i === 0 || !codeIsId(buf[i - 1])) && stringPrefix(buf, i))) {
       const e = stringEnd(src, i);
       if (e < 0) {
         i++;
         continue;
       }
       lits.set(i, { end: e, content: literalContent(src.slice(i, e)) });
-      out.push(src.slice(from, i), `"${'_'.repeat(Math.max(0, e - i - 2))}"`.slice(0, e - i));
-      from = e;
+      // The literal becomes `"___"` of its own length: brackets and commas inside it no longer count.
+      buf[i] = QUOTE;
+      for (let k = i + 1; k < e - 1; k++) buf[k] = 95;
+      if (e - 1 > i) buf[e - 1] = QUOTE;
       i = e;
-    } else if (c === "'") {
+    } else if (c === 39 /* ' */) {
       // A character literal ('x', '\n', '\u{1F600}'), not a lifetime ('a).
       const m = /^'(?:\\(?:u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|.)|[^\\'\n])'/u.exec(src.slice(i, i + 12));
       if (m) {
         blank(i, i + m[0].length);
         i += m[0].length;
       } else i++;
-    } else if (isIdStart(c)) {
+    } else if (codeIsId(c)) {
       let j = i + 1;
-      while (j < src.length && isId(src[j])) j++;
+      while (j < n && codeIsId(buf[j])) j++;
       i = j;
     } else i++;
   }
-  out.push(src.slice(from));
-  const shape: Shape = { text: out.join(''), lits, lineStarts };
+  const shape: Shape = { text: UTF16.decode(buf), lits, lineStarts };
   shapes.set(file, shape);
   return shape;
 }

@@ -88,23 +88,55 @@ export function writesOf(ctx: ScanContext, ref: ItemRef, ev: () => PathEval): Wr
   return out;
 }
 
+const argMemo = new WeakMap<ScanContext, Map<string, { sketch: string; evidence: Evidence[] }>>();
+
+/** The sketch of parameter `param` of the function an edge calls, as the call's argument gives it (memoized per call site). */
+function argSketch(ctx: ScanContext, e: Edge & { from: string }, param: number, lookup: Lookup): { sketch: string; evidence: Evidence[] } {
+  let m = argMemo.get(ctx);
+  if (!m) argMemo.set(ctx, (m = new Map()));
+  const key = `${e.from}|${e.site}|${e.to}|${param}`;
+  let hit = m.get(key);
+  if (hit) return hit;
+  const caller = ctx.delta.new.items.get(e.from)!;
+  const callee = ctx.delta.new.items.get(e.to)!;
+  const ev = new PathEval(caller, lookup);
+  const shift = e.kind === 'call' && new PathEval(callee, lookup).paramList().self ? 1 : 0;
+  const r = siteArgs(caller, e.site, ev)[param + shift];
+  hit = { sketch: r ? `/${ev.expr(r[0], r[1])}/` : '/?/', evidence: ev.evidence };
+  m.set(key, hit);
+  return hit;
+}
+
 /** Fills in the parameters of the sketch's function with the arguments of the calls on `chain`, nearest caller first. */
 export function fillParams(ctx: ScanContext, sketch: string, chain: Array<Edge & { from: string }>, evidence: Evidence[], lookup: Lookup): string {
   let out = sketch;
   for (let k = chain.length - 1, guard = 0; k >= 0 && guard < 4 && out.includes('\u0002'); k--, guard++) {
     const e = chain[k];
-    const caller = ctx.delta.new.items.get(e.from);
-    const callee = ctx.delta.new.items.get(e.to);
-    if (!caller || !callee || e.kind === 'value' || e.kind === 'macro') break;
-    const ev = new PathEval(caller, lookup);
-    const args = siteArgs(caller, e.site, ev);
-    const shift = e.kind === 'call' && new PathEval(callee, lookup).paramList().self ? 1 : 0;
+    if (!ctx.delta.new.items.has(e.from) || !ctx.delta.new.items.has(e.to) || e.kind === 'value' || e.kind === 'macro') break;
     out = out.replace(PARAM_RE, (_m, i: string) => {
-      const r = args[Number(i) + shift];
-      return r ? `/${ev.expr(r[0], r[1])}/` : '/?/';
+      const a = argSketch(ctx, e, Number(i), lookup);
+      evidence.push(...a.evidence);
+      return a.sketch;
     });
-    evidence.push(...ev.evidence);
   }
+  return out;
+}
+
+/** Calls that may write without a catalogued capability: the write-mode builders and registry functions. */
+const MAYBE_WRITE = /(^|::)(options|File::options)$|^(set_value|set_raw_value|create_subkey\w*)$|(^|::)Reg(SetValueEx|SetKeyValue|CreateKeyEx|CreateKey)[AW]?$/;
+const writers = new WeakMap<ScanContext, Set<string>>();
+
+/** Functions of the new release that may write (file writes, program starts, builders, registry calls), found once per scan. */
+export function writerItems(ctx: ScanContext): Set<string> {
+  let out = writers.get(ctx);
+  if (out) return out;
+  out = new Set();
+  for (const [holder, uses] of ctx.newGraph.caps) if (uses.some((u) => u.cap === 'fs.write' || u.cap === 'process.spawn')) out.add(holder);
+  for (const file of ctx.delta.new.rust.values()) {
+    const keys = ctx.delta.new.keyOf.get(file.path) ?? [];
+    for (const s of file.facts.sites) if (s.item >= 0 && (s.kind === 'call' || s.kind === 'method') && MAYBE_WRITE.test(s.text)) out.add(keys[s.item]);
+  }
+  writers.set(ctx, out);
   return out;
 }
 
@@ -173,6 +205,7 @@ export function lookupOf(ctx: ScanContext): Lookup {
   }
   l = {
     budget: { left: PATH_BUDGET },
+    returns: new Map(),
     constant: (n) => values.get(n) ?? undefined,
     fn: (n, file) => {
       const list = fns.get(n) ?? [];

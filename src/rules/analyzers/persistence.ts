@@ -6,7 +6,7 @@ import type { Match, Severity, TraceHop } from '../types.js';
 import { changedItems, short, siteMatch } from './util.js';
 import { PARAM_RE, PathEval, type Evidence } from './persistence-paths.js';
 import { literalSketch, matchTarget, segments, type CompiledTarget, type TargetHit } from './persistence-targets.js';
-import { lookupOf, crateWords, fillParams, noteBudget, reachedFromEntries, traceRank, writesOf, type WriteSite } from './persistence-writes.js';
+import { lookupOf, crateWords, fillParams, noteBudget, reachedFromEntries, traceRank, writerItems, writesOf, type WriteSite } from './persistence-writes.js';
 
 /** A command line that writes where it names (a redirection, a copy, a download to a file). */
 const WRITES_CMD = /(^|\s)(>>?|tee|cp|mv|install|ln|dd|rsync|curl|wget|copy|Copy-Item|Set-Content|Add-Content|Out-File)(\s|$)|>>?\s*\S/i;
@@ -22,6 +22,17 @@ function display(sketch: string): string {
   return short(t.replace(/\/{2,}/g, '/'), 100);
 }
 
+/** The program a sketch names, by base name without `.exe`. */
+function programName(sketch: string): string {
+  return (segments(sketch).pop() ?? '').replace(/\.exe$/, '');
+}
+
+/** Whether a program start may write a target: a table program, a copier or a shell, or a program the caller names. */
+function programMayWrite(ctx: ScanContext, sketch: string): boolean {
+  const name = programName(sketch);
+  return sketch.includes('\u0002') || WRITER_PROGRAMS.test(name) || ctx.rules.targets.targets.some((t) => t.programs.some((p) => p.name === name));
+}
+
 /** Which target a write's destinations land on. */
 function targetOf(ctx: ScanContext, w: WriteSite, sketches: string[]): { hit: TargetHit; sketch: string } | undefined {
   const table = ctx.rules.targets;
@@ -34,7 +45,7 @@ function targetOf(ctx: ScanContext, w: WriteSite, sketches: string[]): { hit: Ta
   }
   // A program start: the program, then its arguments; a shell command line is split into words.
   const words = sketches.slice(1).flatMap((sk) => sk.split(/\s+/)).filter((x) => x !== '');
-  const program = (segments(sketches[0] ?? '').pop() ?? '').replace(/\.exe$/, '');
+  const program = programName(sketches[0] ?? '');
   const plain = words.map((x) => x.replace(/^\/+|\/+$/g, ''));
   for (const t of table.targets) {
     for (const p of t.programs) {
@@ -72,29 +83,39 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
   };
   // Each write's own sketches are evaluated once; parameters are filled in per call chain.
   const base = new Map<string, { sketches: string[]; evidence: Evidence[] }>();
+  const writers = writerItems(ctx);
   for (const ch of changedItems(ctx)) {
     const reached = ctx.reachFrom(ch.key);
-    for (const holder of reached.keys()) {
+    for (const holder of writers) {
+      if (!reached.has(holder)) continue;
       const ref = ctx.delta.new.items.get(holder);
       if (!ref || ref.item.kind !== 'fn' || !ctx.isProduct(ref.file, ref.item.id)) continue;
+      let chain: ReturnType<typeof CallGraph.path> | undefined;
       for (const w of writesOf(ctx, ref, () => evalOf(ref))) {
         const bk = `${holder}|${w.index}`;
         let own = base.get(bk);
         if (!own) {
           const ev = new PathEval(ref, lookup);
-          own = { sketches: w.dests.map(([a, b]) => ev.expr(a, b)), evidence: ev.evidence };
+          const sketches: string[] = [];
+          for (const [a, b] of w.dests) {
+            sketches.push(ev.expr(a, b));
+            // A program start's arguments only matter when the program may write (crontab, reg, cp, a shell…).
+            if (w.kind === 'process' && sketches.length === 1 && !programMayWrite(ctx, sketches[0])) break;
+          }
+          own = { sketches, evidence: ev.evidence };
           base.set(bk, own);
         }
-        const chain = CallGraph.path(reached, holder);
+        if (own.sketches.length < w.dests.length) continue;
+        const path = (chain ??= CallGraph.path(reached, holder));
         const evidence = [...own.evidence];
-        const sketches = own.sketches.map((sk) => (sk.includes('\u0002') ? fillParams(ctx, sk, chain, evidence, lookup) : sk));
+        const sketches = own.sketches.map((sk) => (sk.includes('\u0002') ? fillParams(ctx, sk, path, evidence, lookup) : sk));
         const found = targetOf(ctx, w, sketches);
         if (!found) continue;
         const site = ref.file.facts.sites[w.index];
         const anyNew = ch.status === 'added' || ctx.isNew(ref.file.path, w.index) || evidence.some((x) => ctx.isAddedLine(x.file, x.line));
         if (!anyNew) continue;
         const k = `${ref.file.path}:${w.index}`;
-        const trace: TraceHop[] = [...chain.map((e) => ({ item: e.from, file: e.file, line: e.line })), { item: holder, file: ref.file.path, line: site.line }];
+        const trace: TraceHop[] = [...path.map((e) => ({ item: e.from, file: e.file, line: e.line })), { item: holder, file: ref.file.path, line: site.line }];
         // The trace shown starts at an entry point when one reaches the write, else the nearest change.
         const rank = traceRank(ctx, ch.key, trace.length);
         if ((ranks.get(k) ?? Infinity) <= rank) continue;
