@@ -29,6 +29,8 @@ const SKIP_ARGS = new Set(['expect', 'context', 'with_context', 'map_err', 'ok_o
 const FORMATS = new Set(['format', 'format_args', 'concat', 'write', 'writeln']);
 const KEYWORDS = new Set(['let', 'mut', 'if', 'else', 'match', 'return', 'true', 'false', 'self', 'Self', 'Some', 'None', 'Ok', 'Err', 'as', 'ref', 'move', 'in', 'for', 'while', 'loop', 'fn', 'unsafe', 'async', 'await', 'where', 'impl', 'dyn', 'break', 'continue', 'const', 'static', 'struct', 'enum', 'use', 'mod', 'pub', 'crate', 'super', 'type', 'box']);
 const MAX_DEPTH = 6;
+/** Longest function body (characters) whose returned value is followed. */
+const MAX_FOLLOWED_BODY = 4000;
 
 /** Where a sketch's literal pieces were read. */
 export interface Evidence {
@@ -53,6 +55,8 @@ export interface Lookup {
 /** Characters of a function searched for a variable's definitions: the nearest ones are what counts. */
 const DEF_WINDOW = 64 * 1024;
 
+const paramMemo = new WeakMap<ItemRef, { names: string[]; self: boolean }>();
+
 /** Evaluates path expressions inside one function. */
 export class PathEval {
   readonly shape: Shape;
@@ -74,16 +78,18 @@ export class PathEval {
   /** The function's parameters by position (`self` not counted), and whether it takes self. */
   paramList(): { names: string[]; self: boolean } {
     if (this.params) return this.params;
-    const raw = (this.ref.item.params ?? '').replace(/^\(|\)$/g, '');
-    const names: string[] = [];
-    let self = false;
-    const { args } = argsAt(`(${raw})`, 0);
-    for (const [a, b] of args) {
-      const p = `(${raw})`.slice(a, b).trim();
-      if (/^(&\s*('\w+\s+)?)?(mut\s+)?self\b/.test(p)) self = true;
-      else names.push(/^(?:mut\s+)?([A-Za-z_]\w*)\s*:/.exec(p)?.[1] ?? '_');
+    let p = paramMemo.get(this.ref);
+    if (!p) {
+      const text = `(${(this.ref.item.params ?? '').replace(/^\(|\)$/g, '')})`;
+      p = { names: [], self: false };
+      for (const [a, b] of argsAt(text, 0).args) {
+        const one = text.slice(a, b).trim();
+        if (/^(&\s*('\w+\s+)?)?(mut\s+)?self\b/.test(one)) p.self = true;
+        else p.names.push(/^(?:mut\s+)?([A-Za-z_]\w*)\s*:/.exec(one)?.[1] ?? '_');
+      }
+      paramMemo.set(this.ref, p);
     }
-    return (this.params = { names, self });
+    return (this.params = p);
   }
 
   /** The sketch of `text[a, b)` of the function's file. */
@@ -232,7 +238,8 @@ export class PathEval {
     const open = sig < 0 || sig >= this.end ? -1 : s.indexOf('{', argsAt(s, sig, this.end).end);
     if (open < 0 || open >= this.end) return UNKNOWN;
     const close = this.end - 1;
-    if ((this.lookup.budget.left -= close - open) < 0) return UNKNOWN;
+    // Functions that build a path are short; a long one (a compiler driver) is not followed.
+    if (close - open > MAX_FOLLOWED_BODY || (this.lookup.budget.left -= close - open) < 0) return UNKNOWN;
     const parts: string[] = [];
     for (const m of s.slice(open, close).matchAll(/\breturn\b/g)) {
       const from = open + m.index + 6;
