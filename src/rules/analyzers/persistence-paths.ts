@@ -50,6 +50,9 @@ export interface Lookup {
   budget: { left: number; file?: string };
   /** What each function returns, once worked out (see `PathEval.returns`). */
   returns: Map<string, { sketch: string; evidence: Evidence[]; self: boolean }>;
+  /** Each function's definitions of each variable, and the value of a variable after given definitions. */
+  defs: Map<string, Array<[number, number, number]>>;
+  values: Map<string, { sketch: string; evidence: Evidence[] }>;
 }
 
 /** Characters of a function searched for a variable's definitions: the nearest ones are what counts. */
@@ -284,19 +287,41 @@ export class PathEval {
       const pi = this.paramList().names.indexOf(name);
       return pi >= 0 ? paramMarker(pi) : UNKNOWN;
     }
-    return defs.slice(-4).map(([x, y]) => this.expr(x, y, depth + 1)).filter((x) => x !== '').join('/');
+    // Uses of a variable after the same definitions hold the same value: worked out once per scan.
+    const memoKey = `${key}|${defs[defs.length - 1][0]}`;
+    const hit = this.lookup.values.get(memoKey);
+    if (hit) {
+      this.evidence.push(...hit.evidence);
+      return hit.sketch;
+    }
+    const mark = this.evidence.length;
+    const sketch = defs.slice(-4).map(([, x, y]) => this.expr(x, y, depth + 1)).filter((x) => x !== '').join('/');
+    this.lookup.values.set(memoKey, { sketch, evidence: this.evidence.slice(mark) });
+    return sketch;
   }
 
-  /** The expressions assigned to `name` in the function before `at`, in source order. */
-  private definitions(name: string, at: number): Array<[number, number]> {
+  /** The definitions of `name` before `at`, as [where, expression start, expression end], in source order. */
+  private definitions(name: string, at: number): Array<[number, number, number]> {
+    const key = `${this.ref.key}|${name}`;
+    let all = this.lookup.defs.get(key);
+    if (!all) this.lookup.defs.set(key, (all = this.allDefinitions(name)));
+    const from = at - DEF_WINDOW;
+    return all.filter(([idx, x]) => idx < at && idx >= from && x <= at);
+  }
+
+  /** Every expression assigned to `name` in the function, in source order (found once per scan). */
+  private allDefinitions(name: string): Array<[number, number, number]> {
     const s = this.shape.text;
-    const from = Math.max(this.start, at - DEF_WINDOW);
+    const from = this.start;
+    const at = this.end;
     const out: Array<[number, number, number]> = [];
     // Each mention of the name is looked at in its surroundings: one search for the name, then short
-    // anchored tests, rather than a pattern per kind of definition over the whole window.
+    // anchored tests, rather than a pattern per kind of definition over the whole function.
     let idx = s.indexOf(name, from);
-    this.lookup.budget.left -= at - from;
-    while (idx >= 0 && idx < at && out.length < 64) {
+    // A string search costs a fraction of a character step.
+    this.lookup.budget.left -= (at - from) >> 3;
+    let mentions = 0;
+    while (idx >= 0 && idx < at && out.length < 256 && ++mentions < 4096) {
       const end = idx + name.length;
       if (!isId(s[idx - 1]) && !isId(s[end])) {
         const before = s.slice(Math.max(from, idx - 40), idx);
@@ -325,7 +350,7 @@ export class PathEval {
       }
       idx = s.indexOf(name, end);
     }
-    return out.filter(([, x, y]) => y > x).sort((x, y) => x[0] - y[0]).map(([, x, y]) => [x, y]);
+    return out.filter(([, x, y]) => y > x).sort((x, y) => x[0] - y[0]);
   }
 
   /** Where the expression starting at `from` ends: `;`, a closing bracket, a top-level comma, or `{` when asked. */

@@ -206,6 +206,8 @@ export function lookupOf(ctx: ScanContext): Lookup {
   l = {
     budget: { left: PATH_BUDGET },
     returns: new Map(),
+    defs: new Map(),
+    values: new Map(),
     constant: (n) => values.get(n) ?? undefined,
     fn: (n, file) => {
       const list = fns.get(n) ?? [];
