@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rulesFor } from '../src/index.js';
 import { DEFAULT_RULES_DIR, RuleError, TARGETS_FILE, readTargets } from '../src/rules/loader.js';
-import { exampleSketch, matchTarget, segments } from '../src/rules/analyzers/persistence-targets.js';
+import { exampleSketch, literalSketch, matchTarget, segments } from '../src/rules/analyzers/persistence-targets.js';
 
 const table = rulesFor().targets;
 
@@ -38,6 +38,8 @@ describe('sensitive-targets table', () => {
     expect(matchTarget(table, segments(exampleSketch('project/~/.cargo-old/config.toml')), 'file')).toBeUndefined();
     expect(matchTarget(table, segments(exampleSketch('CARGO_HOME/config.toml')), 'file')).toBeUndefined();
     expect(matchTarget(table, segments(exampleSketch('$CARGO_HOME/config.toml')), 'file')?.target.spec.id).toBe('cargo-config');
+    // Marker characters written with escapes in a literal are dropped, not read as markers.
+    expect(matchTarget(table, segments(literalSketch('\u0001cargo_home\u0001/config.toml')), 'file')).toBeUndefined();
   });
 
   it('an invalid table in a rules folder is a RuleError naming the file and key', () => {

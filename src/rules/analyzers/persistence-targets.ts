@@ -90,7 +90,9 @@ export function markerSketch(name: string): string | undefined {
 }
 
 /** The sketch of one string literal's content: environment names and `~`, `$HOME`, `%APPDATA%` become markers. */
-export function literalSketch(text: string): string {
+export function literalSketch(raw: string): string {
+  // A literal may spell the marker characters with escapes (`"\u{1}home\u{1}"`): they are dropped.
+  const text = raw.replace(/[\u0001\u0002]/g, '');
   if (Object.hasOwn(ENV_MARKERS, text)) return MARKERS[ENV_MARKERS[text]];
   // A literal that starts at `/` is absolute wherever it is joined (`Path::join` replaces the base).
   let t = text.startsWith('/') ? `${marker('root')}${text}` : text.replace(/^~(?=$|[/\\])/, MARKERS.home);

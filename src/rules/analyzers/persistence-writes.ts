@@ -58,11 +58,20 @@ export function writesOf(ctx: ScanContext, ref: ItemRef, ev: () => PathEval): Wr
     if (REG_WRITE.test(s.kind === 'method' ? name : s.text)) regWrite ??= i;
     if (s.kind === 'method' && REG_ARG0.test(name)) regDests.push(...siteArgs(ref, i, ev()).slice(0, 1));
     if (s.kind === 'call' && REG_ARG1.test(s.text)) regDests.push(...siteArgs(ref, i, ev()).slice(1, 2));
+    // git2's `RepoBuilder::clone(url, path)` writes a whole tree of files where it is told.
+    if (s.kind === 'method' && s.text === 'clone' && ref.file.text.includes('RepoBuilder') && /\bRepoBuilder\b/.test(ctx.itemText(ref.key))) {
+      const args = siteArgs(ref, i, ev());
+      if (args.length === 2) out.push({ index: i, kind: 'file', call: 'git2::build::RepoBuilder::clone', dests: args.slice(1) });
+    }
     if (s.kind !== 'call') continue;
     const cap = resolver.capOf(ref.file, i);
     const full = cap?.resolved ?? resolver.fullPath(ref.file, i);
     // `File::options()` is recognised here until the platform model gives it fs.write itself.
     const builder = /(^|::)(OpenOptions|File::options)(::|$)/.test(full) && /^(std|tokio|async_std)::/.test(full);
+    if (/^git2::Repository::clone(_recurse)?$/.test(full)) {
+      out.push({ index: i, kind: 'file', call: full, dests: siteArgs(ref, i, ev()).slice(1, 2) });
+      continue;
+    }
     if (builder || cap?.cap === 'fs.write') {
       if (NO_CONTENT.test(full)) continue;
       if (builder) {
@@ -123,7 +132,7 @@ export function fillParams(ctx: ScanContext, sketch: string, chain: Array<Edge &
 }
 
 /** Calls that may write without a catalogued capability: the write-mode builders and registry functions. */
-const MAYBE_WRITE = /(^|::)(options|File::options)$|^(set_value|set_raw_value|create_subkey\w*)$|(^|::)Reg(SetValueEx|SetKeyValue|CreateKeyEx|CreateKey)[AW]?$/;
+const MAYBE_WRITE = /(^|::)(options|File::options)$|^(set_value|set_raw_value|create_subkey\w*)$|(^|::)Reg(SetValueEx|SetKeyValue|CreateKeyEx|CreateKey)[AW]?$|(^|::)Repository::clone(_recurse)?$/;
 const writers = new WeakMap<ScanContext, Set<string>>();
 
 /** Functions of the new release that may write (file writes, program starts, builders, registry calls), found once per scan. */
@@ -134,7 +143,11 @@ export function writerItems(ctx: ScanContext): Set<string> {
   for (const [holder, uses] of ctx.newGraph.caps) if (uses.some((u) => u.cap === 'fs.write' || u.cap === 'process.spawn')) out.add(holder);
   for (const file of ctx.delta.new.rust.values()) {
     const keys = ctx.delta.new.keyOf.get(file.path) ?? [];
-    for (const s of file.facts.sites) if (s.item >= 0 && (s.kind === 'call' || s.kind === 'method') && MAYBE_WRITE.test(s.text)) out.add(keys[s.item]);
+    const repoBuilder = file.text.includes('RepoBuilder');
+    for (const s of file.facts.sites) {
+      if (s.item < 0 || (s.kind !== 'call' && s.kind !== 'method')) continue;
+      if (MAYBE_WRITE.test(s.text) || (repoBuilder && s.kind === 'method' && s.text === 'clone')) out.add(keys[s.item]);
+    }
   }
   writers.set(ctx, out);
   return out;
