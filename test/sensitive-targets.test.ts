@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { rulesFor } from '../src/index.js';
 import { DEFAULT_RULES_DIR, RuleError, TARGETS_FILE, readTargets } from '../src/rules/loader.js';
 import { exampleSketch, literalSketch, matchTarget, segments } from '../src/rules/analyzers/persistence-targets.js';
+import { runCase } from './helpers/fixture.js';
 
 const table = rulesFor().targets;
 
@@ -53,6 +54,19 @@ describe('sensitive-targets table', () => {
       expect(() => readTargets(dir)).toThrow(/targets\[0\] \(x\)\.job: invalid regular expression/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('messages spell the evaluated path as a shell would, with no marker characters', () => {
+    const cases: Array<[string, string]> = [
+      ['pub fn f() { let _ = std::fs::write(format!("/etc/cron.d/{}", "updater"), "x"); }', '/etc/cron.d/updater'],
+      ['pub fn f() { let _ = std::fs::write(dirs::home_dir().unwrap().join(".ssh/authorized_keys"), "x"); }', '~/.ssh/authorized_keys'],
+      ['pub fn f(n: &str) { let _ = std::fs::write(std::path::Path::new(&std::env::var("CARGO_HOME").unwrap()).join("bin").join(n), "x"); }', '$CARGO_HOME/bin/…'],
+    ];
+    for (const [code, shown] of cases) {
+      const f = runCase({ code }).findings.find((x) => x.ruleId === 'persistence-write');
+      expect(f?.message, code).toContain(`writes to ${shown} through`);
+      expect(f?.message).not.toMatch(/[\u0000-\u0008]/);
     }
   });
 

@@ -1,3 +1,9 @@
+/**
+ * The `persistence-write` analyzer: every write that new code reaches (file writes, registry writes,
+ * program starts that write) has its destination evaluated (persistence-paths.ts) and matched
+ * against the sensitive-targets table (persistence-targets.ts). Severity comes from the table,
+ * lowered to high when the crate says the target is its job or nothing calls the code yet.
+ */
 import { CallGraph } from '../../analysis/graph.js';
 import type { ItemRef } from '../../diff/types.js';
 import type { ScanContext } from '../context.js';
@@ -12,14 +18,18 @@ import { lookupOf, crateWords, fillParams, noteBudget, reachedFromEntries, trace
 const WRITES_CMD = /(^|\s)(>>?|tee|cp|mv|install|ln|dd|rsync|curl|wget|copy|Copy-Item|Set-Content|Add-Content|Out-File)(\s|$)|>>?\s*\S/i;
 const WRITER_PROGRAMS = /^(cp|mv|install|ln|tee|dd|rsync|curl|wget|sh|bash|zsh|dash|cmd|powershell|pwsh)$/i;
 
+const SHOWN: Record<string, string> = { home: '~', cargo_home: '$CARGO_HOME', rustup_home: '$RUSTUP_HOME', appdata: '%APPDATA%', manifest: '$CARGO_MANIFEST_DIR', root: '' };
 
-/** A path sketch for a reader: markers spelled as a shell would. */
+/** A path sketch for a reader: markers spelled as a shell would, parameters and unknown parts as `…`. */
 function display(sketch: string): string {
   const t = sketch
-    .replace(/\/?\u0001home\u0001\/?/g, '~/').replace(/\/?\u0001cargo_home\u0001\/?/g, '$CARGO_HOME/')
-    .replace(/\/?\u0001rustup_home\u0001\/?/g, '$RUSTUP_HOME/').replace(/\/?\u0001appdata\u0001\/?/g, '%APPDATA%/')
-    .replace(/\/?\u0001manifest\u0001\/?/g, '$CARGO_MANIFEST_DIR/').replace(PARAM_RE, '…').replace(/\/\?\//g, '/…/');
-  return short(t.replace(/\/{2,}/g, '/'), 100);
+    .replace(/\u0001(\w+)\u0001/g, (_m, n: string) => `/${SHOWN[n] ?? n}/`)
+    .replace(PARAM_RE, '/…/')
+    .replace(/(^|\/)\?(?=\/|$)/g, '$1…')
+    .replace(/\/{2,}/g, '/')
+    .replace(/(.)\/$/, '$1');
+  // Only an absolute path keeps its leading slash.
+  return short(sketch.trimStart().startsWith('/\u0001root\u0001') ? t : t.replace(/^\//, ''), 100);
 }
 
 /** The program a sketch names, by base name without `.exe`. */
