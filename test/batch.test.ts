@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,8 @@ import { writeSlowPair } from './helpers/slow-crate.js';
 const ROOT = path.join(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'cratefence.js');
 const CORPUS = path.join(ROOT, 'corpus');
-const CASES = readdirSync(CORPUS).filter((c) => !c.endsWith('.json')).sort();
+// Pairs only: a first-release case (no old/) is scanned alone by test/corpus.test.ts.
+const CASES = readdirSync(CORPUS).filter((c) => !c.endsWith('.json') && existsSync(path.join(CORPUS, c, 'old'))).sort();
 const tmp = mkdtempSync(path.join(tmpdir(), 'cf-batch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
