@@ -6,7 +6,8 @@
 // nothing: it only unpacks), and the tree cargo left in CARGO_HOME/registry/src is compared file by
 // file with the tree cratefence read from the same bytes. Prints a table; exits 1 on any layout
 // where both read a tree and the trees differ, or where cargo's tree is not the one the test expects.
-// The first row is a crate written by the real `cargo package`, which must read without a finding.
+// The first row is a crate written by the real `cargo package`, the next ones the same crate written
+// by Python's tarfile and GNU tar: each must read without a critical finding.
 // Needs `npm run build` (the script is run through `npm run verify:archives`) and cargo on PATH.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -61,7 +62,33 @@ function cargoPackaged() {
   const bytes = readFileSync(path.join(dir, 'target', 'package', `${NAME}-${VERSION}.crate`));
   return { id: 'cargo-package', what: 'written by the real cargo package', bytes: () => bytes, expect: null, honest: true };
 }
-const LAYOUTS = [cargoPackaged(), ...FIXED, ...random];
+/**
+ * The same crate written by other tools an honest publisher might use: Python's tarfile (PAX, its
+ * default, with an mtime record per file; and GNU) and GNU tar --format=pax (mtime, atime, ctime
+ * per file). Their metadata records change nothing cargo or any other reader unpacks, so they too
+ * must read with no critical finding. A tool that is not installed is left out, and said so.
+ */
+function toolWritten() {
+  const dir = path.join(work, 'tools');
+  const top = `${NAME}-${VERSION}`;
+  for (const [rel, body] of [['Cargo.toml', `[package]\nname = "${NAME}"\nversion = "${VERSION}"\nedition = "2021"\n`], ['src/lib.rs', 'pub fn f() {}\n'], ['src/sub/data.txt', 'x\n']]) {
+    mkdirSync(path.dirname(path.join(dir, top, rel)), { recursive: true });
+    writeFileSync(path.join(dir, top, rel), body);
+  }
+  const rows = [];
+  const made = (id, what, file, cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) return console.error(`${id}: left out (${cmd} ${r.error ? 'is not installed' : `failed: ${r.stderr.trim()}`})`);
+    const bytes = readFileSync(path.join(dir, file));
+    rows.push({ id, what, bytes: () => bytes, expect: null, honest: true });
+  };
+  const py = (fmt, file) => `import tarfile\nwith tarfile.open(${JSON.stringify(file)}, 'w:gz'${fmt ? `, format=tarfile.${fmt}` : ''}) as t: t.add(${JSON.stringify(top)})\n`;
+  made('python-tarfile-default', "Python tarfile's default format (PAX)", 'py-default.crate', 'python3', ['-c', py(null, 'py-default.crate')]);
+  made('python-tarfile-gnu', 'Python tarfile, GNU format', 'py-gnu.crate', 'python3', ['-c', py('GNU_FORMAT', 'py-gnu.crate')]);
+  made('gnu-tar-pax', 'GNU tar --format=pax', 'gnutar-pax.crate', 'tar', ['--format=pax', '-czf', 'gnutar-pax.crate', top]);
+  return rows;
+}
+const LAYOUTS = [cargoPackaged(), ...toolWritten(), ...FIXED, ...random];
 
 /** Index file path of a crate name in the registry index layout. */
 function indexPath(name) {
@@ -177,7 +204,7 @@ for (const l of LAYOUTS) {
 const head = ['layout', 'cargo', 'cratefence', 'comparison'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log(`${cargoVersion.stdout.trim()}; ${LAYOUTS.length - random.length} layouts (one written by cargo package)${random.length ? ` and ${random.length} generated structures (seed ${opts.seed})` : ''}`);
+console.log(`${cargoVersion.stdout.trim()}; ${LAYOUTS.length - random.length} layouts (one written by cargo package, ${LAYOUTS.filter((l) => l.honest).length - 1} by other tools)${random.length ? ` and ${random.length} generated structures (seed ${opts.seed})` : ''}`);
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

@@ -6,6 +6,7 @@ import { UsageError, exitCodeFor, parseFailOn } from './usage.js';
 import { FORMATS, reporter, type Format } from './report/index.js';
 import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
 import { nativeSyntaxProblem } from './parse/syntax.js';
+import { safeText } from './report/safe-text.js';
 
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
 
@@ -60,17 +61,17 @@ Exit codes: 0 below the --fail-on level, 1 at or above it, 2 on bad input or usa
  * Commands of the layers above the core, loaded only when used. Each module's `run(argv)` parses its
  * own options, does its work and returns the exit code; errors it throws are printed here.
  */
-const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
-  lock: () => import('./lock/command.js'),
-  approve: () => import('./config/approve-command.js'),
-  batch: () => import('./batch/command.js'),
-  worker: () => import('./batch/worker-command.js'),
-  results: () => import('./batch/results-command.js'),
-  serve: () => import('./serve/command.js'),
-};
+const COMMANDS = new Map<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>>([
+  ['lock', () => import('./lock/command.js')],
+  ['approve', () => import('./config/approve-command.js')],
+  ['batch', () => import('./batch/command.js')],
+  ['worker', () => import('./batch/worker-command.js')],
+  ['results', () => import('./batch/results-command.js')],
+  ['serve', () => import('./serve/command.js')],
+]);
 
 /** Errors whose message is the whole story for the user: printed in one line, no stack unless --debug. */
-const KNOWN_ERRORS = new Set(['UsageError', 'InputError', 'RuleError', 'StoreError', 'RegistryError', 'ConfigError', 'LockfileError', 'QueueError']);
+const KNOWN_ERRORS = new Set(['UsageError', 'InputError', 'RuleError', 'StoreError', 'RegistryError', 'ConfigError', 'LockfileError', 'QueueError', 'FileReadError', 'UnsafePathError']);
 
 /**
  * Progress on stderr for scans that take longer than a second: one status line, rewritten in place.
@@ -97,7 +98,8 @@ function progress(enabled: boolean): { phase: (p: string) => void; stop: () => v
 
 async function writeAtomically(file: string, data: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, data);
+  // Created exclusively: a link planted at the temporary name is refused, never written through.
+  await writeFile(tmp, data, { flag: 'wx' });
   await rename(tmp, file);
 }
 
@@ -141,7 +143,7 @@ async function scanInputs(
 export async function main(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
   try {
-    const sub = argv[0] !== undefined ? COMMANDS[argv[0]] : undefined;
+    const sub = argv[0] !== undefined ? COMMANDS.get(argv[0]) : undefined;
     if (sub) {
       process.exitCode = await (await sub()).run(argv.slice(1));
       return;
@@ -215,7 +217,7 @@ export async function main(argv: string[]): Promise<void> {
         // Only the HTML page shows the release diff; the other formats never build it.
         if (format === 'html') hunks = a.hunks;
       } else {
-        throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
+        throw new UsageError(cmd ? `unknown command "${safeText(cmd)}"` : 'missing command');
       }
     } finally {
       prog.stop();
@@ -223,7 +225,9 @@ export async function main(argv: string[]): Promise<void> {
     if (policyLayer && loaded && (loaded.file !== null || audits !== null)) {
       report = policyLayer.applyPolicy(report, { config: loaded.config, file: loaded.file, audits, rulesDir: opts.rulesDir });
     }
-    if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${factsStore.writeError}); the scan did not need it\n`);
+    if (factsStore?.writeError) process.stderr.write(`cratefence: the facts cache could not be written (${safeText(factsStore.writeError)}); the scan did not need it\n`);
+    if (factsStore?.refused) process.stderr.write(`cratefence: ${safeText(factsStore.refused)}; the facts cache was not used\n`);
+    if (factsStore?.readProblem) process.stderr.write(`cratefence: ${safeText(factsStore.readProblem)}; such entries were treated as misses\n`);
     if (debug) {
       const problem = nativeSyntaxProblem();
       process.stderr.write(`cratefence: syntax trees from ${problem ? `the tree-sitter binding (the native addon is ${problem})` : 'the native addon'}\n`);
@@ -236,14 +240,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCodeFor(report.verdict, failOn);
   } catch (err) {
     const e = err as Error;
+    // Messages quote names, paths and values from the input: one line each, nothing a terminal or a
+    // CI log would run (safe-text.ts).
+    const message = safeText(String(e?.message));
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      process.stderr.write(`cratefence: ${e.message}\nRun 'cratefence --help' for usage.\n`);
+      process.stderr.write(`cratefence: ${message}\nRun 'cratefence --help' for usage.\n`);
     } else if (KNOWN_ERRORS.has(e.name)) {
-      process.stderr.write(`cratefence: ${e.message}\n`);
+      process.stderr.write(`cratefence: ${message}\n`);
     } else {
-      process.stderr.write(`cratefence: internal error: ${e.message}\n`);
+      process.stderr.write(`cratefence: internal error: ${message}\n`);
     }
-    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack.split('\n').map(safeText).join('\n')}\n`);
     process.exitCode = 2;
   }
 }

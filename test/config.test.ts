@@ -101,6 +101,28 @@ describe('cratefence.toml', () => {
     expect(errorOf('[crates.a]\nexpected-capabilities = ["network**"]\n').message).toContain(':2: crates.a.expected-capabilities[0]: is not a capability pattern');
   });
 
+  it('refuses a reason of only blanks, zero-width or other invisible characters', () => {
+    for (const reason of ['\\u200B', '\\u200B\\u200C\\u200D\\uFEFF', ' \\u3164 ', '\\u2800', '\\t\\u00A0\\u2003', '\\u202E\\u2066']) {
+      const e = errorOf(`[[suppress]]\nreason = "${reason}"\ncrate = "a"\n`);
+      expect(e.message, reason).toBe('/repo/cratefence.toml:2: suppress[0].reason: must say why the finding is accepted (visible text, not only blanks or invisible characters)');
+    }
+    expect(parseConfig('[[suppress]]\nreason = "\\u200Breviewed"\ncrate = "a"\n', FILE).suppress[0].reason).toBe('\u200Breviewed');
+  });
+
+  it('refuses dates that are not on the calendar, as TOML dates or strings, naming the key and line', () => {
+    const at = (expires: string) => errorOf(`# policy\n[[suppress]]\nreason = "r"\ncrate = "a"\nexpires = ${expires}\n`).message;
+    expect(at('2027-02-31')).toBe('/repo/cratefence.toml:5: suppress[0].expires: "2027-02-31" is not a calendar date (February 2027 has 28 days)');
+    expect(at('2027-02-29')).toContain(':5: suppress[0].expires: "2027-02-29" is not a calendar date (February 2027 has 28 days)');
+    expect(at('"2027-02-31"')).toContain(':5: suppress[0].expires: "2027-02-31" is not a calendar date');
+    expect(at('2027-04-31T12:00:00Z')).toContain(':5: suppress[0].expires: "2027-04-31T12:00:00Z" is not a calendar date (April 2027 has 30 days)');
+    expect(at('"2027-04-30T24:00:00Z"')).toContain('"2027-04-30T24:00:00Z" is not a valid time of day');
+    // In an inline table and in an array of tables further down, the line is still the right one.
+    expect(errorOf('suppress = [\n  { reason = "r", crate = "a", expires = 2026-11-31 },\n]\n').message).toContain(':2: suppress: "2026-11-31" is not a calendar date (November 2026 has 30 days)');
+    // Real dates pass, leap days included; a date inside a string that is not a date field is text.
+    const ok = parseConfig('[[suppress]]\nreason = "until 2027-02-31, roughly"\ncrate = "a"\nexpires = 2028-02-29\n', FILE);
+    expect(ok.suppress[0].expires).toEqual({ text: '2028-02-29', endsAt: new Date('2028-03-01T00:00:00Z') });
+  });
+
   it('gives the line and column of a TOML syntax error', () => {
     const e = errorOf('fail-on = "block"\n[rules\n');
     expect(e.line).toBe(2);
@@ -160,7 +182,7 @@ describe('finding the config file', () => {
   it('reads --config FILE relative to the working folder and fails clearly when it is missing', () => {
     writeFileSync(path.join(tmp, 'other.toml'), 'fail-on = "block"\n');
     expect(loadConfig({ cwd: tmp, file: 'other.toml' })).toMatchObject({ file: path.join(tmp, 'other.toml'), config: { failOn: 'block' } });
-    expect(() => loadConfig({ cwd: tmp, file: 'absent.toml' })).toThrow(/absent\.toml: cannot read the config file \(ENOENT\)/);
+    expect(() => loadConfig({ cwd: tmp, file: 'absent.toml' })).toThrow(/absent\.toml: no such config file$/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +78,13 @@ describe('reads and writes inside an owned folder', () => {
     const root = tmp();
     expect(() => writeInsideSync(root, '../x', 'a')).toThrow(UnsafePathError);
     expect(() => writeInsideSync(root, '/etc/x', 'a')).toThrow(UnsafePathError);
+  });
+
+  it('makes a missing root, private, for a write; a read of a missing root is a miss', () => {
+    const root = path.join(tmp(), 'cache', 'cratefence');
+    expect(readInsideSync(root, 'crates/ab/x.crate', { maxBytes: 10 })).toBeNull();
+    writeInsideSync(root, 'crates/ab/x.crate', 'data');
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    expect(readInsideSync(root, 'crates/ab/x.crate', { maxBytes: 10 })?.toString()).toBe('data');
   });
 });

@@ -47,10 +47,18 @@ async function settled(id: number) {
   return (await call('GET', `/v1/releases/${id}`, tokens.admin)).json.release;
 }
 
+/** A release is diffed only against a released version: let the earlier one's cool-off pass first. */
+async function releasedBase(c: { name: string; version: string; bytes: Buffer }) {
+  const v = await settled((await publish(tokens.pub, c)).json.id);
+  expect(v.state).toBe('cooling-off');
+  clock = new Date(clock.getTime() + 49 * 3_600_000);
+  expect(svc.releases.sweep()).toContain(v.id);
+}
+
 beforeAll(async () => {
   db = openStore(path.join(tmp.dir, 'store.sqlite'));
   pool = new ScanPool({ threads: 2 });
-  const policy = ServePolicySchema.parse({ 'cool-off-hours': 48, 'trusted-cool-off-hours': 6, reviewers: 2, approval: { mode: 'weighted', share: 0.5 }, 'webhook-base-delay-ms': 10, 'body-limit-mb': 1 });
+  const policy = ServePolicySchema.parse({ 'cool-off-hours': 48, 'trusted-cool-off-hours': 6, reviewers: 2, approval: { mode: 'weighted', share: 0.5 }, 'webhook-base-delay-ms': 10, 'body-limit-mb': 1, 'webhook-allow-private': true });
   svc = await buildApp({ db, blobs: new BlobStore(path.join(tmp.dir, 'blobs')), pool, policy, now: () => clock, random: seededRandom(7), randomSource: 'seeded test source' });
   await svc.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(svc.app.server.address() as AddressInfo).port}`;
@@ -77,9 +85,7 @@ describe('ingest service', () => {
       expect((await call('PUT', `/v1/crates/${dependent}/dependencies`, tokens.admin, { dependencies: deps })).status).toBe(200);
     }
     const old = await corpusCrate('m10-typosquat-dependency', 'old');
-    const r0 = await publish(tokens.pub, old);
-    expect(r0.status).toBe(202);
-    await settled(r0.json.id);
+    await releasedBase(old);
     const r1 = await publish(tokens.pub, victim);
     expect(r1.status).toBe(202);
     expect(r1.json.state).toBe('scanning');
@@ -107,8 +113,8 @@ describe('ingest service', () => {
   });
 
   it('pass -> cooling-off -> released once the clock passes the cool-off', async () => {
-    await settled((await publish(tokens.pub, await corpusCrate('h01-network-client-new-endpoint', 'old'))).json.id);
-    const c = await corpusCrate('h01-network-client-new-endpoint', 'new');
+    await releasedBase(await corpusCrate('h09-error-message-urls', 'old'));
+    const c = await corpusCrate('h09-error-message-urls', 'new');
     const r = await publish(tokens.pub, c);
     const rel = await settled(r.json.id);
     expect(rel.state).toBe('cooling-off');
@@ -122,12 +128,13 @@ describe('ingest service', () => {
   });
 
   it('block -> rejected; an admin override needs a reason and starts the cool-off', async () => {
-    await settled((await publish(tokens.pub, await corpusCrate('m05-far-jump-payload-in-new-module', 'old'))).json.id);
+    await releasedBase(await corpusCrate('m05-far-jump-payload-in-new-module', 'old'));
     const c = await corpusCrate('m05-far-jump-payload-in-new-module', 'new');
     const r = await publish(tokens.pub, c);
     const rel = await settled(r.json.id);
     expect(rel.state).toBe('rejected');
     expect(rel.verdict).toBe('block');
+    expect(rel.baseVersion).toBe('1.30.0');
     expect((await call('POST', `/v1/releases/${r.json.id}/overrides`, tokens.admin, {})).status).toBe(422);
     expect((await call('POST', `/v1/releases/${r.json.id}/overrides`, tokens.alice, { reason: 'x' })).status).toBe(403);
     const o = await call('POST', `/v1/releases/${r.json.id}/overrides`, tokens.admin, { reason: 'false positive: the download is the crate\u2019s documented job' });
@@ -226,6 +233,7 @@ describe('ingest service', () => {
       'POST /v1/releases/{id}/rejections': ['reviewer', 'admin'],
       'POST /v1/releases/{id}/revocations': ['admin'],
       'POST /v1/releases/{id}/overrides': ['admin'],
+      'POST /v1/releases/{id}/reviewers': ['admin'],
       'GET /v1/crates/{name}/{version}/status': 'public',
       'POST /v1/subscriptions': ['publisher', 'reviewer', 'admin'],
       'GET /v1/alerts': 'public',

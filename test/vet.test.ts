@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTrees, treeFromFiles, type Report } from '../src/index.js';
 import { applyPolicy, checkAudits, ConfigError, parseConfig, readAudits, type Audits } from '../src/config/index.js';
 import { run as approve } from '../src/config/approve-command.js';
-import { insertAuditText, tomlString } from '../src/config/vet-write.js';
+import { appendAudit, insertAuditText, tomlString } from '../src/config/vet-write.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cratefence-vet-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -354,5 +354,47 @@ describe('cratefence approve', () => {
     expect(text.replace(/\r\n/g, '')).not.toContain('\n');
     expect(parseToml(text)).toEqual({ audits: { a: [{ who: 'q"uote\\', criteria: ['safe-to-run', 'x'], delta: '1.0.0 -> 1.0.1', notes: 'line\nnext\u007f' }], b: [{ who: 'x', criteria: 'safe-to-run', version: '1.0.0' }] } });
     expect(text.indexOf('[[audits.a]]')).toBeLessThan(text.indexOf('[[audits.b]]'));
+  });
+});
+
+describe('cargo-vet dates and files', () => {
+  const store = (files: Record<string, string>) => {
+    const dir = mkdtempSync(path.join(tmp, 'store-'));
+    for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+    return dir;
+  };
+  const failure = (dir: string) => {
+    try {
+      readAudits(dir);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('refuses trust windows and publish times that are not on the calendar, naming file, key and line', () => {
+    const trusted = (start: string) => `[[trusted.tokioish]]\ncriteria = "safe-to-deploy"\nuser-id = 10\nstart = ${start}\nend = 2030-01-01\n`;
+    const a = store({ 'audits.toml': trusted('2024-02-30') });
+    expect(failure(a)).toBe(`${path.join(a, 'audits.toml')}:4: trusted.tokioish[0].start: "2024-02-30" is not a calendar date (February 2024 has 29 days)`);
+    const b = store({ 'audits.toml': trusted('"2023-02-29"') });
+    expect(failure(b)).toBe(`${path.join(b, 'audits.toml')}:4: trusted.tokioish[0].start: "2023-02-29" is not a calendar date (February 2023 has 28 days)`);
+    const c = store({ 'imports.lock': '[[publisher.tokioish]]\nversion = "1.2.0"\nwhen = "2024-06-31"\nuser-id = 10\n' });
+    expect(failure(c)).toBe(`${path.join(c, 'imports.lock')}:3: publisher.tokioish[0].when: "2024-06-31" is not a calendar date (June 2024 has 30 days)`);
+    expect(readAudits(store({ 'audits.toml': trusted('2024-02-29') }))!.sets[0].trusted.tokioish[0].start).toEqual(new Date('2024-02-29T00:00:00Z'));
+  });
+
+  it('appending an audit reads the old file bounded and never writes through a link at its name', () => {
+    const dir = store({});
+    const target = path.join(tmp, 'elsewhere.toml');
+    writeFileSync(target, AUDITS);
+    symlinkSync(target, path.join(dir, 'audits.toml'));
+    appendAudit(path.join(dir, 'audits.toml'), { crate: 'httpish', who: 'A <a@x>', criteria: ['safe-to-deploy'], from: '1.0.1', to: '1.0.2' });
+    expect(readFileSync(target, 'utf8')).toBe(AUDITS);
+    expect(lstatSync(path.join(dir, 'audits.toml')).isFile()).toBe(true);
+    expect(readFileSync(path.join(dir, 'audits.toml'), 'utf8')).toContain('delta = "1.0.1 -> 1.0.2"');
+    const fifoDir = store({});
+    execFileSync('mkfifo', [path.join(fifoDir, 'audits.toml')]);
+    expect(() => appendAudit(path.join(fifoDir, 'audits.toml'), { crate: 'x', who: 'A', criteria: ['safe-to-run'], from: null, to: '1.0.0' })).toThrow(/audits\.toml: the cargo-vet file is a FIFO/);
   });
 });

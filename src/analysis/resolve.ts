@@ -2,6 +2,7 @@ import type { ReleaseView, RustFile } from '../diff/types.js';
 import type { FileFacts } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { LocalNames } from './reexports.js';
+import { macroHit, refineHit } from './platform.js';
 
 /** A site whose path resolves to a catalogued capability. */
 export interface CapHit {
@@ -237,13 +238,20 @@ export class Resolver {
       const c = this.cat.methods.get(s.text);
       return c ? { cap: c, resolved: `.${s.text}` } : undefined;
     }
+    // Assembly and system call macros: what the platform call really is (src/analysis/platform.ts).
+    if (s.kind === 'macro') {
+      return macroHit(this.cat, file, index, (w) => {
+        const full = this.resolvePath(file, w);
+        return this.external(full) ? full : undefined;
+      });
+    }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
     const { full, cap } = this.pathCap(file, index);
-    if (cap && this.external(full)) return { cap, resolved: full };
+    if (cap && this.external(full)) return refineHit(this.cat, file, index, { cap, resolved: full });
     for (const g of this.externalGlobs(file)) {
       const cand = `${g}::${s.text}`;
       const gc = capabilityOfPath(this.cat, cand);
-      if (gc) return { cap: gc, resolved: cand };
+      if (gc) return refineHit(this.cat, file, index, { cap: gc, resolved: cand });
     }
     return undefined;
   }

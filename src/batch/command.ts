@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { BatchStore } from '../store/batch.js';
 import { UsageError, parseFailOn, LEVEL } from '../usage.js';
 import type { RegistryClientApi } from '../registry/types.js';
+import type { QueueSecret } from '../queue/secret.js';
 import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
 import { runBatch, type BatchSummary, type JobExecutor } from './run.js';
@@ -35,7 +36,13 @@ Options:
   --rules DIR          rules folder (default: built-in rules)
   --registry URL       sparse index for registry jobs (default: crates.io)
   --rescan             scan again the jobs the store already has done
-  --queue URL          enqueue on BullMQ at redis://HOST:PORT and collect what workers return
+  --queue URL          enqueue on BullMQ at redis://HOST:PORT (rediss:// for TLS) and collect
+                       what workers return; needs the secret shared with the workers:
+  --queue-secret-file FILE
+                       that secret (else $CRATEFENCE_QUEUE_SECRET; at least 32 characters)
+  --redis-password-file FILE
+                       the Redis password (else $CRATEFENCE_REDIS_PASSWORD, else the URL's)
+  --redis-timeout-ms N how long Redis may stay unreachable before the run stops (default 30000)
   --attempts N         queue attempts per job before it is a dead letter (default 3)
   --fail-on LEVEL      exit 1 when a release's verdict is at or above review|block|never (default never)
   --quiet              no progress display
@@ -72,6 +79,9 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       rules: { type: 'string' },
       rescan: { type: 'boolean' },
       queue: { type: 'string' },
+      'queue-secret-file': { type: 'string' },
+      'redis-password-file': { type: 'string' },
+      'redis-timeout-ms': { type: 'string' },
       attempts: { type: 'string' },
       crate: { type: 'string' },
       registry: { type: 'string' },
@@ -97,6 +107,16 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const memoryMb = positiveInt(values['memory-mb'], 'memory-mb');
   const attempts = positiveInt(values.attempts, 'attempts') ?? 3;
   const rulesDir = values.rules ? path.resolve(values.rules) : undefined;
+  const redisTimeoutMs = positiveInt(values['redis-timeout-ms'], 'redis-timeout-ms');
+  // Queue mode's secret and password are read first: a missing one fails before any work.
+  let queueAuth: { secret: QueueSecret; password?: string } | undefined;
+  if (values.queue) {
+    const { loadQueueSecret } = await import('../queue/secret.js');
+    const { redisPassword } = await import('../queue/connection.js');
+    queueAuth = { secret: loadQueueSecret({ file: values['queue-secret-file'] }), password: redisPassword({ file: values['redis-password-file'] }) };
+  } else if (values['queue-secret-file'] || values['redis-password-file'] || values['redis-timeout-ms']) {
+    throw new UsageError('--queue-secret-file, --redis-password-file and --redis-timeout-ms go with --queue');
+  }
 
   let specs: JobSpec[];
   let source: string;
@@ -132,9 +152,9 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   let executor: JobExecutor;
   let closeExecutor: () => Promise<void>;
   let mode: string;
-  if (values.queue) {
+  if (values.queue && queueAuth) {
     const { QueueExecutor } = await import('../queue/coordinator.js');
-    const q = await QueueExecutor.connect(values.queue, { keys, attempts, settings, rescan: values.rescan ?? false });
+    const q = await QueueExecutor.connect(values.queue, { keys, attempts, ...queueAuth, redisBudgetMs: redisTimeoutMs });
     executor = q;
     closeExecutor = () => q.close();
     mode = `queue ${q.redacted}`;

@@ -5,11 +5,12 @@
  * makes a queued job idempotent (its BullMQ job id).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
-import { loadSource, InputError, type SourceLimits } from '../index.js';
+import { loadSource, InputError, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from '../index.js';
+import { FileReadError, readBounded, readBoundedSync } from '../files/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { packageRoot } from '../root.js';
 import type { JobNames } from '../store/batch.js';
@@ -50,16 +51,23 @@ function registrySide(name: string, version: string, origin: string): JobSide {
   return { registry: { name, version } };
 }
 
+/** A jobs file of a million lines is about 60 MB; a larger one (or a device, a FIFO) is refused. */
+export const MAX_JOBS_FILE_BYTES = 64 * 1024 * 1024;
+/** One file of a rules folder, for its digest (the loader's own limits are lower). */
+const MAX_RULES_FILE_BYTES = 16 * 1024 * 1024;
+
 /**
  * Reads a jobs file: one job a line, `#` starts a comment. `name old new` (two registry releases),
  * `name@version` (a first release), `OLD NEW` (two folders or `.crate` files, relative to the file).
+ * The file is read bounded and must be a regular file: a FIFO or a link to /dev/zero is refused at once.
  */
 export function parseJobsFile(file: string): JobSpec[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedSync(file, { maxBytes: MAX_JOBS_FILE_BYTES, what: 'jobs file' }).toString('utf8');
   } catch (e) {
-    throw new JobsError(`${file}: cannot read the jobs file (${(e as Error).message})`);
+    if (e instanceof FileReadError) throw new JobsError(e.message);
+    throw e;
   }
   const base = path.dirname(path.resolve(file));
   const out: JobSpec[] = [];
@@ -250,15 +258,28 @@ async function pathSide(p: string, limits?: SourceLimits): Promise<SideFacts> {
   } catch {
     throw new InputError('no such file or folder', p);
   }
-  if (st.isFile()) {
-    // An archive is keyed by its bytes: hashing them needs no unpacking, hostile or not.
-    const bytes = readFileSync(p);
+  if (!st.isDirectory()) {
+    // An archive is keyed by its bytes: hashing them needs no unpacking, hostile or not. They are read
+    // as the scan reads an archive (bounded by the source limit, regular files only), so a FIFO or a
+    // link to /dev/zero among the inputs is this job's error, never a hang.
+    let bytes: Buffer;
+    try {
+      bytes = await readBounded(p, { maxBytes: (limits ?? DEFAULT_LIMITS).maxTotalBytes, what: 'archive' });
+    } catch (e) {
+      if (e instanceof FileReadError) throw new InputError(e.reason, p);
+      throw e;
+    }
     return { digest: createHash('sha256').update(bytes).digest('hex'), input: { path: p }, label: p, ...identify(p) };
   }
   const tree = await loadSource(p, limits);
+  return { digest: treeDigest(tree), input: { path: p }, label: p, ...identify(p, tree.files) };
+}
+
+/** A folder input's digest: every file as the scan reads it, by path and content digest (a queue worker checks it too). */
+export function treeDigest(tree: CrateTree): string {
   const h = createHash('sha256');
   for (const f of [...tree.files.keys()].sort()) h.update(f).update('\0').update(createHash('sha256').update(tree.files.get(f)!).digest('hex')).update('\n');
-  return { digest: h.digest('hex'), input: { path: p }, label: p, ...identify(p, tree.files) };
+  return h.digest('hex');
 }
 
 async function registrySideFacts(
@@ -288,6 +309,9 @@ async function registrySideFacts(
 /**
  * A digest of the rule set: every file under the rules folder (the built-in `rules/` by default),
  * by relative path and content. Part of each job's key, so a changed rule rescans everything.
+ * Links are not followed (the entries' own types are read) and each file is read bounded, without
+ * following a link swapped in meanwhile; a link, FIFO or device in the folder is an error (the rule
+ * loader refuses them too), never a hang or a silent gap in the digest.
  */
 export function rulesDigest(dir: string = path.join(packageRoot(), 'rules')): string {
   const h = createHash('sha256');
@@ -295,7 +319,16 @@ export function rulesDigest(dir: string = path.join(packageRoot(), 'rules')): st
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) h.update(path.relative(dir, p)).update('\0').update(readFileSync(p)).update('\0');
+      else {
+        let bytes: Buffer;
+        try {
+          bytes = readBoundedSync(p, { maxBytes: MAX_RULES_FILE_BYTES, what: 'rules folder file', noFollow: true });
+        } catch (e2) {
+          if (e2 instanceof FileReadError) throw new JobsError(e2.message);
+          throw e2;
+        }
+        h.update(path.relative(dir, p)).update('\0').update(bytes).update('\0');
+      }
     }
   };
   walk(dir);

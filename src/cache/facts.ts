@@ -9,10 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
+import { FileReadError, UnsafePathError, readInsideSync, writeInsideSync } from '../files/index.js';
 import { packageRoot } from '../root.js';
 import type { FileFacts } from '../parse/types.js';
 import type { FactsStore } from '../parse/store.js';
@@ -66,33 +67,82 @@ function isFacts(v: unknown, hash: string): v is FileFacts {
 }
 
 /**
- * Facts on disk, one file per content under DIR/<fingerprint>/<2 hex>/<hash>, written through a
- * temporary file and a rename so that a reader never sees half an entry. DIR must be writable only
- * by whoever runs the scans: an entry is trusted to describe the content its name says.
+ * The most a stored entry may hold: four times the largest source file the reader accepts (32 MiB),
+ * well above the facts of any real file. A larger entry is not read at all.
+ */
+export const MAX_FACTS_ENTRY_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Why a cache folder must not be used: owned by another user, or writable by others. Facts cannot be
+ * checked against the file they describe (they are what the parse found), so whoever can write the
+ * folder decides what a scan sees; null when only this user can.
+ */
+function foreignWriters(dir: string): string | null {
+  if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return null;
+  let st;
+  try {
+    // The folder itself is the user's choice and may be a link: what it names is checked.
+    st = statSync(dir);
+  } catch {
+    return null; // created on the first write, by us, mode 0700
+  }
+  if (st.uid !== process.getuid() && st.uid !== 0) return `the facts cache folder ${dir} belongs to another user`;
+  // Group-writable is fine for the user's own group (umask 002 systems); a sticky bit does not help,
+  // since others could still create the entries before us.
+  if ((st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && st.gid !== process.getgid())) return `the facts cache folder ${dir} is writable by other users`;
+  return null;
+}
+
+/**
+ * Facts on disk, one file per content under DIR/<fingerprint>/<2 hex>/<hash>, written to an
+ * exclusive temporary file renamed into place (src/files), so that a reader never sees half an
+ * entry and a link planted in DIR cannot send a write elsewhere. Entries are read bounded, and a
+ * link, FIFO, device or oversized entry is a miss, never followed or waited on.
+ *
+ * Trust: an entry is trusted to describe the content its name says — facts cannot be re-hashed
+ * against a file that is not there. DIR must be writable only by whoever runs the scans; a folder
+ * owned by someone else or writable by others is not used (see {@link DiskFactsStore.refused}).
  */
 export class DiskFactsStore implements FactsStore {
-  private readonly dir: string;
+  private readonly root: string;
+  private readonly fp: string;
   hits = 0;
   misses = 0;
   writes = 0;
   /** Why the first write failed (a cache that cannot be written only costs speed). */
   writeError: string | undefined;
+  /** The first entry that was refused on reading (a link, a FIFO, over the limit…), for a warning. */
+  readProblem: string | undefined;
+  /** Why the folder is not used at all (others can write it), or undefined. */
+  readonly refused: string | undefined;
 
   constructor(dir: string) {
-    this.dir = path.join(dir, factsFingerprint());
+    this.root = dir;
+    this.fp = factsFingerprint();
+    this.refused = foreignWriters(dir) ?? undefined;
   }
 
-  private fileOf(hash: string): string {
+  private relOf(hash: string): string {
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a content hash: ${hash}`);
-    return path.join(this.dir, hash.slice(0, 2), hash);
+    return `${this.fp}/${hash.slice(0, 2)}/${hash}`;
   }
 
   get(hash: string): FileFacts | undefined {
+    if (this.refused) {
+      this.misses++;
+      return undefined;
+    }
     let v: unknown;
     try {
-      const c: unknown = deserialize(readFileSync(this.fileOf(hash)));
+      const bytes = readInsideSync(this.root, this.relOf(hash), { maxBytes: MAX_FACTS_ENTRY_BYTES, what: 'facts cache entry' });
+      if (bytes === null) {
+        this.misses++;
+        return undefined;
+      }
+      const c: unknown = deserialize(bytes);
       v = isCompact(c) ? decodeFacts(c) : undefined;
-    } catch {
+    } catch (e) {
+      if (e instanceof FileReadError || e instanceof UnsafePathError) this.readProblem ??= e.message;
       this.misses++;
       return undefined;
     }
@@ -107,13 +157,9 @@ export class DiskFactsStore implements FactsStore {
   }
 
   put(hash: string, facts: FileFacts): void {
-    if (facts.unparsed) return;
-    const file = this.fileOf(hash);
+    if (facts.unparsed || this.refused) return;
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, serialize(encodeFacts(facts)));
-      renameSync(tmp, file);
+      writeInsideSync(this.root, this.relOf(hash), serialize(encodeFacts(facts)));
       this.writes++;
     } catch (e) {
       this.writeError ??= (e as Error).message;

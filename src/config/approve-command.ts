@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import semver from 'semver';
 import { VERSION, type Report } from '../index.js';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { UsageError } from '../usage.js';
 import { ConfigError } from './errors.js';
 import { loadConfig } from './loader.js';
-import { BUILTIN_CRITERIA, readAudits } from './vet.js';
+import { isBuiltinCriteria, readAudits } from './vet.js';
 import { appendAudit } from './vet-write.js';
 
 const USAGE = `Usage: cratefence approve <name> <old> <new> [options]
@@ -43,13 +44,17 @@ export async function gitIdentity(cwd: string): Promise<string | null> {
   return email ? `${name} <${email}>` : name;
 }
 
+/** A JSON report larger than this is not one cratefence wrote for a single delta. */
+const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
 /** The sentence about the scan that goes into the notes, after checking the report is about this delta. */
 function reportNote(file: string, crate: string, from: string | null, to: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readBoundedSync(file, { maxBytes: MAX_REPORT_BYTES, what: 'report' });
   } catch (e) {
-    throw new UsageError(`--report ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof FileReadError) throw new UsageError(`--report ${e.message}`);
+    throw e;
   }
   let rep: Report;
   try {
@@ -102,7 +107,7 @@ export async function run(argv: string[], cwd: string = process.cwd(), out: Node
   const audits = readAudits(dir);
   const own = audits?.sets.find((s) => s.name === 'own');
   for (const c of criteria) {
-    if (!(c in BUILTIN_CRITERIA) && !(own && Object.hasOwn(own.criteria, c))) {
+    if (!isBuiltinCriteria(c) && !(own && Object.hasOwn(own.criteria, c))) {
       throw new ConfigError(`criteria "${c}" is neither built in (safe-to-deploy, safe-to-run) nor defined in ${path.join(dir, 'audits.toml')}`);
     }
   }

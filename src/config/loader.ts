@@ -1,16 +1,18 @@
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { CONFIG_SCHEMA, defaultConfig, type Config, type RawConfig } from './schema.js';
 import { configError, ConfigError } from './errors.js';
 import { lineOfKey } from './toml-lines.js';
+import { checkDateLiterals } from './dates.js';
+import { dict } from './dict.js';
 import { findConfigFile } from './find.js';
 
 export { findConfigFile, CONFIG_FILE_NAME } from './find.js';
 
 /** Larger config files are refused: a policy file is a few kilobytes. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const keyPathText = (p: ReadonlyArray<PropertyKey>) => p.map((k) => (typeof k === 'number' ? `[${k}]` : String(k))).join('.').replace(/\.\[/g, '[');
 
@@ -49,6 +51,7 @@ export function parseConfig(text: string, file: string): Config {
     if (e instanceof TomlError) throw configError(file, null, e.line, `not valid TOML: ${e.message.split('\n')[0]} (column ${e.column})`);
     throw e;
   }
+  checkDateLiterals(file, text);
   const res = CONFIG_SCHEMA.safeParse(raw, { reportInput: true });
   if (!res.success) throw schemaError(file, text, res.error.issues[0]);
   return toConfig(res.data, file, text);
@@ -58,7 +61,7 @@ function toConfig(raw: RawConfig, file: string, text: string): Config {
   const base = path.dirname(file);
   const cfg = defaultConfig(base, path.join);
   cfg.failOn = raw['fail-on'];
-  cfg.rules = raw.rules ?? {};
+  cfg.rules = raw.rules ?? dict();
   cfg.suppress = (raw.suppress ?? []).map((s, i) => ({
     reason: s.reason,
     crate: s.crate,
@@ -68,13 +71,13 @@ function toConfig(raw: RawConfig, file: string, text: string): Config {
     expires: s.expires,
     source: `${path.basename(file)}:${lineOfKey(text, ['suppress', i]) ?? '?'}`,
   }));
-  cfg.crates = Object.fromEntries(
-    Object.entries(raw.crates ?? {}).map(([name, c]) => [name, { expectedCapabilities: c['expected-capabilities'] ?? [], trusted: c.trusted ?? false }]),
-  );
+  // Records keyed by names from the file have no prototype (see schema.ts).
+  cfg.crates = dict(Object.entries(raw.crates ?? {}).map(([name, c]) => [name, { expectedCapabilities: c['expected-capabilities'] ?? [], trusted: c.trusted ?? false }]));
   cfg.registry = { url: raw.registry?.url, minPublishAge: raw.registry?.['min-publish-age'] };
-  cfg.registries = Object.fromEntries(Object.entries(raw.registries ?? {}).map(([n, r]) => [n, { index: r.index, minPublishAge: r['min-publish-age'] }]));
+  cfg.registries = dict(Object.entries(raw.registries ?? {}).map(([n, r]) => [n, { index: r.index, minPublishAge: r['min-publish-age'] }]));
   cfg.coolOff = { minPublishAge: raw['cool-off']?.['min-publish-age'] };
   if (raw.serve) cfg.serve = raw.serve;
+  if (raw.lock) cfg.lock = { sourceChange: raw.lock['source-change'] };
   if (raw.audits?.criteria) cfg.audits.criteria = raw.audits.criteria;
   if (raw.audits?.['supply-chain']) cfg.audits.supplyChain = path.resolve(base, raw.audits['supply-chain']);
   return cfg;
@@ -89,11 +92,11 @@ export function loadConfig(opts: { cwd: string; file?: string }): { config: Conf
   if (file === null) return { config: defaultConfig(path.resolve(opts.cwd), path.join), file: null };
   let text: string;
   try {
-    if (statSync(file).size > MAX_CONFIG_BYTES) throw configError(file, null, null, `larger than ${MAX_CONFIG_BYTES} bytes; this is not a config file`);
-    text = readFileSync(file, 'utf8');
+    // Bounded, regular files only: a config linked to /dev/zero or made a FIFO is refused at once.
+    text = readBoundedSync(file, { maxBytes: MAX_CONFIG_BYTES, what: 'config file' }).toString('utf8');
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`${file}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+    if (e instanceof FileReadError) throw new ConfigError(e.message, file);
+    throw e;
   }
   return { config: parseConfig(text, file), file };
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import semver from 'semver';
 import picomatch from 'picomatch';
 import { parseCargoDuration, DurationError } from './duration.js';
+import { hasVisibleText } from '../report/safe-text.js';
 import { DEFAULT_POLICY, ServePolicySchema, type ServePolicy } from './serve.js';
+import { calendarProblem } from './dates.js';
 
 /**
  * The schema of `cratefence.toml` (kebab-case keys, as in Cargo's own files). Unknown keys are errors:
@@ -22,6 +24,13 @@ const semverRange = z.string().refine((s) => semver.validRange(normalizeRange(s)
  */
 const dateValue = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const text = v instanceof Date ? ('isDate' in v && typeof v.isDate === 'function' && v.isDate() ? v.toISOString().slice(0, 10) : v.toISOString()) : v.trim();
+  // Date's parser rolls 2027-02-31 over into March; a date that is not on the calendar is refused.
+  // (A TOML date literal is checked on its text by the loader: the TOML parser rolls it over too.)
+  const wrong = calendarProblem(text);
+  if (wrong) {
+    ctx.addIssue({ code: 'custom', message: wrong });
+    return z.NEVER;
+  }
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
   // A date-time without an offset is read as UTC, so expiry does not depend on the machine's time zone.
   const zoned = /([zZ]|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
@@ -55,8 +64,36 @@ const capabilityPattern = z.string().regex(/^(\*|[a-z0-9-]+(\.[a-z0-9-]+)*(\.\*)
 
 const rule = z.strictObject({ enabled: z.boolean().optional(), severity: SEVERITY.optional() });
 
+/**
+ * A table keyed by names from the file (crate names, rule ids, registry names), kept in a record
+ * without a prototype: `[crates.constructor]` or `[crates.__proto__]` is a crate like any other, never
+ * Object's own member (zod's record drops a `__proto__` key). Issues keep the key in their path.
+ */
+function nameRecord<V extends z.ZodType>(key: z.ZodType<string>, value: V) {
+  return z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date), { message: 'expected a table' })
+    .transform((obj, ctx) => {
+      const out = Object.create(null) as Record<string, z.output<V>>;
+      for (const [k, v] of Object.entries(obj)) {
+        const kr = key.safeParse(k);
+        if (!kr.success) {
+          ctx.addIssue({ code: 'custom', message: `"${k}" ${kr.error.issues[0].message}`, path: [k] });
+          continue;
+        }
+        const vr = value.safeParse(v, { reportInput: true });
+        if (!vr.success) {
+          for (const i of vr.error.issues) ctx.addIssue({ ...i, path: [k, ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
+          continue;
+        }
+        out[k] = vr.data;
+      }
+      return out;
+    });
+}
+
 const suppression = z.strictObject({
-  reason: z.string().trim().min(1, 'must say why the finding is accepted'),
+  // Blanks, zero-width and other invisible characters say nothing: a reason needs visible text.
+  reason: z.string().trim().refine(hasVisibleText, { message: 'must say why the finding is accepted (visible text, not only blanks or invisible characters)' }),
   crate: z.string().regex(CRATE_NAME, 'is not a crate name'),
   versions: semverRange.optional(),
   rule: z.string().min(1).optional(),
@@ -81,14 +118,15 @@ const url = z.string().refine((s) => {
 /** The raw file, as zod checks it. */
 export const CONFIG_SCHEMA = z.strictObject({
   'fail-on': z.enum(['review', 'block', 'never']).optional(),
-  rules: z.record(z.string(), rule).optional(),
+  rules: nameRecord(z.string(), rule).optional(),
   suppress: z.array(suppression).optional(),
-  crates: z.record(z.string().regex(CRATE_NAME, 'is not a crate name'), crate).optional(),
+  crates: nameRecord(z.string().regex(CRATE_NAME, 'is not a crate name'), crate).optional(),
   registry: z.strictObject({ url: url.optional(), 'min-publish-age': duration.optional() }).optional(),
-  registries: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.strictObject({ index: url, 'min-publish-age': duration.optional() })).optional(),
+  registries: nameRecord(z.string().regex(/^[A-Za-z0-9_-]+$/, 'is not a registry name'), z.strictObject({ index: url, 'min-publish-age': duration.optional() })).optional(),
   'cool-off': z.strictObject({ 'min-publish-age': duration.optional() }).optional(),
   audits: z.strictObject({ criteria: z.string().min(1).optional(), 'supply-chain': z.string().min(1).optional() }).optional(),
   serve: ServePolicySchema.optional(),
+  lock: z.strictObject({ 'source-change': z.enum(['review', 'block']).optional() }).optional(),
 });
 
 /** One `[[suppress]]` entry, with where it was written (for reports and rot checks). */
@@ -104,7 +142,10 @@ export interface Suppression {
   source: string;
 }
 
-/** The validated config in the shape the code uses (camelCase). */
+/**
+ * The validated config in the shape the code uses (camelCase). The records keyed by names from the
+ * file (`rules`, `crates`, `registries`) have no prototype: look names up with `Object.hasOwn`.
+ */
 export interface Config {
   failOn?: 'review' | 'block' | 'never';
   rules: Record<string, { enabled?: boolean; severity?: z.infer<typeof SEVERITY> }>;
@@ -120,11 +161,14 @@ export interface Config {
   audits: { criteria: string; supplyChain: string };
   /** `[serve]`: the ingest service's policy (defaults filled in). */
   serve: ServePolicy;
+  /** `[lock] source-change`: the verdict of a dependency moved to another source in `cratefence lock` (default review). */
+  lock?: { sourceChange?: 'review' | 'block' };
 }
 
 /** The config used when no file is found. */
 export function defaultConfig(baseDir: string, join: (a: string, b: string) => string): Config {
-  return { rules: {}, suppress: [], crates: {}, registry: {}, registries: {}, coolOff: {}, audits: { criteria: 'safe-to-deploy', supplyChain: join(baseDir, 'supply-chain') }, serve: DEFAULT_POLICY };
+  const none = () => Object.create(null) as Record<string, never>;
+  return { rules: none(), suppress: [], crates: none(), registry: {}, registries: none(), coolOff: {}, audits: { criteria: 'safe-to-deploy', supplyChain: join(baseDir, 'supply-chain') }, serve: DEFAULT_POLICY };
 }
 
 export type RawConfig = z.infer<typeof CONFIG_SCHEMA>;

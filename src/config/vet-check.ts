@@ -1,11 +1,13 @@
 import semver from 'semver';
-import { BUILTIN_CRITERIA, cargoReqToRange, type Audits, type AuditSet, type VetAudit } from './vet.js';
+import { BUILTIN_CRITERIA, cargoReqToRange, isBuiltinCriteria, type Audits, type AuditSet, type VetAudit } from './vet.js';
+import { own as at } from './dict.js';
 
 /**
  * Decides whether a release (or the delta from the release in use to it) is covered by cargo-vet audits,
  * with cargo-vet's semantics: a version is vetted when audited deltas lead to it from a fully audited
  * version (or an exempted or trusted one). In a delta review the old release is already in use, so audited
  * deltas may also start from it — which is what makes an audit of exactly `OLD -> NEW` approve the bump.
+ * Crate and criteria names are looked up as own keys only (`at`): `constructor` is a name, not a member.
  */
 
 export interface AuditCheck {
@@ -26,7 +28,7 @@ function certified(set: AuditSet, own: AuditSet | undefined, criteria: string[])
       const x = stack.pop()!;
       if (into.has(x)) continue;
       into.add(x);
-      stack.push(...(defs[x] ?? []), ...(BUILTIN_CRITERIA[x] ?? []));
+      stack.push(...(at(defs, x) ?? []), ...(at(BUILTIN_CRITERIA, x) ?? []));
     }
   };
   for (const c of criteria) expand(c, set.criteria, theirs);
@@ -34,8 +36,8 @@ function certified(set: AuditSet, own: AuditSet | undefined, criteria: string[])
   // A foreign party's custom criteria mean nothing here unless config.toml maps them; built-ins keep their meaning.
   const ours = new Set<string>();
   for (const c of theirs) {
-    if (c in BUILTIN_CRITERIA) expand(c, own?.criteria ?? {}, ours);
-    for (const mapped of set.criteriaMap[c] ?? []) expand(mapped, own?.criteria ?? {}, ours);
+    if (isBuiltinCriteria(c)) expand(c, own?.criteria ?? {}, ours);
+    for (const mapped of at(set.criteriaMap, c) ?? []) expand(mapped, own?.criteria ?? {}, ours);
   }
   return ours;
 }
@@ -52,22 +54,22 @@ interface Edge {
 function edgesFor(audits: Audits, name: string, required: string): Edge[] {
   const own = audits.sets.find((s) => s.name === 'own');
   const edges: Edge[] = [];
-  const pubs = audits.publishers[name] ?? [];
+  const pubs = at(audits.publishers, name) ?? [];
   for (const set of audits.sets) {
-    for (const a of set.audits[name] ?? ([] as VetAudit[])) {
+    for (const a of at(set.audits, name) ?? ([] as VetAudit[])) {
       if (a.violation !== undefined || !certified(set, own, a.criteria).has(required)) continue;
       if (a.version) edges.push({ from: null, to: key(a.version), party: set.name, kind: 'full' });
       if (a.delta) edges.push({ from: key(a.delta.from), to: key(a.delta.to), party: set.name, kind: 'delta' });
     }
     // Trusted and wildcard entries cover the versions the named user published inside the window.
-    for (const t of set.trusted[name] ?? []) {
+    for (const t of at(set.trusted, name) ?? []) {
       if (!certified(set, own, t.criteria).has(required)) continue;
       for (const p of pubs) {
         if (t.userId !== null && p.userId === t.userId && p.when >= t.start && p.when <= t.end) edges.push({ from: null, to: key(p.version), party: set.name, kind: 'trusted' });
       }
     }
   }
-  for (const e of audits.exemptions[name] ?? []) {
+  for (const e of at(audits.exemptions, name) ?? []) {
     // An exemption without criteria is for the default criteria (safe-to-deploy).
     const crit = e.criteria.length > 0 ? e.criteria : ['safe-to-deploy'];
     if (own ? certified(own, own, crit).has(required) : crit.includes(required)) edges.push({ from: null, to: key(e.version), party: 'own', kind: 'exemption' });
@@ -104,7 +106,7 @@ function reach(edges: Edge[], start: string | null, target: string): Edge[] | nu
 export function checkAudits(audits: Audits, name: string, oldVersion: string | null, newVersion: string, required: string): AuditCheck {
   const violations: AuditCheck['violations'] = [];
   for (const set of audits.sets) {
-    for (const a of set.audits[name] ?? []) {
+    for (const a of at(set.audits, name) ?? []) {
       if (a.violation === undefined) continue;
       const range = cargoReqToRange(a.violation);
       if (range && semver.satisfies(newVersion, range, { includePrerelease: true })) violations.push({ party: set.name, range: a.violation, criteria: a.criteria, notes: a.notes });

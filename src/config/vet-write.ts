@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { FileReadError, readBoundedSyncIfExists, writeInsideSync } from '../files/index.js';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import semver from 'semver';
 import { ConfigError } from './errors.js';
+import { MAX_VET_BYTES } from './vet.js';
 
 /**
  * Adds one audit to cargo-vet's `audits.toml` as text, so every comment, blank line and existing entry
@@ -194,7 +195,14 @@ const NEW_FILE = '\n# cargo-vet audits file\n\n[audits]\n';
  * new one added; anything else leaves the file as it was. Returns the entry text written.
  */
 export function appendAudit(file: string, a: NewAudit): string {
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : NEW_FILE;
+  let existing: Buffer | null;
+  try {
+    existing = readBoundedSyncIfExists(file, { maxBytes: MAX_VET_BYTES['audits.toml'], what: 'cargo-vet file' });
+  } catch (e) {
+    if (e instanceof FileReadError) throw new ConfigError(e.message, file);
+    throw e;
+  }
+  const before = existing === null ? NEW_FILE : existing.toString('utf8');
   let old: AuditsDoc;
   try {
     old = parseToml(before) as AuditsDoc;
@@ -220,8 +228,8 @@ export function appendAudit(file: string, a: NewAudit): string {
   if (!isDeepStrictEqual(oldRest, newRest) || !othersSame || !sameMine) {
     throw new ConfigError(`${file}: adding the audit would change existing entries; the file was left as it was`, file);
   }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, after);
-  renameSync(tmp, file);
+  // An exclusive temporary file renamed over the old one: a link at either name is replaced, never
+  // written through. The mode is an ordinary file's (the umask applies), as git would check it out.
+  writeInsideSync(path.dirname(file), path.basename(file), after, { mode: 0o666 });
   return auditEntryText(a);
 }

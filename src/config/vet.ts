@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import semver from 'semver';
+import { FileReadError, readBoundedSyncIfExists } from '../files/index.js';
 import { configError, ConfigError } from './errors.js';
 import { lineOfKey } from './toml-lines.js';
+import { calendarProblem, checkDateLiterals } from './dates.js';
+import { dict } from './dict.js';
 
 /**
  * Reads a cargo-vet store (`supply-chain/audits.toml`, `config.toml`, `imports.lock`) in the format the
@@ -11,8 +14,14 @@ import { lineOfKey } from './toml-lines.js';
  * and wildcard entries, criteria and what they imply, import criteria maps, exemptions and publishers.
  */
 
-/** The built-in criteria; `safe-to-deploy` implies `safe-to-run`. */
-export const BUILTIN_CRITERIA: Record<string, string[]> = { 'safe-to-deploy': ['safe-to-run'], 'safe-to-run': [] };
+/** The built-in criteria; `safe-to-deploy` implies `safe-to-run`. No prototype: look names up with `Object.hasOwn`. */
+export const BUILTIN_CRITERIA: Record<string, string[]> = dict([
+  ['safe-to-deploy', ['safe-to-run']],
+  ['safe-to-run', []],
+]);
+
+/** True when `c` is a built-in criteria name (never an inherited member such as `constructor`). */
+export const isBuiltinCriteria = (c: string) => Object.hasOwn(BUILTIN_CRITERIA, c);
 
 /** One `[[audits.NAME]]` entry. Exactly one of version, delta and violation is set. */
 export interface VetAudit {
@@ -33,7 +42,10 @@ export interface VetTrust {
   end: Date;
 }
 
-/** One party's audits: `own` (audits.toml) or an import (by its name in config.toml). */
+/**
+ * One party's audits: `own` (audits.toml) or an import (by its name in config.toml). Every record
+ * here is keyed by names from the files (crates, criteria) and has no prototype (see dict.ts).
+ */
 export interface AuditSet {
   name: string;
   /** Criteria this party defines, with what each implies (in its own namespace). */
@@ -55,18 +67,35 @@ export interface Audits {
   publishers: Record<string, Array<{ version: string; userId: number | null; when: Date }>>;
 }
 
-const MAX_FILE = 32 * 1024 * 1024;
+/**
+ * The most bytes each file of a supply-chain folder may hold. Large projects' files are a few
+ * megabytes (imports.lock carries every imported audit); anything beyond these is not a cargo-vet file.
+ */
+export const MAX_VET_BYTES = { 'audits.toml': 16 * 1024 * 1024, 'config.toml': 8 * 1024 * 1024, 'imports.lock': 32 * 1024 * 1024 } as const;
 
-function readToml(file: string): { data: Record<string, unknown>; text: string } | null {
-  if (!existsSync(file)) return null;
-  if (statSync(file).size > MAX_FILE) throw configError(file, null, null, `larger than ${MAX_FILE} bytes`);
-  const text = readFileSync(file, 'utf8');
+/**
+ * Reads one file of the store: bounded, regular files only (a link in a pull request to /dev/zero, or
+ * a FIFO, is refused at once with the file named), dates checked against the calendar. Null: missing.
+ */
+export function readVetToml(file: string, maxBytes: number): { data: Record<string, unknown>; text: string } | null {
+  let bytes: Buffer | null;
   try {
-    return { data: parseToml(text) as Record<string, unknown>, text };
+    bytes = readBoundedSyncIfExists(file, { maxBytes, what: 'cargo-vet file' });
+  } catch (e) {
+    if (e instanceof FileReadError) throw new ConfigError(e.message, file);
+    throw e;
+  }
+  if (bytes === null) return null;
+  const text = bytes.toString('utf8');
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof TomlError) throw configError(file, null, e.line, `not valid TOML: ${e.message.split('\n')[0]}`);
     throw e;
   }
+  checkDateLiterals(file, text);
+  return { data, text };
 }
 
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -100,6 +129,9 @@ class Reader {
     return v;
   }
   date(v: unknown, at: Array<string | number>): Date {
+    // A string is checked on the calendar first: Date would roll 2027-02-31 over into March.
+    const wrong = typeof v === 'string' ? calendarProblem(v.trim()) : null;
+    if (wrong) this.fail(at, wrong);
     const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : null;
     if (!d || Number.isNaN(d.getTime())) this.fail(at, 'expected a date');
     return d;
@@ -112,11 +144,11 @@ class Reader {
 }
 
 function readAuditsTable(r: Reader, table: Record<string, unknown>, prefix: Array<string | number>): Pick<AuditSet, 'criteria' | 'audits' | 'trusted'> {
-  const criteria: Record<string, string[]> = {};
+  const criteria: Record<string, string[]> = dict();
   for (const [name, entry] of Object.entries(r.table(table.criteria, [...prefix, 'criteria']))) {
     criteria[name] = r.strings(r.table(entry, [...prefix, 'criteria', name]).implies, [...prefix, 'criteria', name, 'implies']);
   }
-  const audits: Record<string, VetAudit[]> = {};
+  const audits: Record<string, VetAudit[]> = dict();
   for (const [crate, list] of Object.entries(r.table(table.audits, [...prefix, 'audits']))) {
     audits[crate] = r.list(list, [...prefix, 'audits', crate]).map((e, i) => {
       const at = [...prefix, 'audits', crate, i];
@@ -139,7 +171,7 @@ function readAuditsTable(r: Reader, table: Record<string, unknown>, prefix: Arra
       return a;
     });
   }
-  const trusted: Record<string, VetTrust[]> = {};
+  const trusted: Record<string, VetTrust[]> = dict();
   for (const key of ['trusted', 'wildcard-audits'] as const) {
     for (const [crate, list] of Object.entries(r.table(table[key], [...prefix, key]))) {
       for (const [i, e] of r.list(list, [...prefix, key, crate]).entries()) {
@@ -170,17 +202,17 @@ export function cargoReqToRange(req: string): string | null {
 /** Reads a supply-chain folder. Missing files are empty; a missing folder gives null. */
 export function readAudits(dir: string): Audits | null {
   if (!existsSync(dir)) return null;
-  const own = readToml(path.join(dir, 'audits.toml'));
-  const config = readToml(path.join(dir, 'config.toml'));
-  const lock = readToml(path.join(dir, 'imports.lock'));
+  const own = readVetToml(path.join(dir, 'audits.toml'), MAX_VET_BYTES['audits.toml']);
+  const config = readVetToml(path.join(dir, 'config.toml'), MAX_VET_BYTES['config.toml']);
+  const lock = readVetToml(path.join(dir, 'imports.lock'), MAX_VET_BYTES['imports.lock']);
   const sets: AuditSet[] = [];
-  if (own) sets.push({ name: 'own', ...readAuditsTable(new Reader(path.join(dir, 'audits.toml'), own.text), own.data, []), criteriaMap: {} });
-  const exemptions: Audits['exemptions'] = {};
+  if (own) sets.push({ name: 'own', ...readAuditsTable(new Reader(path.join(dir, 'audits.toml'), own.text), own.data, []), criteriaMap: dict() });
+  const exemptions: Audits['exemptions'] = dict();
   const importMaps = new Map<string, Record<string, string[]>>();
   if (config) {
     const r: Reader = new Reader(path.join(dir, 'config.toml'), config.text);
     for (const [name, imp] of Object.entries(r.table(config.data.imports, ['imports']))) {
-      const map: Record<string, string[]> = {};
+      const map: Record<string, string[]> = dict();
       for (const [theirs, ours] of Object.entries(r.table(r.table(imp, ['imports', name])['criteria-map'], ['imports', name, 'criteria-map']))) {
         map[theirs] = r.strings(ours, ['imports', name, 'criteria-map', theirs]);
       }
@@ -194,7 +226,7 @@ export function readAudits(dir: string): Audits | null {
       });
     }
   }
-  const publishers: Audits['publishers'] = {};
+  const publishers: Audits['publishers'] = dict();
   if (lock) {
     const r: Reader = new Reader(path.join(dir, 'imports.lock'), lock.text);
     for (const [crate, list] of Object.entries(r.table(lock.data.publisher, ['publisher']))) {
@@ -211,7 +243,7 @@ export function readAudits(dir: string): Audits | null {
     // Imports named in imports.lock but no longer in config.toml are ignored: cargo-vet would drop them.
     for (const [name, table] of Object.entries(r.table(lock.data.audits, ['audits']))) {
       if (config && !importMaps.has(name)) continue;
-      sets.push({ name, ...readAuditsTable(r, r.table(table, ['audits', name]), ['audits', name]), criteriaMap: importMaps.get(name) ?? {} });
+      sets.push({ name, ...readAuditsTable(r, r.table(table, ['audits', name]), ['audits', name]), criteriaMap: importMaps.get(name) ?? dict() });
     }
   }
   if (!own && !config && !lock) return null;

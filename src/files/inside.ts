@@ -33,6 +33,8 @@ function components(rel: string): string[] {
 function walk(root: string, rel: string, create: boolean): string | null {
   const parts = components(rel);
   let dir = path.resolve(root);
+  // The root is the user's choice (it may be a link); a missing one is made, private, for a write.
+  if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const p of parts.slice(0, -1)) {
     dir = path.join(dir, p);
     let st;
@@ -79,7 +81,7 @@ export async function readInside(root: string, rel: string, o: BoundedReadOption
 }
 
 /**
- * Writes `data` to `rel` under `root` atomically: creates missing folders (mode 0700), refuses links
+ * Writes `data` to `rel` under `root` atomically: creates the root and missing folders (mode 0700), refuses links
  * and non-folders on the way, writes a new temporary file opened exclusively without following links,
  * flushes it when `durable`, and renames it over the entry.
  */

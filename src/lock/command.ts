@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, parseFailOn } from '../usage.js';
+import { FileReadError, readBoundedText } from '../files/index.js';
+import { safeText as t } from '../report/safe-text.js';
 import { lockDelta } from './delta.js';
-import { parseLockfile, LockfileError, type Lockfile } from './parse.js';
+import { parseLockfile, LockfileError, MAX_LOCK_BYTES, type Lockfile } from './parse.js';
 import type { LockEntry, LockReport } from './types.js';
 import type { FileHunks } from '../index.js';
 
@@ -14,7 +15,10 @@ const USAGE = `Usage:
 Scans every release a lockfile change brings in: a changed package is diffed against its old
 version, an added one is scanned as a first release, a removed one is listed; git and path
 packages are listed with a note. Releases come from the Cargo cache, cratefence's cache or the
-registry, each checked against the lockfile's checksum.
+registry, each checked against the lockfile's checksum. The lockfile records are checked too: a
+package moved to another source (a git fork, a path, another registry) is review ([lock]
+source-change in cratefence.toml makes it block); a version pinned to another checksum, or a
+checksum the registry index disagrees with, is block.
 
 Options:
   --git-base REF            old lockfile = git show REF:<path> (default path: ./Cargo.lock)
@@ -31,6 +35,11 @@ Options:
                             (default: [registry] global-min-publish-age of .cargo/config.toml)
   --server URL              also ask a cratefence serve at URL about every pinned version: a
                             revoked, rejected or still-quarantined one makes the lockfile block
+  --timeout DURATION        time limit for the whole run: fetches, scans and --server checks
+                            ("90s", "10m", "1h"; default 10m). Past it the run stops with exit 2
+                            and names the packages and requests it was still waiting for
+  --max-packages N          most packages one run fetches and scans (default 2000); a larger
+                            delta stops with exit 2 before anything is fetched
   --jobs N                  scan workers (default: all cores)
   --rules DIR               use the rules in DIR instead of the bundled ones
   --cache DIR               facts cache shared by the workers (see cratefence --help)
@@ -47,7 +56,8 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
   let shown = false;
   return {
     update: (done, total, e) => {
-      const what = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`;
+      // Names and versions come from the lockfile: safe-text keeps them from writing to the CI log as commands.
+      const what = t(`${e.name} ${e.old ? `${e.old} → ` : ''}${e.new}`);
       const result = e.error ? 'error' : (e.verdict ?? 'not scanned');
       if (tty) {
         shown = true;
@@ -57,7 +67,7 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
       }
     },
     // A warning clears the progress line first; the next update writes it again below.
-    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${m}\n`),
+    warn: (m) => process.stderr.write(`${tty && shown ? '\r\x1b[2K' : ''}cratefence: ${t(m)}\n`),
     stop: () => {
       if (shown) process.stderr.write('\r\x1b[2K');
     },
@@ -67,11 +77,25 @@ function progress(quiet: boolean): { update: (done: number, total: number, e: Lo
 async function readLock(file: string): Promise<Lockfile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    // Regular files only, at most 64 MiB: a FIFO or a link to /dev/zero is refused at once.
+    text = await readBoundedText(file, { maxBytes: MAX_LOCK_BYTES, what: 'lockfile' });
+  } catch (e) {
+    if (e instanceof FileReadError) throw new LockfileError(e.message);
     throw new LockfileError(`${file}: cannot read the lockfile`);
   }
   return parseLockfile(text, file);
+}
+
+const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
+/** `--timeout`: a positive duration ("90s", "10m", "1h", "2 minutes"; a bare number is seconds), at most a day. */
+export function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?) ?([a-z]*)$/.exec(text.trim());
+  const unit = m ? (m[2] === '' ? 1000 : TIME_UNITS[m[2]]) : undefined;
+  const ms = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!(ms > 0) || ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout takes a duration from 1 second to 24 hours, e.g. "90s", "10m" or "1h" (got "${text.slice(0, 40)}")`);
+  return ms;
 }
 
 /** `cratefence lock`: parses its options, scans the lockfile delta, writes the report, returns the exit code. */
@@ -89,6 +113,8 @@ export async function run(argv: string[]): Promise<number> {
       'min-publish-age': { type: 'string' },
       server: { type: 'string' },
       jobs: { type: 'string' },
+      timeout: { type: 'string', default: '10m' },
+      'max-packages': { type: 'string' },
       rules: { type: 'string' },
       cache: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -115,6 +141,15 @@ export async function run(argv: string[]): Promise<number> {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a positive whole number');
   }
+  let maxPackages: number | undefined;
+  if (values['max-packages'] !== undefined) {
+    maxPackages = Number(values['max-packages']);
+    if (!Number.isInteger(maxPackages) || maxPackages < 1) throw new UsageError('--max-packages takes a positive whole number');
+  }
+  const timeoutMs = parseTimeout(values.timeout!);
+  // One deadline for everything that waits on the outside world from here on.
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const timeoutText = `--timeout ${values.timeout}`;
 
   let oldLock: Lockfile;
   let newLock: Lockfile;
@@ -148,6 +183,7 @@ export async function run(argv: string[]): Promise<number> {
   const delta = lockDelta(oldLock.packages, newLock.packages);
   const { ScanPool } = await import('../runner/index.js');
   const { scanLockDelta, lockExitCode, lockVerdict } = await import('./run.js');
+  const { entryVerdict } = await import('./findings.js');
   const quiet = values.quiet === true || values['no-progress'] === true;
   const prog = progress(quiet);
   const pool = new ScanPool({ threads: jobs, cacheDir: values.cache ? path.resolve(values.cache) : undefined });
@@ -165,6 +201,10 @@ export async function run(argv: string[]): Promise<number> {
       minAge,
       now: policyNow(),
       onProgress: prog.update,
+      sourceChange: loaded?.config.lock?.sourceChange,
+      maxPackages,
+      signal: deadline,
+      timeoutText,
     });
   } finally {
     prog.stop();
@@ -175,20 +215,21 @@ export async function run(argv: string[]): Promise<number> {
     for (const e of report.entries) {
       if (!e.report) continue;
       e.report = policyLayer.applyPolicy(e.report, { config: loaded.config, file: loaded.file, audits, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
-      e.verdict = e.report.verdict;
+      // An audit approves code, not where it comes from: lockfile findings keep their verdicts.
+      e.verdict = entryVerdict(e);
     }
     report.policyNotes = policyLayer.unusedSuppressions(report.entries.flatMap((e) => (e.report ? [e.report] : [])), { config: loaded.config });
     report.verdict = lockVerdict(report.entries);
   }
   if (values.server !== undefined) {
     const { checkAgainstServer } = await import('./server.js');
-    const checks = await checkAgainstServer(values.server, newLock.packages);
+    const checks = await checkAgainstServer(values.server, newLock.packages, { signal: deadline, timeoutText });
     const refused = checks.filter((c) => !c.usable).map((c) => ({ name: c.name, version: c.version, lockLine: c.lockLine, state: c.state ?? 'unknown' }));
     report.server = { url: values.server, checked: checks.length, refused };
     if (refused.length > 0) report.verdict = 'block';
-    for (const r of refused) process.stderr.write(`cratefence: ${r.name} ${r.version} is ${r.state} on ${values.server}: builds must not use it\n`);
+    for (const r of refused) process.stderr.write(`cratefence: ${t(`${r.name} ${r.version} is ${r.state} on ${values.server}`)}: builds must not use it\n`);
   }
-  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${e.name} ${e.new ?? e.old}: ${e.error}\n`);
+  for (const e of report.entries) if (e.error) process.stderr.write(`cratefence: ${t(`${e.name} ${e.new ?? e.old}: ${e.error}`)}\n`);
   const color = !values.output && process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const text = (await lockReporter(format))(report, { color, lockHunks, rulesDir: values.rules ? path.resolve(values.rules) : undefined });
   if (values.output) {

@@ -1,6 +1,10 @@
 import { parse as parseToml } from 'smol-toml';
+import { checkVersion } from '../registry/names.js';
 
-/** A lockfile that cannot be read (not TOML, no packages, a package without name or version). */
+/**
+ * A lockfile that cannot be read (not TOML, no packages, a package without name or version, a
+ * checksum or source that is not a string, a package listed twice).
+ */
 export class LockfileError extends Error {
   override name = 'LockfileError';
 }
@@ -23,13 +27,26 @@ export interface Lockfile {
   packages: LockPackage[];
 }
 
-const MAX_LOCK_BYTES = 64 * 1024 * 1024;
+/** The largest lockfile read (bytes on disk, characters of `git show` output). */
+export const MAX_LOCK_BYTES = 64 * 1024 * 1024;
+// Cargo writes SHA-256 checksums as 64 lowercase hex digits.
+const HEX64 = /^[0-9a-f]{64}$/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function str(v: unknown, label: string, i: number, key: string): string | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'string') throw new LockfileError(`${label}: package ${i + 1} has a ${key} that is not a string (${Array.isArray(v) ? 'an array' : typeof v})`);
+  return v;
+}
 
 /**
  * Parses a Cargo.lock of any format: v1 (checksums in `[metadata]` as
  * `"checksum NAME VERSION (SOURCE)"`, possibly a `[root]` table), v2 (inline `checksum`, no
  * `version` key), v3 and v4 (`version = 3|4`; v4 only changes how git sources are encoded, which
- * is kept as written). `label` names the file in errors.
+ * is kept as written). `label` names the file in errors. Anything cargo itself would refuse and
+ * that could change what is scanned — no packages at all, a checksum or source that is not a
+ * string, a checksum that is not a SHA-256, a version that is not semver, the same package twice —
+ * is a LockfileError.
  */
 export function parseLockfile(text: string, label: string): Lockfile {
   if (text.length > MAX_LOCK_BYTES) throw new LockfileError(`${label}: over the ${MAX_LOCK_BYTES} byte limit`);
@@ -39,29 +56,55 @@ export function parseLockfile(text: string, label: string): Lockfile {
   } catch (e) {
     throw new LockfileError(`${label}: not a valid Cargo.lock (${(e as Error).message.split('\n')[0]})`);
   }
+  if (doc.version !== undefined && (typeof doc.version !== 'number' || !Number.isInteger(doc.version) || doc.version < 1 || doc.version > 4)) {
+    throw new LockfileError(`${label}: lockfile version ${String(doc.version).slice(0, 40)} is not supported (1 to 4 are)`);
+  }
   const headers = headerLines(text);
-  const raw: Array<Record<string, unknown>> = [];
-  if (doc.root && typeof doc.root === 'object') raw.push(doc.root as Record<string, unknown>);
+  const raw: unknown[] = [];
+  if (doc.root !== undefined) {
+    if (typeof doc.root !== 'object' || doc.root === null || Array.isArray(doc.root)) throw new LockfileError(`${label}: "root" must be a table ([root])`);
+    raw.push(doc.root);
+  }
   if (doc.package !== undefined) {
     if (!Array.isArray(doc.package)) throw new LockfileError(`${label}: "package" must be an array of tables ([[package]])`);
-    raw.push(...(doc.package as Array<Record<string, unknown>>));
+    raw.push(...(doc.package as unknown[]));
   }
+  // Every Cargo.lock lists at least the package it was made for: an empty one is not a lockfile.
+  if (raw.length === 0) throw new LockfileError(`${label}: no [[package]] entries; a Cargo.lock lists at least the crate it was made for`);
   const meta = doc.metadata && typeof doc.metadata === 'object' ? (doc.metadata as Record<string, unknown>) : {};
   const v1Sums = new Map<string, string>();
   for (const [k, v] of Object.entries(meta)) {
     const m = /^checksum (\S+) (\S+) \((.+)\)$/.exec(k);
-    if (m && typeof v === 'string' && v !== '<none>') v1Sums.set(`${m[1]} ${m[2]} ${m[3]}`, v);
+    if (!m) continue;
+    if (typeof v !== 'string') throw new LockfileError(`${label}: [metadata] "${k.slice(0, 120)}" is not a string`);
+    if (v === '<none>') continue;
+    if (!HEX64.test(v)) throw new LockfileError(`${label}: [metadata] "${k.slice(0, 120)}" is not a SHA-256 checksum (64 lowercase hex digits)`);
+    v1Sums.set(`${m[1]} ${m[2]} ${m[3]}`, v);
   }
-  const packages = raw.map((p, i): LockPackage => {
-    if (typeof p !== 'object' || p === null || typeof p.name !== 'string' || typeof p.version !== 'string') {
+  const seen = new Set<string>();
+  const packages = raw.map((r, i): LockPackage => {
+    const p = r as Record<string, unknown>;
+    if (typeof p !== 'object' || p === null || Array.isArray(p) || typeof p.name !== 'string' || typeof p.version !== 'string') {
       throw new LockfileError(`${label}: package ${i + 1} has no name or version`);
     }
-    const source = typeof p.source === 'string' ? p.source : null;
-    const checksum = typeof p.checksum === 'string' ? p.checksum : source ? (v1Sums.get(`${p.name} ${p.version} ${source}`) ?? null) : null;
+    try {
+      checkVersion(p.version);
+    } catch {
+      throw new LockfileError(`${label}: package ${i + 1} (${p.name.slice(0, 64)}) has version "${p.version.slice(0, 80)}", which is not a semantic version`);
+    }
+    const source = str(p.source, label, i, 'source');
+    // No name or source cargo accepts holds a control character; in a report one could pose as a CI command.
+    if (CONTROL.test(p.name) || (source !== null && CONTROL.test(source))) throw new LockfileError(`${label}: package ${i + 1} has a control character in its ${CONTROL.test(p.name) ? 'name' : 'source'}`);
+    let checksum = str(p.checksum, label, i, 'checksum');
+    if (checksum !== null && !HEX64.test(checksum)) throw new LockfileError(`${label}: package ${i + 1} (${p.name.slice(0, 64)} ${p.version}) has a checksum that is not a SHA-256 (64 lowercase hex digits)`);
+    if (checksum === null && source !== null) checksum = v1Sums.get(`${p.name} ${p.version} ${source}`) ?? null;
+    // Cargo refuses a lockfile that lists one package twice; two checksums for it would leave the choice to us.
+    const key = `${p.name}\u0000${p.version}\u0000${source ?? ''}`;
+    if (seen.has(key)) throw new LockfileError(`${label}: ${p.name.slice(0, 64)} ${p.version}${source ? ` (${source.slice(0, 120)})` : ''} is listed twice`);
+    seen.add(key);
     return { name: p.name, version: p.version, source, checksum, line: headers[i] ?? null };
   });
   const version = typeof doc.version === 'number' ? doc.version : doc.root !== undefined || v1Sums.size > 0 ? 1 : 2;
-  if (version < 1 || version > 4) throw new LockfileError(`${label}: lockfile version ${version} is not supported (1 to 4 are)`);
   return { version, packages };
 }
 

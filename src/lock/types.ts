@@ -1,5 +1,25 @@
 import type { PolicyNote, Report } from '../report/types.js';
 import type { Verdict } from '../score/index.js';
+import type { Severity } from '../rules/types.js';
+
+/**
+ * What the lockfile itself says that no scan of a release can: a package that moved to another
+ * source, a release pinned to other contents, a registry index that disagrees with the lockfile.
+ */
+export type LockRuleId = 'lock-source-change' | 'lock-checksum-change' | 'lock-index-checksum';
+
+/** A finding about a package's lockfile record, located on its `Cargo.lock` line (`LockEntry.lockLine`). */
+export interface LockFinding {
+  ruleId: LockRuleId;
+  severity: Severity;
+  /** The verdict this finding alone gives the package (and so the lockfile). */
+  verdict: Verdict;
+  /** Names the package and both sides (sources or checksums); readable without the docs. */
+  message: string;
+  /** The old and the new value: sources for `lock-source-change`, SHA-256 checksums for the others. */
+  old: string | null;
+  new: string | null;
+}
 
 /** How one package changed between two lockfiles. */
 export type LockChange = 'changed' | 'added' | 'removed';
@@ -14,9 +34,14 @@ export interface LockEntry {
   source: string | null;
   /** 1-based line of the package's `[[package]]` header in the new lockfile (the old one for removed). */
   lockLine: number | null;
-  /** Verdict for this package: its report's, raised by policy (cool-off, yanked, audits), or null when not scanned. */
+  /**
+   * Verdict for this package: the worst of its report's (raised by policy: cool-off, yanked, audits)
+   * and its lockfile findings'; null when neither exists.
+   */
   verdict: Verdict | null;
-  /** Why no scan was made (git or path source, removed), or why the scan failed. */
+  /** Findings about the lockfile record itself (source change, checksum change, index disagreement). */
+  findings?: LockFinding[];
+  /** Why no scan was made (git or path source, removed), or what could not be checked. */
   note?: string;
   /** The scan failed (fetch, checksum, archive): the package counts as `block` for the overall verdict. */
   error?: string;

@@ -26,6 +26,8 @@ export interface RegistryOptions {
   apiIntervalMs?: number;
   /** Told about things that did not stop the fetch (a damaged Cargo cache file, a stale index used offline). */
   onWarning?: (message: string) => void;
+  /** An overall deadline for every request of this client (`lock --timeout`): once aborted, nothing more is fetched. */
+  signal?: AbortSignal;
 }
 
 interface RegistryConfig {
@@ -105,6 +107,8 @@ export class RegistryClient implements RegistryClientApi {
   private readonly unreachable = new Map<string, RegistryError>();
   private readonly files = new Map<string, Promise<IndexVersion[]>>();
   private readonly pubtimes = new Map<string, Promise<Date | null>>();
+  /** URLs being fetched right now (for a deadline's message: what was still waiting). */
+  private readonly active = new Map<string, number>();
   /** Requests made, by kind (for --debug and tests). */
   readonly stats = { index: 0, download: 0, api: 0, cargoCacheHits: 0, cacheHits: 0 };
 
@@ -116,11 +120,12 @@ export class RegistryClient implements RegistryClientApi {
       backoffMs: options.backoffMs ?? 500,
       userAgent: `cratefence/${VERSION} (+https://github.com/cratefence/cratefence)`,
       maxBytes: INDEX_MAX,
+      ...(options.signal ? { signal: options.signal } : {}),
     };
     this.cargoHome = options.cargoHome === false ? null : (options.cargoHome ?? defaultCargoHome());
-    this.cache = options.cacheDir === false ? null : new ContentCache(options.cacheDir ?? defaultCacheDir());
-    this.api = new HostRateLimiter(options.apiIntervalMs ?? 1000);
     this.warn = options.onWarning ?? (() => {});
+    this.cache = options.cacheDir === false ? null : new ContentCache(options.cacheDir ?? defaultCacheDir(), this.warn);
+    this.api = new HostRateLimiter(options.apiIntervalMs ?? 1000);
   }
 
   /** One GET through the retry policy; a host found unreachable is not tried again by this client. */
@@ -128,12 +133,22 @@ export class RegistryClient implements RegistryClientApi {
     const host = new URL(url).host;
     const known = this.unreachable.get(host);
     if (known) throw new RegistryError(known.message);
+    this.active.set(url, (this.active.get(url) ?? 0) + 1);
     try {
       return await getBytes(url, http, accept);
     } catch (e) {
       if (e instanceof RegistryError && /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(e.message)) this.unreachable.set(host, e);
       throw e;
+    } finally {
+      const n = this.active.get(url)! - 1;
+      if (n > 0) this.active.set(url, n);
+      else this.active.delete(url);
     }
+  }
+
+  /** The URLs this client is fetching at this moment. */
+  inFlight(): string[] {
+    return [...this.active.keys()];
   }
 
   /** The registry's `config.json` (`dl` template, `api` root), fetched once. */
@@ -219,7 +234,7 @@ export class RegistryClient implements RegistryClientApi {
     const done = (bytes: Uint8Array, origin: FetchedCrate['origin']): FetchedCrate => ({ name, version, bytes, sha256: expected, origin, label });
 
     if (this.cargoHome) {
-      for await (const c of cargoCacheCandidates(this.cargoHome, name, version)) {
+      for await (const c of cargoCacheCandidates(this.cargoHome, name, version, this.warn)) {
         const got = sha256(c.bytes);
         if (got === expected) {
           this.stats.cargoCacheHits++;

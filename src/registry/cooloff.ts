@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { PolicyNote, Report } from '../report/types.js';
 import { worstVerdict } from '../usage.js';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { defaultCargoHome } from './cache.js';
 import { RegistryError } from './errors.js';
 
-const UNIT_SECONDS: Record<string, number> = {
+/** Seconds per unit; a Map, so a unit such as "constructor" is just an unknown unit. */
+const UNIT_SECONDS = new Map<string, number>(Object.entries({
   second: 1,
   seconds: 1,
   minute: 60,
@@ -20,7 +22,7 @@ const UNIT_SECONDS: Record<string, number> = {
   // Cargo's month is the average Gregorian month: 30.436875 days.
   month: 2_629_746,
   months: 2_629_746,
-};
+}));
 
 /**
  * Parses a minimum publish age exactly as Cargo's `min-publish-age` / `global-min-publish-age`
@@ -30,7 +32,7 @@ const UNIT_SECONDS: Record<string, number> = {
 export function parseMinPublishAge(text: string): number {
   if (text === '0') return 0;
   const m = /^([0-9]+) ?([a-z]+)$/.exec(text);
-  const factor = m ? UNIT_SECONDS[m[2]] : undefined;
+  const factor = m ? UNIT_SECONDS.get(m[2]) : undefined;
   if (!m || factor === undefined) {
     throw new RegistryError(`expected a minimum publish age of the form "N seconds/minutes/hours/days/weeks/months" (or "0"), got "${text.slice(0, 60)}"`);
   }
@@ -43,6 +45,9 @@ export interface MinPublishAge {
   text: string;
   source: string;
 }
+
+/** A Cargo config file is a few kilobytes; a larger one (or a link to a device, a FIFO) is refused. */
+export const MAX_CARGO_CONFIG_BYTES = 1024 * 1024;
 
 /** The Cargo config files that apply from `cwd`, nearest first, then `$CARGO_HOME/config.toml` (cargo's order). */
 export function cargoConfigFiles(cwd: string, cargoHome = defaultCargoHome()): string[] {
@@ -79,9 +84,17 @@ export function cargoMinPublishAge(cwd: string, cargoHome?: string, env: NodeJS.
   let specific: MinPublishAge | null = null;
   let global: MinPublishAge | null = null;
   for (const file of cargoConfigFiles(cwd, cargoHome)) {
+    let text: string;
+    try {
+      // A `.cargo/config.toml` can arrive in a pull request: bounded, regular files only.
+      text = readBoundedSync(file, { maxBytes: MAX_CARGO_CONFIG_BYTES, what: 'Cargo config file' }).toString('utf8');
+    } catch (e) {
+      if (e instanceof FileReadError) throw new RegistryError(e.message);
+      throw e;
+    }
     let doc: Record<string, unknown>;
     try {
-      doc = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      doc = parseToml(text) as Record<string, unknown>;
     } catch (e) {
       throw new RegistryError(`${file}: not valid TOML (${(e as Error).message.split('\n')[0]})`);
     }

@@ -11,12 +11,34 @@ export interface HttpOptions {
   userAgent: string;
   /** Largest body accepted; a bigger answer is refused, never truncated. */
   maxBytes: number;
+  /**
+   * The caller's overall deadline (e.g. `lock --timeout`): once aborted, a request in flight stops,
+   * no retry is made and the waits between attempts end at once.
+   */
+  signal?: AbortSignal;
 }
 
 /** What came back: a body, or "not found" (404/410/451, which cargo also reads as absent). */
 export type HttpResult = { status: 'ok'; body: Buffer } | { status: 'missing'; code: number };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when `signal` aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function stopped(url: string, signal: AbortSignal): RegistryError {
+  const why = signal.reason instanceof Error && signal.reason.name !== 'AbortError' && signal.reason.name !== 'TimeoutError' ? signal.reason.message : 'the run was stopped';
+  return new RegistryError(`${url}: not fetched (${why})`);
+}
 
 /** A one-line reason for a failed fetch: undici puts the system error (ECONNREFUSED, ENOTFOUND) in `cause`. */
 function reason(err: unknown): string {
@@ -50,12 +72,14 @@ async function readCapped(res: Response, max: number, url: string): Promise<Buff
 export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Promise<HttpResult> {
   let last = '';
   for (let attempt = 0; attempt <= o.retries; attempt++) {
-    if (attempt > 0) await sleep(o.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+    if (attempt > 0) await sleep(o.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5), o.signal);
+    if (o.signal?.aborted) throw stopped(url, o.signal);
     let res: Response;
-    const signal = AbortSignal.timeout(o.timeoutMs);
+    const signal = o.signal ? AbortSignal.any([AbortSignal.timeout(o.timeoutMs), o.signal]) : AbortSignal.timeout(o.timeoutMs);
     try {
       res = await fetch(url, { headers: { 'user-agent': o.userAgent, accept }, redirect: 'follow', signal });
     } catch (err) {
+      if (o.signal?.aborted) throw stopped(url, o.signal);
       last = reason(err);
       continue;
     }
@@ -67,7 +91,7 @@ export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Pro
       last = `HTTP ${res.status}`;
       const after = Number(res.headers.get('retry-after'));
       await res.body?.cancel().catch(() => {});
-      if (Number.isFinite(after) && after > 0 && attempt < o.retries) await sleep(Math.min(after, 10) * 1000);
+      if (Number.isFinite(after) && after > 0 && attempt < o.retries) await sleep(Math.min(after, 10) * 1000, o.signal);
       continue;
     }
     if (!res.ok) {
@@ -78,6 +102,7 @@ export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Pro
       return { status: 'ok', body: await readCapped(res, o.maxBytes, url) };
     } catch (err) {
       if (err instanceof RegistryError) throw err;
+      if (o.signal?.aborted) throw stopped(url, o.signal);
       last = reason(err);
     }
   }

@@ -155,6 +155,9 @@ function crateSection(s: Section, k: number, hunks: FileHunks[] | undefined, loc
   const out: string[] = [`<section class="${lock ? 'crate' : 'single'}" id="c${k}">`];
   const title = `${escapeCode(s.name)} <span class="mute">${esc(versions(s))}</span> ${verdictBadge(s.verdict)}`;
   out.push(lock ? `<h2>${title}</h2>` : `<div class="cf-head"><h1>${title}</h1>`);
+  // Lockfile findings (source or checksum changes) first: no scan of the release shows them.
+  const lockFindings = s.entry?.findings ?? [];
+  if (lockFindings.length > 0) out.push(`<ul class="notes">${lockFindings.map((f) => `<li><b>${esc(f.ruleId)}</b> (${esc(f.severity)}): ${escapeCode(f.message)}</li>`).join('')}</ul>`);
   const r = s.report;
   if (!r) {
     out.push(`<p>${esc(s.entry?.error ?? s.entry?.note ?? 'not scanned')}</p></section>`);

@@ -1,6 +1,7 @@
 import type { Finding } from '../rules/types.js';
 import type { Verdict } from '../score/index.js';
 import { isLockReport, loudFindings, sections, versions, type ReportInput, type Section } from './input.js';
+import { safeCodeLine, safeText } from './safe-text.js';
 
 /** The line a CI job looks for to update its one sticky comment instead of adding another. */
 export const MARKDOWN_MARKER = '<!-- cratefence -->';
@@ -20,14 +21,16 @@ const PER_RULE = 5;
 /** Breaks `@name` so a publisher's text cannot notify people or teams from the comment (as Dependabot does). */
 const MENTION_BREAK = '@<!-- -->';
 
-/** Text from the report is the publisher's: escaped so it cannot open HTML, links, tables or emphasis. */
+/**
+ * Text from the report is the publisher's: control and invisible characters made visible (safe-text.ts),
+ * then escaped so it cannot open HTML, links, tables or emphasis.
+ */
 function esc(s: string): string {
-  return s
+  return safeText(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|#~!(){}])/g, '\\$1')
-    .replace(/\r?\n/g, ' ')
     .replace(/@/g, MENTION_BREAK);
 }
 
@@ -38,12 +41,12 @@ function escPara(s: string): string {
 
 /** For HTML contexts such as `<summary>`, where Markdown is not rendered. */
 function escHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, ' ').replace(/@/g, MENTION_BREAK);
+  return safeText(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/@/g, MENTION_BREAK);
 }
 
 /** Inline code that no backtick in `s` can close early. */
 function code(s: string): string {
-  const one = s.replace(/\r?\n/g, ' ');
+  const one = safeText(s);
   const run = Math.max(0, ...(one.match(/`+/g) ?? []).map((m) => m.length));
   const tick = '`'.repeat(run + 1);
   return `${tick}${run > 0 || one.startsWith('`') || one.endsWith('`') ? ` ${one} ` : one}${tick}`;
@@ -76,28 +79,31 @@ function verdictCell(v: Verdict | null): string {
 function row(s: Section): string {
   const r = s.report;
   const note = s.entry?.error ? `failed: ${esc(s.entry.error)}` : s.entry?.note ? esc(s.entry.note) : r?.policy?.approvedBy.length ? `approved by ${r.policy.approvedBy.length} audit(s): ${esc(r.policy.approvedBy.join(', '))}` : '';
+  // Lockfile findings (source or checksum changes) come first: no scan shows them.
+  const lockFindings = (s.entry?.findings ?? []).map((f) => `**${f.ruleId}** (${f.severity}): ${esc(f.message)}`).join('<br>');
+  const cell = lockFindings && note ? `${lockFindings}<br>${note}` : lockFindings || note;
   // GFM splits table cells at every unescaped `|`, even inside a code span.
-  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${note} |`;
+  return `| ${code(s.name).replace(/\|/g, '\\|')} | ${esc(versions(s))} | ${verdictCell(s.verdict)} | ${r ? r.score : '—'} | ${r ? counts(r.findings) : '—'} | ${cell} |`;
 }
 
 /** One finding, collapsed: severity, rule and place in the summary; message, code, trace and note inside. */
 function findingBlock(f: Finding): string {
   const where = `${f.file}:${f.line}`;
   const label = f.suppressed ? ' (suppressed)' : '';
-  const out = [`<details><summary><b>${f.severity}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
+  const out = [`<details><summary><b>${escHtml(f.severity)}</b> ${escHtml(f.ruleId)} — <code>${escHtml(where)}</code>${f.item ? ` in <code>${escHtml(f.item)}</code>` : ''}${label}</summary>`, ''];
   out.push(escPara(f.message), '');
   if (f.suppressed) out.push(`Suppressed: ${esc(f.suppressed.reason)} (${esc(f.suppressed.source)})`, '');
   if (f.snippet) {
     const lines = f.snippet.split('\n');
     const w = String(f.line + lines.length - 1).length;
-    out.push(fence(lines.map((l, i) => `${String(f.line + i).padStart(w)} | ${l}`).join('\n'), langOf(f.file)), '');
+    out.push(fence(lines.map((l, i) => `${String(f.line + i).padStart(w)} | ${safeCodeLine(l)}`).join('\n'), langOf(f.file)), '');
   }
   if (f.trace && f.trace.length > 0) {
     out.push('Reached through:', '');
     f.trace.forEach((h, i) => out.push(`${i + 1}. ${code(h.item)} (${esc(`${h.file}:${h.line}`)})`));
     out.push('');
   }
-  out.push(`${f.category}, ${f.confidence} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
+  out.push(`${esc(f.category)}, ${esc(f.confidence)} confidence${f.points ? `, +${f.points} points` : ''}. ${f.note ? `_${esc(f.note)}_` : ''}`.trim(), '', '</details>', '');
   return out.join('\n');
 }
 
@@ -189,7 +195,7 @@ export function formatMarkdown(input: ReportInput, options: MarkdownOptions = {}
     if (hidden > 0) out += `_${hidden} more finding(s) of this crate are in the JSON report._\n\n`;
   }
   if (blocksLeft > 0) out += `---\n_Left out to stay under ${limit} characters: ${blocksLeft} finding(s) of ${cratesCut.size} crate(s). The JSON, SARIF and HTML reports have all of them._\n`;
-  const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0), 0);
+  const total = all.reduce((n, s) => n + (s.report?.findings.length ?? 0) + (s.entry?.findings?.length ?? 0), 0);
   if (total === 0 && !all.some((s) => s.entry?.error)) out += '_No findings._\n';
   return out;
 }

@@ -52,6 +52,9 @@ const POLICY_RULES: Record<string, { severity: Severity; text: string; help: str
   'policy-violation': { severity: 'critical', text: 'A cargo-vet violation covers this release', help: 'An audit the team trusts declares this version unsafe.' },
   'policy-suppression-expired': { severity: 'low', text: 'A suppression has expired', help: 'Renew or remove it in cratefence.toml.' },
   'policy-suppression-unused': { severity: 'low', text: 'A suppression matched nothing', help: 'Remove it from cratefence.toml so the file does not rot.' },
+  'lock-source-change': { severity: 'medium', text: 'A dependency moved to another source', help: 'The package now comes from a git repository, a path or another registry instead of the one its old version came from: the code built is not the release reviewers knew. `[lock] source-change` in cratefence.toml sets its verdict.' },
+  'lock-checksum-change': { severity: 'high', text: 'A version is pinned to other contents', help: 'Same name, version and source, another checksum: a published release cannot change, so the registry changed it or the lockfile was edited. The new contents are diffed against the old ones when those can still be found.' },
+  'lock-index-checksum': { severity: 'high', text: 'The registry index disagrees with Cargo.lock', help: 'The index lists another SHA-256 for this release than the lockfile pins; the release was verified against the lockfile, as cargo does.' },
 };
 const POLICY_KINDS = new Set<PolicyNote['kind']>(['cool-off', 'yanked', 'violation', 'suppression-expired', 'suppression-unused']);
 
@@ -173,9 +176,9 @@ class SarifBuilder {
     this.results.push(result);
   }
 
-  addPolicy(id: string, text: string, at: Location, fpInput: string): void {
-    this.noteRule(id, POLICY_RULES[id].severity);
-    this.results.push({ ruleId: id, level: LEVEL[POLICY_RULES[id].severity], message: { text }, locations: [at], partialFingerprints: this.fingerprint(sha256(`${id}\u0000${fpInput}`)) });
+  addPolicy(id: string, text: string, at: Location, fpInput: string, severity: Severity = POLICY_RULES[id].severity): void {
+    this.noteRule(id, severity);
+    this.results.push({ ruleId: id, level: LEVEL[severity], message: { text }, locations: [at], partialFingerprints: this.fingerprint(sha256(`${id}\u0000${fpInput}`)) });
   }
 
   descriptors(used: Set<string>): ReportingDescriptor[] {
@@ -212,6 +215,7 @@ export function formatSarif(input: ReportInput, options: SarifOptions = {}): str
       const at = location(input.lockfile, e.lockLine ?? 1, { message: `${e.name} in ${input.lockfile}` });
       const who = `${e.name} ${e.old ? `${e.old} → ` : ''}${e.new ?? e.old ?? ''}: `;
       if (e.error) b.addPolicy('scan-error', `${who}${e.error}`, at, `${e.name}\u0000${e.new ?? ''}`);
+      for (const f of e.findings ?? []) b.addPolicy(f.ruleId, f.message, at, `${e.name}\u0000${f.old ?? ''}\u0000${f.new ?? ''}`, f.severity);
       if (!e.report) continue;
       const shown = e.report.findings.filter(keep);
       for (const f of shown) b.addFinding(e.report, f, base);

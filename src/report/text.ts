@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Finding } from '../rules/types.js';
 import type { Report } from './types.js';
 import type { LockReport } from '../lock/types.js';
+import { safeCodeLine, safeText as t } from './safe-text.js';
 
 export interface TextOptions {
   color: boolean;
@@ -24,19 +25,23 @@ function sevColor(c: ChalkInstance, sev: Finding['severity']): (s: string) => st
   }
 }
 
-/** Compiler-style text: a verdict line, then findings grouped by file with their source lines and traces. */
+/**
+ * Compiler-style text: a verdict line, then findings grouped by file with their source lines and traces.
+ * Every string from the report goes through `t` (safe-text.ts): it may be the publisher's.
+ */
 export function formatText(report: Report, options: TextOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
-  const name = report.crate.name ?? '(unnamed crate)';
-  const versions = report.summary.firstRelease ? `${report.crate.new ?? '(no version)'} (first release)` : `${report.crate.old ?? '(no version)'} → ${report.crate.new ?? '(no version)'}`;
+  const name = t(report.crate.name ?? '(unnamed crate)');
+  const ver = (v: string | null) => (v === null ? '(no version)' : t(v));
+  const versions = report.summary.firstRelease ? `${ver(report.crate.new)} (first release)` : `${ver(report.crate.old)} → ${ver(report.crate.new)}`;
   const verdictColor = report.verdict === 'block' ? c.bgRed.white.bold : report.verdict === 'review' ? c.bgYellow.black.bold : c.bgGreen.black.bold;
   out.push(`${c.bold(name)} ${versions}`);
-  out.push(`${verdictColor(` ${report.verdict.toUpperCase()} `)} score ${report.score}/100 — ${report.verdictReason}`);
+  out.push(`${verdictColor(` ${report.verdict.toUpperCase()} `)} score ${report.score}/100 — ${t(report.verdictReason)}`);
   const s = report.summary;
   out.push(c.gray(`${s.filesChanged} files changed (+${s.linesAdded} −${s.linesRemoved} lines), ${s.itemsAdded} items added, ${s.itemsChanged} changed, ${s.itemsRemoved} removed`));
-  if (report.capabilities.added.length > 0) out.push(`new capabilities: ${report.capabilities.added.map((x) => c.magenta(x)).join(', ')}`);
-  for (const p of s.partialFiles) out.push(c.yellow(`partially analysed: ${p.file}: ${p.reason}`));
+  if (report.capabilities.added.length > 0) out.push(`new capabilities: ${report.capabilities.added.map((x) => c.magenta(t(x))).join(', ')}`);
+  for (const p of s.partialFiles) out.push(c.yellow(`partially analysed: ${t(p.file)}: ${t(p.reason)}`));
   out.push('');
   // At most PER_RULE findings of one rule are drawn (the highest-scoring ones); the JSON has them all.
   const PER_RULE = 10;
@@ -54,29 +59,29 @@ export function formatText(report: Report, options: TextOptions): string {
   const byFile = new Map<string, Finding[]>();
   for (const f of shown) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, list] of byFile) {
-    out.push(c.underline(file));
+    out.push(c.underline(t(file)));
     for (const f of list) {
       const sev = sevColor(c, f.severity)(f.severity.padEnd(8));
-      out.push(`${sev} ${c.bold(f.ruleId)} ${c.gray(`[${f.category}, ${f.confidence} confidence${f.points ? `, +${f.points}` : ''}]`)}`);
-      out.push(`  ${f.message}`);
-      out.push(c.gray(`  --> ${f.file}:${f.line}:${f.column}${f.item ? ` in ${f.item}` : ''}`));
+      out.push(`${sev} ${c.bold(t(f.ruleId))} ${c.gray(`[${t(f.category)}, ${t(f.confidence)} confidence${f.points ? `, +${f.points}` : ''}]`)}`);
+      out.push(`  ${t(f.message)}`);
+      out.push(c.gray(`  --> ${t(f.file)}:${f.line}:${f.column}${f.item ? ` in ${t(f.item)}` : ''}`));
       if (f.snippet) {
         const width = String(f.line + f.snippet.split('\n').length).length;
-        f.snippet.split('\n').forEach((l, i) => out.push(`${c.gray(`${String(f.line + i).padStart(width)} |`)} ${l}`));
+        f.snippet.split('\n').forEach((l, i) => out.push(`${c.gray(`${String(f.line + i).padStart(width)} |`)} ${safeCodeLine(l)}`));
       }
       if (f.trace && f.trace.length > 0) {
         out.push(c.gray('  reached through:'));
-        f.trace.forEach((h, i) => out.push(`  ${i === 0 ? '  ' : '  └→ '.padStart(4 + i * 2)}${c.cyan(h.item)} ${c.gray(`(${h.file}:${h.line})`)}`));
+        f.trace.forEach((h, i) => out.push(`  ${i === 0 ? '  ' : '  └→ '.padStart(4 + i * 2)}${c.cyan(t(h.item))} ${c.gray(`(${t(h.file)}:${h.line})`)}`));
       }
       out.push('');
     }
   }
-  for (const [rule, n] of hidden) out.push(c.gray(`… ${n} more ${rule} finding${n === 1 ? '' : 's'} (in the JSON report)`));
+  for (const [rule, n] of hidden) out.push(c.gray(`… ${n} more ${t(rule)} finding${n === 1 ? '' : 's'} (in the JSON report)`));
   const info = report.findings.length - loud.length;
   const counts = SEV_ORDER.map((sv) => [sv, report.findings.filter((f) => f.severity === sv).length] as const).filter(([, n]) => n > 0);
   out.push(counts.length > 0 ? `${report.findings.length} findings: ${counts.map(([sv, n]) => `${n} ${sv}`).join(', ')}${info > 0 ? ' (info findings are in the JSON report)' : ''}` : 'no findings');
   const top = report.scoreBreakdown.filter((b) => b.points > 0).slice(0, 5);
-  if (top.length > 0) out.push(c.gray(`score from: ${top.map((b) => `${b.ruleId ?? b.capability} +${b.points}`).join(', ')}`));
+  if (top.length > 0) out.push(c.gray(`score from: ${top.map((b) => `${t(b.ruleId ?? b.capability ?? '')} +${b.points}`).join(', ')}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -84,10 +89,10 @@ export function formatText(report: Report, options: TextOptions): string {
 export function formatLockText(lock: LockReport, options: TextOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const s = lock.summary;
-  const out = [`${c.bold(lock.lockfile)}: ${lock.verdict.toUpperCase()} — ${s.changed} changed, ${s.added} added, ${s.removed} removed, ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned`];
+  const out = [`${c.bold(t(lock.lockfile))}: ${lock.verdict.toUpperCase()} — ${s.changed} changed, ${s.added} added, ${s.removed} removed, ${s.scanned} scanned, ${s.errors} failed, ${s.notScanned} not scanned`];
   for (const e of lock.entries) {
-    const v = e.old && e.new ? `${e.old} → ${e.new}` : (e.new ?? e.old ?? '');
-    out.push(`  ${(e.verdict ?? e.change).padEnd(7)} ${e.name} ${v}${e.error ? ` — ${e.error}` : e.note ? ` — ${e.note}` : ''}`);
+    const v = t(e.old && e.new ? `${e.old} → ${e.new}` : (e.new ?? e.old ?? ''));
+    out.push(`  ${(e.verdict ?? e.change).padEnd(7)} ${t(e.name)} ${v}${e.error ? ` — ${t(e.error)}` : e.note ? ` — ${t(e.note)}` : ''}`);
   }
   const parts = [`${out.join('\n')}\n`];
   for (const e of lock.entries) if (e.report && e.report.verdict !== 'pass') parts.push(`\n${formatText(e.report, options)}`);

@@ -52,6 +52,11 @@ function crateCaps(graph: CallGraph): Set<string> {
     if (!ref || ref.item.test || !isShippedRole(ref.file.role)) continue;
     for (const u of uses) out.add(u.cap);
   }
+  // What the crate's own foreign declarations name counts as used: a bindings crate declares, others call.
+  for (const [key, decls] of graph.declared) {
+    const ref = graph.view.items.get(key);
+    if (ref && !ref.item.test && isShippedRole(ref.file.role)) for (const d of decls) out.add(d.cap);
+  }
   if (graph.view.buildPath && graph.view.rust.has(graph.view.buildPath)) out.add('build.script');
   if (graph.view.procMacro) out.add('build.proc-macro');
   return out;
@@ -132,6 +137,7 @@ export class ScanContext {
         const ref = g.view.items.get(key);
         if (!ref || ref.item.test || !isShippedRole(ref.file.role) || ref.file.role === 'build') continue;
         for (const u of g.caps.get(key) ?? []) caps.add(u.cap);
+        for (const d of g.declared.get(key) ?? []) caps.add(d.cap);
       }
       this.oldRuntimeCaps = caps;
     }

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type Parser from 'tree-sitter';
+import { FileReadError, readBoundedSync } from '../files/index.js';
 import { RUST_LANGUAGE } from '../parse/parser.js';
 import { treeSitterBinding } from '../parse/syntax.js';
-import type { Catalogue } from '../analysis/catalogue.js';
+import { catalogueFrom, type Catalogue, type CatalogueData } from '../analysis/catalogue.js';
+import { readPlatformData, platformFiles } from './platform-data.js';
 import { packageRoot } from '../root.js';
 import { RULE_SCHEMA } from './schema.js';
 import type { Adjustment, Condition, RuleSpec } from './types.js';
@@ -22,7 +24,7 @@ export const RULES_BUNDLE = path.join(packageRoot(), 'dist', 'rules.bundle.json'
 export interface RuleBundle {
   fingerprint: string;
   specs: Array<{ spec: RuleSpec; file: string }>;
-  catalogue: { paths: Record<string, string>; methods: Record<string, string> };
+  catalogue: CatalogueData;
   /** rules/data/sensitive-targets.yaml, validated. */
   targets: TargetFile;
 }
@@ -89,7 +91,8 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
   if (c.lineMatch) out.lineRe = compileRegex(c.lineMatch, `${where}.lineMatch`);
   if (c.itemMatch) out.itemRe = compileRegex(c.itemMatch, `${where}.itemMatch`);
   if (c.dataMatch) {
-    out.dataRe = {};
+    // Keys are field names from the rule file: no prototype for `constructor` or `__proto__` to meet.
+    out.dataRe = Object.create(null) as Record<string, RegExp>;
     for (const [k, v] of Object.entries(c.dataMatch)) out.dataRe[k] = compileRegex(v, `${where}.dataMatch.${k}`);
   }
   return out;
@@ -98,7 +101,7 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
 /** Cheap identity of a rules folder: every rule file's path, size and modification time. */
 export function fingerprint(dir: string): string {
   const targets = path.join(dir, TARGETS_FILE);
-  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml'), ...(existsSync(targets) ? [targets] : [])]
+  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml'), ...platformFiles(dir), ...(existsSync(targets) ? [targets] : [])]
     .map((f) => {
       const st = statSync(f);
       return `${path.relative(dir, f)}:${st.size}:${Math.floor(st.mtimeMs)}`;
@@ -122,6 +125,24 @@ export function listRuleFiles(dir: string): string[] {
 
 const cache = new Map<string, RuleSet>();
 
+/** A rule file is a few kilobytes; the catalogue a few dozen. Larger ones are not rule files. */
+const MAX_RULE_FILE_BYTES = 1024 * 1024;
+const MAX_CATALOGUE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A file of a rules folder (`--rules DIR` is the user's): bounded, a regular file and not a link —
+ * a FIFO or a link to /dev/zero is refused at once, by name, and the batch digest of the folder
+ * (which does not follow links either) always covers what was read.
+ */
+function readRulesFile(file: string, rel: string, maxBytes: number): string {
+  try {
+    return readBoundedSync(file, { maxBytes, what: 'rule file', noFollow: true }).toString('utf8');
+  } catch (e) {
+    if (e instanceof FileReadError) throw new RuleError(`${rel}: ${e.reason}`);
+    throw e;
+  }
+}
+
 /** Reads and validates every rule file of a folder (YAML and JSON-schema checks); no compilation. */
 export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<{ spec: RuleSpec; file: string }> {
   const YAML = require('yaml') as typeof import('yaml');
@@ -134,8 +155,9 @@ export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<
     const rel = path.relative(dir, file);
     let spec: RuleSpec;
     try {
-      spec = YAML.parse(readFileSync(file, 'utf8')) as RuleSpec;
+      spec = YAML.parse(readRulesFile(file, rel, MAX_RULE_FILE_BYTES)) as RuleSpec;
     } catch (e) {
+      if (e instanceof RuleError) throw e;
       throw new RuleError(`${rel}: not valid YAML: ${(e as Error).message}`);
     }
     if (!validate(spec)) {
@@ -156,21 +178,25 @@ export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<
   return out;
 }
 
-/** Reads the capability catalogue of a rules folder. */
+/**
+ * Reads the capability catalogue of a rules folder: capabilities.yaml (hand-written paths, methods and
+ * symbols) merged with the generated platform tables of data/platform/ (see scripts/gen-platform.mjs).
+ */
 export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   const YAML = require('yaml') as typeof import('yaml');
   const file = path.join(dir, 'capabilities.yaml');
-  let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown> };
+  let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown>; symbols?: Record<string, unknown> };
   try {
-    doc = YAML.parse(readFileSync(file, 'utf8'));
+    doc = YAML.parse(readRulesFile(file, 'capabilities.yaml', MAX_CATALOGUE_BYTES));
   } catch (e) {
+    if (e instanceof RuleError) throw e;
     throw new RuleError(`capabilities.yaml: ${(e as Error).message}`);
   }
   const check = (m: Record<string, unknown> | undefined, key: string): Record<string, string> => {
     for (const [k, v] of Object.entries(m ?? {})) if (typeof v !== 'string') throw new RuleError(`capabilities.yaml: ${key}.${k} must name a capability`);
     return (m ?? {}) as Record<string, string>;
   };
-  return { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods') };
+  return readPlatformData(dir, { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods'), symbols: check(doc.symbols, 'symbols') });
 }
 
 /** Reads and validates the sensitive-targets table of a folder, or of the bundled folder when it has none. */
@@ -260,7 +286,7 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
     }
   }
   const rules = specs.map((s) => compileRule(s, bundle !== null));
-  const catalogue: Catalogue = { paths: new Map(Object.entries(cat.paths)), methods: new Map(Object.entries(cat.methods)) };
+  const catalogue: Catalogue = catalogueFrom(cat);
   const set: RuleSet = { dir, rules, catalogue, targets };
   cache.set(dir, set);
   return set;

@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../store/index.js';
+import { isOwnRelease } from './policy.js';
+import { crateKey } from './manifest.js';
+import { postWebhook, type TargetPolicy } from './webhooks.js';
 
 export type EventKind = 'quarantined' | 'released' | 'rejected' | 'revoked' | 'cooling-off';
 
@@ -26,10 +29,10 @@ export function newSecret(): string {
  * Records an alert and one outbox row per matching subscription, inside the caller's transaction:
  * the state change, the feed entry and the pending deliveries are committed together or not at all.
  */
-export function recordEvent(db: Db, release: { id: number; crate: string; version: string }, kind: EventKind, detail: Record<string, unknown>, now: Date): number {
+export function recordEvent(db: Db, release: { id: number; crate: string; crate_key: string; version: string }, kind: EventKind, detail: Record<string, unknown>, now: Date): number {
   const body = JSON.stringify({ event: kind, crate: release.crate, version: release.version, release: release.id, at: now.toISOString(), ...detail });
   const id = Number(db.prepare('INSERT INTO serve_events (release_id, kind, body_json, created_at) VALUES (?, ?, ?, ?)').run(release.id, kind, body, now.toISOString()).lastInsertRowid);
-  const subs = db.prepare('SELECT id FROM serve_subscriptions WHERE crate IS NULL OR crate = ?').all(release.crate) as Array<{ id: number }>;
+  const subs = db.prepare('SELECT id FROM serve_subscriptions WHERE crate IS NULL OR crate = ?').all(release.crate_key) as Array<{ id: number }>;
   const ins = db.prepare('INSERT OR IGNORE INTO serve_outbox (event_id, subscription_id, next_attempt_at) VALUES (?, ?, ?)');
   for (const s of subs) ins.run(id, s.id, now.toISOString());
   return id;
@@ -41,6 +44,25 @@ export interface DelivererOptions {
   now: () => Date;
   timeoutMs?: number;
   onError?: (e: Error) => void;
+  /** Which targets a delivery may connect to (checked on the address each delivery resolves). */
+  targets: TargetPolicy;
+}
+
+/**
+ * The body a subscriber receives: who was drawn to review a release is for admins and for the
+ * release's publisher and owners only; anyone else's catch-all subscription gets the event without it.
+ */
+export function bodyFor(db: Db, body: string, subscriber: { id: number; role: string }, release: { crate_key: string; publisher_id: number }): string {
+  if (subscriber.role === 'admin' || isOwnRelease(db, { crateKey: release.crate_key, publisherId: release.publisher_id }, subscriber.id)) return body;
+  return withoutReviewers(body);
+}
+
+/** An event body without the names of the reviewers drawn for the release. */
+function withoutReviewers(body: string): string {
+  const o = JSON.parse(body) as Record<string, unknown>;
+  if (!('reviewers' in o)) return body;
+  delete o.reviewers;
+  return JSON.stringify(o);
 }
 
 /**
@@ -69,25 +91,23 @@ export class Deliverer {
       const now = this.options.now();
       const due = this.db
         .prepare(
-          `SELECT o.id, o.attempts, e.body_json, s.url, s.secret FROM serve_outbox o
+          `SELECT o.id, o.attempts, e.body_json, s.url, s.secret, u.id AS user_id, u.role, r.crate_key, r.publisher_id FROM serve_outbox o
            JOIN serve_events e ON e.id = o.event_id JOIN serve_subscriptions s ON s.id = o.subscription_id
+           JOIN serve_users u ON u.id = s.user_id JOIN serve_releases r ON r.id = e.release_id
            WHERE o.delivered_at IS NULL AND o.attempts < ? AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 100`,
         )
-        .all(this.options.maxAttempts, now.toISOString()) as Array<{ id: number; attempts: number; body_json: string; url: string; secret: string }>;
+        .all(this.options.maxAttempts, now.toISOString()) as Array<{ id: number; attempts: number; body_json: string; url: string; secret: string; user_id: number; role: string; crate_key: string; publisher_id: number }>;
       let delivered = 0;
       for (const d of due) {
         const t = Math.floor(this.options.now().getTime() / 1000);
         let error: string | null = null;
         try {
-          const res = await fetch(d.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-cratefence-signature': signBody(d.secret, d.body_json, t), 'user-agent': 'cratefence-webhooks' },
-            body: d.body_json,
-            redirect: 'error',
-            signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          const body = bodyFor(this.db, d.body_json, { id: d.user_id, role: d.role }, d);
+          const status = await postWebhook(d.url, { 'content-type': 'application/json', 'x-cratefence-signature': signBody(d.secret, body, t), 'user-agent': 'cratefence-webhooks' }, body, {
+            ...this.options.targets,
+            timeoutMs: this.options.timeoutMs ?? 10_000,
           });
-          if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
-          await res.body?.cancel();
+          if (status < 200 || status >= 300) error = `HTTP ${status}`;
         } catch (e) {
           error = (e as Error).message;
         }
@@ -105,10 +125,14 @@ export class Deliverer {
   }
 }
 
-/** The alerts as a JSON Feed 1.1 (newest first), optionally for one crate. */
+/**
+ * The alerts as a JSON Feed 1.1 (newest first), optionally for one crate (any spelling of its name).
+ * Links start with `baseUrl`, the configured public URL, or are relative when there is none: never
+ * the request's Host header. The feed is public, so it never names the reviewers drawn.
+ */
 export function jsonFeed(db: Db, baseUrl: string, crate?: string, limit = 100): Record<string, unknown> {
   const rows = (crate
-    ? db.prepare('SELECT id, kind, body_json, created_at FROM serve_events WHERE release_id IN (SELECT id FROM serve_releases WHERE crate = ?) ORDER BY id DESC LIMIT ?').all(crate, limit)
+    ? db.prepare('SELECT id, kind, body_json, created_at FROM serve_events WHERE release_id IN (SELECT id FROM serve_releases WHERE crate_key = ?) ORDER BY id DESC LIMIT ?').all(crateKey(crate), limit)
     : db.prepare('SELECT id, kind, body_json, created_at FROM serve_events ORDER BY id DESC LIMIT ?').all(limit)) as Array<{ id: number; kind: string; body_json: string; created_at: string }>;
   return {
     version: 'https://jsonfeed.org/version/1.1',
@@ -124,7 +148,7 @@ export function jsonFeed(db: Db, baseUrl: string, crate?: string, limit = 100): 
         content_text: `${b.crate} ${b.version} is ${r.kind}${b.reason ? `: ${b.reason}` : ''}`,
         date_published: r.created_at,
         tags: [r.kind, b.crate],
-        _cratefence: JSON.parse(r.body_json) as unknown,
+        _cratefence: JSON.parse(withoutReviewers(r.body_json)) as unknown,
       };
     }),
   };

@@ -8,10 +8,13 @@ import { HTML_SCRIPT, HTML_STYLE, renderReportBody } from '../report/html.js';
 import type { ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { bearer, createUser, hashToken, userByToken, type Role, type User } from './auth.js';
+import { checkManifest, crateKey } from './manifest.js';
+import { systemResolver, type Resolver, type TargetPolicy } from './webhooks.js';
+import { registerAlertRoutes } from './routes-alerts.js';
 import { BlobStore } from './blobs.js';
 import type { ServePolicy } from '../config/serve.js';
-import { Deliverer, jsonFeed, newSecret } from './alerts.js';
-import { ReleaseService, ServeError, type DecisionKind, type ReleaseState } from './releases.js';
+import { Deliverer } from './alerts.js';
+import { ReleaseService, ServeError, type DecisionKind, type ReleaseState, type ReleaseView } from './releases.js';
 import { cryptoRandom, type RandomInt } from './reviewers.js';
 import { ScanScheduler, type ScanExecutor } from './scheduler.js';
 import { CRATE_NAME, ERROR, ID_PARAMS, REASON_BODY, RELEASE, ROLE, STATE, VERSION } from './schemas.js';
@@ -41,6 +44,8 @@ export interface AppOptions {
   randomSource?: string;
   registry?: RegistryClientApi;
   logger?: boolean;
+  /** Resolves webhook host names (DNS unless a test passes its own). */
+  resolve?: Resolver;
   /** Renders a report on the release page (the HTML reporter's fragment). */
   reportFragment?: (report: Report, hunks?: FileHunks[]) => string;
 }
@@ -61,31 +66,49 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   const releases = new ReleaseService({ db: o.db, policy: o.policy, now, random: o.random ?? cryptoRandom, randomSource: o.randomSource ?? 'crypto.randomInt' });
   const pool = o.pool;
   const executor: ScanExecutor | null = o.executor ?? (pool ? { slots: pool.threads, run: (job) => pool.run(job) } : null);
-  const scheduler = executor ? new ScanScheduler(releases, o.blobs, executor) : null;
-  const deliverer = new Deliverer(o.db, { maxAttempts: o.policy['webhook-max-attempts'], baseDelayMs: o.policy['webhook-base-delay-ms'], now });
+  const scheduler = executor ? new ScanScheduler(releases, o.blobs, executor, { timeoutMs: o.policy['scan-timeout-minutes'] * 60_000 }) : null;
+  const trustProxy = o.policy['trust-proxy'];
   const app = Fastify({
     logger: o.logger ? { redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
     bodyLimit: Math.round(o.policy['body-limit-mb'] * 1024 * 1024),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ...(trustProxy.length > 0 ? { trustProxy } : {}),
   });
+  const targets: TargetPolicy = {
+    allowPrivate: o.policy['webhook-allow-private'],
+    resolve: o.resolve ?? systemResolver,
+    self: {
+      publicOrigin: o.policy['public-url'],
+      listening: () => {
+        const a = app.server.address();
+        return a && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
+      },
+    },
+  };
+  const deliverer = new Deliverer(o.db, { maxAttempts: o.policy['webhook-max-attempts'], baseDelayMs: o.policy['webhook-base-delay-ms'], now, targets });
   app.decorateRequest('user', null);
 
   await app.register(swagger, {
     openapi: { info: { title: 'cratefence ingest service', version: '1' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } } },
   });
-  await app.register(rateLimit, {
-    max: o.policy['rate-limit-per-minute'],
-    timeWindow: 60_000,
-    keyGenerator: (req) => {
-      const t = bearer(req.headers.authorization);
-      return t ? `t:${hashToken(t)}` : `ip:${req.ip}`;
-    },
-  });
+  // Limits are applied by the request hook below, not per route: every request counts against its
+  // client address before authentication (so a flood of made-up tokens is limited like any other),
+  // and an authenticated one also against its token.
+  await app.register(rateLimit, { global: false });
+  // The plugin's own address key: IPv4-mapped addresses as IPv4, IPv6 by /64 (one host's whole range).
+  const perAddress = app.createRateLimit({ max: o.policy['rate-limit-per-address-per-minute'], timeWindow: 60_000 });
+  const perToken = app.createRateLimit({ max: o.policy['rate-limit-per-minute'], timeWindow: 60_000, keyGenerator: (req) => `t:${hashToken(bearer(req.headers.authorization) ?? '')}` });
+  const limited = (reply: FastifyReply, r: Awaited<ReturnType<typeof perAddress>>, what: string) => {
+    if (r.isAllowed || !r.isExceeded) return false;
+    void reply.code(429).header('retry-after', String(r.ttlInSeconds)).send({ error: 'too-many-requests', message: `rate limit exceeded for this ${what} (${r.max} requests a minute); retry in ${r.ttlInSeconds} s` });
+    return true;
+  };
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Every route states who may call it; the check runs before validation and the handler.
   app.addHook('onRequest', async (req, reply) => {
+    if (limited(reply, await perAddress(req), 'client address')) return reply;
     const roles = req.routeOptions.config.roles;
     if (req.routeOptions.url === undefined) return; // 404s
     if (roles === 'public') return;
@@ -93,6 +116,7 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     const token = bearer(req.headers.authorization);
     const user = token ? userByToken(o.db, token) : null;
     if (!user) return reply.code(401).send({ error: 'unauthorized', message: 'a valid API token is required (Authorization: Bearer …)' });
+    if (limited(reply, await perToken(req), 'token')) return reply;
     if (!roles.includes(user.role)) return reply.code(403).send({ error: 'forbidden', message: `the ${user.role} role may not call this route` });
     req.user = user;
   });
@@ -115,6 +139,31 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     return reply.code(status).send({ error: statusName(status), message: status === 500 ? 'internal error' : err.message });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'no such route' }));
+
+  /**
+   * Admits a published .crate: its manifest must name the request's crate and version, and the
+   * ownership and immutability checks pass, before a byte is stored — a refused request leaves
+   * nothing behind. Checking, storing and recording run without a pause in between, so no other
+   * request of this process interleaves; a refusal from another process sharing the store removes
+   * the blob again unless a release uses it.
+   */
+  const accept = async (user: User, name: string, version: string, bytes: Uint8Array) => {
+    await checkManifest(bytes, name, version);
+    const sha = BlobStore.digest(bytes);
+    const existing = releases.admit(user, name, version, sha);
+    if (existing) return { id: existing.id, created: false };
+    const stored = !o.blobs.has(sha);
+    o.blobs.put(bytes);
+    let r: { id: number; created: boolean };
+    try {
+      r = releases.publish(user, name, version, sha);
+    } catch (e) {
+      if (stored && !o.db.prepare('SELECT 1 FROM serve_releases WHERE blob_sha256 = ?').get(sha)) o.blobs.remove(sha);
+      throw e;
+    }
+    scheduler?.kick();
+    return r;
+  };
 
   const errors = { 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR, 422: ERROR, 429: ERROR };
 
@@ -145,12 +194,13 @@ export async function buildApp(o: AppOptions): Promise<Service> {
       response: { 200: { type: 'object', properties: { crate: { type: 'string' }, owners: { type: 'array', items: { type: 'string' } } } }, ...errors },
     },
   }, async (req) => {
+    const key = crateKey(req.params.name);
     o.db.transaction(() => {
-      o.db.prepare('DELETE FROM serve_owners WHERE crate = ?').run(req.params.name);
+      o.db.prepare('DELETE FROM serve_owners WHERE crate = ?').run(key);
       for (const n of req.body.owners) {
         const u = o.db.prepare('SELECT id FROM serve_users WHERE name = ?').get(n) as { id: number } | undefined;
         if (!u) throw new ServeError(422, `owners: no user named ${n}`);
-        o.db.prepare('INSERT INTO serve_owners (crate, user_id) VALUES (?, ?)').run(req.params.name, u.id);
+        o.db.prepare('INSERT OR IGNORE INTO serve_owners (crate, user_id) VALUES (?, ?)').run(key, u.id);
       }
     }).immediate();
     return { crate: req.params.name, owners: req.body.owners };
@@ -164,10 +214,11 @@ export async function buildApp(o: AppOptions): Promise<Service> {
       response: { 200: { type: 'object', properties: { crate: { type: 'string' }, dependencies: { type: 'integer' } } }, ...errors },
     },
   }, async (req) => {
+    const key = crateKey(req.params.name);
     o.db.transaction(() => {
-      o.db.prepare('DELETE FROM serve_dependencies WHERE dependent = ?').run(req.params.name);
+      o.db.prepare('DELETE FROM serve_dependencies WHERE dependent = ?').run(key);
       const ins = o.db.prepare('INSERT OR IGNORE INTO serve_dependencies (dependent, dependency) VALUES (?, ?)');
-      for (const d of req.body.dependencies) ins.run(req.params.name, d);
+      for (const d of req.body.dependencies) ins.run(key, crateKey(d));
     }).immediate();
     return { crate: req.params.name, dependencies: req.body.dependencies.length };
   });
@@ -182,9 +233,7 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new ServeError(422, 'body: the .crate file is required as application/octet-stream');
     if (req.body[0] !== 0x1f || req.body[1] !== 0x8b) throw new ServeError(422, 'body: not a .crate (gzip-compressed tar) file');
-    const sha = o.blobs.put(req.body);
-    const r = releases.publish(req.user!, req.query.name, req.query.version, sha);
-    scheduler?.kick();
+    const r = await accept(req.user!, req.query.name, req.query.version, req.body);
     return reply.code(202).send({ id: r.id, state: releases.view(r.id).state, created: r.created });
   });
 
@@ -200,11 +249,12 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     const fetched = await o.registry.fetchCrate(req.body.name, req.body.version).catch((e: Error) => {
       throw new ServeError(422, `name: ${e.message}`);
     });
-    const sha = o.blobs.put(fetched.bytes);
-    const r = releases.publish(req.user!, req.body.name, req.body.version, sha);
-    scheduler?.kick();
+    const r = await accept(req.user!, req.body.name, req.body.version, fetched.bytes);
     return reply.code(202).send({ id: r.id, state: releases.view(r.id).state, created: r.created });
   });
+
+  // Who was drawn to review a release is not for publishers of other crates (they could lobby them).
+  const shown = (user: User, v: ReleaseView): ReleaseView => (releases.seesReviewers(v.id, user) ? v : { ...v, reviewers: [] });
 
   app.get<{ Querystring: { state?: ReleaseState; crate?: string; mine?: boolean } }>('/v1/releases', {
     config: { roles: ALL },
@@ -212,12 +262,13 @@ export async function buildApp(o: AppOptions): Promise<Service> {
       querystring: { type: 'object', additionalProperties: false, properties: { state: STATE, crate: CRATE_NAME, mine: { type: 'boolean' } } },
       response: { 200: { type: 'object', properties: { releases: { type: 'array', items: RELEASE } } }, ...errors },
     },
-  }, async (req) => ({ releases: releases.list({ state: req.query.state, crate: req.query.crate, reviewer: req.query.mine ? req.user!.name : undefined }) }));
+  }, async (req) => ({ releases: releases.list({ state: req.query.state, crate: req.query.crate, reviewer: req.query.mine ? req.user!.name : undefined }).map((v) => shown(req.user!, v)) }));
 
   app.get<{ Params: { id: number } }>('/v1/releases/:id', {
     config: { roles: ALL },
     schema: { params: ID_PARAMS, response: { 200: { type: 'object', properties: { release: RELEASE, report: { type: ['object', 'null'], additionalProperties: true } } }, ...errors } },
-  }, async (req) => ({ release: releases.view(req.params.id), report: releases.report(req.params.id) }));
+  }, async (req) => ({ release: shown(req.user!, releases.view(req.params.id)), report: releases.report(req.params.id) }));
+
 
   const decision = (path: string, kind: DecisionKind, roles: Role[]) =>
     app.post<{ Params: { id: number }; Body: { reason: string } }>(`/v1/releases/:id/${path}`, {
@@ -225,6 +276,8 @@ export async function buildApp(o: AppOptions): Promise<Service> {
       schema: { params: ID_PARAMS, body: REASON_BODY, response: { 200: RELEASE, ...errors } },
     }, async (req) => {
       const v = releases.decide(req.params.id, req.user!, kind, req.body.reason);
+      // A revocation or rejection may have sent releases diffed against this one back to scanning.
+      scheduler?.kick();
       void deliverer.runOnce();
       return v;
     });
@@ -232,6 +285,16 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   decision('rejections', 'rejection', DECIDERS);
   decision('revocations', 'revocation', ['admin']);
   decision('overrides', 'override', ['admin']);
+
+  app.post<{ Params: { id: number }; Body: { count?: number; reason: string } }>('/v1/releases/:id/reviewers', {
+    config: { roles: ['admin'] },
+    schema: {
+      description: 'Draws more reviewers for a quarantined release, at random from those not drawn yet; logged like the automatic draw.',
+      params: ID_PARAMS,
+      body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { count: { type: 'integer', minimum: 1, maximum: 20 }, reason: REASON_BODY.properties.reason } },
+      response: { 200: RELEASE, ...errors },
+    },
+  }, async (req) => releases.drawMore(req.params.id, req.user!, req.body.count ?? 1, req.body.reason));
 
   app.get<{ Params: { name: string; version: string } }>('/v1/crates/:name/:version/status', {
     config: { roles: 'public' },
@@ -245,36 +308,17 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     return { crate: req.params.name, version: req.params.version, state: s?.state ?? null, usable: s === null || s.state === 'released' };
   });
 
-  app.post<{ Body: { url: string; crate?: string } }>('/v1/subscriptions', {
-    config: { roles: ALL },
-    schema: {
-      body: { type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string', maxLength: 2000, pattern: '^https?://' }, crate: CRATE_NAME } },
-      response: { 201: { type: 'object', properties: { id: { type: 'integer' }, secret: { type: 'string' } } }, ...errors },
-    },
-  }, async (req, reply) => {
-    const secret = newSecret();
-    const id = Number(o.db.prepare('INSERT INTO serve_subscriptions (user_id, url, crate, secret, created_at) VALUES (?, ?, ?, ?, ?)').run(req.user!.id, req.body.url, req.body.crate ?? null, secret, now().toISOString()).lastInsertRowid);
-    return reply.code(201).send({ id, secret });
-  });
-
-  app.get<{ Querystring: { crate?: string } }>('/v1/alerts', {
-    config: { roles: 'public' },
-    schema: {
-      description: 'Alerts as a JSON Feed 1.1, newest first.',
-      querystring: { type: 'object', additionalProperties: false, properties: { crate: CRATE_NAME } },
-      response: { 200: { type: 'object', additionalProperties: true }, ...errors },
-    },
-  }, async (req, reply) => {
-    reply.type('application/feed+json');
-    return jsonFeed(o.db, `${req.protocol}://${req.host}`, req.query.crate);
-  });
+  registerAlertRoutes(app, { db: o.db, now, targets, publicUrl: o.policy['public-url'], errors });
 
   registerPages(app, {
     releases,
     now,
     reportFragment: o.reportFragment ?? reportFragment,
     userOf: (t) => userByToken(o.db, t),
-    afterDecision: () => void deliverer.runOnce(),
+    afterDecision: () => {
+      scheduler?.kick();
+      void deliverer.runOnce();
+    },
   });
   return { app, releases, scheduler, deliverer };
 }

@@ -23,9 +23,24 @@ export class BlobStore {
     return this.fileOf(sha);
   }
 
+  /** The SHA-256 (hex) a blob of these bytes is stored under, without storing anything. */
+  static digest(bytes: Uint8Array): string {
+    return createHash('sha256').update(bytes).digest('hex');
+  }
+
+  /** True when a blob with this digest is stored. */
+  has(sha: string): boolean {
+    return existsSync(this.fileOf(sha));
+  }
+
+  /** Removes a stored blob (one a refused request stored); absent is fine. */
+  remove(sha: string): void {
+    rmSync(this.fileOf(sha), { force: true });
+  }
+
   /** Stores the bytes and returns their SHA-256 (hex). Storing the same bytes twice is a no-op. */
   put(bytes: Uint8Array): string {
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    const sha = BlobStore.digest(bytes);
     const file = this.fileOf(sha);
     if (existsSync(file)) return sha;
     mkdirSync(path.dirname(file), { recursive: true });

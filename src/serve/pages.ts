@@ -155,7 +155,7 @@ ${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
     return page(reply, `${v.crate} ${v.version}`, `<p><a href="/ui/queue">← queue</a></p>
 <div class="card"><h1>${esc(v.crate)} ${esc(v.baseVersion ?? '(first release)')} → ${esc(v.version)}</h1>
 <p>State <span id="state">${badge(v.state)}</span> · verdict ${badge(v.verdict)} · score ${esc(v.score ?? '—')} · published by ${esc(v.publisher)}${v.coolOffUntil ? ` · cool-off until ${esc(v.coolOffUntil)}` : ''}</p>
-<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="muted">none</span>'}</p>
+${d.releases.seesReviewers(v.id, me) ? `<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="muted">none</span>'}</p>` : ''}
 ${v.approval ? `<p>Approvals: ${v.approval.approvals}${v.approval.mode === 'count' ? ` of ${v.approval.needed}` : `, share ${esc(v.approval.share)} of ${esc(v.approval.needed)} needed`}</p>` : ''}
 ${flash ? `<p class="error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import semver from 'semver';
 import type { Db } from '../store/index.js';
 import type { Report } from '../report/types.js';
 import type { FileHunks } from '../index.js';
@@ -7,8 +6,13 @@ import type { ScanOutcome } from '../runner/index.js';
 import type { ServePolicy } from '../config/serve.js';
 import type { User } from './auth.js';
 import { recordEvent, type EventKind } from './alerts.js';
-import { approvalStatus, dependentWeights, isOwnRelease, type ApprovalStatus } from './policy.js';
+import { approvalStatus, dependentWeights, isOwnRelease, mayApprove, type ApprovalStatus } from './policy.js';
 import { drawReviewers, reviewersOf, type RandomInt } from './reviewers.js';
+import { requeueDiffedAgainst, stillTrusted, trustedBase, type ScanBase } from './bases.js';
+import { crateKey } from './manifest.js';
+import { ServeError } from './errors.js';
+
+export { ServeError };
 
 export type ReleaseState = 'scanning' | 'quarantined' | 'cooling-off' | 'released' | 'rejected' | 'revoked';
 export type DecisionKind = 'approval' | 'rejection' | 'revocation' | 'override';
@@ -16,6 +20,7 @@ export type DecisionKind = 'approval' | 'rejection' | 'revocation' | 'override';
 interface Row {
   id: number;
   crate: string;
+  crate_key: string;
   version: string;
   blob_sha256: string;
   publisher_id: number;
@@ -29,13 +34,6 @@ interface Row {
   cool_off_until: string | null;
   created_at: string;
   updated_at: string;
-}
-
-/** A refusal the HTTP layer turns into a status code and a message. */
-export class ServeError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
 }
 
 export interface ReleaseView {
@@ -76,39 +74,52 @@ export class ReleaseService {
     return r;
   }
 
-  /** Records a published release and queues its scan (the scan itself never runs in the request). */
+  /**
+   * Refuses a publish before anything is stored: a crate (by its crates.io key) owned by others
+   * (403), a spelling other than the one the crate was first published under (409), or a version
+   * already published with other contents (409). Returns the release when these very bytes were
+   * published already (a retried hook).
+   */
+  admit(user: User, crate: string, version: string, blobSha: string): { id: number } | null {
+    const db = this.d.db;
+    const key = crateKey(crate);
+    const owners = db.prepare('SELECT user_id FROM serve_owners WHERE crate = ?').all(key) as Array<{ user_id: number }>;
+    if (owners.length > 0 && user.role !== 'admin' && !owners.some((o) => o.user_id === user.id)) {
+      throw new ServeError(403, `${user.name} is not an owner of ${crate} (crate names are compared as crates.io compares them: case and - or _ do not matter)`);
+    }
+    const spelled = db.prepare('SELECT crate FROM serve_releases WHERE crate_key = ? AND crate <> ? LIMIT 1').get(key, crate) as { crate: string } | undefined;
+    if (spelled) throw new ServeError(409, `${crate} is the crate published as ${spelled.crate}; publish it under that name`);
+    const existing = db.prepare('SELECT id, blob_sha256 FROM serve_releases WHERE crate_key = ? AND version = ?').get(key, version) as { id: number; blob_sha256: string } | undefined;
+    if (!existing) return null;
+    if (existing.blob_sha256 !== blobSha) throw new ServeError(409, `${crate} ${version} was already published with different contents; versions are immutable`);
+    return { id: existing.id };
+  }
+
+  /**
+   * Records a published release and queues its scan (the scan itself never runs in the request).
+   * The version it is compared with is chosen when the scan runs, not here.
+   */
   publish(user: User, crate: string, version: string, blobSha: string): { id: number; created: boolean } {
     const db = this.d.db;
     return db.transaction(() => {
-      const existing = db.prepare('SELECT id, blob_sha256 FROM serve_releases WHERE crate = ? AND version = ?').get(crate, version) as { id: number; blob_sha256: string } | undefined;
-      if (existing) {
-        if (existing.blob_sha256 !== blobSha) throw new ServeError(409, `${crate} ${version} was already published with different contents; versions are immutable`);
-        return { id: existing.id, created: false };
-      }
-      const owners = db.prepare('SELECT user_id FROM serve_owners WHERE crate = ?').all(crate) as Array<{ user_id: number }>;
-      if (owners.length > 0 && user.role !== 'admin' && !owners.some((o) => o.user_id === user.id)) {
-        throw new ServeError(403, `${user.name} is not an owner of ${crate}`);
-      }
-      if (owners.length === 0) db.prepare('INSERT INTO serve_owners (crate, user_id) VALUES (?, ?)').run(crate, user.id);
+      const existing = this.admit(user, crate, version, blobSha);
+      if (existing) return { id: existing.id, created: false };
+      const key = crateKey(crate);
+      if (!db.prepare('SELECT 1 FROM serve_owners WHERE crate = ?').get(key)) db.prepare('INSERT INTO serve_owners (crate, user_id) VALUES (?, ?)').run(key, user.id);
       const now = this.d.now().toISOString();
-      const held = (db.prepare("SELECT version FROM serve_releases WHERE crate = ? AND state <> 'rejected'").all(crate) as Array<{ version: string }>).map((r) => r.version);
-      const base = held.filter((v) => semver.lt(v, version)).sort(semver.rcompare)[0] ?? null;
       const id = Number(
-        db.prepare('INSERT INTO serve_releases (crate, version, blob_sha256, publisher_id, state, base_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(crate, version, blobSha, user.id, 'scanning', base, now, now).lastInsertRowid,
+        db.prepare('INSERT INTO serve_releases (crate, crate_key, version, blob_sha256, publisher_id, state, base_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)')
+          .run(crate, key, version, blobSha, user.id, 'scanning', now, now).lastInsertRowid,
       );
       db.prepare('INSERT INTO serve_scan_queue (release_id, enqueued_at) VALUES (?, ?)').run(id, now);
       return { id, created: true };
     }).immediate();
   }
 
-  /** The scan job for a queued release: its tarball and that of the version it is compared with. */
-  scanInputs(id: number): { crate: string; version: string; blob: string; baseBlob: string | null } {
+  /** The scan job for a queued release: its tarball and the base the trust rule gives it now. */
+  scanInputs(id: number): { crate: string; version: string; blob: string; base: ScanBase | null } {
     const r = this.row(id);
-    const base = r.base_version
-      ? (this.d.db.prepare('SELECT blob_sha256 FROM serve_releases WHERE crate = ? AND version = ?').get(r.crate, r.base_version) as { blob_sha256: string } | undefined)
-      : undefined;
-    return { crate: r.crate, version: r.version, blob: r.blob_sha256, baseBlob: base?.blob_sha256 ?? null };
+    return { crate: r.crate, version: r.version, blob: r.blob_sha256, base: trustedBase(this.d.db, r.crate_key, r.version) };
   }
 
   /** Queued scans, oldest first. */
@@ -124,13 +135,22 @@ export class ReleaseService {
 
   /**
    * Applies a finished scan: the report, the state the policy gives it, reviewers for a quarantine,
-   * the alert and its deliveries, and the queue row's removal — one transaction.
+   * the alert and its deliveries, and the queue row's removal — one transaction. Returns false, and
+   * leaves the release queued, when the base the scan used is no longer trusted (revoked meanwhile):
+   * the scan runs again against the base the rule gives now.
    */
-  scanned(id: number, outcome: ScanOutcome): void {
+  scanned(id: number, outcome: ScanOutcome, base: ScanBase | null): boolean {
     const db = this.d.db;
-    db.transaction(() => {
+    return db.transaction(() => {
       const r = this.row(id);
-      if (r.state !== 'scanning') return;
+      if (r.state !== 'scanning') {
+        // Revoked while it was scanning: nothing to apply, nothing to run again.
+        db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(id);
+        return true;
+      }
+      if (!stillTrusted(db, r.crate_key, base)) return false;
+      const queued = db.prepare('SELECT prior_state, reason FROM serve_scan_queue WHERE release_id = ?').get(id) as { prior_state: ReleaseState | null; reason: string | null } | undefined;
+      const prior = queued?.prior_state ?? null;
       const now = this.d.now();
       let state: ReleaseState;
       let report: Report | null = null;
@@ -143,40 +163,54 @@ export class ReleaseService {
         error = `${outcome.failure}: ${outcome.error}`;
         state = 'rejected';
       }
-      const json = report ? JSON.stringify(report) : null;
-      const digest = json ? createHash('sha256').update(json).digest('hex') : null;
       let until: string | null = null;
-      if (state === 'cooling-off') {
+      if (state === 'cooling-off' && (prior === 'released' || prior === 'cooling-off')) {
+        // A re-check that still passes keeps the release where it was: released, or its cool-off clock.
+        state = prior;
+        until = r.cool_off_until;
+      } else if (state === 'cooling-off') {
         const trusted = (db.prepare('SELECT trusted FROM serve_users WHERE id = ?').get(r.publisher_id) as { trusted: number }).trusted === 1;
         const hours = trusted ? this.d.policy['trusted-cool-off-hours'] : this.d.policy['cool-off-hours'];
         until = new Date(now.getTime() + hours * 3_600_000).toISOString();
       }
+      const json = report ? JSON.stringify(report) : null;
+      const digest = json ? createHash('sha256').update(json).digest('hex') : null;
       const hunks = outcome.ok && outcome.hunks ? JSON.stringify(outcome.hunks) : null;
-      db.prepare('UPDATE serve_releases SET state = ?, verdict = ?, score = ?, report_json = ?, report_sha256 = ?, scan_error = ?, cool_off_until = ?, hunks_json = ?, updated_at = ? WHERE id = ?').run(
-        state, report?.verdict ?? (error ? 'block' : null), report?.score ?? null, json, digest, error, until, hunks, now.toISOString(), id,
+      db.prepare('UPDATE serve_releases SET state = ?, base_version = ?, verdict = ?, score = ?, report_json = ?, report_sha256 = ?, scan_error = ?, cool_off_until = ?, hunks_json = ?, updated_at = ? WHERE id = ?').run(
+        state, base?.version ?? null, report?.verdict ?? (error ? 'block' : null), report?.score ?? null, json, digest, error, until, hunks, now.toISOString(), id,
       );
       db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(id);
       let reviewers: string[] = [];
-      if (state === 'quarantined') reviewers = drawReviewers(db, { id, crate: r.crate, publisherId: r.publisher_id }, this.d.policy.reviewers, this.d.random, this.d.randomSource, now);
-      const kind: EventKind = state === 'quarantined' ? 'quarantined' : state === 'rejected' ? 'rejected' : 'cooling-off';
-      recordEvent(db, r, kind, { verdict: report?.verdict ?? 'block', score: report?.score ?? null, reviewers, ...(error ? { reason: error } : {}), ...(until ? { coolOffUntil: until } : {}) }, now);
+      if (state === 'quarantined') reviewers = drawReviewers(db, { id, crateKey: r.crate_key, publisherId: r.publisher_id }, this.d.policy.reviewers, this.d.random, this.d.randomSource, now);
+      const kind: EventKind = state === 'quarantined' ? 'quarantined' : state === 'rejected' ? 'rejected' : state === 'released' ? 'released' : 'cooling-off';
+      const rescan = prior ? { rescan: { previousState: prior, previousBase: r.base_version, reason: queued?.reason ?? null } } : {};
+      recordEvent(db, r, kind, { verdict: report?.verdict ?? 'block', score: report?.score ?? null, baseVersion: base?.version ?? null, reviewers, ...(error ? { reason: error } : {}), ...(until ? { coolOffUntil: until } : {}), ...rescan }, now);
+      if (state === 'rejected') requeueDiffedAgainst(db, r.crate_key, r.version, `its base ${r.crate} ${r.version} was rejected`, now);
+      return true;
     }).immediate();
   }
 
-  /** Records a decision and applies what it implies for the release's state. */
+  /**
+   * Records a decision and applies what it implies for the release's state. Nobody decides on a
+   * release they publish or co-own, admins included: another reviewer or admin must.
+   */
   decide(id: number, user: User, kind: DecisionKind, reason: string): ReleaseView {
     const db = this.d.db;
     db.transaction(() => {
       const r = this.row(id);
       const now = this.d.now();
-      const release = { id, crate: r.crate, version: r.version, publisherId: r.publisher_id };
-      if ((kind === 'approval' || kind === 'rejection') && isOwnRelease(db, release, user.id)) {
-        throw new ServeError(403, `${user.name} publishes or owns ${r.crate} and cannot decide on its release`);
+      if (isOwnRelease(db, { crateKey: r.crate_key, publisherId: r.publisher_id }, user.id)) {
+        throw new ServeError(403, `${user.name} publishes or owns ${r.crate} and cannot record a${kind === 'approval' || kind === 'override' ? 'n' : ''} ${kind} for its release; ${kind === 'approval' || kind === 'rejection' ? 'another reviewer' : 'another admin'} must`);
       }
       let next: ReleaseState | null = null;
       let weight = 1;
       if (kind === 'approval') {
         if (r.state !== 'quarantined') throw new ServeError(409, `release ${id} is ${r.state}; only a quarantined release takes approvals`);
+        const drawn = reviewersOf(db, id);
+        if (!mayApprove(db, { id, crateKey: r.crate_key }, user, this.d.policy, drawn)) {
+          const weighted = this.d.policy.approval.mode === 'weighted' ? ' and maintains no crate that depends on it' : '';
+          throw new ServeError(403, `${user.name} was not drawn to review release ${id}${weighted}; only its drawn reviewers' approvals count (an admin may draw more reviewers)`);
+        }
       } else if (kind === 'rejection') {
         if (r.state !== 'quarantined' && r.state !== 'cooling-off') throw new ServeError(409, `release ${id} is ${r.state}; only a quarantined or cooling-off release can be rejected`);
         next = 'rejected';
@@ -187,10 +221,26 @@ export class ReleaseService {
         if (r.state === 'revoked') throw new ServeError(409, `release ${id} is already revoked`);
         next = 'revoked';
       }
-      if (kind === 'approval' && this.d.policy.approval.mode === 'weighted') weight = dependentWeights(db, r.crate).get(user.id) ?? 0;
+      if (kind === 'approval' && this.d.policy.approval.mode === 'weighted') weight = dependentWeights(db, r.crate_key).get(user.id) ?? 0;
       db.prepare('INSERT INTO serve_decisions (release_id, kind, user_id, reason, report_sha256, weight, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, kind, user.id, reason, r.report_sha256, weight, now.toISOString());
-      if (kind === 'approval' && approvalStatus(db, { id, crate: r.crate }, this.d.policy).met) next = 'released';
+      if (kind === 'approval' && approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewersOf(db, id)).met) next = 'released';
       if (next) this.transition(r, next, now, { by: user.name, reason });
+    }).immediate();
+    return this.view(id);
+  }
+
+  /**
+   * An admin adds `count` reviewers to a quarantined release's draw, at random from those not yet
+   * drawn (never the publisher or an owner), logged like the automatic draw with who asked and why.
+   */
+  drawMore(id: number, admin: User, count: number, reason: string): ReleaseView {
+    const db = this.d.db;
+    db.transaction(() => {
+      const r = this.row(id);
+      if (isOwnRelease(db, { crateKey: r.crate_key, publisherId: r.publisher_id }, admin.id)) throw new ServeError(403, `${admin.name} publishes or owns ${r.crate} and cannot draw reviewers for its release; another admin must`);
+      if (r.state !== 'quarantined') throw new ServeError(409, `release ${id} is ${r.state}; reviewers are drawn only for a quarantined release`);
+      const added = drawReviewers(db, { id, crateKey: r.crate_key, publisherId: r.publisher_id }, count, this.d.random, this.d.randomSource, this.d.now(), { exclude: reviewersOf(db, id), requestedBy: admin.id, reason });
+      if (added.length === 0) throw new ServeError(409, `release ${id}: nobody else in the reviewer pool can be drawn`);
     }).immediate();
     return this.view(id);
   }
@@ -199,8 +249,12 @@ export class ReleaseService {
     let until: string | null = r.cool_off_until;
     if (next === 'cooling-off') until = new Date(now.getTime() + this.d.policy['cool-off-hours'] * 3_600_000).toISOString();
     this.d.db.prepare('UPDATE serve_releases SET state = ?, cool_off_until = ?, updated_at = ? WHERE id = ?').run(next, until, now.toISOString(), r.id);
+    // A release revoked while its scan was queued is not scanned any more.
+    if (next === 'revoked') this.d.db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(r.id);
     const kind: EventKind = next === 'scanning' || next === 'quarantined' ? 'quarantined' : next;
     recordEvent(this.d.db, r, kind, { ...detail, ...(next === 'cooling-off' ? { coolOffUntil: until } : {}) }, now);
+    // Releases diffed against one the service no longer trusts are scanned again against a trusted base.
+    if (next === 'rejected' || next === 'revoked') requeueDiffedAgainst(this.d.db, r.crate_key, r.version, `its base ${r.crate} ${r.version} was ${next}`, now);
   }
 
   /** Releases whose cool-off has passed become released; returns their ids. */
@@ -214,6 +268,13 @@ export class ReleaseService {
     }).immediate();
   }
 
+  /** True when the user may see who was drawn to review the release: reviewers, admins, its publisher and owners. */
+  seesReviewers(id: number, user: { id: number; role: string }): boolean {
+    if (user.role !== 'publisher') return true;
+    const r = this.row(id);
+    return isOwnRelease(this.d.db, { crateKey: r.crate_key, publisherId: r.publisher_id }, user.id);
+  }
+
   view(id: number): ReleaseView {
     const db = this.d.db;
     const r = this.row(id);
@@ -222,6 +283,7 @@ export class ReleaseService {
       .prepare('SELECT d.kind, u.name AS who, d.reason, d.report_sha256, d.weight, d.created_at FROM serve_decisions d JOIN serve_users u ON u.id = d.user_id WHERE d.release_id = ? ORDER BY d.id')
       .all(id) as Array<{ kind: DecisionKind; who: string; reason: string; report_sha256: string | null; weight: number; created_at: string }>;
     const report = r.report_json ? (JSON.parse(r.report_json) as Report) : null;
+    const reviewers = reviewersOf(db, id);
     return {
       id: r.id,
       crate: r.crate,
@@ -236,8 +298,8 @@ export class ReleaseService {
       coolOffUntil: r.cool_off_until,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
-      reviewers: reviewersOf(db, id),
-      approval: r.state === 'quarantined' ? approvalStatus(db, { id, crate: r.crate }, this.d.policy) : null,
+      reviewers,
+      approval: r.state === 'quarantined' ? approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewers) : null,
       decisions: decisions.map((d) => ({ kind: d.kind, who: d.who, reason: d.reason, reportSha256: d.report_sha256, weight: d.weight, at: d.created_at })),
       topFindings: (report?.findings ?? [])
         .filter((f) => f.severity !== 'info')
@@ -257,18 +319,19 @@ export class ReleaseService {
     return r?.hunks_json ? (JSON.parse(r.hunks_json) as FileHunks[]) : undefined;
   }
 
-  /** Releases for listings: by state, or those waiting for one reviewer. */
+  /** Releases for listings: by state, by crate (any spelling of its name), or those waiting for one reviewer. */
   list(filter: { state?: ReleaseState; reviewer?: string; crate?: string }): ReleaseView[] {
+    const key = filter.crate === undefined ? null : crateKey(filter.crate);
     const ids = (this.d.db
-      .prepare(`SELECT id FROM serve_releases WHERE (? IS NULL OR state = ?) AND (? IS NULL OR crate = ?) ORDER BY id DESC LIMIT 500`)
-      .all(filter.state ?? null, filter.state ?? null, filter.crate ?? null, filter.crate ?? null) as Array<{ id: number }>).map((r) => r.id);
+      .prepare(`SELECT id FROM serve_releases WHERE (? IS NULL OR state = ?) AND (? IS NULL OR crate_key = ?) ORDER BY id DESC LIMIT 500`)
+      .all(filter.state ?? null, filter.state ?? null, key, key) as Array<{ id: number }>).map((r) => r.id);
     const views = ids.map((id) => this.view(id));
     return filter.reviewer ? views.filter((v) => v.reviewers.includes(filter.reviewer!)) : views;
   }
 
-  /** The state of one version, for builds that must refuse revoked or quarantined releases. */
+  /** The state of one version (any spelling of the crate's name), for builds that must refuse revoked or quarantined releases. */
   status(crate: string, version: string): { state: ReleaseState; id: number } | null {
-    const r = this.d.db.prepare('SELECT id, state FROM serve_releases WHERE crate = ? AND version = ?').get(crate, version) as { id: number; state: ReleaseState } | undefined;
+    const r = this.d.db.prepare('SELECT id, state FROM serve_releases WHERE crate_key = ? AND version = ?').get(crateKey(crate), version) as { id: number; state: ReleaseState } | undefined;
     return r ?? null;
   }
 }

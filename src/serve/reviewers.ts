@@ -19,14 +19,24 @@ export function seededRandom(seed: number): RandomInt {
 
 /**
  * Draws up to `k` reviewers for a quarantined release from the pool (reviewers and admins in the pool),
- * excluding the publisher and the crate's owners, and logs the draw with its inputs so it can be
- * audited afterwards. Runs inside the caller's transaction.
+ * excluding the publisher, the crate's owners and anyone in `exclude`, and logs the draw with its
+ * inputs (and, for a draw an admin asked for, who and why) so it can be audited afterwards. Runs
+ * inside the caller's transaction.
  */
-export function drawReviewers(db: Db, release: { id: number; crate: string; publisherId: number }, k: number, random: RandomInt, source: string, now: Date): string[] {
+export function drawReviewers(
+  db: Db,
+  release: { id: number; crateKey: string; publisherId: number },
+  k: number,
+  random: RandomInt,
+  source: string,
+  now: Date,
+  extra: { exclude?: string[]; requestedBy?: number; reason?: string } = {},
+): string[] {
   const pool = (db.prepare("SELECT id, name FROM serve_users WHERE in_pool = 1 AND role IN ('reviewer', 'admin') ORDER BY id").all() as Array<{ id: number; name: string }>);
-  const owners = new Set((db.prepare('SELECT user_id FROM serve_owners WHERE crate = ?').all(release.crate) as Array<{ user_id: number }>).map((r) => r.user_id));
+  const owners = new Set((db.prepare('SELECT user_id FROM serve_owners WHERE crate = ?').all(release.crateKey) as Array<{ user_id: number }>).map((r) => r.user_id));
   owners.add(release.publisherId);
-  const eligible = pool.filter((u) => !owners.has(u.id));
+  const already = new Set(extra.exclude ?? []);
+  const eligible = pool.filter((u) => !owners.has(u.id) && !already.has(u.name));
   // Partial Fisher-Yates: the first k positions are a uniform sample without replacement.
   const chosen = eligible.slice();
   const n = Math.min(k, chosen.length);
@@ -35,19 +45,23 @@ export function drawReviewers(db: Db, release: { id: number; crate: string; publ
     [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
   }
   const names = chosen.slice(0, n).map((u) => u.name);
-  db.prepare('INSERT INTO serve_reviewer_draws (release_id, pool_json, excluded_json, chosen_json, source, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+  db.prepare('INSERT INTO serve_reviewer_draws (release_id, pool_json, excluded_json, chosen_json, source, created_at, requested_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
     release.id,
     JSON.stringify(pool.map((u) => u.name)),
-    JSON.stringify(pool.filter((u) => owners.has(u.id)).map((u) => u.name)),
+    JSON.stringify(pool.filter((u) => owners.has(u.id) || already.has(u.name)).map((u) => u.name)),
     JSON.stringify(names),
     source,
     now.toISOString(),
+    extra.requestedBy ?? null,
+    extra.reason ?? null,
   );
   return names;
 }
 
-/** The reviewers drawn for a release (the latest draw). */
+/** Everyone drawn for a release, by the automatic draws and by admins' extra draws, in draw order. */
 export function reviewersOf(db: Db, releaseId: number): string[] {
-  const row = db.prepare('SELECT chosen_json FROM serve_reviewer_draws WHERE release_id = ? ORDER BY id DESC LIMIT 1').get(releaseId) as { chosen_json: string } | undefined;
-  return row ? (JSON.parse(row.chosen_json) as string[]) : [];
+  const rows = db.prepare('SELECT chosen_json FROM serve_reviewer_draws WHERE release_id = ? ORDER BY id').all(releaseId) as Array<{ chosen_json: string }>;
+  const out = new Set<string>();
+  for (const r of rows) for (const n of JSON.parse(r.chosen_json) as string[]) out.add(n);
+  return [...out];
 }

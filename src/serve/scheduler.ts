@@ -1,6 +1,7 @@
 import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { BlobStore } from './blobs.js';
 import type { ReleaseService } from './releases.js';
+import { checkOutcome } from './bases.js';
 
 /** Where scans run: the in-process worker pool, or queue workers reading the same blob folder. */
 export interface ScanExecutor {
@@ -23,7 +24,7 @@ export class ScanScheduler {
     private readonly service: ReleaseService,
     private readonly blobs: BlobStore,
     private readonly executor: ScanExecutor,
-    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void } = {},
+    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void; timeoutMs?: number } = {},
   ) {}
 
   /** Starts scans for queued releases while workers are free. */
@@ -51,26 +52,41 @@ export class ScanScheduler {
   private async scan(id: number): Promise<void> {
     try {
       const inp = this.service.scanInputs(id);
-      const outcome: ScanOutcome = await this.executor.run({
+      const run = this.executor.run({
         id: String(id),
-        old: inp.baseBlob ? { path: this.blobs.pathOf(inp.baseBlob) } : null,
+        old: inp.base ? { path: this.blobs.pathOf(inp.base.blob) } : null,
         new: { path: this.blobs.pathOf(inp.blob) },
         withHunks: true,
       });
+      // Whatever runs the scan (the local pool, queue workers), its answer is checked against the job.
+      const outcome = checkOutcome(await this.bounded(run, id), inp, inp.base);
       if (this.closed) return; // shutting down: the queue row stays, the scan runs again at start
       if (!outcome.ok && outcome.failure !== 'input') {
         const attempts = this.service.scanAttempt(id);
         if (attempts < (this.options.maxAttempts ?? 3)) return; // kick() retries it
       }
-      this.service.scanned(id, outcome);
+      // False when the base was revoked during the scan: the row stays queued and kick() runs it again.
+      this.service.scanned(id, outcome, inp.base);
     } catch (e) {
       // Never a tight loop: an unexpected failure counts as an attempt like a crashed worker.
       this.options.onError?.(e as Error);
       if (this.closed) return;
       if (this.service.scanAttempt(id) >= (this.options.maxAttempts ?? 3)) {
-        this.service.scanned(id, { id: String(id), ok: false, failure: 'crash', error: (e as Error).message, ms: 0 });
+        this.service.scanned(id, { id: String(id), ok: false, failure: 'crash', error: (e as Error).message, ms: 0 }, null);
       }
     }
+  }
+
+  /** A scan that never answers (a lost queue job, a stuck worker) becomes a timed-out attempt instead of a slot held forever. */
+  private bounded(run: Promise<ScanOutcome>, id: number): Promise<ScanOutcome> {
+    const ms = this.options.timeoutMs;
+    if (!ms) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ScanOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ id: String(id), ok: false, failure: 'timeout', error: `no scan result within ${Math.round(ms / 1000)} s`, ms }), ms);
+      timer.unref();
+    });
+    return Promise.race([run, late]).finally(() => clearTimeout(timer));
   }
 
   /** Resolves when no scan is queued or running (tests, benchmarks, orderly shutdown). */

@@ -19,9 +19,9 @@ function cargoMatcher(patterns: string[]): (p: string) => boolean {
 
 /**
  * What `cargo package` would publish from this folder, by the manifest's `include` / `exclude`.
- * Returns null when the manifest names neither (everything is published).
+ * Returns null when the manifest names neither (everything is published). Shared with source archives.
  */
-function packageFilter(manifest: Uint8Array): { keep: (p: string) => boolean; how: string } | null {
+export function packageFilter(manifest: Uint8Array): { keep: (p: string) => boolean; how: string } | null {
   let pkg: Record<string, unknown>;
   try {
     const doc = parseToml(Buffer.from(manifest).toString('utf8')) as Record<string, unknown>;
@@ -43,7 +43,7 @@ function packageFilter(manifest: Uint8Array): { keep: (p: string) => boolean; ho
 }
 
 /** Folders that are build or VCS state, never part of a published crate. Skipping them is reported. */
-const SKIP_AT_ROOT = new Set(['.git', 'target']);
+export const SKIP_AT_ROOT = new Set(['.git', 'target']);
 
 /** Picks the crate root: the folder itself, or its only sub-folder when that holds the Cargo.toml. */
 function findRoot(dir: string, input: string): string {

@@ -6,7 +6,11 @@ import { DEFAULT_LIMITS, InputError, type CrateTree, type SourceLimits } from '.
 export { DEFAULT_LIMITS, InputError } from './types.js';
 export type { CrateTree, SourceLimits, SourceNote } from './types.js';
 
-/** Loads a release from a directory or a `.crate` / `.tar.gz` / `.tgz` / `.tar` file into memory. */
+/**
+ * Loads a release from a directory or a `.crate` / `.tar.gz` / `.tgz` / `.tar` file into memory. A
+ * `.crate` is held to cargo's rules; another archive that is a source tree rather than a package
+ * (git archive, `tar -czf x.tar.gz ./`: see `source-archive.ts`) is read as a folder would be.
+ */
 export async function loadSource(input: string, limits: SourceLimits = DEFAULT_LIMITS): Promise<CrateTree> {
   let st;
   try {
@@ -19,10 +23,10 @@ export async function loadSource(input: string, limits: SourceLimits = DEFAULT_L
   if (st.size > limits.maxTotalBytes) throw new InputError(`archive is ${st.size} bytes, over the ${limits.maxTotalBytes} byte limit`, input);
   if (!/\.(crate|tar\.gz|tgz|tar)$/i.test(input)) throw new InputError('expected a directory or a .crate, .tar.gz, .tgz or .tar file', input);
   const { readTarball } = await import('./tarball.js');
-  return readTarball(await readFile(input), limits, input, { allowPlainTar: /\.tar$/i.test(input) });
+  return readTarball(await readFile(input), limits, input, { allowPlainTar: /\.tar$/i.test(input), sourceArchive: !/\.crate$/i.test(input) });
 }
 
-/** Reads a `.crate` / `.tar.gz` already in memory (for example fetched from a registry), with the same limits. */
+/** Reads a `.crate` already in memory (fetched from a registry, or uploaded), with the same limits and cargo's rules. */
 export async function readArchiveBytes(bytes: Uint8Array, limits: SourceLimits, label: string): Promise<CrateTree> {
   if (bytes.length > limits.maxTotalBytes) throw new InputError(`archive is ${bytes.length} bytes, over the ${limits.maxTotalBytes} byte limit`, label);
   const { readTarball } = await import('./tarball.js');

@@ -54,6 +54,8 @@ export interface TarEntry {
   longName: Buffer | null;
   longLink: Buffer | null;
   pax: PaxRecord[] | null;
+  /** The PAX header's bytes as written (for the check that other readers split them the same way). */
+  paxData: Buffer | null;
   /** Header path as tar-rs's `Header::path_bytes` computes it (no extensions). */
   headerPath: Buffer;
   headerLink: Buffer | null;
@@ -178,6 +180,7 @@ export function walkTar(tar: Buffer, maxEntries: number, input: string): TarWalk
     let longName: Buffer | null = null;
     let longLink: Buffer | null = null;
     let pax: PaxRecord[] | null = null;
+    let paxData: Buffer | null = null;
     let pending = false;
     for (;;) {
       const orphan = () => new InputError('corrupt tar data (extension entries describe a following entry that is not there)', input);
@@ -211,7 +214,10 @@ export function walkTar(tar: Buffer, maxEntries: number, input: string): TarWalk
         if (typeflag === 'x' && pax) throw new InputError('corrupt tar data (two pax extensions entries describing the same member)', input);
         if (typeflag === 'L') longName = Buffer.from(data);
         else if (typeflag === 'K') longLink = Buffer.from(data);
-        else pax = parsePax(Buffer.from(data));
+        else {
+          paxData = Buffer.from(data);
+          pax = parsePax(paxData);
+        }
         pending = true;
         continue;
       }
@@ -229,6 +235,7 @@ export function walkTar(tar: Buffer, maxEntries: number, input: string): TarWalk
         longName,
         longLink,
         pax,
+        paxData,
         headerPath: headerPath(block, format),
         headerLink: linkField[0] !== 0 ? trunc(linkField) : null,
       });

@@ -5,7 +5,7 @@ export interface CrateTree {
   files: Map<string, Uint8Array>;
   /** Things about the input itself that a reviewer should know (duplicate tar entries, skipped folders). */
   notes: SourceNote[];
-  /** The tarball's single top folder (`name-version`), when the input was a tarball. */
+  /** The tarball's single top folder (`name-version`), when the input was a package (not a source archive). */
   topFolder?: string;
 }
 
@@ -13,8 +13,10 @@ export interface CrateTree {
  * `ambiguity`: an archive construct `cargo package` never writes (links, PAX or GNU overrides, data
  * cargo skips, extra gzip members, ...) where another reader could see a different tree. The
  * archive is read as cargo reads it; the rules make the note a critical `archive-ambiguity` finding.
+ * `source-archive`: a `.tar.gz` / `.tgz` / `.tar` that is a source tree (git archive, `tar -czf ./`),
+ * not a package written by cargo, read as a folder is read; an info-level finding.
  */
-export type SourceNoteKind = 'duplicate-entry' | 'case-collision' | 'skipped' | 'top-folder-mismatch' | 'dangling-link' | 'ambiguity';
+export type SourceNoteKind = 'duplicate-entry' | 'case-collision' | 'skipped' | 'top-folder-mismatch' | 'dangling-link' | 'ambiguity' | 'source-archive';
 
 export interface SourceNote {
   kind: SourceNoteKind;

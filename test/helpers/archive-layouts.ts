@@ -50,6 +50,19 @@ export const LAYOUTS: Layout[] = [
     expect: tree({ [`tests/${'fixtures/'.repeat(12)}case.rs`]: DECOY }),
   },
   {
+    id: 'honest-pax-metadata',
+    what: 'PAX headers with only records no reader takes content from (times as GNU tar and Python tarfile write them, owners, comment, charset, xattrs, an ACL), and a global header with a comment: not ambiguous',
+    bytes: () =>
+      crate(
+        paxEntry([['mtime', '1796413964.301353746'], ['atime', '1796413964.713353746'], ['ctime', '1796413964.301353746']], 'x', `${TOP}/src/PaxHeaders/lib.rs`),
+        file('src/lib.rs', PAYLOAD),
+        paxEntry([['comment', 'd6cd1e2bd19e03a81132a23b2025920577f84e37']], 'g', `${TOP}/pax_global_header`),
+        paxEntry([['mtime', '1796413964.3013537'], ['uid', '1000'], ['gid', '1000'], ['uname', 'build bot'], ['gname', 'users'], ['charset', 'ISO-IR 10646 2000 UTF-8'], ['SCHILY.xattr.user.note', 'x'], ['LIBARCHIVE.xattr.user.note', 'eA'], ['SCHILY.acl.access', 'user::rw-,group::r--,other::r--']]),
+        file('src/a.rs', DECOY),
+      ),
+    expect: tree({ 'src/a.rs': DECOY }),
+  },
+  {
     id: 'symlink-then-file',
     what: 'src/lib.rs is a symbolic link to the decoy, then a regular file with the payload',
     bytes: () => gz(manifest(), file('src/decoy.rs', DECOY), link('src/lib.rs', 'decoy.rs'), file('src/lib.rs', PAYLOAD), endBlocks()),
@@ -206,6 +219,31 @@ export const LAYOUTS: Layout[] = [
     what: 'a decoy src/lib.rs, then an entry whose PAX header has a malformed record, path=src/lib.rs and size=0 (cargo takes the path but not the size)',
     bytes: () =>
       crate(file('src/lib.rs', DECOY), tarEntry({ name: `${TOP}/PaxHeaders/x`, type: 'x', format: 'ustar' }, Buffer.concat([Buffer.from('9 bogus\n'), paxRecords([['path', `${TOP}/src/lib.rs`], ['size', '0']])])), file('src/other.rs', PAYLOAD)),
+    expect: tree(),
+  },
+  // Records that look like metadata but are laid out or valued so that readers may disagree.
+  {
+    id: 'pax-path-after-blank-line',
+    what: 'the payload src/lib.rs, whose PAX header holds mtime, an empty line (where tar-rs stops reading records) and path=src/other.rs',
+    bytes: () => crate(tarEntry({ name: `${TOP}/PaxHeaders/x`, type: 'x', format: 'ustar' }, Buffer.concat([paxRecords([['mtime', '1']]), Buffer.from('\n'), paxRecords([['path', `${TOP}/src/other.rs`]])])), file('src/lib.rs', PAYLOAD)),
+    expect: tree(),
+  },
+  {
+    id: 'pax-mtime-malformed',
+    what: 'the payload src/lib.rs with a PAX mtime that is not a number (readers may reject the entry)',
+    bytes: () => crate(paxEntry([['mtime', 'yesterday']]), file('src/lib.rs', PAYLOAD)),
+    expect: tree(),
+  },
+  {
+    id: 'pax-hdrcharset-binary',
+    what: 'the payload src/lib.rs with hdrcharset=BINARY (libarchive then decodes names differently)',
+    bytes: () => crate(paxEntry([['hdrcharset', 'BINARY'], ['mtime', '1']]), file('src/lib.rs', PAYLOAD)),
+    expect: tree(),
+  },
+  {
+    id: 'pax-gnu-sparse-name',
+    what: 'the payload src/lib.rs with GNU.sparse.name=src/other.rs (GNU tar renames sparse members by it)',
+    bytes: () => crate(paxEntry([['GNU.sparse.name', `${TOP}/src/other.rs`], ['mtime', '1']]), file('src/lib.rs', PAYLOAD)),
     expect: tree(),
   },
   // Refused: cargo's unpack fails, or its result cannot be analysed exactly.

@@ -33,9 +33,12 @@ export interface LoggedRequest {
   status: number;
 }
 
-/** A switchable failure. `times` limits how many requests it hits (then the server behaves again). */
+/**
+ * A switchable failure. `times` limits how many requests it hits (then the server behaves again).
+ * `trickle` answers 200 at once and then sends one byte every `delayMs` without ever finishing.
+ */
 export interface Failure {
-  kind: 'reset' | '500' | 'slow';
+  kind: 'reset' | '500' | 'slow' | 'trickle';
   /** Only requests whose path matches (default: all). */
   path?: RegExp;
   times?: number;
@@ -160,6 +163,13 @@ export class RegistryServer {
         return;
       }
       if (f.kind === '500') return this.send(res, log, 500, '{"errors":[{"detail":"internal error"}]}');
+      if (f.kind === 'trickle') {
+        log.status = 200;
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const t = setInterval(() => res.write(' '), f.delayMs ?? 2000);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
       await new Promise((r) => setTimeout(r, f.delayMs ?? 2000));
       if (res.destroyed) return;
     }

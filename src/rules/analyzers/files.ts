@@ -71,8 +71,9 @@ export function archiveNotesAnalyzer(ctx: ScanContext): Match[] {
       item: null,
       text: n.kind,
       data: { detail: n.message, kind: n.kind },
-      // An ambiguity is something cargo package never writes and another reader may see differently: critical.
-      severity: n.kind === 'ambiguity' ? ('critical' as const) : n.kind === 'dangling-link' ? ('info' as const) : ('medium' as const),
+      // An ambiguity is two readers seeing different content: critical. A source archive (not a
+      // cargo package) is only said, as an info finding.
+      severity: n.kind === 'ambiguity' ? ('critical' as const) : n.kind === 'dangling-link' || n.kind === 'source-archive' ? ('info' as const) : ('medium' as const),
     })));
 }
 

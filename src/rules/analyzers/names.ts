@@ -38,6 +38,8 @@ export function hiddenNameAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
     let severity: Severity = 'medium';
     let confidence: Confidence = 'medium';
     if (site.kind === 'macro') {
+      // An `asm!` or system call macro is the platform call itself (raw-syscall reports it), not a path put together.
+      if (hit.resolved.startsWith('syscall(')) continue;
       how = `the local macro \`${short(site.text, 40)}!\` assembles the path from its arguments ${short(site.args ?? '', 60)}`;
       severity = 'high';
     } else {
