@@ -23,10 +23,13 @@ describe('persistence and tampering analysis on hostile input', () => {
   });
 
   it('spending the path-evaluation budget on purpose is reported, not silent', () => {
-    const n = 20_000;
+    // 1 500 variables in a function padded to 3 MiB: each variable's definitions are searched over
+    // the whole function, which is what the budget counts.
+    const n = 1500;
     const lets = Array.from({ length: n }, (_, i) => `    let v${i} = "a${i}";`).join('\n');
     const writes = Array.from({ length: n }, (_, i) => `    let _ = std::fs::write(&v${i}, b"x");`).join('\n');
-    const { report, ms } = timed({ code: `pub fn go() {\n${lets}\n${writes}\n}\n` });
+    const pad = `    /* ${'x'.repeat(3 << 20)} */`;
+    const { report, ms } = timed({ code: `pub fn go() {\n${lets}\n${pad}\n${writes}\n}\n` });
     expect(ms).toBeLessThan(120_000);
     const gap = report.findings.find((f) => f.ruleId === 'unanalysed-code' && /path evaluation ran out/.test(f.message));
     expect(gap, report.findings.map((f) => f.ruleId).join(', ')).toBeDefined();
