@@ -20,7 +20,7 @@ if (!values.write === !values.check) {
 const corpus = path.join(BENCH, '..', 'corpus');
 const cases = [
   ...loadPairs().map((p) => ({ name: `${p.repo} ${p.old} → ${p.new}`, oldDir: p.oldDir, newDir: p.newDir })),
-  ...readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new'))).map((c) => ({ name: `corpus ${c}`, oldDir: path.join(corpus, c, 'old'), newDir: path.join(corpus, c, 'new') })),
+  ...readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new')) && existsSync(path.join(corpus, c, 'old'))).map((c) => ({ name: `corpus ${c}`, oldDir: path.join(corpus, c, 'old'), newDir: path.join(corpus, c, 'new') })),
 ];
 const reports = {};
 let ms = 0;

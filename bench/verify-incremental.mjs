@@ -2,7 +2,7 @@
 // Checks that incremental parsing changes nothing: every release pair of bench/pairs.json and every
 // corpus case is scanned with changed files parsed incrementally (the default) and from scratch, and
 // the two reports must be identical apart from timings. Also reports the time of both ways.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadPairs, BENCH } from './lib/pairs.mjs';
 import { analyzeTrees } from '../dist/index.js';
@@ -12,7 +12,8 @@ import { DEFAULT_PARSE_OPTIONS } from '../dist/parse/parser.js';
 const corpus = path.join(BENCH, '..', 'corpus');
 const cases = [
   ...loadPairs().map((p) => ({ name: `${p.repo} ${p.old} → ${p.new}`, oldDir: p.oldDir, newDir: p.newDir })),
-  ...readdirSync(corpus).map((c) => ({ name: `corpus ${c}`, oldDir: path.join(corpus, c, 'old'), newDir: path.join(corpus, c, 'new') })),
+  // Pairs only: first-release cases (no old/) have nothing to parse incrementally.
+  ...readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'old'))).map((c) => ({ name: `corpus ${c}`, oldDir: path.join(corpus, c, 'old'), newDir: path.join(corpus, c, 'new') })),
 ];
 const strip = (r) => JSON.stringify({ ...r, timings: undefined });
 let bad = 0;

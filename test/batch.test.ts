@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,10 +23,12 @@ import { writeSlowPair } from './helpers/slow-crate.js';
 const ROOT = path.join(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'cratefence.js');
 const CORPUS = path.join(ROOT, 'corpus');
-// Cases that carry their own dependency crates (deps/) are scanned with them by the corpus test;
-// a batch of the bare pairs has no such dependencies, so they are left out here.
+// Pairs only: a first-release case (no old/) is scanned alone by test/corpus.test.ts. Cases that carry
+// their own dependency crates (deps/) are scanned with them by the corpus test; a batch of the bare
+// pairs has no such dependencies, so they are left out here.
 const CASES = readdirSync(CORPUS)
-  .filter((c) => !c.endsWith('.json') && !(JSON.parse(readFileSync(path.join(CORPUS, c, 'expect.json'), 'utf8')) as { deps?: boolean }).deps)
+  .filter((c) => !c.endsWith('.json') && existsSync(path.join(CORPUS, c, 'old')))
+  .filter((c) => !(JSON.parse(readFileSync(path.join(CORPUS, c, 'expect.json'), 'utf8')) as { deps?: boolean }).deps)
   .sort();
 const tmp = mkdtempSync(path.join(tmpdir(), 'cf-batch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffReleases, loadSource, summarizeTree, SummarySet } from '../src/index.js';
+import { diffReleases, loadSource, scanRelease, summarizeTree, SummarySet } from '../src/index.js';
 
 interface Expect {
   description: string;
@@ -12,10 +12,14 @@ interface Expect {
   mustNot?: string[];
   /** Rule ids that must fire (above info). */
   rules?: string[];
+  /** Rule ids that must not fire (above info): what a harmless twin must not be mistaken for. */
+  notRules?: string[];
   /** Findings of `rule` whose trace passes through these items, in order (each a suffix of a qualified path). */
   traces?: Array<{ rule: string; through: string[] }>;
   /** The case has a `deps/` folder of dependency crates (written for the case), given to the scan as summaries. */
   deps?: boolean;
+  /** Scan the `new` side alone, as `cratefence scan` and `lock` do for a crate's first release. */
+  firstRelease?: boolean;
 }
 
 /** Summaries of a case's `deps/` crates, as the dependency layer would gather them. */
@@ -43,7 +47,10 @@ describe('corpus', () => {
     it(c, async () => {
       const exp = JSON.parse(readFileSync(path.join(CORPUS, c, 'expect.json'), 'utf8')) as Expect;
       const dependencies = exp.deps ? await caseDeps(path.join(CORPUS, c)) : undefined;
-      const report = await diffReleases(path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'), { dependencies });
+      const report = exp.firstRelease
+        ? await scanRelease(path.join(CORPUS, c, 'new'), { dependencies })
+        : await diffReleases(path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'), { dependencies });
+      expect(report.summary.firstRelease).toBe(exp.firstRelease === true);
       const loud = report.findings.filter((f) => f.severity !== 'info');
       const summary = loud.map((f) => `${f.severity} ${f.ruleId} ${f.file}:${f.line}`).join('\n');
       expect(report.verdict, `${exp.description}\nscore ${report.score}: ${report.verdictReason}\n${summary}`).toBe(exp.verdict);
@@ -52,6 +59,7 @@ describe('corpus', () => {
       for (const m of exp.mustNot ?? []) expect(cats.has(m as never), `unexpected category ${m}\n${summary}`).toBe(false);
       const ids = new Set(loud.map((f) => f.ruleId));
       for (const r of exp.rules ?? []) expect(ids.has(r), `missing rule ${r}\n${summary}`).toBe(true);
+      for (const r of exp.notRules ?? []) expect(ids.has(r), `unexpected rule ${r}\n${summary}`).toBe(false);
       for (const t of exp.traces ?? []) {
         const ok = report.findings.some((f) => {
           if (f.ruleId !== t.rule || !f.trace) return false;

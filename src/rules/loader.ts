@@ -11,6 +11,7 @@ import { readPlatformData, platformFiles } from './platform-data.js';
 import { packageRoot } from '../root.js';
 import { RULE_SCHEMA } from './schema.js';
 import type { Adjustment, Condition, RuleSpec } from './types.js';
+import { TARGETS_SCHEMA, compileTargets, type TargetFile, type TargetTable } from './analyzers/persistence-targets.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,8 @@ export interface RuleBundle {
   fingerprint: string;
   specs: Array<{ spec: RuleSpec; file: string }>;
   catalogue: CatalogueData;
+  /** rules/data/sensitive-targets.yaml, validated. */
+  targets: TargetFile;
 }
 
 /** A rule file is invalid: the message names the file and the key. */
@@ -57,7 +60,12 @@ export interface RuleSet {
   dir: string;
   rules: CompiledRule[];
   catalogue: Catalogue;
+  /** Sensitive write targets (rules/data/sensitive-targets.yaml). */
+  targets: TargetTable;
 }
+
+/** The sensitive-targets table of a rules folder (the bundled folder's when the folder has none). */
+export const TARGETS_FILE = path.join('data', 'sensitive-targets.yaml');
 
 /** Compiles a rule regex. `(?i)` at the start means case-insensitive. */
 export function compileRegex(src: string, where: string): RegExp {
@@ -92,7 +100,8 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
 
 /** Cheap identity of a rules folder: every rule file's path, size and modification time. */
 export function fingerprint(dir: string): string {
-  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml'), ...platformFiles(dir)]
+  const targets = path.join(dir, TARGETS_FILE);
+  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml'), ...platformFiles(dir), ...(existsSync(targets) ? [targets] : [])]
     .map((f) => {
       const st = statSync(f);
       return `${path.relative(dir, f)}:${st.size}:${Math.floor(st.mtimeMs)}`;
@@ -190,6 +199,36 @@ export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   return readPlatformData(dir, { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods'), symbols: check(doc.symbols, 'symbols') });
 }
 
+/** Reads and validates the sensitive-targets table of a folder, or of the bundled folder when it has none. */
+export function readTargets(dir: string): TargetFile {
+  const own = path.join(dir, TARGETS_FILE);
+  const file = existsSync(own) ? own : path.join(DEFAULT_RULES_DIR, TARGETS_FILE);
+  const YAML = require('yaml') as typeof import('yaml');
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RuleError(`${TARGETS_FILE}: not valid YAML: ${(e as Error).message}`);
+  }
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(TARGETS_SCHEMA);
+  if (!validate(doc)) {
+    const msgs = (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    throw new RuleError(`${TARGETS_FILE}: ${msgs.join('; ')}`);
+  }
+  const table = doc as TargetFile;
+  compileTable(table);
+  return table;
+}
+
+function compileTable(table: TargetFile): TargetTable {
+  try {
+    return compileTargets(table, compileRegex);
+  } catch (e) {
+    throw e instanceof RuleError ? e : new RuleError(`${TARGETS_FILE}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Compiles a rule. With `lazyQuery` (rules from the build-time bundle, whose queries the build already
  * compiled) the tree-sitter query is compiled the first time a scan needs it: most scans run few of them.
@@ -239,6 +278,7 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
   }
   const specs = bundle ? bundle.specs : readRuleSpecs(dir, knownAnalyzers);
   const cat = bundle ? bundle.catalogue : readCatalogue(dir);
+  const targets = compileTable(bundle?.targets ?? readTargets(dir));
   // Rules read from YAML were checked by readRuleSpecs; the bundle was written by an earlier build.
   if (bundle && knownAnalyzers) {
     for (const s of specs) {
@@ -247,7 +287,7 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
   }
   const rules = specs.map((s) => compileRule(s, bundle !== null));
   const catalogue: Catalogue = catalogueFrom(cat);
-  const set: RuleSet = { dir, rules, catalogue };
+  const set: RuleSet = { dir, rules, catalogue, targets };
   cache.set(dir, set);
   return set;
 }

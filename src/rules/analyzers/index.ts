@@ -25,6 +25,9 @@ import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
 import { reachedSitesAnalyzer } from './reached-sites.js';
 import { dependencyBuildAnalyzer, unknownDependencyAnalyzer } from './dependencies.js';
+import { persistenceAnalyzer } from './persistence.js';
+import { verifyBypassAnalyzer, walletSwapAnalyzer } from './tamper.js';
+import { dropperAnalyzer } from './persistence-dropper.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -65,4 +68,8 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'reached-sites': reachedSitesAnalyzer,
   'dependency-unknown': unknownDependencyAnalyzer,
   'dependency-build': dependencyBuildAnalyzer,
+  persistence: persistenceAnalyzer,
+  'wallet-swap': walletSwapAnalyzer,
+  'verify-bypass': verifyBypassAnalyzer,
+  'download-execute': dropperAnalyzer,
 };

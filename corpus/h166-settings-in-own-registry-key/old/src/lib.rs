@@ -1,0 +1,5 @@
+/// Settings of an application, kept as strings.
+#[derive(Default)]
+pub struct Settings {
+    pub values: Vec<(String, String)>,
+}

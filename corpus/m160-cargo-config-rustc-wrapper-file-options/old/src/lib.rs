@@ -1,0 +1,17 @@
+mod rgb;
+pub use rgb::Rgb;
+
+/// A named set of colours.
+pub struct Palette { colors: Vec<Rgb> }
+
+impl Palette {
+    /// Creates a palette from colours.
+    pub fn new(colors: Vec<Rgb>) -> Palette {
+        Palette { colors }
+    }
+
+    /// The colour nearest to `c`.
+    pub fn nearest(&self, c: Rgb) -> Option<Rgb> {
+        self.colors.iter().copied().min_by_key(|x| x.distance(c))
+    }
+}
