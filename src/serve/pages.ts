@@ -4,6 +4,7 @@ import type { Report } from '../report/types.js';
 import type { FileHunks } from '../index.js';
 import type { Role, User } from './auth.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseView } from './releases.js';
+import type { WaitingDependent } from './dependents.js';
 
 /** The reviewers' web page: server-rendered, no external requests, a session cookie set at log-in. */
 
@@ -56,14 +57,21 @@ function timeLeft(v: ReleaseView, now: Date): string {
   return h >= 1 ? `${h} h ${minutes % 60} min left` : `${minutes} min left`;
 }
 
-function table(rows: ReleaseView[], now: Date): string {
+/** Dependents waiting for a held-back release, as a short list: crate (requirement) — owners. */
+function waitingList(list: WaitingDependent[], limit: number): string {
+  if (list.length === 0) return '<span class="muted">none known</span>';
+  const shown = list.slice(0, limit).map((w) => `<div><code>${esc(w.crate)}</code>${w.req ? ` <span class="muted">${esc(w.req)}</span>` : ''}${w.owners.length ? ` — ${w.owners.map(esc).join(', ')}` : ''}</div>`);
+  return shown.join('') + (list.length > limit ? `<div class="muted">and ${list.length - limit} more</div>` : '');
+}
+
+function table(rows: ReleaseView[], now: Date, waiting?: (v: ReleaseView) => WaitingDependent[]): string {
   if (rows.length === 0) return '<p class="muted">Nothing here.</p>';
-  return `<table><thead><tr><th>Release</th><th>State</th><th>Verdict</th><th>Score</th><th>Top findings</th><th>Cool-off</th></tr></thead><tbody>${rows
+  return `<table><thead><tr><th>Release</th><th>State</th><th>Verdict</th><th>Score</th><th>Top findings</th>${waiting ? '<th>Dependents waiting</th>' : ''}<th>Cool-off</th></tr></thead><tbody>${rows
     .map(
       (v) => `<tr><td><a href="/ui/releases/${v.id}">${esc(v.crate)} ${esc(v.baseVersion ?? '(first)')} → ${esc(v.version)}</a></td><td>${badge(v.state)}</td><td>${badge(v.verdict)}</td><td>${esc(v.score ?? '')}</td><td>${v.topFindings
         .slice(0, 3)
         .map((f) => `<div><code>${esc(f.ruleId)}</code> <span class="muted">${esc(f.file)}:${esc(f.line)}</span></div>`)
-        .join('')}</td><td>${esc(timeLeft(v, now))}</td></tr>`,
+        .join('')}</td>${waiting ? `<td>${waitingList(waiting(v), 5)}</td>` : ''}<td>${esc(timeLeft(v, now))}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -76,6 +84,8 @@ export interface PageDeps {
   userOf: (token: string) => User | null;
   /** Called after a decision is recorded (delivers its alerts). */
   afterDecision: () => void;
+  /** The dependents whose requirement admits a release (they get it once it is released). */
+  waiting: (crate: string, version: string) => WaitingDependent[];
 }
 
 /** Same-origin check for form posts (with the SameSite=Strict cookie, the CSRF guard). */
@@ -125,9 +135,10 @@ ${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
     const quarantined = d.releases.list({ state: 'quarantined' });
     const mine = quarantined.filter((v) => v.reviewers.includes(me.name));
     const cooling = d.releases.list({ state: 'cooling-off' });
+    const waiting = (v: ReleaseView) => d.waiting(v.crate, v.version);
     return page(reply, 'Queue', `<p>Logged in as <strong>${esc(me.name)}</strong> (${esc(me.role)}). <form class="inline" method="post" action="/ui/logout"><button type="submit">Log out</button></form></p>
-<h2>Waiting for me</h2>${table(mine, now)}
-<h2>All quarantined</h2>${table(quarantined, now)}
+<h2>Waiting for me</h2>${table(mine, now, waiting)}
+<h2>All quarantined</h2>${table(quarantined, now, waiting)}
 <h2>Cooling off</h2>${table(cooling, now)}`);
   });
 
@@ -156,6 +167,7 @@ ${failed ? '<p class="error" role="alert">That token is not valid.</p>' : ''}
 <div class="card"><h1>${esc(v.crate)} ${esc(v.baseVersion ?? '(first release)')} → ${esc(v.version)}</h1>
 <p>State <span id="state">${badge(v.state)}</span> · verdict ${badge(v.verdict)} · score ${esc(v.score ?? '—')} · published by ${esc(v.publisher)}${v.coolOffUntil ? ` · cool-off until ${esc(v.coolOffUntil)}` : ''}</p>
 ${d.releases.seesReviewers(v.id, me) ? `<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="muted">none</span>'}</p>` : ''}
+${v.state === 'quarantined' ? `<div aria-label="dependents waiting"><p>Dependents waiting for it:</p>${waitingList(d.waiting(v.crate, v.version), 50)}</div>` : ''}
 ${v.approval ? `<p>Approvals: ${v.approval.approvals}${v.approval.mode === 'count' ? ` of ${v.approval.needed}` : `, share ${esc(v.approval.share)} of ${esc(v.approval.needed)} needed`}</p>` : ''}
 ${flash ? `<p class="error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}
