@@ -45,6 +45,8 @@ CREATE TABLE serve_index_lines (
 -- build) of its newest usable version. Admins' PUTs stay in serve_dependencies; weights use both.
 CREATE TABLE serve_index_dependencies (
   dependent TEXT NOT NULL,
+  -- the dependent's name as its index spells it (`dependent` is the crates.io key)
+  dependent_name TEXT NOT NULL,
   dependency TEXT NOT NULL,
   req TEXT NOT NULL,
   version TEXT NOT NULL,

@@ -27,8 +27,8 @@ export function recordIndexDependencies(db: Db, dependent: string, version: stri
   }
   db.transaction(() => {
     db.prepare('DELETE FROM serve_index_dependencies WHERE dependent = ?').run(key);
-    const ins = db.prepare('INSERT INTO serve_index_dependencies (dependent, dependency, req, version) VALUES (?, ?, ?, ?)');
-    for (const [dep, req] of seen) ins.run(key, dep, req, version);
+    const ins = db.prepare('INSERT INTO serve_index_dependencies (dependent, dependent_name, dependency, req, version) VALUES (?, ?, ?, ?, ?)');
+    for (const [dep, req] of seen) ins.run(key, dependent, dep, req, version);
   })();
 }
 
@@ -96,15 +96,15 @@ export function waitingDependents(db: Db, crate: string, version: string): Waiti
   const key = crateKey(crate);
   const rows = db
     .prepare(
-      `SELECT dependent, req FROM serve_index_dependencies WHERE dependency = ?
-       UNION ALL SELECT dependent, NULL FROM serve_dependencies WHERE dependency = ? AND dependent NOT IN (SELECT dependent FROM serve_index_dependencies WHERE dependency = ?)
+      `SELECT dependent, dependent_name AS name, req FROM serve_index_dependencies WHERE dependency = ?
+       UNION ALL SELECT dependent, dependent AS name, NULL FROM serve_dependencies WHERE dependency = ? AND dependent NOT IN (SELECT dependent FROM serve_index_dependencies WHERE dependency = ?)
        ORDER BY dependent LIMIT 500`,
     )
-    .all(key, key, key) as Array<{ dependent: string; req: string | null }>;
+    .all(key, key, key) as Array<{ dependent: string; name: string; req: string | null }>;
   const owners = db.prepare('SELECT u.name FROM serve_owners o JOIN serve_users u ON u.id = o.user_id WHERE o.crate = ? ORDER BY u.name');
   return rows
     .filter((r) => r.dependent !== key && (r.req === null || admits(r.req, version)))
-    .map((r) => ({ crate: r.dependent, req: r.req, owners: (owners.all(r.dependent) as Array<{ name: string }>).map((o) => o.name) }));
+    .map((r) => ({ crate: r.name, req: r.req, owners: (owners.all(r.dependent) as Array<{ name: string }>).map((o) => o.name) }));
 }
 
 /**
