@@ -175,6 +175,35 @@ describe('the registry face of serve', () => {
     expect(upstream.requestsTo('/index/in/te/internal-tool')).toHaveLength(0);
   });
 
+  it('a crate the upstream lists only after it was published here stays ours; a version published here never shadows an upstream crate', async () => {
+    const r = await rig('confusion', { approval: { count: 1, approvers: 'any-reviewer' } }, [['admin', 'admin'], ['pub', 'publisher']]);
+    const ours = { name: 'acme-secret', version: '1.0.0', bytes: await makeTar(crateEntries('acme-secret', '1.0.0', LIB)) };
+    const approve = async (name: string, version: string) => {
+      await r.svc.scheduler!.idle();
+      const id = r.svc.releases.status(name, version)!.id;
+      if (r.svc.releases.view(id).state === 'quarantined') await r.call('POST', `/v1/releases/${id}/approvals`, r.tokens.admin, { reason: 'ours' });
+      else r.coolOff();
+      expect(r.svc.releases.view(id).state).toBe('released');
+    };
+    expect((await r.publish(r.tokens.pub, ours)).status).toBe(202);
+    await approve('acme-secret', '1.0.0');
+    expect(lines((await index(r, 'ac/me/acme-secret')).text).map((l) => [l.vers, l.yanked])).toEqual([['1.0.0', false]]);
+    // Then someone publishes the name upstream, with a higher version.
+    await upstream.publish('acme-secret', '99.0.0', LIB_NET, { pubtime: new Date(r.clock.now.getTime() + 3_600_000).toISOString() });
+    r.clock.now = new Date(r.clock.now.getTime() + 2 * 3_600_000);
+    expect(lines((await index(r, 'ac/me/acme-secret')).text).map((l) => l.vers)).toEqual(['1.0.0']);
+    expect(r.svc.releases.status('acme-secret', '99.0.0')).toBeNull();
+    expect((await r.call('GET', '/dl/acme-secret/99.0.0/download', null)).status).toBe(404);
+    // A publisher's version of a crate the upstream had first is not served beside the upstream's.
+    await upstream.publish('popular', '1.0.0', LIB, { pubtime: OLD });
+    expect((await r.publish(r.tokens.pub, { name: 'popular', version: '2.0.0', bytes: await makeTar(crateEntries('popular', '2.0.0', LIB)) })).status).toBe(202);
+    await approve('popular', '2.0.0');
+    expect(lines((await index(r, 'po/pu/popular')).text).map((l) => [l.vers, l.yanked])).toEqual([['1.0.0', false]]);
+    const dl = await r.call('GET', '/dl/popular/2.0.0/download', null);
+    expect(dl.status).toBe(403);
+    expect(dl.json).toContain('is the upstream\'s crate and its index does not have this version');
+  }, 60_000);
+
   it("takes the dependents graph from the served index, weighs 2nd and 3rd generations by half and a quarter, and shows who waits on the reviewers' page", async () => {
     await upstream.publish('core-lib', '1.0.0', LIB, { pubtime: OLD });
     await upstream.publish('core-lib', '1.1.0', LIB_NET, { pubtime: NEW });

@@ -15,6 +15,7 @@ export interface ReleaseRow {
   score: number | null;
   scan_error: string | null;
   cool_off_until: string | null;
+  created_at: string;
   updated_at: string;
 }
 

@@ -48,7 +48,7 @@ export interface ServedIndex {
 /** What a download request gets: the tarball, or a status and the one line cargo prints. */
 export type DownloadAnswer = { ok: true; bytes: Uint8Array } | { ok: false; status: number; message: string; retryAfter?: number };
 
-const RELEASE_COLUMNS = 'id, crate, crate_key, version, state, blob_sha256, origin, released_at, verdict, score, scan_error, cool_off_until, updated_at';
+const RELEASE_COLUMNS = 'id, crate, crate_key, version, state, blob_sha256, origin, released_at, verdict, score, scan_error, cool_off_until, created_at, updated_at';
 
 /**
  * The Cargo registry face of `serve` (docs/registry-mirror.md): index files and downloads, pulled
@@ -64,6 +64,8 @@ export class Mirror {
   /** The version whose dependencies were last recorded for each crate (the graph is rewritten when it changes). */
   private readonly graphVersion = new Map<string, string>();
   private readonly isPrivate: (key: string) => boolean;
+  /** Crates found to be another crate than the upstream's of the same name (warned about once). */
+  private readonly confused = new Set<string>();
 
   constructor(private readonly d: MirrorDeps) {
     const globs = d.policy.mirror.private.map((p) => crateKey(p));
@@ -135,30 +137,62 @@ export class Mirror {
   async indexFile(name: string): Promise<ServedIndex | null> {
     const key = crateKey(name);
     const copy = await this.upstreamCopy(name);
-    const lines = this.upstreamLines(key, name, copy);
+    const select = this.d.db.prepare(`SELECT ${RELEASE_COLUMNS} FROM serve_releases WHERE crate_key = ? ORDER BY id`);
+    let rows = select.all(key) as ReleaseRow[];
+    let lines = this.upstreamLines(key, name, copy);
+    if (lines.length > 0 && this.publishedFirst(rows, lines)) {
+      if (!this.confused.has(key)) this.d.warn?.(`${name}: the upstream lists a crate of this name that appeared after it was first published here; serving only the versions published here (list it in [serve.mirror] private)`);
+      this.confused.add(key);
+      lines = [];
+    }
     if (lines.length > 0) {
       const now = this.d.now();
       const hours = this.m['baseline-age-hours'] ?? this.d.policy['cool-off-hours'];
       const queued = registerUpstreamVersions(this.d.db, name, lines.map((l) => l.entry), { now, baselineBefore: new Date(now.getTime() - hours * 3_600_000), baselineScans: this.m['baseline-scans'] });
       if (queued > 0) this.d.onQueued();
+      rows = select.all(key) as ReleaseRow[];
     }
-    const rows = this.d.db.prepare(`SELECT ${RELEASE_COLUMNS} FROM serve_releases WHERE crate_key = ? ORDER BY id`).all(key) as ReleaseRow[];
     if (lines.length === 0 && rows.length === 0) return null;
     const byVersion = new Map(rows.map((r) => [r.version, r]));
     const served: Array<Record<string, unknown>> = [];
-    const upstreamVersions = new Set<string>();
     for (const l of lines) {
-      upstreamVersions.add(l.entry.vers);
       const r = byVersion.get(l.entry.vers);
       served.push(this.servedLine(l.raw, r, r !== undefined && r.blob_sha256 === l.entry.cksum, l.entry.yanked));
     }
-    for (const r of rows) {
-      if (r.origin !== 'published' || upstreamVersions.has(r.version)) continue;
-      served.push(this.servedLine(await this.publishedLine(r), r, true, false));
+    // Versions published here are served for a crate the upstream does not have (or a private one):
+    // beside an upstream crate they would let a publisher shadow it with versions upstream never had.
+    if (lines.length === 0) {
+      for (const r of rows) if (r.origin === 'published') served.push(this.servedLine(await this.publishedLine(r), r, true, false));
     }
+    if (served.length === 0) return null;
     this.recordGraph(key, name, served);
     const body = served.map((o) => JSON.stringify(o)).join('\n') + '\n';
     return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+  }
+
+  /** Whether a version published here is in the served index: the crate is local, or the upstream has these very bytes. Reads the kept upstream copy only. */
+  private servesPublished(r: ReleaseRow): boolean {
+    if (!this.d.upstream || this.isPrivate(r.crate_key)) return true;
+    const copy = this.d.db.prepare('SELECT * FROM serve_upstream_index WHERE crate_key = ?').get(r.crate_key) as UpstreamCopy | undefined;
+    const lines = this.upstreamLines(r.crate_key, r.crate, copy ?? null);
+    if (lines.length === 0 || lines.some((l) => l.entry.vers === r.version && l.entry.cksum === r.blob_sha256)) return true;
+    return this.publishedFirst(this.d.db.prepare(`SELECT ${RELEASE_COLUMNS} FROM serve_releases WHERE crate_key = ?`).all(r.crate_key) as ReleaseRow[], lines);
+  }
+
+  /**
+   * Dependency confusion: a crate first published here, whose name the upstream lists only from a
+   * later time on (and with none of the versions published here), is another crate — the service's
+   * own is served, not the upstream's. A crate the upstream had first stays the upstream's.
+   */
+  private publishedFirst(rows: ReleaseRow[], lines: IndexLine[]): boolean {
+    const published = rows.filter((r) => r.origin === 'published');
+    if (published.length === 0 || rows.some((r) => r.origin !== 'published')) return false;
+    const cksums = new Map(lines.map((l) => [l.entry.vers, l.entry.cksum]));
+    if (published.some((r) => cksums.get(r.version) === r.blob_sha256)) return false;
+    const firstHere = Math.min(...published.map((r) => Date.parse(r.created_at)));
+    // A line without pubtime predates November 2025 (crates.io writes it on every line since).
+    const firstUpstream = Math.min(...lines.map((l) => (l.entry.pubtime ? Date.parse(l.entry.pubtime) : -Infinity)));
+    return firstUpstream > firstHere;
   }
 
   private servedLine(raw: Record<string, unknown>, r: ReleaseRow | undefined, sameBytes: boolean, upstreamYanked: boolean): Record<string, unknown> {
@@ -199,6 +233,9 @@ export class Mirror {
     const r = this.d.db.prepare(`SELECT ${RELEASE_COLUMNS} FROM serve_releases WHERE crate_key = ? AND version = ?`).get(crateKey(name), version) as ReleaseRow | undefined;
     if (!r) return { ok: false, status: 404, message: `cratefence: ${name} ${version} is not in this registry (not published here, and not listed by the upstream index when it was last read)` };
     if (r.state !== 'released') return { ok: false, ...heldBackMessage(this.d.db, r, this.d.policy['public-url']) };
+    if (r.origin === 'published' && !this.servesPublished(r)) {
+      return { ok: false, status: 403, message: `cratefence: ${r.crate} ${r.version} was published here, but ${r.crate} is the upstream's crate and its index does not have this version; it is not served` };
+    }
     try {
       return { ok: true, bytes: await this.blob(r) };
     } catch (e) {
