@@ -31,7 +31,8 @@ export interface MirrorDeps {
 
 interface UpstreamCopy {
   status: 'ok' | 'missing';
-  body: string | null;
+  /** Read from the store only when the parsed copy is not in memory. */
+  body?: string | null;
   url: string;
   etag: string | null;
   last_modified: string | null;
@@ -48,6 +49,7 @@ export interface ServedIndex {
 /** What a download request gets: the tarball, or a status and the one line cargo prints. */
 export type DownloadAnswer = { ok: true; bytes: Uint8Array } | { ok: false; status: number; message: string; retryAfter?: number };
 
+const COPY_COLUMNS = 'url, status, etag, last_modified, fetched_at, checked_at';
 const RELEASE_COLUMNS = 'id, crate, crate_key, version, state, blob_sha256, origin, released_at, verdict, score, scan_error, cool_off_until, created_at, updated_at';
 
 /**
@@ -60,10 +62,12 @@ export class Mirror {
   private readonly refreshing = new Map<string, Promise<UpstreamCopy | null>>();
   private readonly fetching = new Map<string, Promise<Uint8Array>>();
   /** Parsed upstream files by crate key, valid while the stored copy's `fetched_at` is unchanged. */
-  private readonly parsed = new Map<string, { fetchedAt: string; lines: IndexLine[] }>();
+  private readonly parsed = new Map<string, { stamp: string; lines: IndexLine[] }>();
   /** The version whose dependencies were last recorded for each crate (the graph is rewritten when it changes). */
   private readonly graphVersion = new Map<string, string>();
   private readonly isPrivate: (key: string) => boolean;
+  /** When a refresh of a kept copy last failed, by crate key. */
+  private readonly failedAt = new Map<string, number>();
   /** Crates found to be another crate than the upstream's of the same name (warned about once). */
   private readonly confused = new Set<string>();
 
@@ -85,9 +89,13 @@ export class Mirror {
     const key = crateKey(name);
     if (!this.d.upstream || this.isPrivate(key)) return null;
     const url = `${this.d.upstream.index}${indexPath(name)}`;
-    const row = this.d.db.prepare('SELECT * FROM serve_upstream_index WHERE crate_key = ?').get(key) as UpstreamCopy | undefined;
+    const row = this.d.db.prepare(`SELECT ${COPY_COLUMNS} FROM serve_upstream_index WHERE crate_key = ?`).get(key) as UpstreamCopy | undefined;
     const kept = row && row.url === url ? row : undefined;
-    if (kept && this.d.now().getTime() - Date.parse(kept.checked_at) < this.m['index-ttl-seconds'] * 1000) return kept;
+    const now = this.d.now().getTime();
+    if (kept && now - Date.parse(kept.checked_at) < this.m['index-ttl-seconds'] * 1000) return kept;
+    // After a failed refresh the kept copy is served for a while without asking again: an upstream
+    // that is down must not make every request wait for its timeout.
+    if (kept && now - (this.failedAt.get(key) ?? -Infinity) < Math.max(30, this.m['index-ttl-seconds']) * 1000) return kept;
     let p = this.refreshing.get(key);
     if (!p) {
       p = this.refresh(name, key, url, kept).finally(() => this.refreshing.delete(key));
@@ -103,6 +111,7 @@ export class Mirror {
       r = await this.d.upstream!.indexFile(name, kept?.status === 'ok' ? { etag: kept.etag, lastModified: kept.last_modified } : {});
     } catch (e) {
       if (!kept) throw new ServeError(502, `cratefence: the upstream registry cannot be reached for ${name} (${(e as Error).message})`);
+      this.failedAt.set(key, this.d.now().getTime());
       this.d.warn?.(`${(e as Error).message}; serving the copy of ${url} fetched ${kept.fetched_at}`);
       return kept;
     }
@@ -114,17 +123,21 @@ export class Mirror {
     if (r.status === 'not-modified' && kept) copy = { ...kept, checked_at: at };
     else if (r.status === 'ok') copy = { status: 'ok', body: r.body.toString('utf8'), url, etag: r.etag, last_modified: r.lastModified, fetched_at: at, checked_at: at };
     else copy = { status: 'missing', body: null, url, etag: null, last_modified: null, fetched_at: kept?.status === 'missing' ? kept.fetched_at : at, checked_at: at };
-    save.run({ crate_key: key, ...copy });
+    if (r.status === 'not-modified' && kept) this.d.db.prepare('UPDATE serve_upstream_index SET checked_at = ? WHERE crate_key = ?').run(at, key);
+    else save.run({ crate_key: key, ...copy, body: copy.body ?? null });
     return copy;
   }
 
   private upstreamLines(key: string, name: string, copy: UpstreamCopy | null): IndexLine[] {
-    if (!copy || copy.status !== 'ok' || copy.body === null) return [];
+    if (!copy || copy.status !== 'ok') return [];
+    const stamp = `${copy.url} ${copy.fetched_at} ${copy.etag ?? ''}`;
     const hit = this.parsed.get(key);
-    if (hit && hit.fetchedAt === copy.fetched_at) return hit.lines;
-    const lines = parseIndexLines(copy.body, name);
+    if (hit && hit.stamp === stamp) return hit.lines;
+    const body = copy.body ?? (this.d.db.prepare('SELECT body FROM serve_upstream_index WHERE crate_key = ?').get(key) as { body: string | null } | undefined)?.body;
+    if (typeof body !== 'string') return [];
+    const lines = parseIndexLines(body, name);
     if (this.parsed.size > 5000) this.parsed.clear();
-    this.parsed.set(key, { fetchedAt: copy.fetched_at, lines });
+    this.parsed.set(key, { stamp, lines });
     return lines;
   }
 
@@ -145,10 +158,14 @@ export class Mirror {
       this.confused.add(key);
       lines = [];
     }
-    if (lines.length > 0) {
+    // Only versions not seen before need the write transaction that registers them.
+    const known = new Set(rows.map((r) => r.version));
+    const seenUpstream = rows.some((r) => r.origin !== 'published');
+    const unseen = lines.filter((l) => !known.has(l.entry.vers) && !(seenUpstream && l.entry.yanked));
+    if (unseen.length > 0) {
       const now = this.d.now();
       const hours = this.m['baseline-age-hours'] ?? this.d.policy['cool-off-hours'];
-      const queued = registerUpstreamVersions(this.d.db, name, lines.map((l) => l.entry), { now, baselineBefore: new Date(now.getTime() - hours * 3_600_000), baselineScans: this.m['baseline-scans'] });
+      const queued = registerUpstreamVersions(this.d.db, name, unseen.map((l) => l.entry), { now, baselineBefore: new Date(now.getTime() - hours * 3_600_000), baselineScans: this.m['baseline-scans'] });
       if (queued > 0) this.d.onQueued();
       rows = select.all(key) as ReleaseRow[];
     }
@@ -173,7 +190,7 @@ export class Mirror {
   /** Whether a version published here is in the served index: the crate is local, or the upstream has these very bytes. Reads the kept upstream copy only. */
   private servesPublished(r: ReleaseRow): boolean {
     if (!this.d.upstream || this.isPrivate(r.crate_key)) return true;
-    const copy = this.d.db.prepare('SELECT * FROM serve_upstream_index WHERE crate_key = ?').get(r.crate_key) as UpstreamCopy | undefined;
+    const copy = this.d.db.prepare(`SELECT ${COPY_COLUMNS} FROM serve_upstream_index WHERE crate_key = ?`).get(r.crate_key) as UpstreamCopy | undefined;
     const lines = this.upstreamLines(r.crate_key, r.crate, copy ?? null);
     if (lines.length === 0 || lines.some((l) => l.entry.vers === r.version && l.entry.cksum === r.blob_sha256)) return true;
     return this.publishedFirst(this.d.db.prepare(`SELECT ${RELEASE_COLUMNS} FROM serve_releases WHERE crate_key = ?`).all(r.crate_key) as ReleaseRow[], lines);
