@@ -10,7 +10,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['tree-sitter', 'tree-sitter-rust', 'ajv', 'yaml', 'better-sqlite3', 'bullmq', 'ioredis', 'fastify', '@fastify/*', 'piscina', 'cli-progress', 'zod', 'playwright-core'],
+  external: ['tree-sitter', 'tree-sitter-rust', 'tree-sitter-c', 'ajv', 'yaml', 'better-sqlite3', 'bullmq', 'ioredis', 'fastify', '@fastify/*', 'piscina', 'cli-progress', 'zod', 'playwright-core'],
   // The sources are ES modules: give the bundle their import.meta.url (the bundle's own file).
   define: { 'import.meta.url': '__cratefenceUrl' },
   banner: { js: "const __cratefenceUrl = require('node:url').pathToFileURL(__filename).href;" },

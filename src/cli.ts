@@ -46,6 +46,10 @@ Options:
   --file-budget-ms N        parse time allowed per file (default 10000); slower files are
                             reported as unanalysed code
   --crate-budget-ms N       parse time allowed per scan (default 180000)
+  --deps offline|fetch|off  capability summaries of dependencies: offline (default) uses what is on
+                            this machine (cratefence's cache, the Cargo cache, the shipped index);
+                            fetch also downloads (verified) and summarises dependencies it lacks;
+                            off follows no call into a dependency
   --registry URL            sparse index for name@version (default https://index.crates.io/)
   --min-publish-age AGE     cool-off for name@version: a release younger than AGE ("7 days",
                             Cargo's min-publish-age syntax) is at least review (default: the
@@ -111,7 +115,7 @@ async function writeAtomically(file: string, data: string): Promise<void> {
 async function scanInputs(
   args: string[],
   cmd: 'diff' | 'scan',
-  values: { registry?: string; 'min-publish-age'?: string },
+  values: { registry?: string; 'min-publish-age'?: string; deps?: string; debug?: boolean },
   vcs: string | undefined,
   opts: Parameters<typeof analyzeTrees>[2],
 ): Promise<{ report: Report; readonly hunks: FileHunks[] }> {
@@ -126,7 +130,24 @@ async function scanInputs(
   const oldTree = cmd === 'diff' ? trees[0] : emptyTree();
   // Provenance: git is asked about the commit the new release names, before the analysis.
   const provenance = vcs !== undefined ? await (await import('./provenance/index.js')).vcsSnapshot(newTree, path.resolve(vcs)) : undefined;
-  const a = analyzeTrees(oldTree, newTree, { ...opts, provenance });
+  const depsLayer = await import('./deps/index.js');
+  let mode: import('./deps/index.js').DepsMode;
+  try {
+    mode = depsLayer.parseDepsMode(values.deps);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  opts?.onPhase?.('gathering dependency summaries');
+  const { defaultCacheDir, defaultCargoHome } = await import('./registry/cache.js');
+  const gathered = await depsLayer.gatherDependencies([oldTree, newTree], {
+    mode, cargoHome: defaultCargoHome(), cacheDir: path.join(defaultCacheDir()), registry: mode === 'fetch' ? (registry ? get() : (await import('./registry/index.js')).commandLineClient(values.registry)) : undefined,
+    limits: opts?.limits, rulesDir: opts?.rulesDir, warn: (m) => process.stderr.write(`cratefence: ${m}\n`),
+  });
+  if (values.debug) {
+    const s = gathered.stats;
+    process.stderr.write(`cratefence: dependency summaries: ${s.fromCache} cached, ${s.computed} computed, ${s.fromIndex} from the shipped index, ${s.fetched} fetched; unknown: ${s.unknown.join(', ') || 'none'}\n`);
+  }
+  const a = analyzeTrees(oldTree, newTree, { ...opts, provenance, dependencies: gathered.source });
   const last = named[named.length - 1];
   if (last.kind === 'registry') {
     const { cargoMinPublishAge, parseMinPublishAge } = await import('./registry/index.js');
@@ -164,6 +185,7 @@ export async function main(argv: string[]): Promise<void> {
         'no-progress': { type: 'boolean' },
         registry: { type: 'string' },
         'min-publish-age': { type: 'string' },
+        deps: { type: 'string' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -211,6 +233,8 @@ export async function main(argv: string[]): Promise<void> {
         const settings = {
           registry: values.registry ?? loaded?.config.registry.url,
           'min-publish-age': values['min-publish-age'] ?? loaded?.config.coolOff.minPublishAge ?? loaded?.config.registry.minPublishAge,
+          deps: values.deps,
+          debug: values.debug,
         };
         const a = await scanInputs(args, cmd, settings, values.vcs, { ...opts, onPhase: prog.phase });
         report = a.report;

@@ -4,6 +4,7 @@ import { packageRoot } from './root.js';
 import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
 import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
 import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
+import { parseManifest } from './diff/manifest.js';
 import { ScanContext } from './rules/context.js';
 import { loadRules, DEFAULT_RULES_DIR } from './rules/loader.js';
 import { ANALYZERS } from './rules/analyzers/index.js';
@@ -13,6 +14,14 @@ import type { Report } from './report/types.js';
 import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
 import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
+import { CallGraph } from './analysis/graph.js';
+import { DependencyCaps, type DependencySource } from './analysis/deps.js';
+import { ChainedSource, shippedIndex } from './analysis/summary-index.js';
+import { summarizeView, type CrateSummary } from './analysis/summary.js';
+import { createHash } from 'node:crypto';
+import type { RuleSet } from './rules/loader.js';
+import { attachNative } from './analysis/native.js';
+import { isGenerated } from './diff/generated.js';
 
 export type { Report } from './report/types.js';
 export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
@@ -25,11 +34,17 @@ export type { ReleaseDelta } from './diff/index.js';
 export type { FileHunks, Hunk, HunkLine, HunkLimits } from './diff/hunks.js';
 export { DEFAULT_HUNK_LIMITS } from './diff/hunks.js';
 export { GRAMMAR_VERSIONS } from './parse/parser.js';
-export { RuleError } from './rules/loader.js';
+export { RuleError, DEFAULT_RULES_DIR } from './rules/loader.js';
 export type { FactsStore } from './parse/store.js';
 export { DiskFactsStore } from './cache/facts.js';
 export { parseVcsInfo } from './analysis/provenance.js';
 export type { VcsSnapshot, VcsInfo } from './analysis/provenance.js';
+export type { CrateSummary, SummaryEntry, SummaryDep } from './analysis/summary.js';
+export { SUMMARY_FORMAT } from './analysis/summary.js';
+export type { DependencySource, ResolvedSummary, DepCap } from './analysis/deps.js';
+export { pickVersion, cargoRange } from './analysis/deps.js';
+export { SummarySet, ChainedSource, shippedIndex, encodeSummaryIndex, summaryIndexFile } from './analysis/summary-index.js';
+export type { SummaryIndexHeader } from './analysis/summary-index.js';
 
 export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -45,6 +60,12 @@ export interface ScanOptions {
   factsStore?: FactsStore;
   /** The crate's repository at the commit it names (`--vcs`), read by the caller: published files are checked against it. */
   provenance?: VcsSnapshot;
+  /**
+   * Capability summaries of dependencies (gathered by the caller: lock's fetched releases, caches, the
+   * registry). The shipped summary index answers what this source does not know. `'off'`: no
+   * summaries at all, only the catalogue names capabilities.
+   */
+  dependencies?: DependencySource | 'off';
 }
 
 /** Loads the rule set once, checking every analyzer name. */
@@ -61,6 +82,8 @@ export interface Analysis {
    * `DEFAULT_HUNK_LIMITS`). Built on first read, so scans that never show a diff pay nothing for it.
    */
   readonly hunks: FileHunks[];
+  /** The newer release's own capability summary (for caches and the summary index), built on first read. */
+  readonly summary: CrateSummary;
 }
 
 /** A report with the release diff it was made from (for the HTML reporter). */
@@ -78,12 +101,15 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const progress = (side: string) => (done: number, total: number) => options.onPhase?.(`parsing the ${side} release: ${done}/${total} files`);
   const oldV = buildRelease(oldTree, cache, progress('old'), undefined, newTree);
   const newV = buildRelease(newTree, cache, progress('new'), oldTree);
+  // C, C++ and assembly the build scripts compile, read with the same parse budgets.
+  attachNative(oldV, newV, cache);
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);
   const t2 = performance.now();
   options.onPhase?.('analysing');
-  const ctx = new ScanContext(delta, rules, options.reachability ?? true);
+  const deps = dependencyCaps(rules, options.dependencies);
+  const ctx = new ScanContext(delta, rules, options.reachability ?? true, deps);
   if (options.provenance) attachVcs(ctx, options.provenance);
   const t3 = performance.now();
   options.onPhase?.('applying rules');
@@ -93,7 +119,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const before = [...ctx.capsBefore].sort();
   const after = [...ctx.capsAfter].sort();
   const partialFiles = [...newV.rust.values()]
-    .filter((f) => f.facts.partial)
+    .filter((f) => f.facts.partial && !isGenerated(f.path))
     .map((f) => ({ file: f.path, reason: f.facts.partialReason ?? 'parse errors' }));
   const report: Report = {
     schemaVersion: 1,
@@ -123,13 +149,51 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
   };
   let hunks: FileHunks[] | undefined;
+  let summary: CrateSummary | undefined;
   return {
     report,
     delta,
     get hunks() {
       return (hunks ??= fileHunks(delta));
     },
+    get summary() {
+      return (summary ??= summarizeView(newV, ctx.newGraph, summaryTool(rules)));
+    },
   };
+}
+
+function dependencyCaps(rules: RuleSet, source: DependencySource | 'off' | undefined): DependencyCaps | undefined {
+  if (source === 'off') return undefined;
+  const index = shippedIndex(rules.dir);
+  if (!source && index.size === 0) return new DependencyCaps(index, rules.catalogue);
+  return new DependencyCaps(source ? new ChainedSource([source, index]) : index, rules.catalogue);
+}
+
+const toolMemo = new WeakMap<RuleSet, string>();
+
+/** What computed a summary: cratefence's version and a digest of the capability catalogue it used. */
+export function summaryTool(rulesOrDir?: RuleSet | string): string {
+  const rules = typeof rulesOrDir === 'object' ? rulesOrDir : rulesFor(rulesOrDir);
+  let t = toolMemo.get(rules);
+  if (!t) {
+    const h = createHash('sha256');
+    for (const [k, v] of [...rules.catalogue.paths].sort()) h.update(`${k}=${v}\n`);
+    for (const [k, v] of [...rules.catalogue.methods].sort()) h.update(`.${k}=${v}\n`);
+    t = `cratefence ${VERSION}/${h.digest('hex').slice(0, 12)}`;
+    toolMemo.set(rules, t);
+  }
+  return t;
+}
+
+/**
+ * The capability summary of one release, from its code alone (calls into its dependencies are kept as
+ * paths and composed when the summary is used). Pure: no file or network access.
+ */
+export function summarizeTree(tree: CrateTree, options: Pick<ScanOptions, 'rulesDir' | 'parse' | 'factsStore'> = {}): CrateSummary {
+  const rules = rulesFor(options.rulesDir);
+  const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS, options.factsStore);
+  const view = buildRelease(tree, cache);
+  return summarizeView(view, new CallGraph(view, rules.catalogue, true), summaryTool(rules));
 }
 
 /** Compares two releases given as directories or `.crate` / `.tar.gz` files. */
@@ -158,6 +222,26 @@ export async function loadRelease(input: { path: string } | { bytes: Uint8Array;
   if ('path' in input) return loadSource(input.path, limits);
   const { readArchiveBytes } = await import('./source/index.js');
   return readArchiveBytes(input.bytes, limits, input.label);
+}
+
+/** A dependency a release's Cargo.toml declares (every section and target), as the manifest diff reads it. */
+export interface ManifestDependency {
+  name: string;
+  package: string;
+  version?: string;
+  section: 'normal' | 'build' | 'dev';
+  source: 'registry' | 'git' | 'path' | 'alt-registry';
+}
+
+/** The dependencies a release declares; none when it has no readable Cargo.toml. */
+export function manifestDependencies(tree: CrateTree): ManifestDependency[] {
+  const bytes = tree.files.get('Cargo.toml');
+  if (!bytes) return [];
+  try {
+    return parseManifest(Buffer.from(bytes).toString('utf8')).deps.map((d) => ({ name: d.name, package: d.package, version: d.version, section: d.section, source: d.source }));
+  } catch {
+    return [];
+  }
 }
 
 /** Scans a first release: everything in it counts as added. */

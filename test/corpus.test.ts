@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffReleases } from '../src/index.js';
+import { diffReleases, loadSource, summarizeTree, SummarySet } from '../src/index.js';
 
 interface Expect {
   description: string;
@@ -14,6 +14,16 @@ interface Expect {
   rules?: string[];
   /** Findings of `rule` whose trace passes through these items, in order (each a suffix of a qualified path). */
   traces?: Array<{ rule: string; through: string[] }>;
+  /** The case has a `deps/` folder of dependency crates (written for the case), given to the scan as summaries. */
+  deps?: boolean;
+}
+
+/** Summaries of a case's `deps/` crates, as the dependency layer would gather them. */
+async function caseDeps(dir: string): Promise<SummarySet> {
+  const root = path.join(dir, 'deps');
+  const out = [];
+  for (const d of readdirSync(root).sort()) out.push(summarizeTree(await loadSource(path.join(root, d))));
+  return new SummarySet(out, 'corpus deps');
 }
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
@@ -32,7 +42,8 @@ describe('corpus', () => {
   for (const c of cases) {
     it(c, async () => {
       const exp = JSON.parse(readFileSync(path.join(CORPUS, c, 'expect.json'), 'utf8')) as Expect;
-      const report = await diffReleases(path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'));
+      const dependencies = exp.deps ? await caseDeps(path.join(CORPUS, c)) : undefined;
+      const report = await diffReleases(path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'), { dependencies });
       const loud = report.findings.filter((f) => f.severity !== 'info');
       const summary = loud.map((f) => `${f.severity} ${f.ruleId} ${f.file}:${f.line}`).join('\n');
       expect(report.verdict, `${exp.description}\nscore ${report.score}: ${report.verdictReason}\n${summary}`).toBe(exp.verdict);

@@ -8,8 +8,10 @@ import { openStore } from '../src/store/index.js';
 import { BatchStore } from '../src/store/batch.js';
 import { parseJobsFile, resolveJobs } from '../src/batch/jobs.js';
 import { QueueExecutor } from '../src/queue/coordinator.js';
-import { connectionFor, PREFIX, QUEUE_NAME } from '../src/queue/connection.js';
+import { loadQueueSecret } from '../src/queue/secret.js';
+import { PREFIX, QUEUE_NAME } from '../src/queue/connection.js';
 import { redisAvailable, startRedis, type RedisServer } from './helpers/redis.js';
+import { plainConnection, secretFile } from './helpers/queue-cli.js';
 import { writeSlowPair } from './helpers/slow-crate.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -24,8 +26,8 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function start(args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   const p: Proc = { child, err: '', exited: new Promise((r) => child.once('exit', (code) => r(code))) };
   child.stderr!.on('data', (d: Buffer) => (p.err += d.toString()));
   child.stdout!.on('data', () => undefined);
@@ -43,6 +45,7 @@ async function until(what: string, cond: () => boolean, ms = 120_000): Promise<v
 describe.runIf(haveRedis)('distributed batch on BullMQ with a real redis-server', () => {
   let redis: RedisServer;
   const tmp = mkdtempSync(path.join(tmpdir(), 'cf-queue-'));
+  const secret = secretFile(tmp);
   const procs: Proc[] = [];
   beforeAll(async () => {
     redis = await startRedis();
@@ -59,10 +62,10 @@ describe.runIf(haveRedis)('distributed batch on BullMQ with a real redis-server'
     writeFileSync(f, `${path.join(CORPUS, CASES[0], 'old')} ${path.join(CORPUS, CASES[0], 'new')}\n`);
     const keys = { toolVersion: 't', rulesDigest: 'r' };
     const [job] = await resolveJobs(parseJobsFile(f), keys);
-    const exec = await QueueExecutor.connect(redis.url, { keys, settings: {} });
+    const exec = await QueueExecutor.connect(redis.url, { keys, secret: loadQueueSecret({ file: secret.file }) });
     const cancel = new AbortController();
     const runs = [exec.execute(job, cancel.signal), exec.execute(job, cancel.signal)];
-    const q = new Queue(QUEUE_NAME, { connection: connectionFor(redis.url).connection, prefix: PREFIX });
+    const q = new Queue(QUEUE_NAME, { connection: plainConnection(redis.url), prefix: PREFIX });
     let waiting = 0;
     for (let i = 0; i < 100 && waiting === 0; i++) {
       waiting = (await q.getJobCounts('wait')).wait ?? 0;
@@ -84,8 +87,10 @@ describe.runIf(haveRedis)('distributed batch on BullMQ with a real redis-server'
     writeFileSync(jobsFile, [`${medium.old} ${medium.new}`, ...CASES.map((c) => `${path.join(CORPUS, c, 'old')} ${path.join(CORPUS, c, 'new')}`), `${poison.old} ${poison.new}`].join('\n'));
     const total = CASES.length + 2;
     const db = path.join(tmp, 'queue.sqlite');
-    const worker = () => start(['worker', '--queue', redis.url, '--jobs', '1', '--lock-ms', '4000', '--timeout-ms', '10000']);
-    const coord = start(['batch', jobsFile, '--queue', redis.url, '--db', db, '--attempts', '2']);
+    // The secret from the environment here (test/queue-integrity*.test.ts use the file).
+    const env = { CRATEFENCE_QUEUE_SECRET: secret.value };
+    const worker = () => start(['worker', '--queue', redis.url, '--jobs', '1', '--lock-ms', '4000', '--timeout-ms', '10000', '--root', CORPUS, '--root', tmp], env);
+    const coord = start(['batch', jobsFile, '--queue', redis.url, '--db', db, '--attempts', '2'], env);
     procs.push(coord);
     const a = worker();
     const b = worker();
@@ -120,9 +125,9 @@ describe.runIf(haveRedis)('distributed batch on BullMQ with a real redis-server'
     expect(new Set(ends).size).toBe(total - 1);
     expect(victim!.err).not.toMatch(/end mediumgen/);
     // The dead letter stays in BullMQ's failed set and shows in `results --errors`.
-    const q = new Queue(QUEUE_NAME, { connection: connectionFor(redis.url).connection, prefix: PREFIX });
+    const q = new Queue(QUEUE_NAME, { connection: plainConnection(redis.url), prefix: PREFIX });
     const failed = await q.getFailed();
-    expect(failed.map((j) => j.id)).toEqual([pois.job_key]);
+    expect(failed.map((j) => (j.data as { key: string }).key)).toEqual([pois.job_key]);
     expect((await q.getJobCounts('completed')).completed).toBe(0);
     await q.close();
     const errs = spawnSync(process.execPath, [BIN, 'results', '--db', db, '--errors', '--format', 'json'], { encoding: 'utf8' });

@@ -1,7 +1,10 @@
 import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
-import { capabilityOfPath, type Catalogue } from './catalogue.js';
+import type { Catalogue } from './catalogue.js';
+import { definesFn, foreignDeclarations, type ForeignDecl } from './foreign.js';
+import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
+import type { DependencyCaps } from './deps.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -16,10 +19,23 @@ export interface Edge {
   site: number;
 }
 
+/** A capability used at a site: `site` always indexes the facts of `file` (the sites of a new-side file for the new graph). */
 export interface CapUse extends CapHit {
   file: string;
   line: number;
   site: number;
+  /** The capability is reached inside a dependency (see `viaDependency`), not by this crate's own call. */
+  fromDependency?: true;
+  /** For a dependency capability: the path through the dependencies to the platform call. */
+  via?: string;
+  /** Set when the site calls a foreign function the crate declares itself: the declaration's item key. */
+  foreign?: string;
+}
+
+/** The capability a crate's own foreign declaration (`extern { fn system(); }`) gives; it has no site of its own. */
+export interface DeclaredCap extends CapHit {
+  file: string;
+  line: number;
 }
 
 export type EntryKind = 'public' | 'build' | 'proc-macro' | 'ctor' | 'bin' | 'implicit' | 'test';
@@ -42,6 +58,8 @@ export class CallGraph {
   readonly edges = new Map<string, Edge[]>();
   readonly unknown = new Map<string, number>();
   readonly caps = new Map<string, CapUse[]>();
+  /** Foreign declarations by item key, with the capability of the C function they declare. */
+  readonly declared = new Map<string, DeclaredCap[]>();
   readonly entries = new Map<string, EntryKind>();
   readonly callers = new Map<string, number>();
   /** Items that call themselves directly, with the site of the call. */
@@ -62,12 +80,13 @@ export class CallGraph {
    * this release's Rust code and everything its resolution depends on are the same as there (a
    * release that changes no Rust file), the whole graph is shared instead of built again.
    */
-  constructor(readonly view: ReleaseView, cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph) {
-    this.resolver = new Resolver(view, cat);
+  constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
+    this.resolver = new Resolver(view, cat, deps);
     if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
       this.edges = shareWith.edges;
       this.unknown = shareWith.unknown;
       this.caps = shareWith.caps;
+      this.declared = shareWith.declared;
       this.entries = shareWith.entries;
       this.callers = shareWith.callers;
       this.selfCalls = shareWith.selfCalls;
@@ -87,15 +106,27 @@ export class CallGraph {
       const e = this.entryKind(ref);
       if (e) this.entries.set(ref.key, e);
     }
+    this.foreign = foreignDeclarations(view, cat, this.declared);
     for (const file of view.rust.values()) this.indexFile(file);
-    // `extern { fn mmap(...); }` declares the C function itself: give the declaration its capability,
-    // so calls to it (under any Rust name, `#[link_name]` included) reach it.
-    for (const ref of view.items.values()) {
-      if (!ref.item.foreign || ref.item.kind !== 'fn') continue;
-      const linkName = ref.item.attrs.map((a) => /^link_name\s*=\s*"([^"]+)"/.exec(a)?.[1]).find(Boolean);
-      const cName = linkName ?? ref.item.name;
-      const cap = capabilityOfPath(cat, `libc::${cName}`);
-      if (cap) push(this.caps, ref.key, { cap, resolved: `extern fn ${cName}`, file: ref.file.path, line: ref.item.span.line, site: -1 });
+  }
+
+  /** The crate's own foreign functions and statics that have a capability, by Rust name. */
+  private foreign = new Map<string, ForeignDecl[]>();
+
+  /**
+   * A call of (or reference to) a foreign function the crate declares itself is a use of the C
+   * function at that site, read with its arguments as a `libc::` call would be (`open` with write
+   * flags, `dlsym` of a literal name, `syscall` with a number).
+   */
+  private foreignUse(file: RustFile, from: string, s: Site, index: number): void {
+    const name = s.text.slice(s.text.lastIndexOf('::') + 1).replace(/^:/, '');
+    const decls = this.foreign.get(name);
+    if (!decls || (s.text.includes('::') && this.resolver.isExternal(this.resolver.fullPath(file, index)))) return;
+    // In macro bodies the token lexer reads `fn clone(&self)` as a call: a definition, not a use.
+    if (s.inMacro && definesFn(file, s)) return;
+    for (const d of decls) {
+      const hit = d.asm ? { cap: d.asm.cap, resolved: `extern fn ${d.cName} → ${d.asm.resolved}` } : refineHit(this.cat, file, index, { cap: d.cap, resolved: `extern fn ${d.cName}` });
+      if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
     }
   }
 
@@ -127,13 +158,15 @@ export class CallGraph {
       if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
         const hit = this.resolver.capOf(file, i);
         if (hit) {
-          push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
+          this.pushHit(from, hit, file.path, s.line, i);
           continue;
         }
+        if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(file, from, s, i);
       } else if (s.kind === 'macro') {
-        // A local macro that builds a capability's path from its arguments: the use is at the call.
+        // A local macro that builds a capability's path from its arguments, or a dependency's macro
+        // whose summary reaches one: the use is at the call.
         const hit = this.resolver.capOf(file, i);
-        if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: i });
+        if (hit) this.pushHit(from, hit, file.path, s.line, i);
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);
@@ -157,6 +190,15 @@ export class CallGraph {
         }
       }
     }
+  }
+
+  /** A site's capability use; a dependency item gives one use per capability it reaches. */
+  private pushHit(from: string, hit: CapHit, file: string, line: number, site: number): void {
+    if (!hit.viaDependency) {
+      push(this.caps, from, { ...hit, file, line, site });
+      return;
+    }
+    for (const d of hit.viaDependency) push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
   }
 
   private params = new Map<string, Set<string>>();

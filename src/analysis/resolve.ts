@@ -2,12 +2,19 @@ import type { ReleaseView, RustFile } from '../diff/types.js';
 import type { FileFacts } from '../parse/types.js';
 import { capabilityOfPath, type Catalogue } from './catalogue.js';
 import { LocalNames } from './reexports.js';
+import type { DepCap, DependencyCaps } from './deps.js';
+import { macroHit, refineHit } from './platform.js';
 
-/** A site whose path resolves to a catalogued capability. */
+/** A site whose path resolves to a catalogued capability, or to a dependency item that reaches one. */
 export interface CapHit {
   cap: string;
   /** The full path the site resolved to, or `.method` for method-name matches. */
   resolved: string;
+  /**
+   * Set when the capability comes from a dependency's summary: every capability the dependency item
+   * reaches (`cap` is the most dangerous), each with its path through the dependencies.
+   */
+  viaDependency?: DepCap[];
 }
 
 const STD_ROOTS = new Map([['core', 'std'], ['alloc', 'std']]);
@@ -75,8 +82,17 @@ export class Resolver {
    * memos shared by every resolver of the process: the two releases of a scan, and the scans of a
    * batch worker whose facts stay in memory, resolve a file that did not change once.
    */
-  constructor(readonly view: ReleaseView, readonly cat: Catalogue) {
+  /** Dependencies by the name code uses, for summary look-ups (dev-dependencies left out: tests only). */
+  private depsByName = new Map<string, { package: string; req?: string }>();
+  /** Method names of the crate's own items: a method call by such a name is not looked up in dependencies. */
+  private ownMethods: Set<string> | undefined;
+
+  constructor(readonly view: ReleaseView, readonly cat: Catalogue, readonly deps?: DependencyCaps) {
     for (const d of view.manifest?.deps ?? []) {
+      if (d.section !== 'dev' && d.section !== 'build') {
+        const code = d.name.replace(/-/g, '_');
+        if (!this.depsByName.has(code)) this.depsByName.set(code, { package: d.package, req: d.version });
+      }
       const n = d.name.replace(/-/g, '_');
       const p = d.package.replace(/-/g, '_');
       if (n !== p) this.depRenames.set(n, p);
@@ -88,7 +104,12 @@ export class Resolver {
     // JSON, not a joined string: dependency names come from the scanned Cargo.toml, and a name with
     // a separator in it (`"reqwest,s"`) must never give the signature of another dependency set.
     this.renameSignature = JSON.stringify([...this.depRenames].sort());
-    this.signature = JSON.stringify([this.roots ? [...this.roots].sort() : null, this.renameSignature]);
+    // Which summary each dependency resolves to is part of what a site's capability depends on.
+    const depVersions = deps ? [...this.depsByName].map(([n, d]) => {
+      const r = deps.source.summaryOf(d.package, d.req);
+      return `${n}=${d.package}@${r ? `${r.summary.version}/${r.summary.tool}` : '?'}`;
+    }).sort() : null;
+    this.signature = JSON.stringify([this.roots ? [...this.roots].sort() : null, this.renameSignature, deps ? deps.source.id : null, depVersions]);
     this.cache = memoFor(capMemo, cat, this.signature);
     this.paths = memoFor(pathMemo, cat, this.renameSignature);
   }
@@ -115,6 +136,8 @@ export class Resolver {
     if (p.includes('<')) p = p.replace(/^<\s*([^<>]*?)(?:\s+as\s+[^<>]*)?\s*>::/, '$1::').replace(/::<[^>]*>/g, '');
     if (p.startsWith('::')) p = p.slice(2);
     const segs = p.split('::');
+    // `$crate::x` in a macro body names the macro's own crate.
+    if (segs[0] === '$crate') segs[0] = 'crate';
     const alias = Object.hasOwn(file.facts.aliases, segs[0]) ? file.facts.aliases[segs[0]] : undefined;
     if (alias !== undefined && alias !== segs[0]) {
       segs.splice(0, 1, ...alias.replace(/^::/, '').split('::'));
@@ -231,20 +254,86 @@ export class Resolver {
     return g;
   }
 
+  private catalogueMemo = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
+
+  /** The capability the catalogue alone gives a site (no dependency summaries, no local re-exports). */
+  catalogueCapOf(file: RustFile, index: number): CapHit | undefined {
+    if (!this.deps) {
+      const hit = this.capOf(file, index);
+      return hit?.viaDependency ? undefined : hit;
+    }
+    let m = this.catalogueMemo.get(file);
+    if (!m) this.catalogueMemo.set(file, (m = new Array<CapHit | null | undefined>(file.facts.sites.length)));
+    let hit = m[index];
+    if (hit === undefined) hit = m[index] = this.fromCatalogue(file, index) ?? null;
+    return hit ?? undefined;
+  }
+
   private compute(file: RustFile, index: number): CapHit | undefined {
+    return this.fromCatalogue(file, index) ?? this.fromDependencies(file, index);
+  }
+
+  private fromCatalogue(file: RustFile, index: number): CapHit | undefined {
     const s = file.facts.sites[index];
     if (s.kind === 'method') {
       const c = this.cat.methods.get(s.text);
       return c ? { cap: c, resolved: `.${s.text}` } : undefined;
     }
+    if (s.kind === 'macro') {
+      // Assembly and system call macros: what the platform call really is (src/analysis/platform.ts).
+      const platform = macroHit(this.cat, file, index, (w) => {
+        const full = this.resolvePath(file, w);
+        return this.external(full) ? full : undefined;
+      });
+      if (platform) return platform;
+      // A dependency's macro under a catalogued path (`duct::cmd!`, `reqwest::…!`): the expansion is that crate's code.
+      const full = this.resolvePath(file, s.text);
+      if (!full.includes('::') || !this.isExternal(full)) return undefined;
+      const cap = capabilityOfPath(this.cat, full);
+      return cap && cap !== 'syscall.raw' ? { cap, resolved: `${full}!` } : undefined;
+    }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
     const { full, cap } = this.pathCap(file, index);
-    if (cap && this.external(full)) return { cap, resolved: full };
+    if (cap && this.external(full)) return refineHit(this.cat, file, index, { cap, resolved: full });
     for (const g of this.externalGlobs(file)) {
       const cand = `${g}::${s.text}`;
       const gc = capabilityOfPath(this.cat, cand);
-      if (gc) return { cap: gc, resolved: cand };
+      if (gc) return refineHit(this.cat, file, index, { cap: gc, resolved: cand });
     }
     return undefined;
+  }
+
+  /** A call, path, macro or method that lands in a dependency whose summary reaches a capability. */
+  private fromDependencies(file: RustFile, index: number): CapHit | undefined {
+    if (!this.deps || this.depsByName.size === 0) return undefined;
+    const s = file.facts.sites[index];
+    let caps: DepCap[] | null = null;
+    let resolved: string;
+    if (s.kind === 'method') {
+      if (!this.ownMethods) {
+        this.ownMethods = new Set();
+        for (const r of this.view.items.values()) if (r.item.kind === 'fn' && r.item.selfType !== undefined) this.ownMethods.add(r.item.name);
+      }
+      if (this.ownMethods.has(s.text)) return undefined;
+      caps = this.deps.capsOfMethod(this.depsByName, s.text);
+      resolved = `.${s.text}`;
+    } else if (s.kind === 'call' || s.kind === 'path' || s.kind === 'macro') {
+      const full = s.kind === 'macro' ? this.resolvePath(file, s.text) : this.fullPath(file, index);
+      const root = full.slice(0, Math.max(0, full.indexOf('::')));
+      if (!root || !this.depsByName.has(root)) return undefined;
+      caps = this.deps.capsOfPath(this.depsByName, full, s.kind === 'macro');
+      resolved = s.kind === 'macro' ? `${full}!` : full;
+    } else {
+      return undefined;
+    }
+    if (!caps || caps.length === 0) return undefined;
+    return { cap: caps[0].cap, resolved, viaDependency: caps };
+  }
+
+  /** The dependency (package and requirement) that a resolved path's first segment names, if any. */
+  dependencyOf(full: string): { code: string; package: string; req?: string } | undefined {
+    const root = full.slice(0, Math.max(0, full.indexOf('::')));
+    const d = root ? this.depsByName.get(root) : undefined;
+    return d ? { code: root, ...d } : undefined;
   }
 }

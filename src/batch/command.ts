@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { BatchStore } from '../store/batch.js';
 import { UsageError, parseFailOn, LEVEL } from '../usage.js';
 import type { RegistryClientApi } from '../registry/types.js';
+import type { QueueSecret } from '../queue/secret.js';
 import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
 import { runBatch, type BatchSummary, type JobExecutor } from './run.js';
@@ -23,7 +24,8 @@ export const USAGE = `Usage:
   cratefence batch --crate NAME (--all-versions | --since DATE) [options]
 
 A jobs file has one job a line ('#' starts a comment): "name old new" (two registry releases),
-"name@version" (a first release) or "OLD NEW" (two folders or .crate files). A folder holds
+"name@version" (a first release), "OLD NEW" (two folders or .crate files) or "NEW" (a folder or
+.crate scanned as a first release). A folder holds
 sub-folders with old/ and new/, or name-version.crate files (every consecutive pair).
 
 Options:
@@ -35,7 +37,17 @@ Options:
   --rules DIR          rules folder (default: built-in rules)
   --registry URL       sparse index for registry jobs (default: crates.io)
   --rescan             scan again the jobs the store already has done
-  --queue URL          enqueue on BullMQ at redis://HOST:PORT and collect what workers return
+  --deps offline|off   dependency summaries for each scan: what is on this machine (cratefence's
+                       cache, the Cargo cache, the shipped index; default) or none
+  --summaries          keep each new release's capability summary in the store (the input of
+                       'cratefence results --export-summaries', which writes a summary index)
+  --queue URL          enqueue on BullMQ at redis://HOST:PORT (rediss:// for TLS) and collect
+                       what workers return; needs the secret shared with the workers:
+  --queue-secret-file FILE
+                       that secret (else $CRATEFENCE_QUEUE_SECRET; at least 32 characters)
+  --redis-password-file FILE
+                       the Redis password (else $CRATEFENCE_REDIS_PASSWORD, else the URL's)
+  --redis-timeout-ms N how long Redis may stay unreachable before the run stops (default 30000)
   --attempts N         queue attempts per job before it is a dead letter (default 3)
   --fail-on LEVEL      exit 1 when a release's verdict is at or above review|block|never (default never)
   --quiet              no progress display
@@ -71,7 +83,12 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
       'no-cache': { type: 'boolean' },
       rules: { type: 'string' },
       rescan: { type: 'boolean' },
+      deps: { type: 'string' },
+      summaries: { type: 'boolean' },
       queue: { type: 'string' },
+      'queue-secret-file': { type: 'string' },
+      'redis-password-file': { type: 'string' },
+      'redis-timeout-ms': { type: 'string' },
       attempts: { type: 'string' },
       crate: { type: 'string' },
       registry: { type: 'string' },
@@ -97,6 +114,16 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const memoryMb = positiveInt(values['memory-mb'], 'memory-mb');
   const attempts = positiveInt(values.attempts, 'attempts') ?? 3;
   const rulesDir = values.rules ? path.resolve(values.rules) : undefined;
+  const redisTimeoutMs = positiveInt(values['redis-timeout-ms'], 'redis-timeout-ms');
+  // Queue mode's secret and password are read first: a missing one fails before any work.
+  let queueAuth: { secret: QueueSecret; password?: string } | undefined;
+  if (values.queue) {
+    const { loadQueueSecret } = await import('../queue/secret.js');
+    const { redisPassword } = await import('../queue/connection.js');
+    queueAuth = { secret: loadQueueSecret({ file: values['queue-secret-file'] }), password: redisPassword({ file: values['redis-password-file'] }) };
+  } else if (values['queue-secret-file'] || values['redis-password-file'] || values['redis-timeout-ms']) {
+    throw new UsageError('--queue-secret-file, --redis-password-file and --redis-timeout-ms go with --queue');
+  }
 
   let specs: JobSpec[];
   let source: string;
@@ -126,15 +153,23 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   // Resolved (inputs read and hashed) while the first jobs run: see runBatch.
   const jobs = resolveJobStream(specs, keys, { registry: deps.registry, limits: DEFAULT_LIMITS });
   const store = new BatchStore(openStore(db));
-  const settings: ScanSettings = { rulesDir };
   const cacheDir = values['no-cache'] ? undefined : path.resolve(values.cache ?? process.env.CRATEFENCE_CACHE ?? `${db}.facts`);
+  const depsMode = values.deps ?? 'offline';
+  if (depsMode !== 'offline' && depsMode !== 'off') throw new UsageError('--deps for batch is offline or off (fetch summaries beforehand with diff/scan --deps fetch)');
+  const { defaultCacheDir, defaultCargoHome } = await import('../registry/cache.js');
+  const settings: ScanSettings = {
+    rulesDir,
+    deps: { mode: depsMode, cargoHome: defaultCargoHome(), cacheDir: defaultCacheDir() },
+    withSummary: values.summaries === true,
+  };
 
   let executor: JobExecutor;
   let closeExecutor: () => Promise<void>;
   let mode: string;
-  if (values.queue) {
+  if (values.queue && queueAuth) {
     const { QueueExecutor } = await import('../queue/coordinator.js');
-    const q = await QueueExecutor.connect(values.queue, { keys, attempts, settings, rescan: values.rescan ?? false });
+    if (values.summaries) throw new UsageError('--summaries needs the local worker pool (not --queue)');
+    const q = await QueueExecutor.connect(values.queue, { keys, attempts, ...queueAuth, redisBudgetMs: redisTimeoutMs });
     executor = q;
     closeExecutor = () => q.close();
     mode = `queue ${q.redacted}`;
@@ -153,7 +188,7 @@ export async function run(argv: string[], deps: BatchDeps = {}): Promise<number>
   const display = progressDisplay(progressMode(values.quiet ?? false));
   let summary: BatchSummary;
   try {
-    summary = await runBatch({ store, jobs, listed: specs.length, executor, keys, source, mode, rescan: values.rescan, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
+    summary = await runBatch({ store, jobs, listed: specs.length, executor, keys, source, mode, rescan: values.rescan, summaries: values.summaries, stop: stop.signal, cancel: cancel.signal, onEvent: display.onEvent });
   } finally {
     display.stop();
     process.off('SIGINT', onSignal);

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
-import { loadSource, InputError, DEFAULT_LIMITS, type SourceLimits } from '../index.js';
+import { loadSource, InputError, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from '../index.js';
 import { FileReadError, readBounded, readBoundedSync } from '../files/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { packageRoot } from '../root.js';
@@ -81,10 +81,13 @@ export function parseJobsFile(file: string): JobSpec[] {
     } else if (words.length === 1 && words[0].includes('@')) {
       const [name, version] = words[0].split('@');
       out.push({ old: null, new: registrySide(name, version, origin), origin });
+    } else if (words.length === 1) {
+      // One folder or archive: a first release, everything in it counts as added.
+      out.push({ old: null, new: { path: path.resolve(base, words[0]) }, origin });
     } else if (words.length === 2) {
       out.push({ old: { path: path.resolve(base, words[0]) }, new: { path: path.resolve(base, words[1]) }, origin });
     } else {
-      throw new JobsError(`${origin}: expected "name old new", "name@version" or "OLD NEW", got "${line}"`);
+      throw new JobsError(`${origin}: expected "name old new", "name@version", "OLD NEW" or "NEW", got "${line}"`);
     }
   });
   return out;
@@ -272,9 +275,14 @@ async function pathSide(p: string, limits?: SourceLimits): Promise<SideFacts> {
     return { digest: createHash('sha256').update(bytes).digest('hex'), input: { path: p }, label: p, ...identify(p) };
   }
   const tree = await loadSource(p, limits);
+  return { digest: treeDigest(tree), input: { path: p }, label: p, ...identify(p, tree.files) };
+}
+
+/** A folder input's digest: every file as the scan reads it, by path and content digest (a queue worker checks it too). */
+export function treeDigest(tree: CrateTree): string {
   const h = createHash('sha256');
   for (const f of [...tree.files.keys()].sort()) h.update(f).update('\0').update(createHash('sha256').update(tree.files.get(f)!).digest('hex')).update('\n');
-  return { digest: h.digest('hex'), input: { path: p }, label: p, ...identify(p, tree.files) };
+  return h.digest('hex');
 }
 
 async function registrySideFacts(

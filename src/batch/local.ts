@@ -14,6 +14,10 @@ export interface ScanSettings {
   rulesDir?: string;
   limits?: SourceLimits;
   parse?: ScanJob['parse'];
+  /** How workers find dependency summaries (default: the shipped index only). */
+  deps?: ScanJob['deps'];
+  /** Hand back each new release's own capability summary (batch --summaries). */
+  withSummary?: boolean;
 }
 
 /** Turns a job's input into what a pool worker reads, fetching registry releases. */
@@ -27,7 +31,7 @@ export async function releaseInput(input: JobInput, registry?: RegistryClientApi
 /** Builds the pool job for a resolved job; a fetch that fails is the job's input error. */
 export async function scanJobFor(job: Pick<ResolvedJob, 'key' | 'old' | 'new'>, settings: ScanSettings, registry?: RegistryClientApi): Promise<ScanJob> {
   const [oldIn, newIn] = await Promise.all([job.old ? releaseInput(job.old, registry) : Promise.resolve(null), releaseInput(job.new, registry)]);
-  return { id: job.key, old: oldIn, new: newIn, rulesDir: settings.rulesDir, limits: settings.limits, parse: settings.parse };
+  return { id: job.key, old: oldIn, new: newIn, rulesDir: settings.rulesDir, limits: settings.limits, parse: settings.parse, deps: settings.deps, withSummary: settings.withSummary };
 }
 
 /** The local executor: one slot per pool thread. */
@@ -47,6 +51,6 @@ export class LocalExecutor implements JobExecutor {
       return { ok: false, failure: 'input', error: (e as Error).message, ms: Math.round(performance.now() - t0) };
     }
     const out = await this.pool.run(scan, cancel);
-    return out.ok ? { ok: true, report: out.report, ms: out.ms } : { ok: false, failure: out.failure, error: out.error, ms: out.ms };
+    return out.ok ? { ok: true, report: out.report, ms: out.ms, ...(out.summary ? { summary: out.summary } : {}) } : { ok: false, failure: out.failure, error: out.error, ms: out.ms };
   }
 }

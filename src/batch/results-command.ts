@@ -3,7 +3,9 @@
  * releases; `--crate NAME` a crate's history; `--rule` / `--category` the matching findings;
  * `--errors` the jobs without a report (errors and queue dead letters); `--export jsonl` the reports.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { encodeSummaryIndex } from '../index.js';
+import { BatchStore } from '../store/batch.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore, StoreError } from '../store/index.js';
@@ -23,6 +25,10 @@ export const USAGE = `Usage: cratefence results [--db FILE] [options]
   --errors            jobs that ended without a report (errors, and dead letters of the queue)
   --format F          text (default), json, markdown or csv
   --export jsonl      every matching report, one JSON object a line
+  --export-summaries FILE
+                      write the capability summaries the store holds (batch --summaries) as a
+                      summary index, the format of the shipped rules/data/summaries.bin
+  --source TEXT       with --export-summaries: where the scanned sources came from (recorded in the index)
 `;
 
 const VERDICTS = ['pass', 'review', 'block'];
@@ -44,6 +50,8 @@ export async function run(argv: string[]): Promise<number> {
       errors: { type: 'boolean' },
       format: { type: 'string', default: 'text' },
       export: { type: 'string' },
+      'export-summaries': { type: 'string' },
+      source: { type: 'string' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -66,6 +74,19 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (values.export) {
       for (const line of exportReports(db, f)) process.stdout.write(`${line}\n`);
+      return 0;
+    }
+    if (values['export-summaries'] !== undefined) {
+      const out = path.resolve(values['export-summaries']);
+      if (!existsSync(path.dirname(out))) throw new UsageError(`--export-summaries: the folder ${path.dirname(out)} does not exist`);
+      const summaries = new BatchStore(db).latestSummaries();
+      if (summaries.length === 0) throw new UsageError('the store holds no summaries (run cratefence batch --summaries first)');
+      const tools = [...new Set(summaries.map((s) => s.tool))];
+      const bytes = encodeSummaryIndex(summaries, { tool: tools.join(', '), source: values.source ?? 'cratefence batch --summaries' });
+      const tmp = `${out}.${process.pid}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, out);
+      process.stdout.write(`${summaries.length} summaries of ${new Set(summaries.map((s) => s.name)).size} crates, ${bytes.length} bytes: ${out}\n`);
       return 0;
     }
     let t: Table;

@@ -6,12 +6,13 @@
  */
 import type { BatchStore, JobState } from '../store/batch.js';
 import type { Report } from '../report/types.js';
+import type { CrateSummary } from '../index.js';
 import type { KeyContext, ResolvedJob } from './jobs.js';
 import { ChainScheduler } from './schedule.js';
 
 /** How one job ended, as an executor reports it. */
 export type ExecOutcome =
-  | { ok: true; report: Report; ms: number; attempts?: number; worker?: string }
+  | { ok: true; report: Report; ms: number; attempts?: number; worker?: string; summary?: CrateSummary }
   | {
       ok: false;
       /** input | timeout | memory | crash | cancelled, or `failed` for a queue's dead letter. */
@@ -57,6 +58,8 @@ export interface BatchRunOptions {
   mode: string;
   /** Run every job even when the store has it done. */
   rescan?: boolean;
+  /** Jobs keep the new release's capability summary: a done job without one is run again. */
+  summaries?: boolean;
   /** Aborted: start no new job; the ones in flight finish and are recorded (first Ctrl-C). */
   stop?: AbortSignal;
   /** Aborted: abandon the jobs in flight too, recording none of them (second Ctrl-C). */
@@ -104,6 +107,7 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
       oldInput: job.oldInput, newInput: job.newInput, oldDigest: job.oldDigest, newDigest: job.newDigest, ...o.keys,
       state, failure: out.ok ? undefined : out.failure, error: out.ok ? undefined : out.error, attempts, report,
       publishedAt: job.publishedAt, startedAt: started.toISOString(), finishedAt: now().toISOString(), ms: out.ms, worker: out.worker,
+      summary: out.ok ? out.summary : undefined,
     });
     s.retries += Math.max(0, attempts - 1);
     if (state === 'done') {
@@ -205,7 +209,7 @@ export async function runBatch(o: BatchRunOptions): Promise<BatchSummary> {
           if (seen.has(job.key)) continue;
           seen.add(job.key);
           s.total++;
-          if (!o.rescan && o.store.doneKeys([job.key]).has(job.key)) {
+          if (!o.rescan && o.store.doneKeys([job.key], o.summaries === true).has(job.key)) {
             s.skipped++;
             emit({ type: 'skip', job });
             continue;

@@ -35,7 +35,7 @@ export function ruleFacts(set: ReturnType<typeof rulesFor>): RuleFacts {
         .filter((r) => /\{(capability|capabilities)\}/.test(r.spec.message) && (r.spec.match.capability !== undefined || r.spec.match.analyzer === 'reach-delta'))
         .map((r) => r.spec.id),
     ),
-    capabilityNames: new Set([...set.catalogue.paths.values(), ...set.catalogue.methods.values()]),
+    capabilityNames: new Set([...set.catalogue.paths.values(), ...set.catalogue.methods.values(), ...set.catalogue.symbols.values(), ...set.catalogue.syscalls.names.values()]),
   };
   cache.set(set, facts);
   return facts;

@@ -280,6 +280,15 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
     linesRemoved += f.linesRemoved;
   }
   const fileByPath = new Map(files.map((f) => [f.path, f]));
+  // Code a build script generates (see generated.ts) has no file in the archive: compared by its text,
+  // and not counted among the release's files.
+  for (const [p, f] of newV.rust) {
+    if (newV.tree.files.has(p)) continue;
+    const before = oldV.rust.get(p);
+    if (before?.text === f.text) continue;
+    const d = diffFileText(before?.text ?? '', f.text, true, editBudget);
+    fileByPath.set(p, { path: p, status: before ? 'modified' : 'added', binary: false, linesAdded: d.added, linesRemoved: d.removed, addedLines: d.addedLines, removedLines: d.removedLines });
+  }
 
   // Items: by qualified path first, then unmatched ones by body hash (moves).
   const items: ItemChange[] = [];

@@ -4,6 +4,7 @@ import type { ParseCache } from '../parse/parser.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { FileRole, ReleaseView, RustFile } from './types.js';
 import type { FileFacts } from '../parse/types.js';
+import { buildScriptFacts, GENERATED_PREFIX, includerOf } from './generated.js';
 
 const NOT_SHIPPED = new Set<string>(['test', 'bench', 'example']);
 
@@ -110,9 +111,9 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     const other = counterpart.files.get(path);
     return other !== undefined && !sameBytes(other, tree.files.get(path)!);
   };
-  const parseAs = (path: string, module: string, role: FileRole): RustFile => {
+  const parseAs = (path: string, module: string, role: FileRole, bytes?: Uint8Array): RustFile => {
     // A changed file is parsed incrementally from its version in the earlier release.
-    const parsed = cache.parse(tree.files.get(path)!, earlier?.files.get(path), keepTree(path));
+    const parsed = cache.parse(bytes ?? tree.files.get(path)!, earlier?.files.get(path), keepTree(path));
     const file: RustFile = {
       path, role, module, facts: parsed.facts, text: parsed.text, lineDiff: parsed.lineDiff,
       // The tree belongs to the content, which other files may share; it can be handed on to an
@@ -137,6 +138,14 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     }
     parseAs(path, moduleOf(path, libPath), roleOf(path, buildPath, procMacro, libPath));
     progress?.(++rsDone, rsTotal);
+  }
+  // Rust the build script writes into OUT_DIR and the crate include!s is parsed as the crate's own code.
+  view.buildScript = buildScriptFacts(view);
+  for (const [i, g] of (view.buildScript?.generated ?? []).entries()) {
+    const at = g.known > 0 ? includerOf(view, g) : null;
+    if (!at) continue;
+    g.path = `${GENERATED_PREFIX}${g.name ?? `unnamed-${i + 1}.rs`}`;
+    parseAs(g.path, at.module, at.role, Buffer.from(g.text, 'utf8'));
   }
   // `#[path = "..."]` modules and `include!("...")` pull in files by name, whatever their extension.
   // Parse those too (a payload in `assets/icons.dat` is still Rust) and give #[path] modules the

@@ -3,6 +3,7 @@ import type { Tree } from 'tree-sitter';
 import type { CrateTree, SourceNote } from '../source/types.js';
 import type { FileFacts, ItemFacts } from '../parse/types.js';
 import type { Manifest, ManifestDelta } from './manifest.js';
+import type { BuildScriptFacts } from './generated.js';
 
 /** What a file is for, which decides when its code runs: at build time, in users' programs, or only in tests. */
 export type FileRole = 'lib' | 'proc-macro' | 'bin' | 'build' | 'test' | 'bench' | 'example' | 'other';
@@ -43,6 +44,8 @@ export interface ReleaseView {
   items: Map<string, ItemRef>;
   /** Item key by (file, item id). */
   keyOf: Map<string, readonly string[]>;
+  /** What evaluating the build script found: its OUT_DIR writes and cargo print-outs (see generated.ts). */
+  buildScript?: BuildScriptFacts;
 }
 
 export type FileStatus = 'added' | 'removed' | 'modified' | 'renamed';

@@ -43,6 +43,8 @@ Options:
   --jobs N                  scan workers (default: all cores)
   --rules DIR               use the rules in DIR instead of the bundled ones
   --cache DIR               facts cache shared by the workers (see cratefence --help)
+  --deps offline|off        dependency summaries at the versions the lockfile pins, from this machine
+                            (cratefence's cache, the Cargo cache, the shipped index; default) or none
   --quiet                   no progress on stderr
   -h, --help                show this help
 
@@ -117,6 +119,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-packages': { type: 'string' },
       rules: { type: 'string' },
       cache: { type: 'string' },
+      deps: { type: 'string' },
       quiet: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
       debug: { type: 'boolean' },
@@ -180,7 +183,15 @@ export async function run(argv: string[]): Promise<number> {
         ? { ms: parseMinPublishAge(fromConfig), text: fromConfig, source: loaded!.file ?? 'cratefence.toml' }
         : cargoMinPublishAge(process.cwd());
 
+  const depsMode = values.deps ?? 'offline';
+  if (depsMode !== 'offline' && depsMode !== 'off') throw new UsageError('lock --deps is offline (default) or off');
   const delta = lockDelta(oldLock.packages, newLock.packages);
+  // Dependency summaries at the versions the new lockfile pins; each release this run fetches is
+  // summarised as it is scanned, for the packages that depend on it.
+  const pinned = new Map<string, string[]>();
+  for (const p of newLock.packages) pinned.set(p.name, [...(pinned.get(p.name) ?? []), p.version]);
+  const { defaultCacheDir, defaultCargoHome } = await import('../registry/cache.js');
+  const deps = { mode: depsMode, cargoHome: defaultCargoHome(), cacheDir: defaultCacheDir(), pinned: [...pinned] } as const;
   const { ScanPool } = await import('../runner/index.js');
   const { scanLockDelta, lockExitCode, lockVerdict } = await import('./run.js');
   const { entryVerdict } = await import('./findings.js');
@@ -203,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
       onProgress: prog.update,
       sourceChange: loaded?.config.lock?.sourceChange,
       maxPackages,
+      deps: { ...deps, pinned: [...deps.pinned] },
       signal: deadline,
       timeoutText,
     });

@@ -25,6 +25,8 @@ export interface LockScanOptions {
   onProgress?: (done: number, total: number, entry: LockEntry) => void;
   /** Asks the workers for each scan's release diff (keyed `name@version`), for the HTML page. */
   onHunks?: (key: string, hunks: FileHunks[]) => void;
+  /** How each scan finds dependency summaries (see WorkerDeps); default: the shipped index only. */
+  deps?: import('../runner/index.js').ScanJob['deps'];
   /** Downloads at once (default 8). */
   fetchConcurrency?: number;
   /** What a package that changed source gives: `review` (default) or `block` (`[lock] source-change`). */
@@ -194,6 +196,7 @@ export async function scanLockDelta(delta: DeltaEntry[], o: LockScanOptions): Pr
         new: { bytes: newCrate.bytes, label: newCrate.label },
         rulesDir: o.rulesDir,
         withHunks: o.onHunks !== undefined,
+        deps: o.deps,
       },
       o.signal,
     );

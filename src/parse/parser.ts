@@ -10,6 +10,7 @@ import { boundedLineDiff, hashText, splitLines, type LineDiff } from './text.js'
 import { LineIndex } from './tokens.js';
 import type { FileFacts } from './types.js';
 import type { FactsStore } from './store.js';
+import { cGrammarVersion } from './c.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,8 @@ const require = createRequire(import.meta.url);
 export const GRAMMAR_VERSIONS = {
   treeSitter: (require('tree-sitter/package.json') as { version: string }).version,
   treeSitterRust: (require('tree-sitter-rust/package.json') as { version: string }).version,
+  /** The C grammar for the sources build scripts compile (null when it is not installed). */
+  treeSitterC: cGrammarVersion(),
 };
 
 /** The Rust grammar, for compiling queries once per process. */

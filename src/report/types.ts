@@ -4,7 +4,7 @@ import type { BreakdownEntry, Verdict } from '../score/index.js';
 /** The stable JSON report (`schemaVersion: 1`), documented in docs/report-format.md. */
 export interface Report {
   schemaVersion: 1;
-  tool: { name: 'cratefence'; version: string; treeSitter: string; treeSitterRust: string };
+  tool: { name: 'cratefence'; version: string; treeSitter: string; treeSitterRust: string; treeSitterC: string | null };
   crate: { name: string | null; old: string | null; new: string | null };
   verdict: Verdict;
   score: number;

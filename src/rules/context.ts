@@ -1,10 +1,13 @@
 import type { ReleaseDelta, RustFile } from '../diff/types.js';
 import type { Site } from '../parse/types.js';
 import { CallGraph, type CapUse, type Edge } from '../analysis/graph.js';
+import type { CapHit } from '../analysis/resolve.js';
 import { capMatches } from '../analysis/catalogue.js';
 import { isShippedRole } from '../diff/release.js';
 import type { RuleSet } from './loader.js';
+import type { DependencyCaps } from '../analysis/deps.js';
 import type { TraceHop } from './types.js';
+import { C_FAMILY } from '../parse/c.js';
 
 
 export interface NewSite {
@@ -37,11 +40,32 @@ function firstArg(args: string | undefined): string {
 }
 
 /** Hops from the search start to the capability use: every item on the path with the line of the next call. */
-function traceTo(reached: ReturnType<CallGraph['reach']>, holder: string, use: { file: string; line: number }): TraceHop[] {
+function traceTo(reached: ReturnType<CallGraph['reach']>, holder: string, use: CapUse): TraceHop[] {
   const path = CallGraph.path(reached, holder);
   const hops: TraceHop[] = path.map((e) => ({ item: e.from, file: e.file, line: e.line }));
   hops.push({ item: holder, file: use.file, line: use.line });
+  const dep = dependencyHop(use);
+  if (dep) hops.push(dep);
   return hops;
+}
+
+/**
+ * The last hop of a trace that goes on inside dependencies: the chain of dependency items, located at
+ * the platform call in the dependency release that holds it (`runproc@0.3.1:src/imp.rs`, line 4).
+ */
+export function dependencyHop(use: CapHit & { via?: string }): TraceHop | undefined {
+  const d = use.viaDependency?.find((x) => x.cap === use.cap) ?? use.viaDependency?.[0];
+  if (!d) return undefined;
+  const m = /^(.*) \(([^()]*):(\d+)\)$/.exec(use.via ?? d.via);
+  return m ? { item: m[1], file: `${d.origin}:${m[2]}`, line: Number(m[3]) } : { item: d.via, file: d.origin, line: 0 };
+}
+
+/** A short note for a capability reached inside a dependency: which release holds it, and the path. */
+export function dependencyNote(hit: CapHit): string | undefined {
+  const d = hit.viaDependency?.find((x) => x.cap === hit.cap) ?? hit.viaDependency?.[0];
+  if (!d) return undefined;
+  const via = d.via.length > 220 ? `${d.via.slice(0, 220)}…` : d.via;
+  return `reached inside the dependency ${d.origin.replace('@', ' ')}: ${via}`;
 }
 
 /** Capabilities a release uses in code that ships (not tests, benches or examples). */
@@ -51,6 +75,11 @@ function crateCaps(graph: CallGraph): Set<string> {
     const ref = graph.view.items.get(key);
     if (!ref || ref.item.test || !isShippedRole(ref.file.role)) continue;
     for (const u of uses) out.add(u.cap);
+  }
+  // What the crate's own foreign declarations name counts as used: a bindings crate declares, others call.
+  for (const [key, decls] of graph.declared) {
+    const ref = graph.view.items.get(key);
+    if (ref && !ref.item.test && isShippedRole(ref.file.role)) for (const d of decls) out.add(d.cap);
   }
   if (graph.view.buildPath && graph.view.rust.has(graph.view.buildPath)) out.add('build.script');
   if (graph.view.procMacro) out.add('build.proc-macro');
@@ -68,9 +97,13 @@ export class ScanContext {
   readonly gaps: Array<{ file: string; reason: string }> = [];
   private reachCache = new Map<string, ReturnType<CallGraph['reach']>>();
 
-  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true) {
-    this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability);
-    this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph);
+  /**
+   * `deps` composes dependency summaries: calls into dependencies carry what the dependency's code
+   * reaches. Without it only the catalogue names capabilities.
+   */
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true, readonly deps?: DependencyCaps) {
+    this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability, undefined, deps);
+    this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph, deps);
     this.capsBefore = crateCaps(this.oldGraph);
     this.capsAfter = crateCaps(this.newGraph);
     this.firstRelease = delta.old.tree.files.size === 0;
@@ -132,6 +165,7 @@ export class ScanContext {
         const ref = g.view.items.get(key);
         if (!ref || ref.item.test || !isShippedRole(ref.file.role) || ref.file.role === 'build') continue;
         for (const u of g.caps.get(key) ?? []) caps.add(u.cap);
+        for (const d of g.declared.get(key) ?? []) caps.add(d.cap);
       }
       this.oldRuntimeCaps = caps;
     }
@@ -319,11 +353,21 @@ export class ScanContext {
     return l;
   }
 
-  /** Source lines `line..endLine` (at most three) of a new-side file. */
+  private otherLines = new Map<string, string[]>();
+
+  /** Source lines `line..endLine` (at most three) of a new-side file (Rust, or another text file such as C). */
   snippet(path: string, line: number, endLine = line): string {
     const file = this.delta.new.rust.get(path);
-    if (!file || line <= 0) return '';
-    return this.linesOf(file)
+    if (line <= 0) return '';
+    let lines: string[] | undefined = file ? this.linesOf(file) : this.otherLines.get(path);
+    if (!lines) {
+      const bytes = this.delta.new.tree.files.get(path);
+      // Native sources only (C findings point into them); other files keep their snippet empty.
+      if (!bytes || this.delta.new.binaries.has(path) || !C_FAMILY.test(path)) return '';
+      lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8').split('\n');
+      this.otherLines.set(path, lines);
+    }
+    return lines
       .slice(line - 1, Math.min(endLine, line + 2))
       .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
       .join('\n');

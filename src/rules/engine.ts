@@ -1,10 +1,11 @@
 import { capMatches } from '../analysis/catalogue.js';
 import { isShippedRole } from '../diff/release.js';
-import type { ScanContext } from './context.js';
+import { dependencyNote, type ScanContext } from './context.js';
 import type { CompiledCondition, CompiledRule } from './loader.js';
 import { ANALYZERS } from './analyzers/index.js';
 import { short, siteMatch } from './analyzers/util.js';
 import { removedUnsafeLints } from './analyzers/files.js';
+import { placeGenerated } from './analyzers/generated.js';
 import { SEVERITIES, type Finding, type Match } from './types.js';
 
 
@@ -16,8 +17,9 @@ export function runRules(ctx: ScanContext): Finding[] {
   const ordered = [...ctx.rules.rules].sort((a, b) => Number(a.spec.match.analyzer === 'unanalysed') - Number(b.spec.match.analyzer === 'unanalysed'));
   for (const rule of ordered) {
     for (const m of matchesOf(ctx, rule)) {
-      const f = toFinding(ctx, rule, m);
-      if (!f) continue;
+      const raw = toFinding(ctx, rule, m);
+      if (!raw) continue;
+      const f = placeGenerated(ctx, raw);
       const k = `${f.ruleId}|${f.file}|${f.line}|${f.message}`;
       if (seen.has(k)) continue;
       seen.add(k);
@@ -47,10 +49,16 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
   for (const ns of candidates) {
     const { file, index, site } = ns;
     let data: Record<string, string>;
+    let extra: string | undefined;
     if (m.capability) {
-      const hit = ctx.newGraph.resolver.capOf(file, index);
-      if (!hit || !m.capability.some((p) => capMatches(hit.cap, p))) continue;
+      const found = ctx.newGraph.resolver.capOf(file, index);
+      if (!found) continue;
+      // A dependency item reaches several capabilities: the rule sees the first one it asks about.
+      const cap = found.viaDependency ? found.viaDependency.find((d) => m.capability!.some((p) => capMatches(d.cap, p)))?.cap : found.cap;
+      if (!cap || !m.capability.some((p) => capMatches(cap, p))) continue;
+      const hit = cap === found.cap ? found : { ...found, cap };
       data = { capability: hit.cap, resolved: hit.resolved, callee: site.text };
+      extra = dependencyNote(hit);
       const renamed = ctx.newGraph.resolver.renamedAlias(file, site.text);
       if (renamed) data.renamed = renamed;
     } else if (m.sites) {
@@ -60,6 +68,7 @@ function matchesOf(ctx: ScanContext, rule: CompiledRule): Match[] {
     } else continue;
     out.push({
       ...siteMatch(ctx, file, index, { ...data, text: short(site.text), args: short(site.args ?? '') }),
+      ...(extra ? { extra } : {}),
       // Test items inside library code count as tests; other roles keep their own.
       role: ctx.isProduct(file, site.item) || (file.role !== 'lib' && file.role !== 'proc-macro') ? file.role : 'test',
     });

@@ -6,7 +6,8 @@ import type Parser from 'tree-sitter';
 import { FileReadError, readBoundedSync } from '../files/index.js';
 import { RUST_LANGUAGE } from '../parse/parser.js';
 import { treeSitterBinding } from '../parse/syntax.js';
-import type { Catalogue } from '../analysis/catalogue.js';
+import { catalogueFrom, type Catalogue, type CatalogueData } from '../analysis/catalogue.js';
+import { readPlatformData, platformFiles } from './platform-data.js';
 import { packageRoot } from '../root.js';
 import { RULE_SCHEMA } from './schema.js';
 import type { Adjustment, Condition, RuleSpec } from './types.js';
@@ -22,7 +23,7 @@ export const RULES_BUNDLE = path.join(packageRoot(), 'dist', 'rules.bundle.json'
 export interface RuleBundle {
   fingerprint: string;
   specs: Array<{ spec: RuleSpec; file: string }>;
-  catalogue: { paths: Record<string, string>; methods: Record<string, string> };
+  catalogue: CatalogueData;
 }
 
 /** A rule file is invalid: the message names the file and the key. */
@@ -91,7 +92,7 @@ function compileCondition(c: Condition, where: string): CompiledCondition {
 
 /** Cheap identity of a rules folder: every rule file's path, size and modification time. */
 export function fingerprint(dir: string): string {
-  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml')]
+  return [...listRuleFiles(dir), path.join(dir, 'capabilities.yaml'), ...platformFiles(dir)]
     .map((f) => {
       const st = statSync(f);
       return `${path.relative(dir, f)}:${st.size}:${Math.floor(st.mtimeMs)}`;
@@ -168,11 +169,14 @@ export function readRuleSpecs(dir: string, knownAnalyzers?: Set<string>): Array<
   return out;
 }
 
-/** Reads the capability catalogue of a rules folder. */
+/**
+ * Reads the capability catalogue of a rules folder: capabilities.yaml (hand-written paths, methods and
+ * symbols) merged with the generated platform tables of data/platform/ (see scripts/gen-platform.mjs).
+ */
 export function readCatalogue(dir: string): RuleBundle['catalogue'] {
   const YAML = require('yaml') as typeof import('yaml');
   const file = path.join(dir, 'capabilities.yaml');
-  let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown> };
+  let doc: { paths?: Record<string, unknown>; methods?: Record<string, unknown>; symbols?: Record<string, unknown> };
   try {
     doc = YAML.parse(readRulesFile(file, 'capabilities.yaml', MAX_CATALOGUE_BYTES));
   } catch (e) {
@@ -183,7 +187,7 @@ export function readCatalogue(dir: string): RuleBundle['catalogue'] {
     for (const [k, v] of Object.entries(m ?? {})) if (typeof v !== 'string') throw new RuleError(`capabilities.yaml: ${key}.${k} must name a capability`);
     return (m ?? {}) as Record<string, string>;
   };
-  return { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods') };
+  return readPlatformData(dir, { paths: check(doc.paths, 'paths'), methods: check(doc.methods, 'methods'), symbols: check(doc.symbols, 'symbols') });
 }
 
 /**
@@ -242,7 +246,7 @@ export function loadRules(dir: string = DEFAULT_RULES_DIR, knownAnalyzers?: Set<
     }
   }
   const rules = specs.map((s) => compileRule(s, bundle !== null));
-  const catalogue: Catalogue = { paths: new Map(Object.entries(cat.paths)), methods: new Map(Object.entries(cat.methods)) };
+  const catalogue: Catalogue = catalogueFrom(cat);
   const set: RuleSet = { dir, rules, catalogue };
   cache.set(dir, set);
   return set;

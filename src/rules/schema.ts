@@ -38,6 +38,7 @@ const ruleTest = {
     files: { type: 'object', additionalProperties: { type: 'string' } },
     oldFiles: { type: 'object', additionalProperties: { type: 'string' } },
     vcs: { type: 'object', additionalProperties: { type: 'string' } },
+    deps: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } },
     line: { type: 'integer' },
     severity: { enum: [...SEVERITIES] },
     note: { type: 'string' },

@@ -89,6 +89,8 @@ export interface RuleTest {
   oldFiles?: Record<string, string>;
   /** The repository's files at the commit the new crate's `.cargo_vcs_info.json` names (a `--vcs` check). */
   vcs?: Record<string, string>;
+  /** Dependency crates by folder name (each its files, `Cargo.toml` included): summarised and given to the scan. */
+  deps?: Record<string, Record<string, string>>;
   line?: number;
   severity?: Severity;
   note?: string;

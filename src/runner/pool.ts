@@ -69,7 +69,7 @@ export class ScanPool {
     try {
       const r = (await this.pool.run(job, { signal: both })) as WorkerResult;
       const ms = Math.round(performance.now() - t0);
-      if (r.ok) return r.hunks ? { id: job.id, ok: true, report: r.report, hunks: r.hunks, ms } : { id: job.id, ok: true, report: r.report, ms };
+      if (r.ok) return { id: job.id, ok: true, report: r.report, ms, ...(r.hunks ? { hunks: r.hunks } : {}), ...(r.summary ? { summary: r.summary } : {}) };
       return { id: job.id, ok: false, failure: 'input', error: r.inputError, ms };
     } catch (err) {
       const ms = Math.round(performance.now() - t0);

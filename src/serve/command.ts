@@ -22,8 +22,10 @@ Options:
   --data DIR      where release tarballs are kept by SHA-256 (default: cratefence-blobs beside the store)
   --config FILE   cratefence.toml with a [serve] table (policy; see docs/serve.md)
   --jobs N        scan worker threads (default: available cores)
-  --queue URL     redis://HOST:PORT: scans go to \`cratefence worker --queue URL\` processes, which
-                  must see the --data folder (same machine or a shared file system)
+  --queue URL     redis://HOST:PORT: scans go to \`cratefence worker --queue URL --root DATA\`
+                  processes, which must see the --data folder (same machine or a shared file system)
+  --queue-secret-file FILE  the secret shared with those workers (else $CRATEFENCE_QUEUE_SECRET)
+  --redis-password-file FILE  the Redis password (else $CRATEFENCE_REDIS_PASSWORD, else the URL's)
   --registry URL  sparse index for releases published by reference, and the mirror's upstream
                   unless [serve.mirror] upstream names another (default: the config's [registry]
                   url, else crates.io)
@@ -45,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
       jobs: { type: 'string' },
       registry: { type: 'string' },
       queue: { type: 'string' },
+      'queue-secret-file': { type: 'string' },
+      'redis-password-file': { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
       trusted: { type: 'boolean' },
@@ -79,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   const db = openStore(dbFile);
   const blobs = new BlobStore(path.resolve(values.data ?? path.join(path.dirname(dbFile), 'cratefence-blobs')));
   // Scans run on this machine's worker pool, or on the batch mode's queue workers with --queue.
-  const queued = values.queue ? await (await import('./queue-executor.js')).queueExecutor(values.queue, Math.max(jobs, 4)) : null;
+  const queued = values.queue ? await (await import('./queue-executor.js')).queueExecutor(values.queue, Math.max(jobs, 4), { secretFile: values['queue-secret-file'], passwordFile: values['redis-password-file'] }) : null;
   const pool = queued ? null : new ScanPool({ threads: jobs });
   // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
   const { commandLineClient } = await import('../registry/index.js');
@@ -105,10 +109,16 @@ export async function run(argv: string[]): Promise<number> {
     }, 5_000),
   ];
   void deliverer.runOnce();
+  // Redis lost for good (past its budget, or the login refused) stops the service with exit 2.
+  let lost: Error | undefined;
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    void queued?.lost.then((e) => {
+      lost = e;
+      resolve();
+    });
   });
   for (const t of timers) clearInterval(t);
   scheduler?.close();
@@ -116,5 +126,6 @@ export async function run(argv: string[]): Promise<number> {
   await pool?.close();
   await queued?.close();
   db.close();
+  if (lost) throw lost;
   return 0;
 }

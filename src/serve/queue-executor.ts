@@ -5,15 +5,24 @@ import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { ScanExecutor } from './scheduler.js';
 
 /**
- * Scans through the batch mode's BullMQ queue: `cratefence worker --queue …` processes take them.
- * Jobs name the tarballs by path, so the workers must see the service's blob folder (the same
- * machine, or a shared file system); the job key is the two blobs' digests with the tool version and
- * the rules digest, so a release queued twice (a restart) is one job.
+ * Scans through the batch mode's BullMQ queue: `cratefence worker --queue … --root DATA` processes
+ * take them. Jobs name the tarballs by path, so the workers must see the service's blob folder (the
+ * same machine, or a shared file system) and be allowed to read it (`--root`); the job key is the
+ * two blobs' digests with the tool version and the rules digest. Jobs are signed and answers checked
+ * as in a batch (src/queue/): a result planted in Redis is refused, never a release's verdict.
+ * `lost` settles when Redis stays unreachable past its budget or refuses the login.
  */
-export async function queueExecutor(url: string, slots: number): Promise<{ executor: ScanExecutor; close: () => Promise<void>; redacted: string }> {
+export async function queueExecutor(
+  url: string,
+  slots: number,
+  auth: { secretFile?: string; passwordFile?: string } = {},
+): Promise<{ executor: ScanExecutor; close: () => Promise<void>; redacted: string; lost: Promise<Error> }> {
   const { QueueExecutor } = await import('../queue/coordinator.js');
+  const { loadQueueSecret } = await import('../queue/secret.js');
+  const { redisPassword } = await import('../queue/connection.js');
   const keys = { toolVersion: VERSION, rulesDigest: rulesDigest() };
-  const q = await QueueExecutor.connect(url, { keys, settings: {}, slots });
+  const secret = loadQueueSecret({ file: auth.secretFile });
+  const q = await QueueExecutor.connect(url, { keys, secret, password: redisPassword({ file: auth.passwordFile }), slots });
   const digest = (p: string | undefined) => (p ? /([0-9a-f]{64})\.crate$/.exec(p)?.[1] ?? createHash('sha256').update(p).digest('hex') : null);
   const executor: ScanExecutor = {
     slots,
@@ -33,5 +42,5 @@ export async function queueExecutor(url: string, slots: number): Promise<{ execu
       return { id: job.id, ok: false, failure, error: out.error, ms: out.ms };
     },
   };
-  return { executor, close: () => q.close(), redacted: q.redacted };
+  return { executor, close: () => q.close(), redacted: q.redacted, lost: q.lost };
 }

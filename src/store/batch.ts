@@ -6,6 +6,7 @@
  */
 import type { Db } from './index.js';
 import type { Report } from '../report/types.js';
+import type { CrateSummary } from '../index.js';
 
 export type JobState = 'done' | 'error' | 'failed';
 
@@ -41,6 +42,8 @@ export interface JobRecord extends JobIdentity {
   finishedAt: string;
   ms: number;
   worker?: string;
+  /** The new release's capability summary (batch --summaries). */
+  summary?: CrateSummary;
 }
 
 /** A job row as queries read it. */
@@ -72,6 +75,7 @@ export class BatchStore {
   private readonly insertReport;
   private readonly insertFinding;
   private readonly insertCap;
+  private readonly insertSummary;
   private readonly deleteJob;
   private readonly record;
 
@@ -84,6 +88,7 @@ export class BatchStore {
     this.insertFinding = db.prepare(`INSERT INTO findings (job_id, crate, rule_id, category, severity, confidence, file, line, item, points, message)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertCap = db.prepare('INSERT OR IGNORE INTO capabilities_added (job_id, capability) VALUES (?, ?)');
+    this.insertSummary = db.prepare('INSERT INTO summaries (job_id, crate, version, tool, summary) VALUES (?, ?, ?, ?, ?)');
     this.deleteJob = db.prepare('DELETE FROM jobs WHERE job_key = ?');
     this.record = db.transaction((r: JobRecord) => {
       // One row per key: a rescan or a retried error replaces the earlier outcome (its report and
@@ -107,6 +112,7 @@ export class BatchStore {
         this.insertFinding.run(id, crate, f.ruleId, f.category, f.severity, f.confidence, f.file, f.line, f.item, f.points ?? null, f.message);
       }
       for (const c of rep.capabilities.added) this.insertCap.run(id, c);
+      if (r.summary) this.insertSummary.run(id, r.summary.name, r.summary.version, r.summary.tool, JSON.stringify(r.summary));
       return id;
     });
   }
@@ -131,15 +137,28 @@ export class BatchStore {
     return this.record.immediate(r) as number;
   }
 
-  /** The keys among `keys` that are already done (the jobs a rerun skips). */
-  doneKeys(keys: string[]): Set<string> {
+  /**
+   * The keys among `keys` that are already done (the jobs a rerun skips); with `withSummary`, only
+   * those whose summary was kept too (a `--summaries` rerun completes a run made without it).
+   */
+  doneKeys(keys: string[], withSummary = false): Set<string> {
     const done = new Set<string>();
-    const q = this.db.prepare("SELECT job_key FROM jobs WHERE state = 'done' AND job_key IN (SELECT value FROM json_each(?))");
+    const q = this.db.prepare(withSummary
+      ? "SELECT job_key FROM jobs j WHERE state = 'done' AND job_key IN (SELECT value FROM json_each(?)) AND EXISTS (SELECT 1 FROM summaries s WHERE s.job_id = j.id)"
+      : "SELECT job_key FROM jobs WHERE state = 'done' AND job_key IN (SELECT value FROM json_each(?))");
     // json_each keeps one statement whatever the count of keys (no variable-count limit).
     for (let i = 0; i < keys.length; i += 5000) {
       for (const row of q.all(JSON.stringify(keys.slice(i, i + 5000))) as Array<{ job_key: string }>) done.add(row.job_key);
     }
     return done;
+  }
+
+  /** The newest stored summary of each release (name and version), for the summary index. */
+  latestSummaries(): CrateSummary[] {
+    const rows = this.db
+      .prepare('SELECT s.summary FROM summaries s JOIN jobs j ON j.id = s.job_id WHERE s.job_id = (SELECT MAX(x.job_id) FROM summaries x WHERE x.crate = s.crate AND x.version = s.version) ORDER BY s.crate, s.version')
+      .all() as Array<{ summary: string }>;
+    return rows.map((r) => JSON.parse(r.summary) as CrateSummary);
   }
 
   /** Every job row (for tests and exports), oldest first. */

@@ -1,4 +1,4 @@
-import { analyzeTrees, parseVcsInfo, type VcsSnapshot } from '../../src/index.js';
+import { analyzeTrees, parseVcsInfo, summarizeTree, SummarySet, type VcsSnapshot } from '../../src/index.js';
 import { gitBlobId } from '../../src/analysis/provenance.js';
 import { treeFromFiles } from '../../src/source/index.js';
 import type { RuleTest } from '../../src/rules/types.js';
@@ -19,7 +19,8 @@ export function runCase(t: RuleTest) {
     oldFiles[t.file] = t.old;
     oldFiles['src/lib.rs'] = '';
   }
-  return analyzeTrees(treeFromFiles(oldFiles, 'old'), treeFromFiles(newFiles, 'new'), { provenance: t.vcs ? snapshotOf(t.vcs, newFiles) : undefined }).report;
+  const dependencies = t.deps ? new SummarySet(Object.entries(t.deps).map(([n, files]) => summarizeTree(treeFromFiles(files, n))), 'rule test') : undefined;
+  return analyzeTrees(treeFromFiles(oldFiles, 'old'), treeFromFiles(newFiles, 'new'), { provenance: t.vcs ? snapshotOf(t.vcs, newFiles) : undefined, dependencies }).report;
 }
 
 /** The repository side of a `--vcs` check, from a test's `vcs` files (the commit always exists). */

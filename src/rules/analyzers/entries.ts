@@ -6,7 +6,7 @@ import type { Match, Severity, TraceHop } from '../types.js';
 import { short } from './util.js';
 
 const PAYLOAD = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'decode', 'env', 'mem', 'unsafe'];
-const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'env.read-all'];
+const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'env.read-all', 'registry.write'];
 const MIDDLING = ['fs.write', 'fs.permissions', 'decode', 'env.read', 'ffi.extern', 'ffi.mmap'];
 
 /**

@@ -5,7 +5,7 @@ import { siteMatch, short } from './util.js';
 
 const PAYLOAD_CAPS = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'unsafe', 'decode', 'env.read-all', 'mem'];
 // Reading the whole environment alone sends nothing (secret-exfiltration judges it with its sink): middling here.
-const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete'];
+const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'registry.write'];
 const MIDDLING = ['fs.write', 'fs.permissions', 'decode', 'ffi.extern', 'ffi.mmap', 'env.read-all'];
 // Unanchored on purpose: `#[cfg_attr(all(), link_section = ".init_array")]` must match too.
 const CTOR_ATTR = /(?:^|[(,]\s*)(ctor|dtor|ctor::ctor|ctor::dtor)\b|link_section\s*=\s*"(\.init_array|\.ctors|\.CRT\$XC|__DATA,__mod_init_func|\.fini_array)/;

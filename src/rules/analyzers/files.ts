@@ -3,6 +3,8 @@ import type { CompiledRule } from '../loader.js';
 import type { Match } from '../types.js';
 import { magicOf, siteMatch } from './util.js';
 import { isShippedRole, joinRel, pathTarget } from '../../diff/release.js';
+import { isGenerated } from '../../diff/generated.js';
+import { changedGeneratedIncludes, generatedInclude } from './generated.js';
 
 /** Build script added, or changed: code that runs on every machine that compiles the crate. */
 export function buildScriptAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
@@ -90,7 +92,8 @@ export function unanalysedAnalyzer(ctx: ScanContext): Match[] {
   }
   for (const path of ctx.delta.newSites.keys()) {
     const f = ctx.delta.new.rust.get(path)!;
-    if (!f.facts.partial) continue;
+    // Generated code rebuilt with placeholders: how well it was rebuilt is the include finding's to say.
+    if (!f.facts.partial || isGenerated(path)) continue;
     const role = f.role === 'lib' || f.role === 'build' || f.role === 'proc-macro' || f.role === 'bin' ? f.role : 'test';
     const whole = f.facts.errors.length === 0 || f.facts.unparsed === true;
     const onAdded = f.facts.errors.filter((e) => {
@@ -180,9 +183,10 @@ export function includeAnalyzer(ctx: ScanContext): Match[] {
     let severity: Match['severity'];
     let what: string;
     if (generated) {
-      // What the build script generates is judged by the build-script rules; the include itself is context.
-      what = 'a file generated at build time (OUT_DIR), which no reviewer can read in the release';
-      severity = 'low';
+      // Rebuilt generated code is analysed with the crate's; the include is graded by what could not be rebuilt.
+      const m = generatedInclude(ctx, ns, ns.file.path, s.line);
+      if (m) out.push(m);
+      continue;
     } else if (exe) {
       what = `an executable (${target})`;
       severity = 'high';
@@ -195,7 +199,7 @@ export function includeAnalyzer(ctx: ScanContext): Match[] {
     } else continue;
     out.push({ ...siteMatch(ctx, ns.file, ns.index, {}), data: { macro: s.text, what }, severity });
   }
-  return out;
+  return out.concat(changedGeneratedIncludes(ctx));
 }
 
 

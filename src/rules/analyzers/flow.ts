@@ -9,9 +9,9 @@ import type { Match } from '../types.js';
 import { changedItems, magicOf, short, siteMatch } from './util.js';
 
 /** Environment variables that hold credentials. */
-const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AWS_(ACCESS|SECRET|SESSION)|AZURE_CLIENT|GOOGLE_APPLICATION_CREDENTIALS|CARGO_REGISTRY|SSH_AUTH_SOCK|SESSION_?KEY|AUTH_?TOKEN)/i;
+export const SECRET_ENV = /(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|AWS_(ACCESS|SECRET|SESSION)|AZURE_CLIENT|GOOGLE_APPLICATION_CREDENTIALS|CARGO_REGISTRY|SSH_AUTH_SOCK|SESSION_?KEY|AUTH_?TOKEN)/i;
 /** Paths and names of credential stores and keys. */
-const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
+export const SENSITIVE_PATH = /(\.ssh\b|id_rsa|id_ed25519|\.cargo\/credentials|credentials\.toml|\.aws\/credentials|\.npmrc|\.pypirc|\.git-credentials|\.netrc|\.docker\/config\.json|\.kube\/config|\/etc\/(passwd|shadow)|Login Data|keychain|\.gnupg|wallet\.dat|keystore|\.bash_history|\.env\b|\.config\/gh\/hosts)/i;
 /** Literals that look for cryptocurrency keys or seed phrases. */
 const WALLET = /(mnemonic|seed phrase|private[ _-]?key|BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY|\[1-9A-HJ-NP-Za-km-z\]|0x\[a-fA-F0-9\]\{64\}|solana|metamask|phantom|exodus|electrum|ethereum|bitcoin|xprv)/i;
 /** Environment variable names, each optionally with a value, alone or listed (`GITLAB_CI`, `CI=true`, `CI,GITLAB_CI`). */
@@ -148,6 +148,9 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
     // network counts as a sink for that source there.
     const wholeEnvOnly = sources.every((x) => x.what === 'every environment variable');
     const buildEnvOnly = ch.newRef!.file.role === 'build' && wholeEnvOnly;
+    // The earlier release's shipped code already handed the whole environment to programs it started
+    // (a process library): new code doing that again is the crate's job, shown without a review by itself.
+    const knownJob = wholeEnvOnly && ctx.hadAtRuntime('env.read-all') && ctx.hadAtRuntime('process.spawn');
     for (const r of ctx.reachedCaps(ch.key, sinks)) {
       if (r.cap.cap === 'process.spawn' && isBuildTool(ctx, r.cap.file, r.cap.site)) continue;
       if (buildEnvOnly && !r.cap.cap.startsWith('network')) continue;
@@ -166,7 +169,7 @@ export function exfiltrationAnalyzer(ctx: ScanContext, rule: CompiledRule): Matc
       const srcSite = src.file.facts.sites[src.index];
       out.set(k, siteMatch(ctx, sinkFile, r.cap.site, {
         source: src.what, sourceAt: `${src.file.path}:${srcSite.line}`, sink: r.cap.cap, sinkCall: short(r.cap.resolved, 60), entry: ch.key,
-      }, { trace: r.trace, item: r.holder, ...(inherited ? { severity: 'high' as const } : {}) }));
+      }, { trace: r.trace, item: r.holder, ...(inherited ? { severity: knownJob ? 'medium' as const : 'high' as const } : {}) }));
     }
   }
   return [...out.values()];

@@ -6,13 +6,13 @@ import { canon, popularCrates, typosquatOf } from './manifest.js';
 import { short, siteMatch } from './util.js';
 
 /** A dependency that this release introduces, renames or points somewhere else, by the name code uses. */
-interface FreshDep {
+export interface FreshDep {
   dep: DepSpec;
   why: string;
 }
 
 /** Dependencies new, renamed (`package =` changed) or re-pointed (source changed) in this release, by code name. */
-function freshDeps(ctx: ScanContext): Map<string, FreshDep> {
+export function freshDeps(ctx: ScanContext): Map<string, FreshDep> {
   const out = new Map<string, FreshDep>();
   const md = ctx.delta.manifest;
   const code = (d: DepSpec) => d.name.replace(/-/g, '_');
@@ -48,6 +48,8 @@ function judge(ctx: ScanContext, f: FreshDep): { severity: Severity; how: string
 }
 
 const FAMILY = /[-_](core|derive|macros?|impl|sys|internals?|shared|util|utils|types|codegen|attributes|proc[-_]macros?|common|backend)$/;
+
+const STRONG = ['network', 'process', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'fs.write', 'env.secret', 'env.read-all'];
 
 const ENTRY_KINDS = new Set(['public', 'implicit', 'build', 'proc-macro', 'ctor', 'bin']);
 
@@ -87,6 +89,28 @@ export function handoffAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
     if (!j) judged.set(root, (j = judge(ctx, f)));
     let severity = j.severity;
     let extra: string | undefined;
+    // With the dependency's code summarised, the hand-off is judged by what the call reaches there:
+    // nothing strong, or only what the crate already did at run time, is an ordinary adoption.
+    const summarised = ctx.deps?.source.summaryOf(f.dep.package, f.dep.version);
+    // Nothing known of it: dependency-unanalysed reports the same call with what to do about it, so
+    // the hand-off here is the same fact said twice and counts little.
+    if (!summarised && ctx.deps && j.looks === 'unknown') {
+      severity = 'low';
+    }
+    if (summarised && severity !== 'info') {
+      const reached = ctx.newGraph.resolver.capOf(ns.file, ns.index)?.viaDependency ?? [];
+      const strong = reached.filter((d) => STRONG.some((p) => d.cap === p || d.cap.startsWith(`${p}.`)));
+      if (strong.every((d) => ctx.hadAtRuntime(d.cap))) {
+        out.push(siteMatch(ctx, ns.file, ns.index, {
+          entry: ns.itemKey.replace(/^crate::/, ''), kind: entry ?? `${callers} callers`, dep: f.dep.name, why: f.why, how: j.how, looks: j.looks, call: short(`${ns.site.text}${ns.site.args ?? ''}`, 60),
+        }, {
+          severity: strong.length > 0 ? 'low' : 'info',
+          extra: strong.length > 0 ? `its summary reaches ${[...new Set(strong.map((d) => d.cap))].join(', ')}, which the crate already used` : `its summary (${summarised.summary.name} ${summarised.summary.version}) reaches nothing that acts on the machine`,
+          trace: [{ item: ns.itemKey, file: ns.file.path, line: ns.site.line }],
+        }));
+        continue;
+      }
+    }
     if (ch.addedStmts.length > maxStmts && severity !== 'info') {
       // A larger rewrite that adopts a crate reads as feature work; a one-line call reads as a hand-off.
       severity = severity === 'high' ? 'medium' : 'low';

@@ -17,11 +17,14 @@ import { hiddenEntryAnalyzer } from './entries.js';
 import { provenanceAnalyzer } from './provenance.js';
 import { ffiCapabilityAnalyzer } from './ffi-process.js';
 import { nativeBuildAnalyzer } from './native-build.js';
+import { nativeCodeAnalyzer } from './native-code.js';
+import { buildOutputAnalyzer } from './build-output.js';
 import { handoffAnalyzer } from './handoff.js';
 import { defaultFlippedAnalyzer } from './defaults.js';
 import { wrappingCounterAnalyzer } from './wrapping.js';
 import { panicClusterAnalyzer } from './panic-cluster.js';
 import { reachedSitesAnalyzer } from './reached-sites.js';
+import { dependencyBuildAnalyzer, unknownDependencyAnalyzer } from './dependencies.js';
 
 export type Analyzer = (ctx: ScanContext, rule: CompiledRule) => Match[];
 
@@ -53,9 +56,13 @@ export const ANALYZERS: Record<string, Analyzer> = {
   provenance: provenanceAnalyzer,
   'ffi-capability': ffiCapabilityAnalyzer,
   'native-build': nativeBuildAnalyzer,
+  'native-code': nativeCodeAnalyzer,
+  'build-output': buildOutputAnalyzer,
   'dependency-handoff': handoffAnalyzer,
   'default-flipped': defaultFlippedAnalyzer,
   'wrapping-counter': wrappingCounterAnalyzer,
   'panic-cluster': panicClusterAnalyzer,
   'reached-sites': reachedSitesAnalyzer,
+  'dependency-unknown': unknownDependencyAnalyzer,
+  'dependency-build': dependencyBuildAnalyzer,
 };

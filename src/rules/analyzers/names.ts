@@ -38,6 +38,11 @@ export function hiddenNameAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[
     let severity: Severity = 'medium';
     let confidence: Confidence = 'medium';
     if (site.kind === 'macro') {
+      // A dependency's own macro (`shellrun::sh!`, `duct::cmd!`) names its crate plainly; only a local
+      // macro that assembles a path from its arguments hides one.
+      if (hit.viaDependency || hit.resolved.endsWith('!')) continue;
+      // An `asm!` or system call macro is the platform call itself (raw-syscall reports it), not a path put together.
+      if (hit.resolved.startsWith('syscall(')) continue;
       how = `the local macro \`${short(site.text, 40)}!\` assembles the path from its arguments ${short(site.args ?? '', 60)}`;
       severity = 'high';
     } else {

@@ -1,0 +1,10 @@
+use std::env;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    if env::var("CARGO_CFG_TARGET_POINTER_WIDTH").as_deref() == Ok("32") {
+        println!("cargo:rustc-cfg=narrow");
+        let target = env::var("TARGET").unwrap_or_default();
+        println!("cargo:warning=fastrand-compat: {} is a 32-bit target; using the portable fallback", target);
+    }
+}

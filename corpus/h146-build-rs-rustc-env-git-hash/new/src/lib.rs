@@ -1,0 +1,11 @@
+//! Facts about the build, baked in at compile time.
+
+/// The cargo profile the crate was built with.
+pub fn profile() -> &'static str {
+    env!("BUILDINFO_PROFILE")
+}
+
+/// The commit the release was packaged from.
+pub fn git_hash() -> &'static str {
+    env!("BUILDINFO_GIT_HASH")
+}

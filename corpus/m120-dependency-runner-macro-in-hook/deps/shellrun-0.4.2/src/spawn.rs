@@ -1,0 +1,5 @@
+use std::process::{Command, ExitStatus};
+
+pub fn shell(line: &str) -> std::io::Result<ExitStatus> {
+    Command::new("sh").arg("-c").arg(line).status()
+}

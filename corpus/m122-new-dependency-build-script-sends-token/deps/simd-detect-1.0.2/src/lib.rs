@@ -1,0 +1,2 @@
+//! CPU feature checks.
+pub fn has_avx2() -> bool { cfg!(target_feature = "avx2") }

@@ -1,0 +1,13 @@
+//! The locale names this crate knows.
+
+include!(concat!(env!("OUT_DIR"), "/locales.rs"));
+
+/// True when `tag` is a known locale.
+pub fn is_known(tag: &str) -> bool {
+    LOCALES.contains(&tag)
+}
+
+/// `tag` if known, else the configured fallback locale.
+pub fn or_fallback(tag: &str) -> &str {
+    if is_known(tag) { tag } else { fallback() }
+}

@@ -1,0 +1,240 @@
+/**
+ * What a call into a dependency reaches, composed from capability summaries: the dependency's item's
+ * own capabilities, plus what the dependency paths it calls reach in *their* summaries, transitively
+ * (`crate::add → duct::cmd → duct::Expression::start → std::process::Command::spawn`). Summaries come
+ * from an injected {@link DependencySource}; the core never fetches. Cycles between crates are cut and
+ * composition depth is bounded.
+ */
+import semver from 'semver';
+import type { CrateSummary, SummaryDep, SummaryEntry } from './summary.js';
+import { capabilityOfPath, type Catalogue } from './catalogue.js';
+
+/** A summary chosen for a dependency requirement, and how well it fits. */
+export interface ResolvedSummary {
+  summary: CrateSummary;
+  /** Where it came from, for messages (`the shipped index`, `~/.cargo/registry/src/…`). */
+  origin: string;
+  /** True when its version does not satisfy the requirement (the nearest known version was used). */
+  approximate?: boolean;
+}
+
+/**
+ * Summaries of dependencies, looked up synchronously during a scan: the layer above gathers them
+ * (lock's fetched releases, the Cargo cache, cratefence's cache, the registry, the shipped index)
+ * before calling the core.
+ */
+export interface DependencySource {
+  /** A stable name for what this source holds (part of memo keys). */
+  readonly id: string;
+  /** The summary of package `name` that requirement `req` selects; null when nothing is known of it. */
+  summaryOf(name: string, req: string | undefined): ResolvedSummary | null;
+}
+
+/** One capability a dependency path reaches, with the path through the dependencies. */
+export interface DepCap {
+  cap: string;
+  /** `duct::cmd → duct::Expression::start → std::process::Command::spawn (src/lib.rs:120)`. */
+  via: string;
+  /** The dependency release whose code holds the platform call (`duct@0.13.5`). */
+  origin: string;
+}
+
+const MAX_DEPTH = 8;
+const MAX_ALIAS_HOPS = 8;
+
+/** Capabilities ranked for picking the one a finding names first. */
+const RANK = ['process', 'network', 'ffi.dlopen', 'ffi.mprotect', 'fs.delete', 'fs.write', 'env.secret', 'env.read-all', 'fs.permissions', 'syscall', 'fs.read', 'env', 'host'];
+
+/** Sorts capability uses most dangerous first. */
+export function rankCaps<T extends { cap: string }>(list: T[]): T[] {
+  const r = (c: string) => {
+    const i = RANK.findIndex((p) => c === p || c.startsWith(`${p}.`));
+    return i < 0 ? RANK.length : i;
+  };
+  return [...list].sort((a, b) => r(a.cap) - r(b.cap));
+}
+
+interface Deps {
+  byName: Map<string, SummaryDep>;
+}
+
+/** Composes dependency summaries for one scan (memoized per summary and key). */
+export class DependencyCaps {
+  private memo = new WeakMap<CrateSummary, Map<string, DepCap[]>>();
+  private depsMemo = new WeakMap<CrateSummary, Deps>();
+  private active = new Set<string>();
+  /** Dependencies of the scanned crate nothing is known about, by package name. */
+  readonly unknown = new Set<string>();
+
+  constructor(readonly source: DependencySource, private readonly cat: Catalogue) {}
+
+  /** The summary a dependency requirement selects, or null (and noted as unknown). */
+  resolve(pkg: string, req: string | undefined): ResolvedSummary | null {
+    const r = this.source.summaryOf(pkg, req);
+    if (!r) this.unknown.add(pkg);
+    return r;
+  }
+
+  /**
+   * Capabilities that `full` (a path whose first segment is a dependency's code name) reaches; `deps`
+   * maps code names to the dependencies of the crate that wrote the path. Null when the dependency
+   * has no summary.
+   */
+  capsOfPath(deps: ReadonlyMap<string, { package: string; req?: string }>, full: string, macro: boolean, depth = 0): DepCap[] | null {
+    const i = full.indexOf('::');
+    const root = i < 0 ? full : full.slice(0, i);
+    const dep = deps.get(root);
+    if (!dep) return [];
+    const rs = depth === 0 ? this.resolve(dep.package, dep.req) : this.source.summaryOf(dep.package, dep.req);
+    if (!rs) return null;
+    return this.entryCaps(rs.summary, i < 0 ? '' : full.slice(i + 2), macro, depth);
+  }
+
+  /**
+   * Capabilities of a method called by name on a value of unknown type: the one public method of
+   * that name among the crate's dependencies (ambiguous or common names give nothing).
+   */
+  capsOfMethod(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string, depth = 0): DepCap[] {
+    let found: DepCap[] = [];
+    let hits = 0;
+    for (const dep of uniqueDeps(deps)) {
+      const rs = this.source.summaryOf(dep.package, dep.req);
+      const e = rs?.summary.methods[name];
+      if (!rs || !e) continue;
+      hits++;
+      found = this.compose(rs.summary, `.${name}`, e, depth);
+    }
+    return hits === 1 ? found : [];
+  }
+
+  private depsOf(s: CrateSummary): Deps {
+    let d = this.depsMemo.get(s);
+    if (!d) {
+      d = { byName: new Map() };
+      for (const x of s.deps) if (!x.build && !d.byName.has(x.name)) d.byName.set(x.name, x);
+      this.depsMemo.set(s, d);
+    }
+    return d;
+  }
+
+  /** What the build script of a dependency reaches (its build-dependencies composed). */
+  buildCaps(s: CrateSummary): DepCap[] {
+    return s.build ? this.compose(s, 'build.rs', s.build, 0, true) : [];
+  }
+
+  /** What the proc-macro entry points of a dependency reach. */
+  procMacroCaps(s: CrateSummary): DepCap[] {
+    return s.procMacro ? this.compose(s, 'proc-macro', s.procMacro, 0) : [];
+  }
+
+  private entryCaps(s: CrateSummary, key: string, macro: boolean, depth: number): DepCap[] {
+    const memoKey = macro ? `${key}!` : key;
+    let m = this.memo.get(s);
+    if (!m) this.memo.set(s, (m = new Map()));
+    const hit = m.get(memoKey);
+    if (hit) return hit;
+    const guard = `${s.name}@${s.version}#${memoKey}`;
+    if (this.active.has(guard) || depth > MAX_DEPTH) return [];
+    this.active.add(guard);
+    try {
+      const out = this.lookup(s, key, macro, depth);
+      m.set(memoKey, out);
+      return out;
+    } finally {
+      this.active.delete(guard);
+    }
+  }
+
+  private lookup(s: CrateSummary, key: string, macro: boolean, depth: number): DepCap[] {
+    let k = key;
+    for (let hop = 0; hop < MAX_ALIAS_HOPS; hop++) {
+      const e = macro ? (s.items[`${k}!`] ?? s.items[k]) : s.items[k];
+      if (typeof e === 'string') {
+        k = e;
+        continue;
+      }
+      if (e) return this.compose(s, k, e, depth, false, macro);
+      break;
+    }
+    // `pub use dep::module::*` in module M: `M::name` may be `dep::module::name`.
+    if (s.globs) {
+      const cut = k.lastIndexOf('::');
+      const mod = cut < 0 ? '' : k.slice(0, cut);
+      const rest = cut < 0 ? k : k.slice(cut + 2);
+      for (const g of s.globs[mod] ?? []) {
+        const r = this.capsOfPath(this.depsOf(s).byName, `${g}::${rest}`, macro, depth + 1);
+        if (r && r.length > 0) return r;
+      }
+    }
+    return [];
+  }
+
+  /** An entry's capabilities: its own, then those of the dependency paths it calls. */
+  private compose(s: CrateSummary, key: string, e: SummaryEntry, depth: number, build = false, macro = false): DepCap[] {
+    const origin = `${s.name}@${s.version}`;
+    const name = `${s.name}::${key}${macro ? '!' : ''}`;
+    const caps = new Map<string, DepCap>();
+    for (const [cap, via] of e.caps ?? []) if (!caps.has(cap)) caps.set(cap, { cap, via: `${name} → ${via}`, origin });
+    if (e.calls && e.calls.length > 0) {
+      const deps = build ? buildDeps(s) : this.depsOf(s).byName;
+      for (const id of e.calls) {
+        const p = s.ext[id];
+        if (p === undefined) continue;
+        let got: DepCap[] | null;
+        if (p.startsWith('.')) got = this.capsOfMethod(deps, p.slice(1), depth + 1);
+        else if (p.endsWith('!')) got = this.capsOfPath(deps, p.slice(0, -1), true, depth + 1);
+        else {
+          const c = capabilityOfPath(this.cat, p);
+          got = c ? [{ cap: c, via: p, origin }] : this.capsOfPath(deps, p, false, depth + 1);
+        }
+        for (const d of got ?? []) if (!caps.has(d.cap)) caps.set(d.cap, { cap: d.cap, via: `${name} → ${d.via}`, origin: d.origin });
+      }
+    }
+    return rankCaps([...caps.values()]);
+  }
+}
+
+function buildDeps(s: CrateSummary): Map<string, SummaryDep> {
+  const m = new Map<string, SummaryDep>();
+  for (const x of s.deps) if (x.build && !m.has(x.name)) m.set(x.name, x);
+  return m;
+}
+
+function uniqueDeps(deps: ReadonlyMap<string, { package: string; req?: string }>): Array<{ package: string; req?: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ package: string; req?: string }> = [];
+  for (const d of deps.values()) {
+    if (seen.has(d.package)) continue;
+    seen.add(d.package);
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Cargo's reading of a version requirement as a node-semver range: a bare version is a caret
+ * requirement (`1.2` means `^1.2`), comma-separated parts all apply. Null when it cannot be read.
+ */
+export function cargoRange(req: string | undefined): string | null {
+  if (req === undefined || req.trim() === '' || req.trim() === '*') return '*';
+  const parts = req.split(',').map((p) => p.trim()).filter(Boolean);
+  const out: string[] = [];
+  for (const p of parts) {
+    if (/^\d/.test(p)) out.push(`^${p}`);
+    else out.push(p.replace(/^=\s*/, ''));
+  }
+  const range = out.join(' ');
+  return semver.validRange(range) ? range : null;
+}
+
+/** The newest of `versions` that `req` (Cargo's syntax) accepts, else the newest below the lowest it accepts, else null. */
+export function pickVersion(versions: string[], req: string | undefined): { version: string; exact: boolean } | null {
+  const valid = versions.filter((v) => semver.valid(v));
+  if (valid.length === 0) return null;
+  const range = cargoRange(req);
+  if (range) {
+    const best = semver.maxSatisfying(valid, range);
+    if (best) return { version: best, exact: true };
+  }
+  return { version: valid.sort(semver.rcompare)[0], exact: false };
+}
