@@ -63,7 +63,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (!HAVE_CARGO) return;
+  if (!HAVE_CARGO) return tmp.remove();
   await rig?.close();
   await authRig?.close();
   await pool?.close();
