@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { BENCH, checkout, mirrorOf } from './lib/pairs.mjs';
+import { mirrorBench } from './lib/mirror-bench.mjs';
 
 const WANT = Number(process.env.RELEASES ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
@@ -63,6 +64,12 @@ for (const { c, tags } of plan) {
     const version = /(\d+\.\d+\.\d+)$/.exec(tag)[1];
     releases.push({ name, version, bytes: crateOf(dir, name, version) });
   }
+}
+
+// SKIP_PUBLISH=1 measures only the registry face (the mirror), below.
+if (process.env.SKIP_PUBLISH === '1') {
+  await mirrorPhase(0);
+  process.exit(process.exitCode ?? 0);
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cf-bench-serve-'));
@@ -135,3 +142,18 @@ console.log(`states: ${Object.entries(states).map(([k, v]) => `${k} ${v}`).join(
 for (const r of rejected) console.log(`  rejected: ${r}`);
 console.log(`lost: ${ids.length - accounted}`);
 process.exitCode = ids.length - accounted === 0 && refused === 0 ? 0 : 1;
+await mirrorPhase(process.exitCode);
+
+/** Index and download requests through the mirror (`/index/`, `/dl/`), over the same releases. */
+async function mirrorPhase(code) {
+  const m = await mirrorBench(BIN, releases, { concurrency: CONCURRENCY * 2 });
+  console.log(`\nregistry mirror: ${m.crates} crates, ${m.versions} versions from a local upstream, ${m.concurrency} clients at a time`);
+  let lost = 0;
+  for (const r of m.results) {
+    lost += r.lost;
+    const extra = r.upstream304 !== undefined ? `; upstream answered ${r.upstream304} × 304` : r.upstreamRequests !== undefined ? `; upstream requests ${r.upstreamRequests}` : '';
+    console.log(`  ${r.label}: ${r.n} requests, ${r.rps.toFixed(1)} req/s; p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; lost ${r.lost}${extra}`);
+  }
+  console.log(`  mirror lost: ${lost}`);
+  process.exitCode = code === 0 && lost === 0 ? 0 : 1;
+}

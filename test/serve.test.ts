@@ -237,6 +237,14 @@ describe('ingest service', () => {
       'GET /v1/crates/{name}/{version}/status': 'public',
       'POST /v1/subscriptions': ['publisher', 'reviewer', 'admin'],
       'GET /v1/alerts': 'public',
+      // The Cargo registry face: public unless [serve.mirror] auth-required (test/serve-mirror.test.ts).
+      'GET /index/config.json': 'public',
+      'GET /index/1/{name}': 'public',
+      'GET /index/2/{name}': 'public',
+      'GET /index/3/{a}/{name}': 'public',
+      'GET /index/{ab}/{cd}/{name}': 'public',
+      'GET /dl/{name}/{version}/download': 'public',
+      'POST /v1/readers': ['admin'],
     };
     const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     expect(documented.sort()).toEqual(Object.keys(expected).sort());

@@ -15,6 +15,30 @@ const PublicUrl = z
   }, 'must be an http(s) URL without query, fragment or credentials, such as https://cratefence.example.com')
   .transform((s) => s.replace(/\/+$/, ''));
 
+/** `[serve.mirror]`: the sparse registry `serve` answers as under `/index/` (docs/registry-mirror.md). */
+const MirrorSchema = z
+  .object({
+    // The registry pulled through; unset: `serve --registry`, else the config's [registry] url, else crates.io.
+    upstream: z
+      .string()
+      .max(2000)
+      .refine((s) => /^(sparse\+)?https?:\/\/[^\s]+$/.test(s), 'must be the http(s) URL of a sparse index, such as https://index.crates.io/')
+      .optional(),
+    // How long a copy of an upstream index file is used without asking upstream again (then a conditional request).
+    'index-ttl-seconds': z.number().int().min(0).max(86_400).default(300),
+    // On the first sight of a crate, versions published longer ago than this are its trusted baseline
+    // (released without a scan). Unset: `cool-off-hours`.
+    'baseline-age-hours': z.number().min(0).max(24 * 365 * 20).optional(),
+    // How many of the newest baseline versions (each with a released predecessor) are scanned in the background.
+    'baseline-scans': z.number().int().min(0).max(20).default(1),
+    // Require a token (cargo's `Authorization` header) on every /index/ and download request.
+    'auth-required': z.boolean().default(false),
+    // Crates (names or globs, compared as crates.io compares names) never looked up upstream: only
+    // what is published to the service is served for them (no dependency confusion).
+    private: z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9_*?-]+$/, 'must be a crate name or a glob of one (letters, digits, -, _, * and ?)')).max(1000).default([]),
+  })
+  .strict();
+
 /**
  * The ingest service's policy knobs (`[serve]` in cratefence.toml), documented in docs/serve.md.
  * Checked with the rest of the file by the one config loader; only `cratefence serve` reads them.
@@ -54,6 +78,8 @@ export const ServePolicySchema = z
     'scan-timeout-minutes': z.number().min(0.01).max(24 * 60).default(30),
     // Links in the alert feed; relative links when unset (never taken from a request's Host header).
     'public-url': PublicUrl.optional(),
+    // The Cargo registry face (`/index/`): a pull-through mirror of `upstream` (docs/registry-mirror.md).
+    mirror: MirrorSchema.default({ 'index-ttl-seconds': 300, 'baseline-scans': 1, 'auth-required': false, private: [] }),
   })
   .strict();
 

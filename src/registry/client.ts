@@ -1,9 +1,9 @@
 import { VERSION } from '../index.js';
 import { ContentCache, cargoCacheCandidates, defaultCacheDir, defaultCargoHome, sha256 } from './cache.js';
 import { RegistryError } from './errors.js';
-import { HostRateLimiter, getBytes, type HttpOptions } from './http.js';
+import { HostRateLimiter, getBytes, getConditional, type ConditionalResult, type HttpOptions, type Validators } from './http.js';
 import { checkCrateName, checkVersion, downloadUrl, indexPath } from './names.js';
-import type { FetchedCrate, IndexVersion, RegistryClientApi } from './types.js';
+import type { FetchedCrate, IndexVersion, RegistryClientApi, UpstreamIndexApi } from './types.js';
 
 /** crates.io's sparse index; its `config.json` names `https://static.crates.io/crates` and `https://crates.io`. */
 export const CRATES_IO_INDEX = 'https://index.crates.io/';
@@ -28,6 +28,11 @@ export interface RegistryOptions {
   onWarning?: (message: string) => void;
   /** An overall deadline for every request of this client (`lock --timeout`): once aborted, nothing more is fetched. */
   signal?: AbortSignal;
+  /**
+   * Fail at once for a host that refused or did not resolve earlier (default true: one run of the
+   * CLI does not wait on a dead host again). A long-running service passes false and asks again.
+   */
+  rememberUnreachable?: boolean;
 }
 
 interface RegistryConfig {
@@ -54,9 +59,24 @@ export function normaliseIndexUrl(url: string): string {
   return parsed.href.replace(/\/*$/, '/');
 }
 
+/** One line of a sparse index file: the fields cratefence reads, and the line's whole object as the registry wrote it. */
+export interface IndexLine {
+  entry: IndexVersion;
+  /** Every field of the line (features, rust_version, links, v…), for a mirror that serves it on. */
+  raw: Record<string, unknown>;
+}
+
 /** Parses a sparse index file: one JSON object per line; lines that are not a valid entry are skipped. */
 export function parseIndexFile(text: string, name: string): IndexVersion[] {
-  const out: IndexVersion[] = [];
+  return parseIndexLines(text, name).map((l) => l.entry);
+}
+
+/**
+ * The one index parser: each line that is a valid entry (a JSON object with a `vers` string and a
+ * 64-hex `cksum`), read into an `IndexVersion`, with the object kept whole beside it.
+ */
+export function parseIndexLines(text: string, name: string): IndexLine[] {
+  const out: IndexLine[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let v: Record<string, unknown>;
@@ -65,7 +85,7 @@ export function parseIndexFile(text: string, name: string): IndexVersion[] {
     } catch {
       continue;
     }
-    if (typeof v !== 'object' || v === null || typeof v.vers !== 'string' || typeof v.cksum !== 'string' || !HEX64.test(v.cksum)) continue;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof v.vers !== 'string' || typeof v.cksum !== 'string' || !HEX64.test(v.cksum)) continue;
     const deps = Array.isArray(v.deps)
       ? (v.deps as Array<Record<string, unknown>>)
           .filter((d) => d && typeof d.name === 'string')
@@ -79,12 +99,15 @@ export function parseIndexFile(text: string, name: string): IndexVersion[] {
           }))
       : [];
     out.push({
-      name: typeof v.name === 'string' ? v.name : name,
-      vers: v.vers,
-      cksum: v.cksum,
-      yanked: v.yanked === true,
-      ...(typeof v.pubtime === 'string' && !Number.isNaN(Date.parse(v.pubtime)) ? { pubtime: v.pubtime } : {}),
-      deps,
+      entry: {
+        name: typeof v.name === 'string' ? v.name : name,
+        vers: v.vers,
+        cksum: v.cksum,
+        yanked: v.yanked === true,
+        ...(typeof v.pubtime === 'string' && !Number.isNaN(Date.parse(v.pubtime)) ? { pubtime: v.pubtime } : {}),
+        deps,
+      },
+      raw: v,
     });
   }
   return out;
@@ -95,13 +118,14 @@ export function parseIndexFile(text: string, name: string): IndexVersion[] {
  * Cargo's sparse index protocol, the local Cargo cache, cratefence's content-addressed cache,
  * SHA-256 verification of every release, and the web API for publish times (rate-limited, cached).
  */
-export class RegistryClient implements RegistryClientApi {
+export class RegistryClient implements RegistryClientApi, UpstreamIndexApi {
   readonly index: string;
   private readonly http: HttpOptions;
   private readonly cargoHome: string | null;
   private readonly cache: ContentCache | null;
   private readonly api: HostRateLimiter;
   private readonly warn: (m: string) => void;
+  private readonly rememberUnreachable: boolean;
   private config: Promise<RegistryConfig> | null = null;
   /** Hosts that refused or did not resolve after every retry: later requests fail at once, same message. */
   private readonly unreachable = new Map<string, RegistryError>();
@@ -124,20 +148,25 @@ export class RegistryClient implements RegistryClientApi {
     };
     this.cargoHome = options.cargoHome === false ? null : (options.cargoHome ?? defaultCargoHome());
     this.warn = options.onWarning ?? (() => {});
+    this.rememberUnreachable = options.rememberUnreachable ?? true;
     this.cache = options.cacheDir === false ? null : new ContentCache(options.cacheDir ?? defaultCacheDir(), this.warn);
     this.api = new HostRateLimiter(options.apiIntervalMs ?? 1000);
   }
 
   /** One GET through the retry policy; a host found unreachable is not tried again by this client. */
-  private async get(url: string, accept: string, http: HttpOptions = this.http) {
+  private get(url: string, accept: string, http: HttpOptions = this.http) {
+    return this.guarded(url, () => getBytes(url, http, accept));
+  }
+
+  private async guarded<T>(url: string, run: () => Promise<T>): Promise<T> {
     const host = new URL(url).host;
     const known = this.unreachable.get(host);
     if (known) throw new RegistryError(known.message);
     this.active.set(url, (this.active.get(url) ?? 0) + 1);
     try {
-      return await getBytes(url, http, accept);
+      return await run();
     } catch (e) {
-      if (e instanceof RegistryError && /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(e.message)) this.unreachable.set(host, e);
+      if (this.rememberUnreachable && e instanceof RegistryError && /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(e.message)) this.unreachable.set(host, e);
       throw e;
     } finally {
       const n = this.active.get(url)! - 1;
@@ -205,6 +234,20 @@ export class RegistryClient implements RegistryClientApi {
     return parseIndexFile(text, name);
   }
 
+  /**
+   * The raw index file of a crate as the registry serves it now, asked with the validators of a
+   * copy the caller kept (`If-None-Match`, `If-Modified-Since`): `not-modified` means the kept copy
+   * is current. For a pull-through mirror, which keeps its copies in its own store; nothing is
+   * cached here.
+   */
+  async indexFile(name: string, kept: Validators = {}): Promise<ConditionalResult & { url: string }> {
+    checkCrateName(name);
+    const url = `${this.index}${indexPath(name)}`;
+    this.stats.index++;
+    const r = await this.guarded(url, () => getConditional(url, this.http, 'text/plain', kept));
+    return { ...r, url };
+  }
+
   /** The index entry of one version, or a RegistryError naming what the index has. */
   async entry(name: string, version: string): Promise<IndexVersion> {
     checkVersion(version);
@@ -219,17 +262,18 @@ export class RegistryClient implements RegistryClientApi {
 
   /**
    * Fetches one release, verified: the Cargo cache first, then cratefence's cache, then the
-   * registry. `expectedSha256` (a Cargo.lock `checksum`) is used instead of the index's `cksum`, so a
+   * registry. `expectedSha256` (a Cargo.lock `checksum`, or one a mirror kept from the index;
+   * `expectedFrom` names where it came from in errors) is used instead of the index's `cksum`, so a
    * lockfile's releases in the Cargo cache need no network at all. A mismatch is a RegistryError
    * naming both hashes, and nothing is cached.
    */
-  async fetchCrate(name: string, version: string, expectedSha256?: string): Promise<FetchedCrate> {
+  async fetchCrate(name: string, version: string, expectedSha256?: string, expectedFrom = 'Cargo.lock'): Promise<FetchedCrate> {
     checkCrateName(name);
     checkVersion(version);
     const label = `${name}@${version}`;
     let expected = expectedSha256?.toLowerCase();
     if (expected !== undefined && !HEX64.test(expected)) throw new RegistryError(`${label}: "${expectedSha256}" is not a SHA-256 checksum`);
-    const from = expected ? 'Cargo.lock' : 'the index';
+    const from = expected ? expectedFrom : 'the index';
     expected ??= (await this.entry(name, version)).cksum;
     const done = (bytes: Uint8Array, origin: FetchedCrate['origin']): FetchedCrate => ({ name, version, bytes, sha256: expected, origin, label });
 

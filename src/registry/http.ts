@@ -21,6 +21,18 @@ export interface HttpOptions {
 /** What came back: a body, or "not found" (404/410/451, which cargo also reads as absent). */
 export type HttpResult = { status: 'ok'; body: Buffer } | { status: 'missing'; code: number };
 
+/** Validators of a copy kept from an earlier answer, sent as `If-None-Match` / `If-Modified-Since`. */
+export interface Validators {
+  etag?: string | null;
+  lastModified?: string | null;
+}
+
+/** A conditional GET's answer: a new body with its validators, "not modified" (304), or "not found". */
+export type ConditionalResult =
+  | { status: 'ok'; body: Buffer; etag: string | null; lastModified: string | null }
+  | { status: 'not-modified' }
+  | { status: 'missing'; code: number };
+
 /** Waits `ms`, or less when `signal` aborts first. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -70,6 +82,24 @@ async function readCapped(res: Response, max: number, url: string): Promise<Buff
  * RegistryError line when it gives up.
  */
 export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Promise<HttpResult> {
+  const r = await request(url, o, accept, {});
+  // A 304 only answers a conditional request, which this one is not: the registry is broken.
+  if (r.status === 'not-modified') throw new RegistryError(`${url}: HTTP 304 to a request that had nothing to compare`);
+  return r.status === 'ok' ? { status: 'ok', body: r.body } : r;
+}
+
+/**
+ * A GET that sends the validators of a kept copy, through the same retry policy as `getBytes`:
+ * 304 is "not modified", and a new body comes with its `ETag` and `Last-Modified` to keep.
+ */
+export async function getConditional(url: string, o: HttpOptions, accept: string, kept: Validators): Promise<ConditionalResult> {
+  const headers: Record<string, string> = {};
+  if (kept.etag) headers['if-none-match'] = kept.etag;
+  if (kept.lastModified) headers['if-modified-since'] = kept.lastModified;
+  return request(url, o, accept, headers);
+}
+
+async function request(url: string, o: HttpOptions, accept: string, extra: Record<string, string>): Promise<ConditionalResult> {
   let last = '';
   for (let attempt = 0; attempt <= o.retries; attempt++) {
     if (attempt > 0) await sleep(o.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5), o.signal);
@@ -77,7 +107,7 @@ export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Pro
     let res: Response;
     const signal = o.signal ? AbortSignal.any([AbortSignal.timeout(o.timeoutMs), o.signal]) : AbortSignal.timeout(o.timeoutMs);
     try {
-      res = await fetch(url, { headers: { 'user-agent': o.userAgent, accept }, redirect: 'follow', signal });
+      res = await fetch(url, { headers: { ...extra, 'user-agent': o.userAgent, accept }, redirect: 'follow', signal });
     } catch (err) {
       if (o.signal?.aborted) throw stopped(url, o.signal);
       last = reason(err);
@@ -86,6 +116,10 @@ export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Pro
     if (res.status === 404 || res.status === 410 || res.status === 451) {
       await res.body?.cancel().catch(() => {});
       return { status: 'missing', code: res.status };
+    }
+    if (res.status === 304) {
+      await res.body?.cancel().catch(() => {});
+      return { status: 'not-modified' };
     }
     if (res.status === 429 || res.status >= 500) {
       last = `HTTP ${res.status}`;
@@ -99,7 +133,8 @@ export async function getBytes(url: string, o: HttpOptions, accept = '*/*'): Pro
       throw new RegistryError(`${url}: HTTP ${res.status}`);
     }
     try {
-      return { status: 'ok', body: await readCapped(res, o.maxBytes, url) };
+      const body = await readCapped(res, o.maxBytes, url);
+      return { status: 'ok', body, etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified') };
     } catch (err) {
       if (err instanceof RegistryError) throw err;
       if (o.signal?.aborted) throw stopped(url, o.signal);

@@ -32,7 +32,18 @@ export interface RegistryClientApi {
   /** Every version the index lists for a crate, in index order. */
   versions(name: string): Promise<IndexVersion[]>;
   /** Fetches one release; `expectedSha256` (from a Cargo.lock) overrides the index checksum. */
-  fetchCrate(name: string, version: string, expectedSha256?: string): Promise<FetchedCrate>;
+  fetchCrate(name: string, version: string, expectedSha256?: string, expectedFrom?: string): Promise<FetchedCrate>;
   /** When the version was published: index `pubtime`, else the web API's `created_at` (rate-limited, cached). */
   publishTime(name: string, version: string): Promise<Date | null>;
+}
+
+/** The raw side of a registry, for `serve`'s pull-through mirror: index files with their validators. */
+export interface UpstreamIndexApi {
+  /** The sparse index root (normalised, ending in `/`). */
+  readonly index: string;
+  /** A crate's index file, asked conditionally with a kept copy's validators. */
+  indexFile(
+    name: string,
+    kept?: { etag?: string | null; lastModified?: string | null },
+  ): Promise<({ status: 'ok'; body: Buffer; etag: string | null; lastModified: string | null } | { status: 'not-modified' } | { status: 'missing'; code: number }) & { url: string }>;
 }

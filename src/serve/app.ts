@@ -7,7 +7,7 @@ import type { FileHunks } from '../index.js';
 import { HTML_SCRIPT, HTML_STYLE, renderReportBody } from '../report/html.js';
 import type { ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
-import { bearer, createUser, hashToken, userByToken, type Role, type User } from './auth.js';
+import { bearer, createUser, hashToken, presentedToken, readerByToken, userByToken, type Role, type User } from './auth.js';
 import { checkManifest, crateKey } from './manifest.js';
 import { systemResolver, type Resolver, type TargetPolicy } from './webhooks.js';
 import { registerAlertRoutes } from './routes-alerts.js';
@@ -19,14 +19,21 @@ import { cryptoRandom, type RandomInt } from './reviewers.js';
 import { ScanScheduler, type ScanExecutor } from './scheduler.js';
 import { CRATE_NAME, ERROR, ID_PARAMS, REASON_BODY, RELEASE, ROLE, STATE, VERSION } from './schemas.js';
 import { registerPages } from './pages.js';
+import { Mirror, type Upstream } from './mirror.js';
+import { deferScan } from './mirror-releases.js';
+import { registerRegistryRoutes } from './routes-registry.js';
+import { waitingDependents } from './dependents.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     user: User | null;
   }
   interface FastifyContextConfig {
-    /** Who may call the route: roles, or 'public'. A route without it is refused to everyone. */
-    roles?: Role[] | 'public';
+    /**
+     * Who may call the route: roles, or 'public', or 'registry' (cargo's routes: public, or any
+     * user's or reader's token when `mirror.auth-required`). A route without it is refused to everyone.
+     */
+    roles?: Role[] | 'public' | 'registry';
   }
 }
 
@@ -43,6 +50,8 @@ export interface AppOptions {
   random?: RandomInt;
   randomSource?: string;
   registry?: RegistryClientApi;
+  /** The registry the `/index/` mirror pulls through (the one registry client); none: only releases published here are served. */
+  upstream?: Upstream;
   logger?: boolean;
   /** Resolves webhook host names (DNS unless a test passes its own). */
   resolve?: Resolver;
@@ -55,6 +64,7 @@ export interface Service {
   releases: ReleaseService;
   scheduler: ScanScheduler | null;
   deliverer: Deliverer;
+  mirror: Mirror;
 }
 
 const ALL: Role[] = ['publisher', 'reviewer', 'admin'];
@@ -66,7 +76,11 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   const releases = new ReleaseService({ db: o.db, policy: o.policy, now, random: o.random ?? cryptoRandom, randomSource: o.randomSource ?? 'crypto.randomInt' });
   const pool = o.pool;
   const executor: ScanExecutor | null = o.executor ?? (pool ? { slots: pool.threads, run: (job) => pool.run(job) } : null);
-  const scheduler = executor ? new ScanScheduler(releases, o.blobs, executor, { timeoutMs: o.policy['scan-timeout-minutes'] * 60_000 }) : null;
+  let scheduler: ScanScheduler | null = null;
+  const mirror = new Mirror({ db: o.db, blobs: o.blobs, policy: o.policy, now, upstream: o.upstream ?? null, onQueued: () => scheduler?.kick(), warn: (m) => app.log.warn(m) });
+  scheduler = executor
+    ? new ScanScheduler(releases, o.blobs, executor, { timeoutMs: o.policy['scan-timeout-minutes'] * 60_000, prepare: mirror.prepare, defer: (id, until, why) => deferScan(o.db, id, until, why), now })
+    : null;
   const trustProxy = o.policy['trust-proxy'];
   const app = Fastify({
     logger: o.logger ? { redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
@@ -97,7 +111,7 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   await app.register(rateLimit, { global: false });
   // The plugin's own address key: IPv4-mapped addresses as IPv4, IPv6 by /64 (one host's whole range).
   const perAddress = app.createRateLimit({ max: o.policy['rate-limit-per-address-per-minute'], timeWindow: 60_000 });
-  const perToken = app.createRateLimit({ max: o.policy['rate-limit-per-minute'], timeWindow: 60_000, keyGenerator: (req) => `t:${hashToken(bearer(req.headers.authorization) ?? '')}` });
+  const perToken = app.createRateLimit({ max: o.policy['rate-limit-per-minute'], timeWindow: 60_000, keyGenerator: (req) => `t:${hashToken(presentedToken(req.headers.authorization) ?? '')}` });
   const limited = (reply: FastifyReply, r: Awaited<ReturnType<typeof perAddress>>, what: string) => {
     if (r.isAllowed || !r.isExceeded) return false;
     void reply.code(429).header('retry-after', String(r.ttlInSeconds)).send({ error: 'too-many-requests', message: `rate limit exceeded for this ${what} (${r.max} requests a minute); retry in ${r.ttlInSeconds} s` });
@@ -113,6 +127,17 @@ export async function buildApp(o: AppOptions): Promise<Service> {
     if (req.routeOptions.url === undefined) return; // 404s
     if (roles === 'public') return;
     if (!roles) return reply.code(403).send({ error: 'forbidden', message: 'this route is not open to any role' });
+    if (roles === 'registry') {
+      if (!o.policy.mirror['auth-required']) return;
+      // Cargo sends the registry's token as the whole header; any user's token or a reader's token reads.
+      const t = presentedToken(req.headers.authorization);
+      if (!t || (!userByToken(o.db, t) && !readerByToken(o.db, t))) {
+        const login = o.policy['public-url'] ? `Cargo login_url="${o.policy['public-url']}/"` : 'Cargo';
+        return reply.code(401).header('www-authenticate', login).type('text/plain; charset=utf-8').send('cratefence: this registry requires a token (cargo: CARGO_REGISTRIES_<NAME>_TOKEN or `cargo login --registry NAME`)\n');
+      }
+      if (limited(reply, await perToken(req), 'token')) return reply;
+      return;
+    }
     const token = bearer(req.headers.authorization);
     const user = token ? userByToken(o.db, token) : null;
     if (!user) return reply.code(401).send({ error: 'unauthorized', message: 'a valid API token is required (Authorization: Bearer …)' });
@@ -309,18 +334,20 @@ export async function buildApp(o: AppOptions): Promise<Service> {
   });
 
   registerAlertRoutes(app, { db: o.db, now, targets, publicUrl: o.policy['public-url'], errors });
+  registerRegistryRoutes(app, { db: o.db, mirror, publicUrl: o.policy['public-url'], authRequired: o.policy.mirror['auth-required'], errors });
 
   registerPages(app, {
     releases,
     now,
     reportFragment: o.reportFragment ?? reportFragment,
     userOf: (t) => userByToken(o.db, t),
+    waiting: (crate, version) => waitingDependents(o.db, crate, version),
     afterDecision: () => {
       scheduler?.kick();
       void deliverer.runOnce();
     },
   });
-  return { app, releases, scheduler, deliverer };
+  return { app, releases, scheduler, deliverer, mirror };
 }
 
 /** The HTML report (the auditors' page: diff, flagged hunks, traces, filter) as a fragment of the release page. */

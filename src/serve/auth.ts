@@ -41,3 +41,27 @@ export function bearer(header: string | undefined): string | null {
   const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header ?? '');
   return m ? m[1] : null;
 }
+
+/**
+ * The token a registry request presents: cargo sends a registry's token as the whole
+ * `Authorization` value (no scheme); API clients send `Bearer <token>`. Both are read.
+ */
+export function presentedToken(header: string | undefined): string | null {
+  return bearer(header) ?? (/^cf_[A-Za-z0-9_-]{43}$/.test(header ?? '') ? header! : null);
+}
+
+/** Creates a read-only registry token (for developers and CI of a mirror with `auth-required`); shown once, stored as its digest. */
+export function createReader(db: Db, name: string, now = new Date()): string {
+  const token = `cf_${randomBytes(32).toString('base64url')}`;
+  db.prepare('INSERT INTO serve_readers (name, token_sha256, created_at) VALUES (?, ?, ?)').run(name, hashToken(token), now.toISOString());
+  return token;
+}
+
+/** The name a read-only registry token belongs to, or null. */
+export function readerByToken(db: Db, token: string): string | null {
+  if (!/^cf_[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const digest = hashToken(token);
+  const row = db.prepare('SELECT name, token_sha256 FROM serve_readers WHERE token_sha256 = ?').get(digest) as { name: string; token_sha256: string } | undefined;
+  if (!row || !timingSafeEqual(Buffer.from(row.token_sha256, 'hex'), Buffer.from(digest, 'hex'))) return null;
+  return row.name;
+}

@@ -16,7 +16,9 @@ export interface ScanBase {
  */
 export function trustedBase(db: Db, crateKey: string, version: string): ScanBase | null {
   const rows = db
-    .prepare("SELECT version, blob_sha256 FROM serve_releases WHERE crate_key = ? AND state = 'released' AND id NOT IN (SELECT release_id FROM serve_scan_queue)")
+    // A baseline release waiting for its background scan stays a base (it is trusted by age); one
+    // queued for a re-check is `scanning` anyway.
+    .prepare("SELECT version, blob_sha256 FROM serve_releases WHERE crate_key = ? AND state = 'released' AND id NOT IN (SELECT release_id FROM serve_scan_queue WHERE background = 0)")
     .all(crateKey) as Array<{ version: string; blob_sha256: string }>;
   let best: { version: string; blob_sha256: string } | null = null;
   for (const r of rows) {
@@ -33,7 +35,7 @@ export function stillTrusted(db: Db, crateKey: string, base: ScanBase | null): b
     | { state: string; blob_sha256: string; id: number }
     | undefined;
   if (!r || r.state !== 'released' || r.blob_sha256 !== base.blob) return false;
-  return db.prepare('SELECT 1 FROM serve_scan_queue WHERE release_id = ?').get(r.id) === undefined;
+  return db.prepare('SELECT 1 FROM serve_scan_queue WHERE release_id = ? AND background = 0').get(r.id) === undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { openStore } from '../store/index.js';
 import { ScanPool, availableCores } from '../runner/index.js';
 import { UsageError, UserError } from '../usage.js';
 import net from 'node:net';
-import { createUser, ROLES, type Role } from './auth.js';
+import { createReader, createUser, ROLES, type Role } from './auth.js';
 import { BlobStore, buildApp } from './app.js';
 import { loadConfig } from '../config/index.js';
 
@@ -12,8 +12,9 @@ const USAGE = `cratefence serve — the registry ingest service
 
 Usage:
   cratefence serve [--host 127.0.0.1] [--port 8080] [--db FILE] [--data DIR] [--config FILE] [--jobs N]
-  cratefence serve token --name NAME --role publisher|reviewer|admin [--trusted] [--db FILE]
-                         create a user and print its API token (shown once; only its digest is stored)
+  cratefence serve token --name NAME --role publisher|reviewer|admin|reader [--trusted] [--db FILE]
+                         create a user and print its API token (shown once; only its digest is stored);
+                         a reader's token only reads the registry routes (a mirror with auth-required)
 
 Options:
   --host ADDR     address to listen on (default 127.0.0.1)
@@ -26,8 +27,12 @@ Options:
                   processes, which must see the --data folder (same machine or a shared file system)
   --queue-secret-file FILE  the secret shared with those workers (else $CRATEFENCE_QUEUE_SECRET)
   --redis-password-file FILE  the Redis password (else $CRATEFENCE_REDIS_PASSWORD, else the URL's)
-  --registry URL  sparse index for releases published by reference (default: the config's
-                  [registry] url, else crates.io)`;
+  --registry URL  sparse index for releases published by reference, and the mirror's upstream
+                  unless [serve.mirror] upstream names another (default: the config's [registry]
+                  url, else crates.io)
+
+The service is also a Cargo sparse registry at sparse+http://HOST:PORT/index/, a pull-through
+mirror of its upstream that serves only released versions (docs/registry-mirror.md).`;
 
 /** A listen failure the user can fix (port in use, no permission, no such address) as a one-line error. */
 function listenError(e: unknown, host: string, port: number): Error {
@@ -76,10 +81,10 @@ export async function run(argv: string[]): Promise<number> {
   const dbFile = path.resolve(values.db!);
   if (positionals[0] === 'token') {
     if (!values.name || !values.role) throw new UsageError('serve token needs --name and --role');
-    if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    if (!ROLES.includes(values.role as Role) && values.role !== 'reader') throw new UsageError(`--role must be one of ${[...ROLES, 'reader'].join(', ')}`);
     const db = openStore(dbFile);
     try {
-      const { token } = createUser(db, values.name, values.role as Role, { trusted: values.trusted });
+      const token = values.role === 'reader' ? createReader(db, values.name) : createUser(db, values.name, values.role as Role, { trusted: values.trusted }).token;
       process.stdout.write(`${token}\n`);
     } catch (e) {
       // The insert is one statement: when the name is taken nothing was written.
@@ -106,8 +111,12 @@ export async function run(argv: string[]): Promise<number> {
   const queued = values.queue ? await (await import('./queue-executor.js')).queueExecutor(values.queue, Math.max(jobs, 4), { secretFile: values['queue-secret-file'], passwordFile: values['redis-password-file'] }) : null;
   const pool = queued ? null : new ScanPool({ threads: jobs });
   // Releases published by reference (POST /v1/releases/fetch) come through the one registry client.
-  const registry = (await import('../registry/index.js')).commandLineClient(values.registry ?? config.registry.url, 'cratefence serve');
-  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, executor: queued?.executor, policy, registry, logger: process.env.CRATEFENCE_LOG === '1' });
+  const { commandLineClient } = await import('../registry/index.js');
+  // A long-running service asks a registry again after an outage instead of remembering it as down.
+  const registry = commandLineClient(values.registry ?? config.registry.url, 'cratefence serve', { rememberUnreachable: false });
+  // The /index/ mirror pulls through the same client, unless [serve.mirror] upstream names another registry.
+  const upstream = policy.mirror.upstream ? commandLineClient(policy.mirror.upstream, 'cratefence serve', { rememberUnreachable: false }) : registry;
+  const { app, releases, scheduler, deliverer } = await buildApp({ db, blobs, pool, executor: queued?.executor, policy, registry, upstream, logger: process.env.CRATEFENCE_LOG === '1' });
   let address: string;
   try {
     address = await app.listen({ host: values.host, port });
@@ -129,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`cratefence serve: cool-off sweep failed: ${(e as Error).message}\n`);
       }
       void deliverer.runOnce();
+      // Scans put off while the upstream could not be reached are due again after a while.
+      scheduler?.kick();
     }, 5_000),
   ];
   void deliverer.runOnce();

@@ -4,6 +4,7 @@ import type { Report } from '../report/types.js';
 import type { FileHunks } from '../index.js';
 import type { Role, User } from './auth.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseView } from './releases.js';
+import type { WaitingDependent } from './dependents.js';
 
 /** The reviewers' web page: server-rendered, no external requests, a session cookie set at log-in. */
 
@@ -79,10 +80,17 @@ function topFindings(v: ReleaseView): string {
     .join('');
 }
 
-function table(rows: ReleaseView[], now: Date): string {
+/** Dependents waiting for a held-back release, as a short list: crate (requirement) — owners. */
+function waitingList(list: WaitingDependent[], limit: number): string {
+  if (list.length === 0) return '<span class="ui-muted">none known</span>';
+  const shown = list.slice(0, limit).map((w) => `<div><span class="ui-code">${esc(w.crate)}</span>${w.req ? ` <span class="ui-muted">${esc(w.req)}</span>` : ''}${w.owners.length ? ` — ${w.owners.map(esc).join(', ')}` : ''}</div>`);
+  return shown.join('') + (list.length > limit ? `<div class="ui-muted">and ${list.length - limit} more</div>` : '');
+}
+
+function table(rows: ReleaseView[], now: Date, waiting?: (v: ReleaseView) => WaitingDependent[]): string {
   if (rows.length === 0) return '<p class="ui-muted">Nothing here.</p>';
-  return `<table class="ui-table"><thead><tr><th scope="col">Release</th><th scope="col">State</th><th scope="col">Verdict</th><th scope="col">Score</th><th scope="col">Top findings</th><th scope="col">Cool-off</th></tr></thead><tbody>${rows
-    .map((v) => `<tr><td>${releaseLink(v)}</td><td>${pill(v.state)}</td><td>${pill(v.verdict)}</td><td>${esc(v.score ?? '')}</td><td>${topFindings(v)}</td><td>${esc(timeLeft(v, now))}</td></tr>`)
+  return `<table class="ui-table"><thead><tr><th scope="col">Release</th><th scope="col">State</th><th scope="col">Verdict</th><th scope="col">Score</th><th scope="col">Top findings</th>${waiting ? '<th scope="col">Dependents waiting</th>' : ''}<th scope="col">Cool-off</th></tr></thead><tbody>${rows
+    .map((v) => `<tr><td>${releaseLink(v)}</td><td>${pill(v.state)}</td><td>${pill(v.verdict)}</td><td>${esc(v.score ?? '')}</td><td>${topFindings(v)}</td>${waiting ? `<td>${waitingList(waiting(v), 5)}</td>` : ''}<td>${esc(timeLeft(v, now))}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -132,6 +140,8 @@ export interface PageDeps {
   userOf: (token: string) => User | null;
   /** Called after a decision is recorded (delivers its alerts). */
   afterDecision: () => void;
+  /** The dependents whose requirement admits a release (they get it once it is released). */
+  waiting: (crate: string, version: string) => WaitingDependent[];
 }
 
 /** Same-origin check for form posts (with the SameSite=Strict cookie, the CSRF guard). */
@@ -185,9 +195,10 @@ ${failed ? '<p class="ui-error" role="alert">That token is not valid.</p>' : ''}
     const quarantined = d.releases.list({ state: 'quarantined' });
     const mine = quarantined.filter((v) => v.reviewers.includes(me.name));
     const cooling = d.releases.list({ state: 'cooling-off' });
+    const waiting = (v: ReleaseView) => d.waiting(v.crate, v.version);
     return page(reply, 'Queue', `<h1>Release queue</h1><div class="ui-form"><span>Logged in as <strong>${esc(me.name)}</strong> (${esc(me.role)}).</span><form method="post" action="/ui/logout"><button class="ui-button" type="submit">Log out</button></form></div>
-<h2>Waiting for me</h2>${table(mine, now)}
-<h2>All quarantined</h2>${table(quarantined, now)}
+<h2>Waiting for me</h2>${table(mine, now, waiting)}
+<h2>All quarantined</h2>${table(quarantined, now, waiting)}
 <h2>Cooling off</h2>${table(cooling, now)}
 ${me.role === 'publisher' ? '' : decidedLists(d)}`);
   });
@@ -217,6 +228,7 @@ ${me.role === 'publisher' ? '' : decidedLists(d)}`);
 <div class="ui-card"><h1>${esc(v.crate)} ${esc(v.baseVersion ?? '(first release)')} → ${esc(v.version)}</h1>
 <p>State <span id="state">${pill(v.state)}</span> · verdict ${pill(v.verdict)} · score ${esc(v.score ?? '—')} · published by ${esc(v.publisher)}${v.coolOffUntil ? ` · cool-off until ${esc(v.coolOffUntil)}` : ''}</p>
 ${d.releases.seesReviewers(v.id, me) ? `<p>Reviewers drawn: ${v.reviewers.length ? v.reviewers.map(esc).join(', ') : '<span class="ui-muted">none</span>'}</p>` : ''}
+${v.state === 'quarantined' ? `<div aria-label="dependents waiting"><p>Dependents waiting for it:</p>${waitingList(d.waiting(v.crate, v.version), 50)}</div>` : ''}
 ${v.approval ? `<p>Approvals: ${v.approval.approvals}${v.approval.mode === 'count' ? ` of ${v.approval.needed}` : `, share ${esc(v.approval.share)} of ${esc(v.approval.needed)} needed`}</p>` : ''}
 ${flash ? `<p class="ui-error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}

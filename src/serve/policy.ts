@@ -1,5 +1,8 @@
 import type { Db } from '../store/index.js';
 import type { ServePolicy } from '../config/serve.js';
+import { dependentWeights } from './dependents.js';
+
+export { dependentWeights };
 
 /** Where approvals of a quarantined release stand against the configured rule. */
 export interface ApprovalStatus {
@@ -11,25 +14,6 @@ export interface ApprovalStatus {
   share?: number;
   totalWeight?: number;
   met: boolean;
-}
-
-/**
- * Weight of each maintainer of a crate that depends on `crate`: for every crate they own that depends
- * on it, one plus the number of crates that depend on that crate (a maintainer whose crate many others
- * build on speaks for many users).
- */
-export function dependentWeights(db: Db, crate: string): Map<number, number> {
-  const rows = db
-    .prepare(
-      `SELECT o.user_id AS user, d.dependent AS dep,
-              (SELECT COUNT(*) FROM serve_dependencies x WHERE x.dependency = d.dependent) AS fanin
-       FROM serve_dependencies d JOIN serve_owners o ON o.crate = d.dependent
-       WHERE d.dependency = ? AND d.dependent <> ?`,
-    )
-    .all(crate, crate) as Array<{ user: number; dep: string; fanin: number }>;
-  const w = new Map<number, number>();
-  for (const r of rows) w.set(r.user, (w.get(r.user) ?? 0) + 1 + r.fanin);
-  return w;
 }
 
 /**

@@ -12,6 +12,7 @@ import { drawReviewers, reviewersOf, type RandomInt } from './reviewers.js';
 import { requeueDiffedAgainst, stillTrusted, trustedBase, type ScanBase } from './bases.js';
 import { crateKey } from './manifest.js';
 import { ServeError } from './errors.js';
+import { applyBackgroundScan, isBackgroundScan } from './mirror-releases.js';
 
 export { ServeError };
 
@@ -35,6 +36,8 @@ interface Row {
   cool_off_until: string | null;
   created_at: string;
   updated_at: string;
+  origin: 'published' | 'upstream' | 'baseline';
+  released_at: string | null;
 }
 
 export interface ReleaseView {
@@ -51,6 +54,9 @@ export interface ReleaseView {
   coolOffUntil: string | null;
   createdAt: string;
   updatedAt: string;
+  /** `published` to the service, pulled through from the `upstream`, or part of a crate's `baseline` (docs/registry-mirror.md). */
+  origin: 'published' | 'upstream' | 'baseline';
+  releasedAt: string | null;
   reviewers: string[];
   approval: ApprovalStatus | null;
   decisions: Array<{ kind: DecisionKind; who: string; reason: string; reportSha256: string | null; weight: number; at: string }>;
@@ -123,9 +129,14 @@ export class ReleaseService {
     return { crate: r.crate, version: r.version, blob: r.blob_sha256, base: trustedBase(this.d.db, r.crate_key, r.version) };
   }
 
-  /** Queued scans, oldest first. */
+  /**
+   * Queued scans, oldest first; background scans of baseline releases after every other, and scans
+   * put off (their tarball could not be fetched yet) only once their time has come.
+   */
   queued(): Array<{ releaseId: number; attempts: number }> {
-    return (this.d.db.prepare('SELECT release_id, attempts FROM serve_scan_queue ORDER BY enqueued_at, release_id').all() as Array<{ release_id: number; attempts: number }>).map((r) => ({ releaseId: r.release_id, attempts: r.attempts }));
+    return (this.d.db
+      .prepare('SELECT release_id, attempts FROM serve_scan_queue WHERE not_before IS NULL OR not_before <= ? ORDER BY background, enqueued_at, release_id')
+      .all(this.d.now().toISOString()) as Array<{ release_id: number; attempts: number }>).map((r) => ({ releaseId: r.release_id, attempts: r.attempts }));
   }
 
   /** Records a scan failure that may be retried; returns the attempts made so far. */
@@ -144,6 +155,7 @@ export class ReleaseService {
     const db = this.d.db;
     return db.transaction(() => {
       const r = this.row(id);
+      if (isBackgroundScan(db, id)) return applyBackgroundScan(db, r, outcome, base, this.d.now());
       if (r.state !== 'scanning') {
         // Revoked while it was scanning: nothing to apply, nothing to run again.
         db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(id);
@@ -249,7 +261,7 @@ export class ReleaseService {
   private transition(r: Row, next: ReleaseState, now: Date, detail: Record<string, unknown>): void {
     let until: string | null = r.cool_off_until;
     if (next === 'cooling-off') until = new Date(now.getTime() + this.d.policy['cool-off-hours'] * 3_600_000).toISOString();
-    this.d.db.prepare('UPDATE serve_releases SET state = ?, cool_off_until = ?, updated_at = ? WHERE id = ?').run(next, until, now.toISOString(), r.id);
+    this.d.db.prepare('UPDATE serve_releases SET state = ?, cool_off_until = ?, updated_at = ?, released_at = CASE WHEN ? THEN ? ELSE released_at END WHERE id = ?').run(next, until, now.toISOString(), next === 'released' ? 1 : 0, now.toISOString(), r.id);
     // A release revoked while its scan was queued is not scanned any more.
     if (next === 'revoked') this.d.db.prepare('DELETE FROM serve_scan_queue WHERE release_id = ?').run(r.id);
     const kind: EventKind = next === 'scanning' || next === 'quarantined' ? 'quarantined' : next;
@@ -299,6 +311,8 @@ export class ReleaseService {
       coolOffUntil: r.cool_off_until,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      origin: r.origin,
+      releasedAt: r.released_at,
       reviewers,
       approval: r.state === 'quarantined' ? approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewers) : null,
       decisions: decisions.map((d) => ({ kind: d.kind, who: d.who, reason: d.reason, reportSha256: d.report_sha256, weight: d.weight, at: d.created_at })),

@@ -1,7 +1,14 @@
 import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { BlobStore } from './blobs.js';
 import type { ReleaseService } from './releases.js';
-import { checkOutcome } from './bases.js';
+import { checkOutcome, type ScanBase } from './bases.js';
+import { UnfetchableError } from './errors.js';
+
+/** Runs before a scan: makes sure the tarballs it reads are in the blob store (the mirror fetches them from upstream). */
+export type PrepareScan = (id: number, inputs: { crate: string; version: string; blob: string; base: ScanBase | null }) => Promise<void>;
+
+/** How long a scan whose tarball could not be fetched waits before it is tried again (doubling, at most an hour). */
+const DEFER_MS = [30_000, 60_000, 120_000, 300_000, 900_000, 3_600_000];
 
 /** Where scans run: the in-process worker pool, or queue workers reading the same blob folder. */
 export interface ScanExecutor {
@@ -17,6 +24,8 @@ export interface ScanExecutor {
  */
 export class ScanScheduler {
   private readonly inFlight = new Set<number>();
+  /** Scans put off because their tarball could not be fetched, and how often. */
+  private readonly deferrals = new Map<number, number>();
   private waiters: Array<() => void> = [];
   private closed = false;
 
@@ -24,7 +33,7 @@ export class ScanScheduler {
     private readonly service: ReleaseService,
     private readonly blobs: BlobStore,
     private readonly executor: ScanExecutor,
-    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void; timeoutMs?: number } = {},
+    private readonly options: { maxAttempts?: number; onError?: (e: Error) => void; timeoutMs?: number; prepare?: PrepareScan; defer?: (id: number, until: Date, reason: string) => void; now?: () => Date } = {},
   ) {}
 
   /** Starts scans for queued releases while workers are free. */
@@ -52,6 +61,7 @@ export class ScanScheduler {
   private async scan(id: number): Promise<void> {
     try {
       const inp = this.service.scanInputs(id);
+      if (this.options.prepare && !(await this.prepared(id, inp))) return;
       const run = this.executor.run({
         id: String(id),
         old: inp.base ? { path: this.blobs.pathOf(inp.base.blob) } : null,
@@ -74,6 +84,31 @@ export class ScanScheduler {
       if (this.service.scanAttempt(id) >= (this.options.maxAttempts ?? 3)) {
         this.service.scanned(id, { id: String(id), ok: false, failure: 'crash', error: (e as Error).message, ms: 0 }, null);
       }
+    }
+  }
+
+  /**
+   * Fetches what the scan reads. A tarball that does not match the upstream index (or is not the
+   * release it claims) rejects the release at once; an upstream that cannot be reached puts the
+   * scan off, uncounted, for a while (the release stays not usable meanwhile).
+   */
+  private async prepared(id: number, inp: Parameters<PrepareScan>[1]): Promise<boolean> {
+    try {
+      await this.options.prepare!(id, inp);
+      this.deferrals.delete(id);
+      return true;
+    } catch (e) {
+      if (!(e instanceof UnfetchableError) || this.closed) throw e;
+      if (e.permanent) {
+        this.service.scanned(id, { id: String(id), ok: false, failure: 'input', error: e.message, ms: 0 }, inp.base);
+        return false;
+      }
+      const n = this.deferrals.get(id) ?? 0;
+      this.deferrals.set(id, n + 1);
+      const now = this.options.now?.() ?? new Date();
+      this.options.defer?.(id, new Date(now.getTime() + DEFER_MS[Math.min(n, DEFER_MS.length - 1)]), e.message);
+      this.options.onError?.(e);
+      return false;
     }
   }
 

@@ -45,6 +45,8 @@ export const RELEASE = {
     coolOffUntil: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
+    origin: { type: 'string', enum: ['published', 'upstream', 'baseline'] },
+    releasedAt: { type: ['string', 'null'] },
     reviewers: { type: 'array', items: { type: 'string' } },
     approval: {
       type: ['object', 'null'],

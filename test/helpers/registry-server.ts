@@ -187,7 +187,17 @@ export class RegistryServer {
       const lines = list.map((v) =>
         JSON.stringify({ name: v.name, vers: v.vers, deps: v.deps.map((d) => ({ optional: false, default_features: true, features: [], target: null, kind: 'normal', ...d })), cksum: v.cksum, features: {}, yanked: v.yanked, ...(v.pubtime ? { pubtime: v.pubtime } : {}) }),
       );
-      return this.send(res, log, 200, `${lines.join('\n')}\n`, 'text/plain');
+      // Validators as a CDN gives them: a strong ETag of the body, and 304 to a request that has it.
+      const body = `${lines.join('\n')}\n`;
+      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+      if (req.headers['if-none-match'] === etag) {
+        log.status = 304;
+        res.writeHead(304, { etag });
+        res.end();
+        return;
+      }
+      res.setHeader('etag', etag);
+      return this.send(res, log, 200, body, 'text/plain');
     }
     const api = /^\/api\/v1\/crates\/([^/]+)\/([^/]+)$/.exec(p);
     if (api) {

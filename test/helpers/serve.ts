@@ -121,12 +121,12 @@ export interface ServeRig {
  * Starts `buildApp` listening on 127.0.0.1 (port 0) over a fresh store in `dir`, with users created
  * directly in the store (name, role, options). `admin` must be among them for `settled`.
  */
-export async function startRig(dir: string, o: { policy?: Record<string, unknown>; pool: ScanPool | null; users: Array<[string, Role, { trusted?: boolean; inPool?: boolean }?]>; executor?: AppOptions['executor']; resolve?: AppOptions['resolve']; registry?: AppOptions['registry']; seed?: number }): Promise<ServeRig> {
+export async function startRig(dir: string, o: { policy?: Record<string, unknown>; pool: ScanPool | null; users: Array<[string, Role, { trusted?: boolean; inPool?: boolean }?]>; executor?: AppOptions['executor']; resolve?: AppOptions['resolve']; registry?: AppOptions['registry']; upstream?: AppOptions['upstream']; seed?: number }): Promise<ServeRig> {
   const db = openStore(path.join(dir, 'store.sqlite'));
   const blobsDir = path.join(dir, 'blobs');
   const clock = { now: new Date('2026-12-01T00:00:00Z') };
   const policy = ServePolicySchema.parse(o.policy ?? {});
-  const svc = await buildApp({ db, blobs: new BlobStore(blobsDir), pool: o.pool, executor: o.executor, policy, now: () => clock.now, random: seededRandom(o.seed ?? 7), randomSource: 'seeded test source', resolve: o.resolve, registry: o.registry });
+  const svc = await buildApp({ db, blobs: new BlobStore(blobsDir), pool: o.pool, executor: o.executor, policy, now: () => clock.now, random: seededRandom(o.seed ?? 7), randomSource: 'seeded test source', resolve: o.resolve, registry: o.registry, upstream: o.upstream });
   await svc.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(svc.app.server.address() as AddressInfo).port}`;
   const tokens: Record<string, string> = {};
