@@ -209,8 +209,17 @@ function findHits(ctx: ScanContext): Hit[] {
       const where = r.fn ? `in \`${r.fn}\`` : 'at file level';
       if (cap === 'process.spawn') {
         const downloads = DOWNLOADS.test(r.args ?? '') && /\b(curl|wget|sh|bash|powershell|cmd)\b/i.test(r.args ?? '');
-        const severity: Severity = downloads ? 'critical' : had('process.spawn', ['process.spawn']) ? 'low' : 'high';
-        hits.push({ kind: 'process', file, line: r.line, severity, data: { call, where, what: call }, extra: downloads ? 'the command downloads something or pipes it into a shell' : severity === 'low' ? 'the previous release\'s native code already started programs' : undefined });
+        // A first release has nothing to compare with (a vendored interpreter's `os.execute` is
+        // `system()`): presence alone is medium, as `process-spawn` does for Rust; a download stays critical.
+        const severity: Severity = downloads ? 'critical' : had('process.spawn', ['process.spawn']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
+        const extra = downloads
+          ? 'the command downloads something or pipes it into a shell'
+          : severity === 'low'
+            ? 'the previous release\'s native code already started programs'
+            : severity === 'medium'
+              ? 'a first release has no earlier version to compare with, so presence alone is not a change'
+              : undefined;
+        hits.push({ kind: 'process', file, line: r.line, severity, data: { call, where, what: call }, extra });
       } else if (cap === 'network.connect') {
         const severity: Severity = had('network.connect', ['network.connect', 'network.http', 'network.dns', 'network.tls-insecure']) ? 'low' : 'medium';
         hits.push({ kind: 'network', file, line: r.line, severity, data: { call, where, what: call }, extra: severity === 'low' ? 'the previous release already used the network' : undefined });
