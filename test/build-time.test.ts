@@ -227,4 +227,12 @@ describe('build-time code in a scan', () => {
     const diff = scan({ 'build.rs': build, 'csrc/los.c': 'int os_execute(const char *cmd) { return 0; }\n', 'src/lib.rs': '' }, { 'build.rs': build, 'csrc/los.c': c, 'src/lib.rs': '' });
     expect(diff.findings.find((x) => x.ruleId === 'native-code-process')?.severity).toBe('high');
   });
+
+  it('feature names taken from env::vars() into rustc-env are names, not the environment; the values still are', () => {
+    const names = 'fn main() {\n    println!("cargo:rustc-env=FEATURES={}", features());\n}\nfn features() -> String {\n    std::env::vars().filter(|(name, _)| name.starts_with("CARGO_FEATURE_")).map(|(name, _)| name.to_lowercase()).collect::<Vec<String>>().join(",")\n}\n';
+    const values = names.replace('.map(|(name, _)| name.to_lowercase())', '.map(|(name, value)| format!("{name}={value}"))');
+    const first = (b: string) => analyzeTrees(treeFromFiles({}, 'old'), treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'build.rs': b, 'src/lib.rs': '' }, 'new')).report;
+    expect(first(names).findings.filter((x) => x.ruleId === 'build-output-secret')).toEqual([]);
+    expect(first(values).findings.find((x) => x.ruleId === 'build-output-secret')?.severity).toBe('critical');
+  });
 });

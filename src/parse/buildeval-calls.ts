@@ -273,6 +273,11 @@ function method(ctx: Ctx, recv: Val, name: string, args: Val[], line: number, te
   }
   // Anything else: the result derives from the receiver, the arguments and what closures return.
   const closures = runClosures(ctx, args, recv);
+  // `env::vars().filter(…).map(|(name, _)| …)`: what a map gives back is what its closure returns
+  // for each (name, value) pair, so the names alone do not carry the values' taint.
+  if (recv.k === 'dyn' && recv.pairs && /^(map|filter_map|flat_map)$/.test(name) && closures.length > 0) {
+    return dyn(whole, [...args.flatMap(taintOf), ...closures.flatMap(taintOf)], ctx.file, line);
+  }
   let source = SOURCES.find(([re]) => re.test(name))?.[1];
   // Running a command built on the compiler (`Command::new($RUSTC).arg("--version").output()`).
   if (source === 'process' && taintOf(recv).includes('compiler')) source = undefined;

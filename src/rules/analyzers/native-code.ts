@@ -229,14 +229,14 @@ function findHits(ctx: ScanContext): Hit[] {
       } else if (cap === 'env.secret' || cap === 'env.read-all') {
         secretHit(g, file, r.line, r.fn, cap === 'env.secret' ? `the secret environment variable read by \`${call}\`` : `the whole environment (\`${r.name}\`)`, hits);
       } else if (cap.startsWith('syscall')) {
-        const severity: Severity = cap === 'syscall.spawn' ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : 'high';
+        const severity: Severity = cap === 'syscall.spawn' ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
         hits.push({ kind: 'syscall', file, line: r.line, severity, data: { what: call, where, how: cap === 'syscall.spawn' ? 'a system call that starts a program' : 'a raw system call' } });
       }
     }
     for (const a of f.asm) {
       if (!isNew(`asm|${a.fn}|${a.text}`)) continue;
       const spawn = SPAWN_SYSCALL.test(a.text);
-      const severity: Severity = spawn ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : 'high';
+      const severity: Severity = spawn ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
       hits.push({ kind: 'syscall', file, line: a.line, severity, data: { what: short(a.text, 80), where: a.fn ? `in \`${a.fn}\`` : 'at file level', how: spawn ? 'a system call that starts a program' : 'a raw system call' } });
     }
     const getenv = f.refs.some((r) => platformCapability(r.name) === 'env.read' && !/^\(\s*(?:L|u8)?"/.test(r.args ?? ''));
