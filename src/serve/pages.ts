@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Report } from '../report/types.js';
-import type { FileHunks } from '../index.js';
+import type { FileHunks, Report } from '../index.js';
 import type { Role, User } from './auth.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseView } from './releases.js';
 import type { WaitingDependent } from './dependents.js';

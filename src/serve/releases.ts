@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/index.js';
-import type { Report } from '../report/types.js';
 import { loudFindings } from '../report/input.js';
-import type { FileHunks } from '../index.js';
+import type { FileHunks, Report } from '../index.js';
 import type { ScanOutcome } from '../runner/index.js';
 import type { ServePolicy } from '../config/serve.js';
 import type { User } from './auth.js';
