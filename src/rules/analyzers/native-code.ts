@@ -2,7 +2,8 @@ import { nativeOf, type NativeSources } from '../../analysis/native.js';
 import { platformCapability, SYSCALL_INSN, type CFacts } from '../../parse/c.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 import { SECRET_ENV } from './flow.js';
 import { short } from './util.js';
 
