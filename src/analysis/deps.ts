@@ -97,14 +97,37 @@ export class DependencyCaps {
   capsOfMethod(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string, depth = 0): DepCap[] {
     let found: DepCap[] = [];
     let hits = 0;
-    for (const dep of uniqueDeps(deps)) {
-      const rs = this.source.summaryOf(dep.package, dep.req);
-      const e = rs?.summary.methods[name];
-      if (!rs || !e) continue;
+    for (const s of this.methodHolders(deps, name)) {
       hits++;
-      found = this.compose(rs.summary, `.${name}`, e, depth);
+      found = this.compose(s, `.${name}`, s.methods[name], depth);
     }
     return hits === 1 ? found : [];
+  }
+
+  /** Per dependency map: the summary each of its packages selects (null: none), in the map's order. */
+  private summariesMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Array<CrateSummary | null>>();
+  /** Per dependency map and method name: the summaries (in the map's order) that have a public method of that name. */
+  private holdersMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Map<string, CrateSummary[]>>();
+
+  /**
+   * The summaries among `deps` that declare a method `name`. A scan asks this for every method call
+   * it cannot place, thousands of times over the same few dependency maps: looking each package up
+   * again every time was most of what dependency summaries cost a scan.
+   */
+  private methodHolders(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string): CrateSummary[] {
+    let byName = this.holdersMemo.get(deps);
+    if (!byName) this.holdersMemo.set(deps, (byName = new Map()));
+    let out = byName.get(name);
+    if (out) return out;
+    let summaries = this.summariesMemo.get(deps);
+    if (!summaries) {
+      summaries = uniqueDeps(deps).map((dep) => this.source.summaryOf(dep.package, dep.req)?.summary ?? null);
+      this.summariesMemo.set(deps, summaries);
+    }
+    out = [];
+    for (const s of summaries) if (s && s.methods[name]) out.push(s);
+    byName.set(name, out);
+    return out;
   }
 
   private depsOf(s: CrateSummary): Deps {
@@ -194,13 +217,23 @@ export class DependencyCaps {
   }
 }
 
+const buildDepsMemo = new WeakMap<CrateSummary, Map<string, SummaryDep>>();
+
 function buildDeps(s: CrateSummary): Map<string, SummaryDep> {
-  const m = new Map<string, SummaryDep>();
+  let m = buildDepsMemo.get(s);
+  if (m) return m;
+  m = new Map<string, SummaryDep>();
   for (const x of s.deps) if (x.build && !m.has(x.name)) m.set(x.name, x);
+  buildDepsMemo.set(s, m);
   return m;
 }
 
+/** Per dependency map (never changed once built: a resolver's or a summary's): its dependencies, one per package. */
+const uniqueMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Array<{ package: string; req?: string }>>();
+
 function uniqueDeps(deps: ReadonlyMap<string, { package: string; req?: string }>): Array<{ package: string; req?: string }> {
+  const hit = uniqueMemo.get(deps);
+  if (hit) return hit;
   const seen = new Set<string>();
   const out: Array<{ package: string; req?: string }> = [];
   for (const d of deps.values()) {
@@ -208,6 +241,7 @@ function uniqueDeps(deps: ReadonlyMap<string, { package: string; req?: string }>
     seen.add(d.package);
     out.push(d);
   }
+  uniqueMemo.set(deps, out);
   return out;
 }
 

@@ -47,11 +47,20 @@ export function encodeSummaryIndex(summaries: CrateSummary[], meta: { tool: stri
   return Buffer.concat([Buffer.from(MAGIC), len, header, ...blobs]);
 }
 
+/** Requirements whose pick is remembered per package. */
+const MAX_PICKS = 64;
+
 type Slot = CrateSummary | (() => CrateSummary | null);
 
 /** Summaries by package name and version, answering requirements as Cargo would pick among them. */
 export class SummarySet implements DependencySource {
   private byName = new Map<string, Map<string, Slot>>();
+  /**
+   * Which version each requirement picked, per package: the same few requirements are asked for
+   * thousands of times in a scan (every method call looks through every dependency), and semver's
+   * range parsing was most of what a look-up cost. Dropped for a package whenever its versions change.
+   */
+  private picks = new Map<string, Map<string | undefined, { version: string; exact: boolean } | null>>();
   readonly id: string;
   private count = 0;
 
@@ -72,6 +81,7 @@ export class SummarySet implements DependencySource {
     if (!m) this.byName.set(key, (m = new Map()));
     if (!m.has(version)) this.count++;
     m.set(version, slot);
+    this.picks.delete(key);
   }
 
   get size(): number {
@@ -79,15 +89,24 @@ export class SummarySet implements DependencySource {
   }
 
   summaryOf(name: string, req: string | undefined): ResolvedSummary | null {
-    const m = this.byName.get(name.replace(/-/g, '_'));
+    const key = name.replace(/-/g, '_');
+    const m = this.byName.get(key);
     if (!m) return null;
-    const pick = pickVersion([...m.keys()], req);
+    let picks = this.picks.get(key);
+    if (!picks) this.picks.set(key, (picks = new Map()));
+    let pick = picks.get(req);
+    if (pick === undefined) {
+      // Requirements come from scanned manifests: a long-lived process keeps a few per package.
+      if (picks.size >= MAX_PICKS) picks.clear();
+      picks.set(req, (pick = pickVersion([...m.keys()], req)));
+    }
     if (!pick) return null;
     let slot = m.get(pick.version)!;
     if (typeof slot === 'function') {
       const s = slot();
       if (!s) {
         m.delete(pick.version);
+        this.picks.delete(key);
         return this.summaryOf(name, req);
       }
       m.set(pick.version, (slot = s));
