@@ -263,6 +263,53 @@ export function cargoRange(req: string | undefined): string | null {
 
 /** The newest of `versions` that `req` (Cargo's syntax) accepts, else the newest below the lowest it accepts, else null. */
 export function pickVersion(versions: string[], req: string | undefined): { version: string; exact: boolean } | null {
+  return plainPick(versions, req) ?? semverPick(versions, req);
+}
+
+const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+const PLAIN_REQ = /^\^?(0|[1-9]\d{0,14})(?:\.(0|[1-9]\d{0,14})(?:\.(0|[1-9]\d{0,14}))?)?$/;
+
+/**
+ * `pickVersion` for what almost every look-up is: plain `x.y.z` versions and a bare or caret
+ * requirement (`1.2`, `^0.4.3`) or none. Answers as node-semver's caret ranges do, without building
+ * them: gathering picks a version for every crate of a dependency tree, and building semver's range
+ * objects was most of that cost in a short process. Undefined for anything else (the caller asks
+ * semver). `test/deps-pick.test.ts` holds it equal to semver's answer over generated inputs.
+ */
+export function plainPick(versions: string[], req: string | undefined): { version: string; exact: boolean } | null | undefined {
+  const parsed: Array<[number, number, number, string]> = [];
+  for (const v of versions) {
+    const m = PLAIN_VERSION.exec(v);
+    if (!m) return undefined;
+    parsed.push([Number(m[1]), Number(m[2]), Number(m[3]), v]);
+  }
+  if (parsed.length === 0) return null;
+  let lo: [number, number, number] | null = null;
+  let hi: [number, number, number] | null = null;
+  const r = req === undefined ? '' : req.trim();
+  if (r !== '' && r !== '*') {
+    const m = PLAIN_REQ.exec(r);
+    if (!m) return undefined;
+    const major = Number(m[1]);
+    const minor = m[2] === undefined ? undefined : Number(m[2]);
+    const patch = m[3] === undefined ? undefined : Number(m[3]);
+    lo = [major, minor ?? 0, patch ?? 0];
+    // Caret: the left-most non-zero part may not change (a missing part counts as any).
+    hi = major !== 0 || minor === undefined ? [major + 1, 0, 0] : minor !== 0 || patch === undefined ? [0, minor + 1, 0] : [0, 0, patch + 1];
+  }
+  type Triple = readonly [number, number, number, ...unknown[]];
+  const cmp = (a: Triple, b: Triple) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  let best: [number, number, number, string] | null = null;
+  let newest = parsed[0];
+  for (const p of parsed) {
+    if (cmp(p, newest) > 0) newest = p;
+    if ((!lo || cmp(p, lo) >= 0) && (!hi || cmp(p, hi) < 0) && (!best || cmp(p, best) > 0)) best = p;
+  }
+  return best ? { version: best[3], exact: true } : { version: newest[3], exact: false };
+}
+
+/** `pickVersion` with semver's ranges: any requirement and version Cargo or semver can write. */
+function semverPick(versions: string[], req: string | undefined): { version: string; exact: boolean } | null {
   const valid = versions.filter((v) => semver.valid(v));
   if (valid.length === 0) return null;
   const range = cargoRange(req);
