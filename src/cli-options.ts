@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { Severity } from './index.js';
 import { UsageError, UserError } from './usage.js';
-import type { Severity } from './rules/types.js';
 import type { SarifOptions } from './report/sarif.js';
 
 /**

@@ -10,7 +10,7 @@ import { loadRules, DEFAULT_RULES_DIR } from './rules/loader.js';
 import { ANALYZERS } from './rules/analyzers/index.js';
 import { runRules } from './rules/engine.js';
 import { scoreFindings } from './score/index.js';
-import type { Report } from './report/types.js';
+import type { Report } from './contract/report.js';
 import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
 import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
@@ -23,9 +23,14 @@ import type { RuleSet } from './rules/loader.js';
 import { attachNative } from './analysis/native.js';
 import { isGenerated } from './diff/generated.js';
 
-export type { Report } from './report/types.js';
-export type { Finding, Severity, Confidence, Category, TraceHop } from './rules/types.js';
-export type { Verdict, ScoreResult, BreakdownEntry } from './score/index.js';
+// The output contract: what every report carries, whichever layer made it and whichever format shows it.
+export type { Report, PolicyNote, PolicyResult, Verdict, BreakdownEntry } from './contract/report.js';
+export type { LockReport, LockEntry, LockFinding, LockRuleId, LockChange } from './contract/lock.js';
+export type { Finding, Severity, Confidence, Category, TraceHop } from './contract/finding.js';
+export { CATEGORIES, SEVERITIES, CONFIDENCES } from './contract/finding.js';
+/** The one ranking of findings: the headline the HTML page leads with is the finding `verdictReason` names. */
+export { headlineFinding, byDanger, SEVERITY_RANK, CATEGORY_PRIORITY } from './score/headline.js';
+export type { ScoreResult } from './score/index.js';
 /** The core's scorer, for layers that re-score a report after policy (suppressed findings add no points). */
 export { scoreFindings } from './score/index.js';
 export { InputError, emptyTree, loadSource, treeFromFiles, DEFAULT_LIMITS } from './source/index.js';
@@ -35,6 +40,7 @@ export type { FileHunks, Hunk, HunkLine, HunkLimits } from './diff/hunks.js';
 export { DEFAULT_HUNK_LIMITS } from './diff/hunks.js';
 export { GRAMMAR_VERSIONS } from './parse/parser.js';
 export { RuleError, DEFAULT_RULES_DIR } from './rules/loader.js';
+export type { RuleSpec } from './rules/types.js';
 export type { FactsStore } from './parse/store.js';
 export { DiskFactsStore } from './cache/facts.js';
 export { parseVcsInfo } from './analysis/provenance.js';

@@ -1,4 +1,4 @@
-import type { Verdict } from './score/index.js';
+import type { Verdict } from './index.js';
 
 /** A usage mistake (bad flag, wrong number of arguments): printed with a hint, exit code 2. */
 export class UsageError extends Error {

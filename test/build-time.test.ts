@@ -205,4 +205,34 @@ describe('build-time code in a scan', () => {
     expect(f?.severity).toBe('high');
     expect(f?.message).toMatch(/download/);
   });
+
+  it('a version probe of $RUSTC written into OUT_DIR is not opaque text from another program; any other program is', () => {
+    const lib = 'include!(concat!(env!("OUT_DIR"), "/version.rs"));\n';
+    const probe = (program: string) =>
+      `use std::process::Command;\nfn main() {\n    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| std::ffi::OsString::from("rustc"));\n    let out = Command::new(${program}).arg("--version").output().unwrap();\n    let v = String::from_utf8(out.stdout).unwrap();\n    std::fs::write(std::path::Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("version.rs"), format!("{:#?}\\n", v)).unwrap();\n}\n`;
+    const first = (files: Record<string, string>) => analyzeTrees(treeFromFiles({}, 'old'), treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), ...files }, 'new')).report;
+    const compiler = first({ 'build.rs': probe('&rustc'), 'src/lib.rs': lib }).findings.find((x) => x.ruleId === 'include-opaque-file');
+    expect(compiler?.severity).toBe('low');
+    expect(compiler?.message).not.toMatch(/another program/);
+    const other = first({ 'build.rs': probe('"git"'), 'src/lib.rs': lib }).findings.find((x) => x.ruleId === 'include-opaque-file');
+    expect(other?.severity).toBe('high');
+    expect(other?.message).toMatch(/another program's output/);
+  });
+
+  it('a program start in vendored C is medium in a first release (a vendored interpreter), high when it appears in a diff', () => {
+    const build = 'fn main() { cc::Build::new().file("csrc/los.c").compile("los"); }\n';
+    const c = '#include <stdlib.h>\nint os_execute(const char *cmd) { return system(cmd); }\n';
+    const first = analyzeTrees(treeFromFiles({}, 'old'), treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'build.rs': build, 'csrc/los.c': c, 'src/lib.rs': '' }, 'new')).report;
+    expect(first.findings.find((x) => x.ruleId === 'native-code-process')?.severity).toBe('medium');
+    const diff = scan({ 'build.rs': build, 'csrc/los.c': 'int os_execute(const char *cmd) { return 0; }\n', 'src/lib.rs': '' }, { 'build.rs': build, 'csrc/los.c': c, 'src/lib.rs': '' });
+    expect(diff.findings.find((x) => x.ruleId === 'native-code-process')?.severity).toBe('high');
+  });
+
+  it('feature names taken from env::vars() into rustc-env are names, not the environment; the values still are', () => {
+    const names = 'fn main() {\n    println!("cargo:rustc-env=FEATURES={}", features());\n}\nfn features() -> String {\n    std::env::vars().filter(|(name, _)| name.starts_with("CARGO_FEATURE_")).map(|(name, _)| name.to_lowercase()).collect::<Vec<String>>().join(",")\n}\n';
+    const values = names.replace('.map(|(name, _)| name.to_lowercase())', '.map(|(name, value)| format!("{name}={value}"))');
+    const first = (b: string) => analyzeTrees(treeFromFiles({}, 'old'), treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'build.rs': b, 'src/lib.rs': '' }, 'new')).report;
+    expect(first(names).findings.filter((x) => x.ruleId === 'build-output-secret')).toEqual([]);
+    expect(first(values).findings.find((x) => x.ruleId === 'build-output-secret')?.severity).toBe('critical');
+  });
 });

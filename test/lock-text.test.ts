@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LockEntry } from '../src/index.js';
 import { errorLines } from '../src/lock/command.js';
 import { formatLockText } from '../src/lock/text.js';
-import type { LockEntry } from '../src/lock/types.js';
 import { bump24 } from './helpers/bump24.js';
 
 describe('lock text', () => {

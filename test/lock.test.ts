@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LockReport } from '../src/index.js';
 import { lockDelta } from '../src/lock/delta.js';
 import { parseLockfile, type LockPackage } from '../src/lock/parse.js';
 import { formatLockText } from '../src/lock/text.js';
-import type { LockReport } from '../src/lock/types.js';
 import { lockCli, lockText, type LockPkg } from './helpers/lock-fixture.js';
 import { RegistryServer, startRegistryServer, type PublishedVersion } from './helpers/registry-server.js';
 

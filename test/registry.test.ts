@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/index.js';
 import {
   RegistryClient,
   applyPublishPolicy,
@@ -16,7 +17,6 @@ import {
   parseMinPublishAge,
   sha256,
 } from '../src/registry/index.js';
-import type { Report } from '../src/report/types.js';
 import { RegistryServer, startRegistryServer } from './helpers/registry-server.js';
 
 const ROOT = path.join(import.meta.dirname, '..');

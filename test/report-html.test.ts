@@ -1,8 +1,7 @@
-import type { Finding } from '../src/index.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { analyzeTrees, diffReleasesWithHunks, treeFromFiles, type FileHunks } from '../src/index.js';
+import { analyzeTrees, diffReleasesWithHunks, treeFromFiles, type FileHunks, type Finding } from '../src/index.js';
 import { formatHtml } from '../src/report/html.js';
 import fc from 'fast-check';
 import { manifest } from './helpers/fixture.js';
@@ -171,10 +170,10 @@ describe('HTML page size for a hostile release', () => {
 
 describe('what the HTML page leads with', () => {
   it('the headline names the finding that explains the attack, by severity, then category priority, then points', async () => {
-    const { headlineFinding, CATEGORY_PRIORITY } = await import('../src/report/html-rank.js');
+    const { headlineFinding, CATEGORY_PRIORITY } = await import('../src/index.js');
     const m03 = (await corpusScan('m03-build-rs-credential-theft')).report;
-    // The scorer names the first critical finding; the page names the exfiltration it is part of.
-    expect(m03.verdictReason).toMatch(/sensitive-path-literal/);
+    // The page names the exfiltration the sensitive path is part of, and so does the verdict reason.
+    expect(m03.verdictReason).toMatch(/secret-exfiltration/);
     expect(headlineFinding(m03.findings)?.ruleId).toBe('secret-exfiltration');
     expect(headlineFinding((await corpusScan('m01-ci-gated-download-exec')).report.findings)?.ruleId).toBe('ci-gated-payload');
     expect(CATEGORY_PRIORITY.indexOf('exfiltration')).toBeLessThan(CATEGORY_PRIORITY.indexOf('filesystem'));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rulesFor } from '../src/index.js';
-import { SEVERITIES } from '../src/rules/types.js';
+import { rulesFor, SEVERITIES } from '../src/index.js';
 import { runCase } from './helpers/fixture.js';
 
 const rank = (s: string) => SEVERITIES.indexOf(s as never);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../src/index.js';
 import { scoreFindings } from '../src/score/index.js';
-import type { Finding } from '../src/rules/types.js';
 
 const finding = (ruleId: string, category: string, line: number, severity: Finding['severity'] = 'high'): Finding =>
   ({ ruleId, category, severity, confidence: 'high', file: 'src/lib.rs', line, column: 1, message: '', role: 'lib' }) as unknown as Finding;

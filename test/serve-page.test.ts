@@ -8,7 +8,7 @@ import { buildApp, BlobStore, type Service } from '../src/serve/app.js';
 import { createUser } from '../src/serve/auth.js';
 import { ServePolicySchema } from '../src/config/serve.js';
 import { seededRandom } from '../src/serve/reviewers.js';
-import { SEVERITY_RANK } from '../src/report/input.js';
+import { SEVERITY_RANK } from '../src/index.js';
 import { corpusCrate, suiteDir } from './helpers/serve.js';
 import { browserTestsRun, launch, screenshot, seriousA11yViolations } from './helpers/browser.js';
 

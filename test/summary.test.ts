@@ -71,6 +71,20 @@ describe('capability summaries', () => {
     expect(off.capabilities.added).not.toContain('process.spawn');
   });
 
+  it('does not carry a mode that only arguments make dangerous (TLS verification) out of a dependency', () => {
+    // A TLS client written for this test: `connect` turns verification off only when asked to.
+    const tls = summarizeTree(treeFromFiles({
+      'Cargo.toml': '[package]\nname = "tlsish"\nversion = "0.2.0"\n',
+      'src/lib.rs': 'pub struct Connector { insecure: bool, ctx: Ctx }\npub struct Ctx;\nimpl Ctx { pub fn set_verify(&mut self, _m: u8) {} }\nimpl Connector {\n    pub fn connect(&mut self, host: &str) -> std::io::Result<std::net::TcpStream> {\n        if self.insecure { self.ctx.set_verify(0); }\n        std::net::TcpStream::connect((host, 443))\n    }\n}\n',
+    }));
+    const connect = tls.items['Connector::connect'];
+    expect(typeof connect === 'object' && connect.caps?.map((c) => c[0])).toContain('network.tls-insecure');
+    const old = app('1.0.0', '', 'tlsish = "0.2"\n');
+    const neu = app('1.0.1', '        let _ = tlsish::Connector::connect;\n', 'tlsish = "0.2"\n');
+    const r = analyzeTrees(old, neu, { dependencies: new SummarySet([tls], 'test') }).report;
+    expect(r.findings.filter((f) => f.ruleId === 'tls-verification-disabled')).toEqual([]);
+  });
+
   it('cuts cycles between crates', () => {
     const a: CrateSummary = { format: 1, name: 'a', version: '1.0.0', tool: 't', deps: [{ name: 'b', package: 'b', req: '1' }], ext: ['b::g'], items: { f: { calls: [0] } }, methods: {} };
     const b: CrateSummary = { format: 1, name: 'b', version: '1.0.0', tool: 't', deps: [{ name: 'a', package: 'a', req: '1' }], ext: ['a::f'], items: { g: { calls: [0], caps: [['network.connect', 'std::net::TcpStream::connect (src/lib.rs:3)']] } }, methods: {} };

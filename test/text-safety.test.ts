@@ -8,12 +8,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeTrees, treeFromFiles, type Report } from '../src/index.js';
+import { analyzeTrees, treeFromFiles, type Report, type LockReport } from '../src/index.js';
 import { formatText, formatLockText as formatLockTextReport } from '../src/report/text.js';
 import { formatMarkdown } from '../src/report/markdown.js';
 import { formatLockText } from '../src/lock/text.js';
 import { hasVisibleText, safeCodeLine, safeText } from '../src/report/safe-text.js';
-import type { LockReport } from '../src/lock/types.js';
 import { tempDir } from './helpers/tmp.js';
 
 const ROOT = path.join(import.meta.dirname, '..');

@@ -58,6 +58,14 @@ interface Deps {
   byName: Map<string, SummaryDep>;
 }
 
+/**
+ * Capabilities that only a call's arguments make dangerous (`set_verify(SslVerifyMode::NONE)` vs
+ * `PEER`): a summary keeps the call, not its arguments, so inside a dependency they say nothing about
+ * what the caller asked for, and are not carried into it (native-tls's `connect` would otherwise "turn
+ * off TLS verification" for every client). A caller that asks for the mode is reported at its own call.
+ */
+const ARGUMENT_MODES = new Set(['network.tls-insecure']);
+
 /** Composes dependency summaries for one scan (memoized per summary and key). */
 export class DependencyCaps {
   private memo = new WeakMap<CrateSummary, Map<string, DepCap[]>>();
@@ -197,7 +205,7 @@ export class DependencyCaps {
     const origin = `${s.name}@${s.version}`;
     const name = `${s.name}::${key}${macro ? '!' : ''}`;
     const caps = new Map<string, DepCap>();
-    for (const [cap, via] of e.caps ?? []) if (!caps.has(cap)) caps.set(cap, { cap, via: `${name} → ${via}`, origin });
+    for (const [cap, via] of e.caps ?? []) if (!caps.has(cap) && !ARGUMENT_MODES.has(cap)) caps.set(cap, { cap, via: `${name} → ${via}`, origin });
     if (e.calls && e.calls.length > 0) {
       const deps = build ? buildDeps(s) : this.depsOf(s).byName;
       for (const id of e.calls) {

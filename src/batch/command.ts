@@ -16,7 +16,8 @@ import type { RegistryClientApi } from '../registry/types.js';
 import type { QueueSecret } from '../queue/secret.js';
 import { jobsFromFolder, jobsFromRegistry, parseJobsFile, resolveJobStream, rulesDigest, type JobSpec } from './jobs.js';
 import { LocalExecutor, type ScanSettings } from './local.js';
-import { runBatch, type BatchSummary, type JobExecutor } from './run.js';
+import { runBatch, type BatchSummary } from './run.js';
+import type { JobExecutor } from '../runner/jobs.js';
 import { progressDisplay, progressMode } from './progress.js';
 import { positiveInt } from './args.js';
 

@@ -1,19 +1,17 @@
 /**
  * Batch jobs: what a jobs file, a folder of pairs or a registry query names, turned into resolved
- * jobs whose key is the SHA-256 of their inputs' digests, the tool version and the rule set's digest.
- * The key is what makes a run resumable (a job already done under the same key is skipped) and what
- * makes a queued job idempotent (its BullMQ job id).
+ * jobs (src/runner/jobs.ts) keyed by their inputs' digests, the tool version and the rule set's digest.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
-import { loadSource, InputError, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from '../index.js';
+import { loadSource, InputError, DEFAULT_LIMITS, type SourceLimits } from '../index.js';
 import { FileReadError, readBounded, readBoundedSync } from '../files/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { packageRoot } from '../root.js';
-import type { JobNames } from '../store/batch.js';
+import { jobKey, treeDigest, type JobInput, type KeyContext, type ResolvedJob } from '../runner/jobs.js';
 
 /** A jobs file or the command line could not be read as jobs. */
 export class JobsError extends Error {
@@ -29,18 +27,6 @@ export interface JobSpec {
   new: JobSide;
   /** Where it was listed (file:line), for error messages. */
   origin: string;
-}
-
-/** One side ready for a worker: a path it reads, or a registry release it fetches (checksum known). */
-export type JobInput = { path: string } | { registry: { name: string; version: string; cksum: string } };
-
-/** A job ready to run or skip. */
-export interface ResolvedJob extends JobNames {
-  old: JobInput | null;
-  new: JobInput;
-  publishedAt: string | null;
-  /** Set when an input could not even be read for its digest: recorded as an `error` job, never run. */
-  inputError?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -150,17 +136,6 @@ export async function jobsFromRegistry(registry: RegistryClientApi, name: string
     out.push({ old: { registry: { name, version: versions[i - 1].vers } }, new: { registry: { name, version: versions[i].vers } }, origin: `${name} (registry index)` });
   }
   return out;
-}
-
-/** What the key is made of besides the inputs. */
-export interface KeyContext {
-  toolVersion: string;
-  rulesDigest: string;
-}
-
-/** The job key: SHA-256 over both inputs' digests, the tool version and the rules digest. */
-export function jobKey(oldDigest: string | null, newDigest: string, ctx: KeyContext): string {
-  return createHash('sha256').update(`${oldDigest ?? '-'}\n${newDigest}\n${ctx.toolVersion}\n${ctx.rulesDigest}`).digest('hex');
 }
 
 interface SideFacts {
@@ -276,13 +251,6 @@ async function pathSide(p: string, limits?: SourceLimits): Promise<SideFacts> {
   }
   const tree = await loadSource(p, limits);
   return { digest: treeDigest(tree), input: { path: p }, label: p, ...identify(p, tree.files) };
-}
-
-/** A folder input's digest: every file as the scan reads it, by path and content digest (a queue worker checks it too). */
-export function treeDigest(tree: CrateTree): string {
-  const h = createHash('sha256');
-  for (const f of [...tree.files.keys()].sort()) h.update(f).update('\0').update(createHash('sha256').update(tree.files.get(f)!).digest('hex')).update('\n');
-  return h.digest('hex');
 }
 
 async function registrySideFacts(

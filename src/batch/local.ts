@@ -5,8 +5,7 @@
  */
 import type { ReleaseInput, ScanJob, ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';
-import type { ExecOutcome, JobExecutor } from './run.js';
-import type { JobInput, ResolvedJob } from './jobs.js';
+import type { ExecOutcome, JobExecutor, JobInput, ResolvedJob } from '../runner/jobs.js';
 import type { SourceLimits } from '../index.js';
 
 /** What every scan of a batch shares (rules folder, input limits, parse budgets). */

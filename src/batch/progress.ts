@@ -5,13 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { BatchEvent } from './run.js';
-import type { ResolvedJob } from './jobs.js';
-
-/** A job's short name for humans: `crate old → new`, else its input paths. */
-export function jobLabel(j: Pick<ResolvedJob, 'crate' | 'oldVersion' | 'newVersion' | 'oldInput' | 'newInput'>): string {
-  if (j.crate && j.newVersion) return `${j.crate} ${j.oldVersion ?? '(first)'} → ${j.newVersion}`;
-  return `${j.oldInput ?? '(first)'} → ${j.newInput}`;
-}
+import { jobLabel, type ResolvedJob } from '../runner/jobs.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 

@@ -5,33 +5,9 @@
  * recorded job stays recorded and a rerun picks up the rest.
  */
 import type { BatchStore, JobState } from '../store/batch.js';
-import type { Report } from '../report/types.js';
-import type { CrateSummary } from '../index.js';
-import type { KeyContext, ResolvedJob } from './jobs.js';
+import type { Report } from '../index.js';
+import type { ExecOutcome, JobExecutor, KeyContext, ResolvedJob } from '../runner/jobs.js';
 import { ChainScheduler } from './schedule.js';
-
-/** How one job ended, as an executor reports it. */
-export type ExecOutcome =
-  | { ok: true; report: Report; ms: number; attempts?: number; worker?: string; summary?: CrateSummary }
-  | {
-      ok: false;
-      /** input | timeout | memory | crash | cancelled, or `failed` for a queue's dead letter. */
-      failure: string;
-      error: string;
-      ms: number;
-      attempts?: number;
-      worker?: string;
-    };
-
-/** Runs jobs somewhere: the local pool (`LocalExecutor`) or workers behind a queue (`QueueExecutor`). */
-export interface JobExecutor {
-  /** How many jobs to keep in flight at once (at most this many are lost by a kill -9). */
-  readonly slots: number;
-  /** Runs one job to its outcome; `cancel` abandons it (the outcome is then `cancelled`). Never rejects. */
-  execute(job: ResolvedJob, cancel: AbortSignal): Promise<ExecOutcome>;
-  /** Told once the job's outcome is in the store (a queue then drops its copy). */
-  settled?(job: ResolvedJob, state: JobState): Promise<void>;
-}
 
 /** What the progress display and the logs are told. */
 export type BatchEvent =

@@ -7,7 +7,7 @@
  * history), the longest waiting chain is cut in two: each cut costs one release parsed twice, and all
  * slots stay busy.
  */
-import type { ResolvedJob } from './jobs.js';
+import type { ResolvedJob } from '../runner/jobs.js';
 
 interface Chain {
   id: string;

@@ -1,7 +1,6 @@
 import picomatch from 'picomatch';
 import semver from 'semver';
-import { rulesFor, scoreFindings, type Finding, type Report, type Verdict } from '../index.js';
-import type { PolicyNote, PolicyResult } from '../report/types.js';
+import { rulesFor, scoreFindings, type Finding, type PolicyNote, type PolicyResult, type Report, type Verdict } from '../index.js';
 import { normalizeRange, type Config, type Suppression } from './schema.js';
 import { checkAudits } from './vet-check.js';
 import type { Audits } from './vet.js';

@@ -1,13 +1,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { FileHunks, LockEntry, LockReport } from '../index.js';
 import { UsageError, parseFailOn } from '../usage.js';
 import { OUTPUT_OPTIONS, outputUsage, checkFolder, checkUrl, outputsOf, sarifSettings } from '../cli-options.js';
 import { FileReadError, readBoundedText } from '../files/index.js';
 import { safeText as t } from '../report/safe-text.js';
 import { lockDelta } from './delta.js';
 import { parseLockfile, LockfileError, MAX_LOCK_BYTES, type Lockfile } from './parse.js';
-import type { LockEntry, LockReport } from './types.js';
-import type { FileHunks } from '../index.js';
 
 const USAGE = `Usage:
   cratefence lock <old Cargo.lock> <new Cargo.lock> [options]

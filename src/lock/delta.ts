@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { LockChange } from './types.js';
+import type { LockChange } from '../index.js';
 import type { LockPackage } from './parse.js';
 
 /** One package that differs between two lockfiles, with the lockfile records of both sides. */

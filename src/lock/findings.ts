@@ -3,10 +3,9 @@
  * A pull request can swap where a dependency comes from, or pin a known version to other contents,
  * without changing one line a scanner would diff; these say so, on the package's Cargo.lock line.
  */
+import type { LockEntry, LockFinding, Verdict } from '../index.js';
 import { worstVerdict } from '../usage.js';
-import type { Verdict } from '../score/index.js';
 import { CRATES_IO_SOURCES, sourceKind, type DeltaEntry } from './delta.js';
-import type { LockEntry, LockFinding } from './types.js';
 
 /** A lockfile source as a reader names it: crates.io, a git repository, another registry, a path. */
 export function describeSource(source: string | null): string {

@@ -1,6 +1,5 @@
-import type { FileHunks } from '../index.js';
+import type { FileHunks, LockReport } from '../index.js';
 import type { ReporterOptions } from '../report/index.js';
-import type { LockReport } from './types.js';
 
 /** Formats `cratefence lock` can write; reporters of LockReport are added here and nowhere else. */
 export const LOCK_FORMATS = ['text', 'json', 'sarif', 'markdown', 'html'] as const;

@@ -1,13 +1,10 @@
-import { VERSION } from '../index.js';
+import { VERSION, type FileHunks, type LockEntry, type LockReport, type Verdict } from '../index.js';
 import { CRATES_IO_INDEX, RegistryClient, applyPublishPolicy, normaliseIndexUrl, type FetchedCrate, type MinPublishAge, type RegistryOptions } from '../registry/index.js';
-import type { FileHunks } from '../index.js';
 import type { ScanPool } from '../runner/index.js';
 import { LEVEL, worstVerdict } from '../usage.js';
-import type { Verdict } from '../score/index.js';
 import { CRATES_IO_SOURCES, sourceKind, type DeltaEntry } from './delta.js';
 import { addFinding, checksumChangeFinding, entryVerdict, indexChecksumFinding, sourceChangeFinding } from './findings.js';
 import { LockfileError } from './parse.js';
-import type { LockEntry, LockReport } from './types.js';
 
 /** What `scanLockDelta` needs: the pool, how to reach registries, the policy, the clock. */
 export interface LockScanOptions {

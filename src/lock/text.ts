@@ -1,6 +1,6 @@
+import type { LockEntry, LockReport } from '../index.js';
 import { safeText as t } from '../report/safe-text.js';
 import { cutWords } from '../report/cut.js';
-import type { LockEntry, LockReport } from './types.js';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 /** Verdict groups, most urgent first; packages without a verdict (removed, git, path) before the passing ones. */

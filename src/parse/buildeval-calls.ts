@@ -42,6 +42,14 @@ const SOURCES: Array<[RegExp, string]> = [
   [/\b(base64|hex|decode|from_base64|decrypt|xor|inflate|decompress|from_utf8|from_hex)\b/i, 'decode'],
 ];
 
+/** The compiler cargo gives a build script: `$RUSTC` (with or without a `rustc` fallback) or the literal `rustc`. */
+function isCompiler(v: Val): boolean {
+  const lit = literalOf(v);
+  if (lit !== null) return lit === 'rustc';
+  const t = taintOf(v);
+  return t.length > 0 && t.every((x) => x === 'env:RUSTC');
+}
+
 let parser: Parser | undefined;
 const parsedArgs = new Map<string, Parser.SyntaxNode[]>();
 /** Rows the re-parsed argument lists start at in their build-script file, by re-parsed tree. */
@@ -189,7 +197,11 @@ export function calls(ctx: Ctx, node: Parser.SyntaxNode, scope: Scope): Val {
     writeTo(ctx, args[0], display(args[1] ?? UNIT, ctx.file, line), line);
     return UNIT;
   }
-  const source = SOURCES.find(([re]) => re.test(path))?.[1];
+  let source = SOURCES.find(([re]) => re.test(path))?.[1];
+  // `Command::new($RUSTC)`: the compiler cargo runs anyway, asked for its version or target
+  // (rustversion, autocfg-style probes). Its output is not text an attacker controls, so it is a
+  // source of its own (`compiler`), not `process`; the arguments still carry their own taint.
+  if (source === 'process' && /(^|::)Command::new$/.test(path) && args[0] && isCompiler(args[0])) source = 'compiler';
   const closures = runClosures(ctx, args, UNIT);
   return dyn(`${path}(…)`, [...args.flatMap(taintOf), ...closures.flatMap(taintOf), ...(source ? [source] : [])], ctx.file, line);
 }
@@ -261,7 +273,14 @@ function method(ctx: Ctx, recv: Val, name: string, args: Val[], line: number, te
   }
   // Anything else: the result derives from the receiver, the arguments and what closures return.
   const closures = runClosures(ctx, args, recv);
-  const source = SOURCES.find(([re]) => re.test(name))?.[1];
+  // `env::vars().filter(…).map(|(name, _)| …)`: what a map gives back is what its closure returns
+  // for each (name, value) pair, so the names alone do not carry the values' taint.
+  if (recv.k === 'dyn' && recv.pairs && /^(map|filter_map|flat_map)$/.test(name) && closures.length > 0) {
+    return dyn(whole, [...args.flatMap(taintOf), ...closures.flatMap(taintOf)], ctx.file, line);
+  }
+  let source = SOURCES.find(([re]) => re.test(name))?.[1];
+  // Running a command built on the compiler (`Command::new($RUSTC).arg("--version").output()`).
+  if (source === 'process' && taintOf(recv).includes('compiler')) source = undefined;
   const out = dyn(whole, [...taintOf(recv), ...args.flatMap(taintOf), ...closures.flatMap(taintOf), ...(source && recv.k !== 'str' ? [source] : [])], ctx.file, line);
   return recv.k === 'dyn' && recv.pairs ? ({ ...out, pairs: true } as Val) : out;
 }

@@ -10,9 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { ExecOutcome, JobExecutor } from '../batch/run.js';
-import type { KeyContext, ResolvedJob } from '../batch/jobs.js';
-import { jobLabel } from '../batch/progress.js';
+import { jobLabel, type ExecOutcome, type JobExecutor, type KeyContext, type ResolvedJob } from '../runner/jobs.js';
 import { PREFIX, QUEUE_NAME, QueueError, redisTarget } from './connection.js';
 import { RedisMonitor } from './monitor.js';
 import { sign, type QueueSecret } from './secret.js';

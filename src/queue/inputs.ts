@@ -9,8 +9,8 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadSource, type SourceLimits } from '../index.js';
 import { FileReadError, readBoundedSync } from '../files/index.js';
-import { treeDigest, type JobInput } from '../batch/jobs.js';
 import type { ReleaseInput } from '../runner/index.js';
+import { treeDigest, type JobInput } from '../runner/jobs.js';
 import type { RegistryClientApi } from '../registry/types.js';
 import { sha256 } from './types.js';
 

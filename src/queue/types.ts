@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type SourceLimits } from '../index.js';
-import type { JobInput } from '../batch/jobs.js';
+import type { JobInput } from '../runner/jobs.js';
 
 /** The version of the job and result formats below (a worker of another format refuses the job). */
 export const FORMAT = 2;

@@ -5,7 +5,7 @@
  * settings, and to the report's bytes. Anything else is refused with the reason, as that one job's
  * error: a bad answer never stops the run.
  */
-import type { Report } from '../report/types.js';
+import type { Report } from '../index.js';
 import { verify, type QueueSecret } from './secret.js';
 import {
   FORMAT, MAX_REPORT_DEPTH, MAX_RESULT_BYTES, jsonDepthOver, queuedResultSchema, reportSchema, resultFields, sha256,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import type { PolicyNote, Report } from '../report/types.js';
+import type { PolicyNote, Report } from '../index.js';
 import { worstVerdict } from '../usage.js';
 import { FileReadError, readBoundedSync } from '../files/index.js';
 import { defaultCargoHome } from './cache.js';

@@ -1,8 +1,6 @@
-import type { Finding } from '../rules/types.js';
+import { byDanger, SEVERITY_RANK, type Finding } from '../index.js';
 import { escapeCode, escapeHtml as esc } from './html-escape.js';
-import { byDanger } from './html-rank.js';
 import { traceSvg } from './html-trace.js';
-import { SEVERITY_RANK } from './input.js';
 
 /** A finding with the id of its row in a card (`c<crate>n<index in the report>`). */
 export interface Placed {

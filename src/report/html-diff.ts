@@ -1,4 +1,4 @@
-import type { FileHunks, HunkLine } from '../diff/hunks.js';
+import type { FileHunks, HunkLine } from '../index.js';
 import { escapeCode, escapeHtml as esc } from './html-escape.js';
 import type { FileRisk } from './html-rank.js';
 import { sevBadge } from './html-cards.js';

@@ -1,41 +1,5 @@
-import type { FileHunks } from '../diff/hunks.js';
-import type { Category, Finding } from '../rules/types.js';
-import type { Verdict } from '../score/index.js';
-import { SEVERITY_RANK, type Section } from './input.js';
-
-/**
- * Which category explains an attack best, first to last. Composite rules come first: an
- * exfiltration finding is the credential read *and* the send, a trigger is the condition that arms
- * a payload, obfuscation hides one, a far jump is the whole path from an entry point to it. The
- * capabilities they combine follow (running programs, the network, build-time code, native code,
- * files), then what only weakens a crate (manifest, unsafe, denial of service).
- */
-export const CATEGORY_PRIORITY: readonly Category[] = [
-  'exfiltration', 'trigger', 'obfuscation', 'far-jump', 'process', 'network', 'build-script', 'ffi', 'filesystem', 'manifest', 'unsafe', 'dos',
-];
-
-const categoryRank = (c: Category) => {
-  const i = CATEGORY_PRIORITY.indexOf(c);
-  return i < 0 ? CATEGORY_PRIORITY.length : i;
-};
-
-/** Orders findings most telling first: severity, then category priority, then scored points. */
-export function byDanger(a: Finding, b: Finding): number {
-  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || categoryRank(a.category) - categoryRank(b.category) || (b.points ?? 0) - (a.points ?? 0);
-}
-
-/**
- * The finding a report's headline names: the one that explains the attack. Among findings that are
- * not suppressed and above `info` (those of at least medium confidence when there are any), the most
- * severe; among equals the one whose category ranks first in {@link CATEGORY_PRIORITY} (so the
- * exfiltration that reads `~/.cargo/credentials` and posts it, not the `sensitive-path-literal` that
- * is part of it), then the one that scored the most points. Undefined when nothing qualifies.
- */
-export function headlineFinding(findings: readonly Finding[]): Finding | undefined {
-  const loud = findings.filter((f) => !f.suppressed && f.severity !== 'info');
-  const strong = loud.filter((f) => f.confidence !== 'low');
-  return [...(strong.length > 0 ? strong : loud)].sort(byDanger)[0];
-}
+import { byDanger, type FileHunks, type Finding, type Verdict } from '../index.js';
+import type { Section } from './input.js';
 
 /** What the page knows of one changed file, to order, open and index it. */
 export interface FileRisk {

@@ -1,4 +1,4 @@
-import type { TraceHop } from '../rules/types.js';
+import type { TraceHop } from '../index.js';
 import { escapeHtml } from './html-escape.js';
 
 const ROW = 36;

@@ -1,12 +1,9 @@
-import type { FileHunks } from '../diff/hunks.js';
-import type { Finding } from '../rules/types.js';
-import { CATEGORIES, SEVERITIES } from '../rules/types.js';
-import type { LockReport } from '../lock/types.js';
+import { byDanger, CATEGORIES, headlineFinding, SEVERITIES, type FileHunks, type Finding, type LockReport } from '../index.js';
 import { HTML_SCRIPT, HTML_STYLE, contentSecurityPolicy } from './html-assets.js';
 import { escapeCode, escapeHtml as esc } from './html-escape.js';
 import { findingsList, flagLines, groupCards, MAX_OUTSIDE_CARDS, renderCard, sevBadge, verdictBadge, type CardGroup, type Placed } from './html-cards.js';
 import { fileBlock, fileIndex, planDiffs, shownNewLines, type DiffView, type FileRender } from './html-diff.js';
-import { byDanger, filesByDanger, headlineFinding, sectionsByDanger } from './html-rank.js';
+import { filesByDanger, sectionsByDanger } from './html-rank.js';
 import { entryKey, isLockReport, sections, versions, type ReportInput, type Section } from './input.js';
 
 export { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';

@@ -1,4 +1,4 @@
-import type { FileHunks } from '../diff/hunks.js';
+import type { FileHunks } from '../index.js';
 import type { RuleMeta, SarifOptions } from './sarif.js';
 import { isLockReport, type ReportInput } from './input.js';
 

@@ -1,7 +1,4 @@
-import type { LockEntry, LockReport } from '../lock/types.js';
-import type { Finding, Severity } from '../rules/types.js';
-import type { Verdict } from '../score/index.js';
-import type { Report } from './types.js';
+import { SEVERITY_RANK, type Finding, type LockEntry, type LockReport, type Report, type Verdict } from '../index.js';
 
 /** What the SARIF, Markdown and HTML reporters accept: one release's report, or `cratefence lock`'s combined one. */
 export type ReportInput = Report | LockReport;
@@ -35,8 +32,6 @@ export function sections(input: ReportInput): Section[] {
 export function entryKey(e: { name: string; old: string | null; new: string | null }): string {
   return `${e.name}@${e.new ?? e.old ?? ''}`;
 }
-
-export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** Findings worth a reader's attention (above `info`), most severe and highest-scoring first. */
 export function loudFindings(findings: Finding[]): Finding[] {

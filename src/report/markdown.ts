@@ -1,9 +1,7 @@
-import type { Finding } from '../rules/types.js';
-import type { Verdict } from '../score/index.js';
+import type { Finding, Report, Verdict } from '../index.js';
 import { isLockReport, loudFindings, sections, versions, type ReportInput, type Section } from './input.js';
 import { safeCodeLine, safeText } from './safe-text.js';
 import { cutWords } from './cut.js';
-import type { Report } from './types.js';
 
 /** The line a CI job looks for to update its one sticky comment instead of adding another. */
 export const MARKDOWN_MARKER = '<!-- cratefence -->';

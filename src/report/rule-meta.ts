@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { FileReadError, readBoundedSync } from '../files/index.js';
-import { DEFAULT_RULES_DIR } from '../rules/loader.js';
-import type { RuleSpec } from '../rules/types.js';
+import { DEFAULT_RULES_DIR, type RuleSpec } from '../index.js';
 import type { RuleMeta } from './sarif.js';
 
 /** A rule file is a few kilobytes; anything larger is not read for its header. */

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Location, Log, ReportingDescriptor, Result, ThreadFlowLocation } from 'sarif';
-import type { LockEntry } from '../lock/types.js';
-import type { Finding, Severity } from '../rules/types.js';
-import type { PolicyNote, Report } from './types.js';
+import type { Finding, LockEntry, PolicyNote, Report, Severity } from '../index.js';
 import { isLockReport, type ReportInput } from './input.js';
 import { firstSentence } from './cut.js';
 

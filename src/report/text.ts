@@ -1,7 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Finding } from '../rules/types.js';
-import type { Report } from './types.js';
-import type { LockReport } from '../lock/types.js';
+import type { Finding, LockReport, Report } from '../index.js';
 import { safeCodeLine, safeText as t } from './safe-text.js';
 
 export interface TextOptions {

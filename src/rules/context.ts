@@ -6,7 +6,7 @@ import { capMatches } from '../analysis/catalogue.js';
 import { isShippedRole } from '../diff/release.js';
 import type { RuleSet } from './loader.js';
 import type { DependencyCaps } from '../analysis/deps.js';
-import type { TraceHop } from './types.js';
+import type { TraceHop } from '../contract/finding.js';
 import { C_FAMILY } from '../parse/c.js';
 
 

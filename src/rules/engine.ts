@@ -6,7 +6,8 @@ import { ANALYZERS } from './analyzers/index.js';
 import { short, siteMatch } from './analyzers/util.js';
 import { removedUnsafeLints } from './analyzers/files.js';
 import { placeGenerated } from './analyzers/generated.js';
-import { SEVERITIES, type Finding, type Match } from './types.js';
+import type { Match } from './types.js';
+import { SEVERITIES, type Finding } from '../contract/finding.js';
 
 
 /** Runs every rule over the delta and returns findings in file and line order. */

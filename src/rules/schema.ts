@@ -1,4 +1,4 @@
-import { CATEGORIES, CONFIDENCES, SEVERITIES } from './types.js';
+import { CATEGORIES, CONFIDENCES, SEVERITIES } from '../contract/finding.js';
 
 const roles = { type: 'array', items: { enum: ['lib', 'proc-macro', 'bin', 'build', 'test', 'bench', 'example', 'other', 'manifest', 'archive'] } };
 const strings = { type: 'array', items: { type: 'string' }, minItems: 1 };

@@ -1,8 +1,7 @@
-import type { Report } from '../report/types.js';
 import type { SourceLimits } from '../source/types.js';
 import type { ParseOptions } from '../parse/parser.js';
 import type { FileHunks } from '../diff/hunks.js';
-import type { CrateSummary } from '../index.js';
+import type { CrateSummary, Report } from '../index.js';
 
 /**
  * How a worker finds dependency summaries for a job (plain data: it crosses to the worker thread).

@@ -1,7 +1,6 @@
-import { analyzeTrees, emptyTree, loadRelease, InputError, type Analysis, type CrateSummary, type FactsStore, type ScanOptions } from '../index.js';
+import { analyzeTrees, emptyTree, loadRelease, InputError, type Analysis, type CrateSummary, type FactsStore, type Report, type ScanOptions } from '../index.js';
 import { MemoryFactsStore } from './memory-store.js';
 import type { ScanJob } from './types.js';
-import type { Report } from '../report/types.js';
 import type { FileHunks } from '../diff/hunks.js';
 
 // One store per worker thread: consecutive jobs (releases of one crate) share their files' facts.

@@ -1,6 +1,6 @@
-import type { Confidence, Finding, Severity } from '../rules/types.js';
-
-export type Verdict = 'pass' | 'review' | 'block';
+import type { Confidence, Finding, Severity } from '../contract/finding.js';
+import type { BreakdownEntry, Verdict } from '../contract/report.js';
+import { headlineFinding } from './headline.js';
 
 /** Base points per severity: what one certain finding of that severity weighs. */
 export const SEVERITY_POINTS: Record<Severity, number> = { info: 0, low: 2, medium: 10, high: 25, critical: 50 };
@@ -21,20 +21,6 @@ export const DELTA_CAPABILITIES: Record<string, number> = {
 export const SCALE = 45;
 export const BLOCK_SCORE = 70;
 export const REVIEW_SCORE = 25;
-
-export interface BreakdownEntry {
-  kind: 'finding' | 'capability';
-  ruleId?: string;
-  file?: string;
-  line?: number;
-  capability?: string;
-  severity?: Severity;
-  confidence?: Confidence;
-  base: number;
-  factors: Record<string, number>;
-  points: number;
-  reason: string;
-}
 
 export interface ScoreResult {
   score: number;
@@ -123,23 +109,24 @@ export function scoreFindings(findings: Finding[], capsBefore: Set<string>, caps
   // release's score below what the same release without the slow files would get.
   if (findings.some((f) => f.ruleId === 'unanalysed-code' && f.severity === 'critical')) score = 100;
   breakdown.sort((a, b) => b.points - a.points);
-  const strong = (f: Finding) => f.confidence !== 'low';
+  // The finding that explains the verdict is the one the HTML page leads with (score/headline.ts).
+  const lead = headlineFinding(findings);
+  const strong = lead !== undefined && lead.confidence !== 'low';
+  const at = (f: Finding) => `${f.severity} finding ${f.ruleId} at ${f.file}:${f.line}`;
   let verdict: Verdict = 'pass';
   let verdictReason = `score ${score} is below ${REVIEW_SCORE} and no finding of medium or higher severity is at least medium confidence`;
-  const critical = findings.find((f) => f.severity === 'critical' && strong(f));
-  const medium = findings.find((f) => SEVERITY_POINTS[f.severity] >= SEVERITY_POINTS.medium && strong(f));
-  if (critical) {
+  if (lead && strong && lead.severity === 'critical') {
     verdict = 'block';
-    verdictReason = `critical finding ${critical.ruleId} at ${critical.file}:${critical.line}`;
+    verdictReason = at(lead);
   } else if (score >= BLOCK_SCORE) {
     verdict = 'block';
-    verdictReason = `score ${score} is at or above ${BLOCK_SCORE}`;
+    verdictReason = `score ${score} is at or above ${BLOCK_SCORE}${lead ? `, led by ${at(lead)}` : ''}`;
   } else if (score >= REVIEW_SCORE) {
     verdict = 'review';
-    verdictReason = `score ${score} is at or above ${REVIEW_SCORE}`;
-  } else if (medium) {
+    verdictReason = `score ${score} is at or above ${REVIEW_SCORE}${lead ? `, led by ${at(lead)}` : ''}`;
+  } else if (lead && strong && SEVERITY_POINTS[lead.severity] >= SEVERITY_POINTS.medium) {
     verdict = 'review';
-    verdictReason = `${medium.severity} finding ${medium.ruleId} at ${medium.file}:${medium.line}`;
+    verdictReason = at(lead);
   }
   return { score, verdict, raw, breakdown, verdictReason };
 }

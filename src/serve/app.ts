@@ -2,8 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Db } from '../store/index.js';
-import type { Report } from '../report/types.js';
-import type { FileHunks } from '../index.js';
+import type { FileHunks, Report } from '../index.js';
 import { HTML_SCRIPT, HTML_STYLE, renderReportBody } from '../report/html.js';
 import type { ScanPool } from '../runner/index.js';
 import type { RegistryClientApi } from '../registry/types.js';

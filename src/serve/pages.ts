@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Report } from '../report/types.js';
-import type { FileHunks } from '../index.js';
+import type { FileHunks, Report } from '../index.js';
 import type { Role, User } from './auth.js';
 import { ReleaseService, ServeError, type DecisionKind, type ReleaseView } from './releases.js';
 import type { WaitingDependent } from './dependents.js';
@@ -57,7 +56,8 @@ body>main{max-width:1100px;margin:1.2em auto;padding:0 1.2em}
 .ui-form input[type=text],.ui-form input[type=password]{padding:.4em;border:1px solid #8a939d;border-radius:.3em;min-width:22em;font:inherit}
 .ui-button{padding:.4em .9em;border:0;border-radius:.3em;background:#2454c5;color:#fff;font-weight:600;cursor:pointer;font:inherit}.ui-button.danger{background:#b42323}
 .ui-muted{color:#59636e}.ui-error{color:#9b1c1c;font-weight:600}.ui-code{font-family:ui-monospace,monospace;font-size:.92em}
-.ui-why{max-width:28em}`;
+.ui-why{max-width:28em}
+.ui-refused{color:#4b545e;border-left:3px solid #8a939d;padding:.1em .8em;margin:.6em 0}.ui-refused p,.ui-refused ul{margin:.2em 0}`;
 
 const pill = (s: string | null) => (s ? `<span class="ui-pill st-${esc(s)}">${esc(s)}</span>` : '');
 
@@ -130,6 +130,23 @@ function decidedLists(d: PageDeps): string {
       return `<h2>${state[0].toUpperCase()}${state.slice(1)}${more}</h2>${decidedTable(all.slice(0, DECIDED_SHOWN))}`;
     })
     .join('\n');
+}
+
+const DECISION_KINDS: readonly DecisionKind[] = ['approval', 'rejection', 'revocation', 'override'];
+
+/** Who may record each decision (the JSON API's routes allow the same roles). */
+const DECIDERS: Record<DecisionKind, Role[]> = { approval: ['reviewer', 'admin'], rejection: ['reviewer', 'admin'], revocation: ['admin'], override: ['admin'] };
+
+const FORM_OF: Record<DecisionKind, { button: string; danger: boolean }> = {
+  approval: { button: 'Approve', danger: false },
+  rejection: { button: 'Reject', danger: true },
+  revocation: { button: 'Revoke', danger: true },
+  override: { button: 'Override', danger: false },
+};
+
+function decisionForm(id: number, kind: DecisionKind): string {
+  const f = FORM_OF[kind];
+  return `<form class="ui-form" method="post" action="/ui/releases/${id}/decide"><input type="hidden" name="kind" value="${kind}"><label>Reason <input type="text" name="reason" required></label><button class="ui-button${f.danger ? ' danger' : ''}" type="submit">${f.button}</button></form>`;
 }
 
 export interface PageDeps {
@@ -211,17 +228,15 @@ ${me.role === 'publisher' ? '' : decidedLists(d)}`);
     if (!me) return reply.redirect('/', 303);
     const v = d.releases.view(req.params.id);
     const report = d.releases.report(req.params.id);
-    const canDecide = me.role !== 'publisher' && (v.state === 'quarantined' || v.state === 'cooling-off');
+    // Only the forms the service would take from this user now; for a decision their role allows but
+    // the release or who they are does not (not drawn, their own crate), why instead of a form.
     const forms: string[] = [];
-    if (canDecide) {
-      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="approval"><label>Reason <input type="text" name="reason" required></label><button class="ui-button" type="submit">Approve</button></form>`);
-      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="rejection"><label>Reason <input type="text" name="reason" required></label><button class="ui-button danger" type="submit">Reject</button></form>`);
-    }
-    if (me.role === 'admin' && v.state !== 'revoked') {
-      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="revocation"><label>Reason <input type="text" name="reason" required></label><button class="ui-button danger" type="submit">Revoke</button></form>`);
-    }
-    if (me.role === 'admin' && v.state === 'rejected') {
-      forms.push(`<form class="ui-form" method="post" action="/ui/releases/${v.id}/decide"><input type="hidden" name="kind" value="override"><label>Reason <input type="text" name="reason" required></label><button class="ui-button" type="submit">Override</button></form>`);
+    const refused: string[] = [];
+    for (const kind of DECISION_KINDS) {
+      if (!DECIDERS[kind].includes(me.role)) continue;
+      const no = d.releases.refusal(v.id, me, kind);
+      if (!no) forms.push(decisionForm(v.id, kind));
+      else if (no.status === 403) refused.push(`<li><strong>${FORM_OF[kind].button}</strong>: ${esc(no.message)}</li>`);
     }
     const flash = (req.query as { error?: string }).error;
     return page(reply, `${v.crate} ${v.version}`, `<p><a href="/ui/queue">← queue</a></p>
@@ -232,6 +247,7 @@ ${v.state === 'quarantined' ? `<div aria-label="dependents waiting"><p>Dependent
 ${v.approval ? `<p>Approvals: ${v.approval.approvals}${v.approval.mode === 'count' ? ` of ${v.approval.needed}` : `, share ${esc(v.approval.share)} of ${esc(v.approval.needed)} needed`}</p>` : ''}
 ${flash ? `<p class="ui-error" role="alert">${esc(flash)}</p>` : ''}
 ${forms.join('')}
+${refused.length ? `<div class="ui-refused"><p>You cannot:</p><ul>${refused.join('')}</ul></div>` : ''}
 ${v.decisions.length ? `<h2>Decisions</h2><table class="ui-table"><thead><tr><th scope="col">Decision</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col">When</th></tr></thead><tbody>${v.decisions.map((x) => `<tr><td>${esc(x.kind)}</td><td>${esc(x.who)}</td><td>${esc(x.reason)}</td><td class="ui-muted">${esc(x.at)}</td></tr>`).join('')}</tbody></table>` : ''}
 </div>
 <section aria-label="report">${report ? d.reportFragment(report, d.releases.hunks(v.id)) : `<p class="ui-muted">${v.scanError ? esc(v.scanError) : 'Scanning…'}</p>`}</section>`);
@@ -249,8 +265,7 @@ ${v.decisions.length ? `<h2>Decisions</h2><table class="ui-table"><thead><tr><th
     const me = current(req);
     if (!me) return reply.redirect('/', 303);
     const kind = req.body.kind as DecisionKind;
-    const allowed: Record<DecisionKind, Role[]> = { approval: ['reviewer', 'admin'], rejection: ['reviewer', 'admin'], revocation: ['admin'], override: ['admin'] };
-    if (!allowed[kind].includes(me.role)) throw new ServeError(403, `the ${me.role} role may not record a ${kind}`);
+    if (!DECIDERS[kind].includes(me.role)) throw new ServeError(403, `the ${me.role} role may not record a ${kind}`);
     try {
       d.releases.decide(req.params.id, me, kind, req.body.reason);
       d.afterDecision();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { VERSION } from '../index.js';
-import { jobKey, rulesDigest } from '../batch/jobs.js';
+import { rulesDigest } from '../batch/jobs.js';
+import { jobKey } from '../runner/jobs.js';
 import type { ScanJob, ScanOutcome } from '../runner/index.js';
 import type { ScanExecutor } from './scheduler.js';
 

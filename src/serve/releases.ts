@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/index.js';
-import type { Report } from '../report/types.js';
 import { loudFindings } from '../report/input.js';
-import type { FileHunks } from '../index.js';
+import type { FileHunks, Report } from '../index.js';
 import type { ScanOutcome } from '../runner/index.js';
 import type { ServePolicy } from '../config/serve.js';
 import type { User } from './auth.js';
@@ -212,34 +211,44 @@ export class ReleaseService {
     db.transaction(() => {
       const r = this.row(id);
       const now = this.d.now();
-      if (isOwnRelease(db, { crateKey: r.crate_key, publisherId: r.publisher_id }, user.id)) {
-        throw new ServeError(403, `${user.name} publishes or owns ${r.crate} and cannot record a${kind === 'approval' || kind === 'override' ? 'n' : ''} ${kind} for its release; ${kind === 'approval' || kind === 'rejection' ? 'another reviewer' : 'another admin'} must`);
-      }
-      let next: ReleaseState | null = null;
+      const refused = this.refusalOf(r, user, kind);
+      if (refused) throw refused;
       let weight = 1;
-      if (kind === 'approval') {
-        if (r.state !== 'quarantined') throw new ServeError(409, `release ${id} is ${r.state}; only a quarantined release takes approvals`);
-        const drawn = reviewersOf(db, id);
-        if (!mayApprove(db, { id, crateKey: r.crate_key }, user, this.d.policy, drawn)) {
-          const weighted = this.d.policy.approval.mode === 'weighted' ? ' and maintains no crate that depends on it' : '';
-          throw new ServeError(403, `${user.name} was not drawn to review release ${id}${weighted}; only its drawn reviewers' approvals count (an admin may draw more reviewers)`);
-        }
-      } else if (kind === 'rejection') {
-        if (r.state !== 'quarantined' && r.state !== 'cooling-off') throw new ServeError(409, `release ${id} is ${r.state}; only a quarantined or cooling-off release can be rejected`);
-        next = 'rejected';
-      } else if (kind === 'override') {
-        if (r.state !== 'rejected') throw new ServeError(409, `release ${id} is ${r.state}; only a rejected release can be overridden`);
-        next = 'cooling-off';
-      } else {
-        if (r.state === 'revoked') throw new ServeError(409, `release ${id} is already revoked`);
-        next = 'revoked';
-      }
+      // An approval changes the state only when it completes the approval rule (below).
+      const next: ReleaseState | null = kind === 'rejection' ? 'rejected' : kind === 'override' ? 'cooling-off' : kind === 'revocation' ? 'revoked' : null;
       if (kind === 'approval' && this.d.policy.approval.mode === 'weighted') weight = dependentWeights(db, r.crate_key).get(user.id) ?? 0;
       db.prepare('INSERT INTO serve_decisions (release_id, kind, user_id, reason, report_sha256, weight, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, kind, user.id, reason, r.report_sha256, weight, now.toISOString());
-      if (kind === 'approval' && approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewersOf(db, id)).met) next = 'released';
-      if (next) this.transition(r, next, now, { by: user.name, reason });
+      const released = kind === 'approval' && approvalStatus(db, { id, crateKey: r.crate_key, reportSha256: r.report_sha256 }, this.d.policy, reviewersOf(db, id)).met;
+      const to = released ? 'released' : next;
+      if (to) this.transition(r, to, now, { by: user.name, reason });
     }).immediate();
     return this.view(id);
+  }
+
+  /**
+   * Why `decide` would refuse this user this kind of decision on the release now, or null when it
+   * would record it, so that the page offers only the forms the service takes. A kind the release's
+   * state does not take is refused first (409); then what depends on who the user is (403): their
+   * own release, or an approval from someone not drawn. The role check is the route's.
+   */
+  refusal(id: number, user: User, kind: DecisionKind): ServeError | null {
+    return this.refusalOf(this.row(id), user, kind);
+  }
+
+  private refusalOf(r: Row, user: User, kind: DecisionKind): ServeError | null {
+    const db = this.d.db;
+    if (kind === 'approval' && r.state !== 'quarantined') return new ServeError(409, `release ${r.id} is ${r.state}; only a quarantined release takes approvals`);
+    if (kind === 'rejection' && r.state !== 'quarantined' && r.state !== 'cooling-off') return new ServeError(409, `release ${r.id} is ${r.state}; only a quarantined or cooling-off release can be rejected`);
+    if (kind === 'override' && r.state !== 'rejected') return new ServeError(409, `release ${r.id} is ${r.state}; only a rejected release can be overridden`);
+    if (kind === 'revocation' && r.state === 'revoked') return new ServeError(409, `release ${r.id} is already revoked`);
+    if (isOwnRelease(db, { crateKey: r.crate_key, publisherId: r.publisher_id }, user.id)) {
+      return new ServeError(403, `${user.name} publishes or owns ${r.crate} and cannot record a${kind === 'approval' || kind === 'override' ? 'n' : ''} ${kind} for its release; ${kind === 'approval' || kind === 'rejection' ? 'another reviewer' : 'another admin'} must`);
+    }
+    if (kind === 'approval' && !mayApprove(db, { id: r.id, crateKey: r.crate_key }, user, this.d.policy, reviewersOf(db, r.id))) {
+      const weighted = this.d.policy.approval.mode === 'weighted' ? ' and maintains no crate that depends on it' : '';
+      return new ServeError(403, `${user.name} was not drawn to review release ${r.id}${weighted}; only its drawn reviewers' approvals count (an admin may draw more reviewers)`);
+    }
+    return null;
   }
 
   /**

@@ -5,8 +5,7 @@
  * process killed at any instant leaves each job either wholly recorded or not at all.
  */
 import type { Db } from './index.js';
-import type { Report } from '../report/types.js';
-import type { CrateSummary } from '../index.js';
+import type { CrateSummary, Report } from '../index.js';
 
 export type JobState = 'done' | 'error' | 'failed';
 

@@ -1,5 +1,4 @@
-import type { FileHunks } from '../../src/index.js';
-import type { LockReport } from '../../src/lock/types.js';
+import type { FileHunks, LockReport } from '../../src/index.js';
 import { lockFixture } from './lock-fixture.js';
 
 /**

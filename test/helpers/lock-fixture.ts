@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { diffReleasesWithHunks, type FileHunks, type Report } from '../../src/index.js';
-import type { LockEntry, LockReport } from '../../src/lock/types.js';
+import { diffReleasesWithHunks, type FileHunks, type Report, type LockEntry, type LockReport } from '../../src/index.js';
 import { entryKey } from '../../src/report/input.js';
 import { worstVerdict } from '../../src/usage.js';
 

@@ -1,6 +1,7 @@
 import type { Piece } from '../../parse/values.js';
 import type { ScanContext } from '../context.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 import { SECRET_ENV, SENSITIVE_PATH } from './flow.js';
 import { short } from './util.js';
 

@@ -1,7 +1,8 @@
 import { unescapeRust } from '../../parse/text.js';
 import type { ScanContext, NewSite } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Confidence, Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Confidence, Severity } from '../../contract/finding.js';
 import { short, siteMatch } from './util.js';
 
 /** Programs a payload runs. */

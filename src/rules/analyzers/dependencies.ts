@@ -1,7 +1,8 @@
 import { capMatches } from '../../analysis/catalogue.js';
 import type { DepCap } from '../../analysis/deps.js';
 import type { ScanContext } from '../context.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 import { freshDeps } from './handoff.js';
 import { canon, popularCrates } from './manifest.js';
 import { manifestMatch, short, siteMatch } from './util.js';

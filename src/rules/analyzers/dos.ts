@@ -1,6 +1,7 @@
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, TraceHop } from '../types.js';
+import type { Match } from '../types.js';
+import type { TraceHop } from '../../contract/finding.js';
 import type { Site } from '../../parse/types.js';
 import type { RustFile } from '../../diff/types.js';
 import { siteMatch, short } from './util.js';

@@ -2,7 +2,8 @@ import { capMatches } from '../../analysis/catalogue.js';
 import type { ItemChange, ItemRef } from '../../diff/types.js';
 import type { Reached, ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity, TraceHop } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity, TraceHop } from '../../contract/finding.js';
 import { short } from './util.js';
 
 const PAYLOAD = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'decode', 'env', 'mem', 'unsafe'];

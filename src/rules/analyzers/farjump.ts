@@ -1,6 +1,7 @@
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity, TraceHop } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity, TraceHop } from '../../contract/finding.js';
 import { siteMatch, short } from './util.js';
 
 const PAYLOAD_CAPS = ['network', 'process', 'fs.write', 'fs.delete', 'fs.permissions', 'ffi', 'unsafe', 'decode', 'env.read-all', 'mem'];

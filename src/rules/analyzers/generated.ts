@@ -1,6 +1,7 @@
 import { isGenerated, type GeneratedFile } from '../../diff/generated.js';
 import type { ScanContext, NewSite } from '../context.js';
-import type { Finding, Match, Severity, TraceHop } from '../types.js';
+import type { Match } from '../types.js';
+import type { Finding, Severity, TraceHop } from '../../contract/finding.js';
 import { short, siteMatch } from './util.js';
 
 /** Sources of unknown generated text that make it a payload carrier rather than data. */

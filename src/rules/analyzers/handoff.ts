@@ -1,7 +1,8 @@
 import type { DepSpec } from '../../diff/manifest.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 import { canon, popularCrates, typosquatOf } from './manifest.js';
 import { short, siteMatch } from './util.js';
 

@@ -1,7 +1,8 @@
 import { capMatches } from '../../analysis/catalogue.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Confidence, Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Confidence, Severity } from '../../contract/finding.js';
 import { short, siteMatch } from './util.js';
 
 const HIDDEN_CAPS = ['process', 'network', 'ffi.dlopen', 'ffi.mprotect', 'fs.write', 'fs.delete', 'env.read-all'];

@@ -4,7 +4,7 @@
  * "sketch": the text of its literal pieces joined as the code joins them, with the places that come
  * from the environment (home_dir(), $CARGO_HOME, env!("CARGO_MANIFEST_DIR")…) as markers.
  */
-import { SEVERITIES, type Severity } from '../types.js';
+import { SEVERITIES, type Severity } from '../../contract/finding.js';
 
 export type TargetKind = 'file' | 'registry';
 

@@ -2,7 +2,8 @@ import { CARGO_WRITTEN, gitBlobId, vcsOf } from '../../analysis/provenance.js';
 import { roleOf } from '../../diff/release.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 
 function fileMatch(ctx: ScanContext, file: string, data: Record<string, string>, severity?: Severity): Match {
   const v = ctx.delta.new;

@@ -3,7 +3,8 @@ import { sitesByItem } from '../../diff/index.js';
 import type { ItemRef } from '../../diff/types.js';
 import type { ScanContext } from '../context.js';
 import type { CompiledRule } from '../loader.js';
-import type { Match, Severity } from '../types.js';
+import type { Match } from '../types.js';
+import type { Severity } from '../../contract/finding.js';
 import { changedItems, short, siteMatch } from './util.js';
 
 /** An environment variable name (the whole literal) that holds a credential. */

@@ -1,6 +1,9 @@
-import type { PolicyNote, Report } from '../report/types.js';
-import type { Verdict } from '../score/index.js';
-import type { Severity } from '../rules/types.js';
+/**
+ * The combined report of `cratefence lock` (`kind: "lock"`): one entry per package of a Cargo.lock
+ * delta, each with its scan. Part of the output contract `src/index.ts` exports (docs/report-format.md).
+ */
+import type { Severity } from './finding.js';
+import type { PolicyNote, Report, Verdict } from './report.js';
 
 /**
  * What the lockfile itself says that no scan of a release can: a package that moved to another

@@ -1,5 +1,27 @@
-import type { Finding } from '../rules/types.js';
-import type { BreakdownEntry, Verdict } from '../score/index.js';
+/**
+ * The report of one release pair (`diff`) or one release (`scan`), with the policy layer's result on
+ * top: the stable JSON contract documented in docs/report-format.md. `src/index.ts` exports it; the
+ * scan fills it, the layers above add policy, the formatters only read it.
+ */
+import type { Confidence, Finding, Severity } from './finding.js';
+
+/** `pass`: nothing a reviewer must read; `review`: a person should read the flagged lines; `block`: strong evidence of danger. */
+export type Verdict = 'pass' | 'review' | 'block';
+
+/** One line of the score's explanation: what a finding or a new capability added, and by which factors. */
+export interface BreakdownEntry {
+  kind: 'finding' | 'capability';
+  ruleId?: string;
+  file?: string;
+  line?: number;
+  capability?: string;
+  severity?: Severity;
+  confidence?: Confidence;
+  base: number;
+  factors: Record<string, number>;
+  points: number;
+  reason: string;
+}
 
 /** The stable JSON report (`schemaVersion: 1`), documented in docs/report-format.md. */
 export interface Report {
