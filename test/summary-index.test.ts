@@ -84,6 +84,23 @@ describe('the summary index file', () => {
     expect(idx.summaryOf('wrapper', '0.3')?.summary.items.go).toBeDefined();
   });
 
+  it('reads each summary from the file when first used, and none from a file replaced since', () => {
+    const rules = tempDir('cf-idx-');
+    mkdirSync(path.join(rules, 'data'));
+    const other = summarizeTree(treeFromFiles(crateFiles('other', '0.1.0', 'pub fn x() -> u8 { 1 }\n')));
+    const s = summarizeTree(treeFromFiles(FETCHER));
+    const file = path.join(rules, 'data', 'summaries.bin');
+    writeFileSync(file, encodeSummaryIndex([s, other], { tool: s.tool, source: 'test' }));
+    const idx = shippedIndex(rules);
+    expect(idx.summaryOf('netfetch', '1')?.summary.version).toBe('1.2.0');
+    // Replaced (a new file renamed over it), as an upgrade would: the running process reads nothing at old offsets.
+    writeFileSync(`${file}.new`, encodeSummaryIndex([other], { tool: s.tool, source: 'test' }));
+    execFileSync('mv', [`${file}.new`, file]);
+    expect(idx.summaryOf('other', '0.1')).toBeNull();
+    // What was read before stays as it was.
+    expect(idx.summaryOf('netfetch', '1')?.summary.version).toBe('1.2.0');
+  });
+
   it('is refused when it is a FIFO or a link to /dev/zero', () => {
     const rules = tempDir('cf-idx-');
     mkdirSync(path.join(rules, 'data'));

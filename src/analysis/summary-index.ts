@@ -2,11 +2,11 @@
  * The shipped summary index: capability summaries of widely used crates that cratefence computed
  * itself from Debian's packaged crate sources (`npm run build:summaries`), stored beside the capability
  * catalogue (`rules/data/summaries.bin`). The file is a small JSON table of contents followed by one
- * deflate-compressed summary per crate release, so a scan reads the table once and inflates only the
- * crates it meets. Also: summary sets in memory, and a source that chains several sources.
+ * deflate-compressed summary per crate release, so a scan reads the table once and reads and inflates
+ * only the crates it meets. Also: summary sets in memory, and a source that chains several sources.
  */
 import { createHash } from 'node:crypto';
-import { readBoundedSyncIfExists } from '../files/read.js';
+import { readBoundedRangeSync, type FileIdentity } from '../files/read.js';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SUMMARY_FORMAT, type CrateSummary } from './summary.js';
@@ -228,15 +228,21 @@ export function shippedIndex(rulesDir: string): SummarySet {
   const file = summaryIndexFile(rulesDir);
   let set = loaded.get(file);
   if (set) return set;
-  const bytes = readIndexFile(file);
+  // Only the table of contents is read now; each summary is read from the file when first used (a
+  // scan meets a few dozen of the index's crates, and reading all 2 MB cost a short scan more than
+  // the summaries it used).
+  const head = readRange(file, 0, 12);
   let header: SummaryIndexHeader | null = null;
   let dataStart = 0;
-  if (bytes && bytes.length >= 12 && bytes.subarray(0, 8).toString('latin1') === MAGIC) {
-    const len = bytes.readUInt32BE(8);
-    if (12 + len <= bytes.length) {
+  let identity: FileIdentity | undefined;
+  if (head && head.bytes.subarray(0, 8).toString('latin1') === MAGIC) {
+    const len = head.bytes.readUInt32BE(8);
+    const toc = readRange(file, 12, len, head.identity);
+    if (toc) {
       try {
-        header = JSON.parse(bytes.subarray(12, 12 + len).toString('utf8')) as SummaryIndexHeader;
+        header = JSON.parse(toc.bytes.toString('utf8')) as SummaryIndexHeader;
         dataStart = 12 + len;
+        identity = head.identity;
       } catch {
         header = null;
       }
@@ -244,16 +250,21 @@ export function shippedIndex(rulesDir: string): SummarySet {
   }
   const ok = header !== null && header.format === SUMMARY_FORMAT && Array.isArray(header.entries);
   set = new SummarySet([], 'the shipped summary index', `index:${ok ? `${header!.tool}:${header!.entries.length}` : 'none'}`);
-  if (ok && bytes) {
+  if (ok && identity) {
+    const same = identity;
     for (const e of header!.entries) {
       if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) continue;
       const [name, version, offset, length, deps] = e;
       if (typeof name !== 'string' || typeof version !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) continue;
       const start = dataStart + offset;
-      if (offset < 0 || length < 0 || start + length > bytes.length) continue;
+      if (offset < 0 || length < 0 || start + length > same.size) continue;
       set.add(name, version, () => {
+        // A file replaced since its table of contents was read (cratefence upgraded under a running
+        // service) is not read at the old offsets: its summaries are then unknown to this process.
+        const blob = readRange(file, start, length, same);
+        if (!blob) return null;
         try {
-          const s = JSON.parse(inflateRawSync(bytes.subarray(start, start + length), { maxOutputLength: MAX_SUMMARY_BYTES }).toString('utf8')) as CrateSummary;
+          const s = JSON.parse(inflateRawSync(blob.bytes, { maxOutputLength: MAX_SUMMARY_BYTES }).toString('utf8')) as CrateSummary;
           return s && s.format === SUMMARY_FORMAT && s.version === version ? s : null;
         } catch {
           return null;
@@ -265,9 +276,10 @@ export function shippedIndex(rulesDir: string): SummarySet {
   return set;
 }
 
-function readIndexFile(file: string): Buffer | null {
+/** Part of the index file, read bounded (a link to a device or a FIFO is refused); null when it cannot be read. */
+function readRange(file: string, offset: number, length: number, same?: FileIdentity): { bytes: Buffer; identity: FileIdentity } | null {
   try {
-    return readBoundedSyncIfExists(file, { maxBytes: MAX_INDEX_BYTES, what: 'summary index' });
+    return readBoundedRangeSync(file, offset, length, { maxBytes: MAX_INDEX_BYTES, what: 'summary index', same });
   } catch {
     return null;
   }
