@@ -143,7 +143,8 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
 
 /** One evaluation and everything it read: the build script's files and the shipped files it read. */
 interface EvaluationMemo {
-  files: Array<{ path: string; text: string }>;
+  /** Each file's path and text, and whether it went unparsed (a time budget): then it has no tree to evaluate. */
+  files: Array<{ path: string; text: string; unparsed: boolean }>;
   reads: Map<string, string | undefined>;
   evaluation: BuildEvaluation;
 }
@@ -161,7 +162,8 @@ const MAX_KEPT_CHARS = 1024 * 1024;
  * walking it.
  */
 function evaluateOnce(files: RustFile[], readShipped: (p: string) => string | undefined): BuildEvaluation {
-  const memo = evaluations.find((m) => m.files.length === files.length && m.files.every((f, i) => f.path === files[i].path && f.text === files[i].text)
+  const memo = evaluations.find((m) => m.files.length === files.length
+    && m.files.every((f, i) => f.path === files[i].path && f.text === files[i].text && f.unparsed === (files[i].facts.unparsed === true))
     && [...m.reads].every(([p, text]) => readShipped(p) === text));
   if (memo) return memo.evaluation;
   const reads = new Map<string, string | undefined>();
@@ -180,7 +182,7 @@ function evaluateOnce(files: RustFile[], readShipped: (p: string) => string | un
   }
   // Kept only when small: the memo must not hold a hostile release's megabytes after its scan.
   if (files.reduce((n, f) => n + f.text.length, 0) + [...reads.values()].reduce((n, t) => n + (t?.length ?? 0), 0) <= MAX_KEPT_CHARS) {
-    evaluations.unshift({ files: files.map((f) => ({ path: f.path, text: f.text })), reads, evaluation });
+    evaluations.unshift({ files: files.map((f) => ({ path: f.path, text: f.text, unparsed: f.facts.unparsed === true })), reads, evaluation });
     evaluations.length = Math.min(evaluations.length, KEPT_EVALUATIONS);
   }
   return evaluation;
