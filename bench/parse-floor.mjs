@@ -8,8 +8,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH, CACHE, checkout } from './lib/pairs.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, vs: { type: 'string' } } });
 const runs = Number(values.runs);
+// `--vs DIR`: another built checkout (the main branch's, a release's) scanned in the same rounds, so
+// that before/after ratios come from one run on one machine state.
+const other = values.vs ? path.join(path.resolve(values.vs), 'bin', 'cratefence.js') : null;
 // A typical release (few files changed) and a heavy one (many files changed) of a medium and a large crate.
 const CASES = [
   { size: 'small', repo: 'dtolnay/itoa', old: '1.0.14', new: '1.0.15' },
@@ -34,8 +37,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 console.log(`Medians of ${runs} runs, whole processes, alternating. Floor: tree-sitter (the binding) parsing every .rs file of both sides; addon floor: the same with cratefence's addon; changed floor: the binding parsing only the changed files (both versions); warm: cratefence with --cache holding the facts of an earlier scan of the same pair.`);
 console.log('');
-console.log('| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor | changed floor ms | warm cache ms | warm / changed floor |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+const vsCols = other ? ' other ms | other / floor | other warm ms | other warm / changed floor |' : '';
+console.log(`| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor | changed floor ms | warm cache ms | warm / changed floor |${vsCols}`);
+console.log(`|---|---|---|---|---|---|---|---|---|---|---|---|${other ? '---|---|---|---|' : ''}`);
 for (const c of CASES) {
   const a = checkout(c.repo, c.old);
   const b = checkout(c.repo, c.new);
@@ -58,22 +62,28 @@ for (const c of CASES) {
   rmSync(factsDir, { recursive: true, force: true });
   const scan = ['diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never'];
   time([cli, ...scan, '--cache', factsDir]);
+  if (other) time([other, ...scan, '--cache', factsDir]); // its own fingerprint: its own entries
   const f = [];
   const nf = [];
   const s = [];
   const cf = [];
   const w = [];
+  const os = [];
+  const ow = [];
   for (let i = 0; i < runs; i++) {
     f.push(time([floor, listFile]));
     nf.push(time([floor, listFile, '--native']));
     s.push(time([cli, ...scan]));
+    if (other) os.push(time([other, ...scan]));
     cf.push(time([floor, changedFile]));
     w.push(time([cli, ...scan, '--cache', factsDir]));
+    if (other) ow.push(time([other, ...scan, '--cache', factsDir]));
   }
   const fm = median(f);
   const nm = median(nf);
   const sm = median(s);
   const cm = median(cf);
   const wm = median(w);
-  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} | ${cm.toFixed(0)} | ${wm.toFixed(0)} | ${(wm / cm).toFixed(2)} |`);
+  const vs = other ? ` ${median(os).toFixed(0)} | ${(median(os) / fm).toFixed(2)} | ${median(ow).toFixed(0)} | ${(median(ow) / cm).toFixed(2)} |` : '';
+  console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} | ${cm.toFixed(0)} | ${wm.toFixed(0)} | ${(wm / cm).toFixed(2)} |${vs}`);
 }

@@ -195,6 +195,23 @@ describe('build-time code in a scan', () => {
     expect(r.verdict).toBe('block');
   });
 
+  it('evaluates a build script once for both releases when it and the files it reads are the same, again when a file it reads changed', () => {
+    const lib = 'include!(concat!(env!("OUT_DIR"), "/g.rs"));\npub fn run() { hook(); }\n';
+    const bs = 'fn main() { let o = std::env::var("OUT_DIR").unwrap();\n    std::fs::write(format!("{o}/g.rs"), include_str!("tpl.txt")).unwrap(); }\n';
+    const delta = (oldTpl: string, newTpl: string) => analyzeTrees(
+      treeFromFiles({ 'Cargo.toml': manifest('0.1.0'), 'build.rs': bs, 'src/lib.rs': lib, 'tpl.txt': oldTpl }, 'old'),
+      treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'build.rs': bs, 'src/lib.rs': `${lib}// changed\n`, 'tpl.txt': newTpl }, 'new'),
+    );
+    const same = delta('fn hook() {}', 'fn hook() {}');
+    expect(same.delta.new.buildScript?.evaluation).toBe(same.delta.old.buildScript?.evaluation);
+    expect(same.report.findings.some((f) => f.ruleId === 'shell-exec')).toBe(false);
+    const changed = delta('fn hook() {}', 'fn hook() { let _ = std::process::Command::new("sh").arg("-c").arg("id").spawn(); }');
+    expect(changed.delta.new.buildScript?.evaluation).not.toBe(changed.delta.old.buildScript?.evaluation);
+    expect(changed.delta.new.buildScript?.generated[0].text).toContain('Command::new("sh")');
+    expect(changed.delta.old.buildScript?.generated[0].text).toBe('fn hook() {}');
+    expect(changed.report.findings.some((f) => f.ruleId === 'shell-exec')).toBe(true);
+  });
+
   it('a generated file written from a download is an opaque include, high', () => {
     const lib = 'include!(concat!(env!("OUT_DIR"), "/g.rs"));\n';
     const r = scan(

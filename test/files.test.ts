@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileReadError, UnsafePathError, readBounded, readBoundedSync, readInsideSync, writeInsideSync } from '../src/files/index.js';
+import { FileReadError, UnsafePathError, readBounded, readBoundedRangeSync, readBoundedSync, readInsideSync, writeInsideSync } from '../src/files/index.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'cf-files-'));
 
@@ -41,6 +41,39 @@ describe('bounded reads', () => {
     expect(readBoundedSync(path.join(d, 'link'), { maxBytes: 10 }).toString()).toBe('x');
     expect(() => readBoundedSync(path.join(d, 'link'), { maxBytes: 10, noFollow: true, what: 'cache entry' })).toThrow(/cache entry is a symbolic link/);
     expect(() => readBoundedSync(path.join(d, 'nope'), { maxBytes: 10, what: 'jobs file' })).toThrow(/no such jobs file/);
+  });
+});
+
+describe('bounded range reads', () => {
+  it('reads part of a regular file, and refuses a range past its end or a file over the limit', () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'a'), 'hello world');
+    const { bytes, identity } = readBoundedRangeSync(path.join(d, 'a'), 6, 5, { maxBytes: 100 });
+    expect(bytes.toString()).toBe('world');
+    expect(identity.size).toBe(11);
+    expect(() => readBoundedRangeSync(path.join(d, 'a'), 8, 5, { maxBytes: 100, what: 'index' })).toThrow(/index is 11 bytes, shorter than the part to read/);
+    expect(() => readBoundedRangeSync(path.join(d, 'a'), 0, 1, { maxBytes: 10 })).toThrow(/over the 10-byte limit/);
+  });
+
+  it('refuses a file that is no longer the one first read', () => {
+    const d = tmp();
+    const f = path.join(d, 'a');
+    writeFileSync(f, 'hello world');
+    const { identity } = readBoundedRangeSync(f, 0, 5, { maxBytes: 100 });
+    expect(readBoundedRangeSync(f, 6, 5, { maxBytes: 100, same: identity }).bytes.toString()).toBe('world');
+    writeFileSync(`${f}.new`, 'HELLO WORLD');
+    execFileSync('mv', [`${f}.new`, f]);
+    expect(() => readBoundedRangeSync(f, 6, 5, { maxBytes: 100, same: identity, what: 'summary index' })).toThrow(/summary index changed since it was first read/);
+  });
+
+  it('refuses a link to /dev/zero and a FIFO at once', () => {
+    const d = tmp();
+    symlinkSync('/dev/zero', path.join(d, 'zero'));
+    execFileSync('mkfifo', [path.join(d, 'fifo')]);
+    const t0 = Date.now();
+    expect(() => readBoundedRangeSync(path.join(d, 'zero'), 0, 12, { maxBytes: 1 << 20 })).toThrow(/a device/);
+    expect(() => readBoundedRangeSync(path.join(d, 'fifo'), 0, 12, { maxBytes: 1 << 20 })).toThrow(/a FIFO/);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
 

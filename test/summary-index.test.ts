@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeSummaryIndex, shippedIndex, summarizeTree, treeFromFiles } from '../src/index.js';
+import { DEFAULT_RULES_DIR, encodeSummaryIndex, shippedIndex, summarizeTree, treeFromFiles, type CrateSummary } from '../src/index.js';
 import { gatherDependencies } from '../src/deps/index.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -52,6 +53,54 @@ describe('the summary index file', () => {
     expect(shippedIndex(rules).summaryOf('netfetch', '1')).toBeNull();
   });
 
+  it('lists each release\'s registry dependencies in its table of contents, read without inflating the summary', () => {
+    const rules = tempDir('cf-idx-');
+    mkdirSync(path.join(rules, 'data'));
+    const wrapper = summarizeTree(treeFromFiles(crateFiles('wrapper', '0.3.1', 'pub fn go() { netfetch::get("x"); }\n',
+      'netfetch = "1.2"\nlocal-thing = { path = "../x" }\nnoreq = "*"\n')));
+    const bytes = encodeSummaryIndex([wrapper], { tool: wrapper.tool, source: 'test' });
+    const header = JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32BE(8)).toString('utf8'));
+    expect(JSON.parse(header.entries[0][4])).toEqual([['netfetch', '1.2'], ['noreq', '*']]);
+    bytes[bytes.length - 3] ^= 0xff; // damage the compressed summary: only the table of contents is good
+    writeFileSync(path.join(rules, 'data', 'summaries.bin'), bytes);
+    const idx = shippedIndex(rules);
+    expect(idx.headOf('wrapper', '0.3')).toEqual({ name: 'wrapper', version: '0.3.1', deps: [{ package: 'netfetch', req: '1.2' }, { package: 'noreq', req: '*' }] });
+    expect(idx.headOf('wrapper', '2')?.approximate).toBe(true);
+    expect(idx.headOf('other', '1')).toBeNull();
+    expect(idx.summaryOf('wrapper', '0.3')).toBeNull();
+  });
+
+  it('reads an index written before its table of contents listed dependencies, inflating summaries to walk them', () => {
+    const rules = tempDir('cf-idx-');
+    mkdirSync(path.join(rules, 'data'));
+    const wrapper = summarizeTree(treeFromFiles(crateFiles('wrapper', '0.3.1', 'pub fn go() { netfetch::get("x"); }\n', 'netfetch = "1.2"\n')));
+    const blob = deflateRawSync(JSON.stringify(wrapper));
+    const header = Buffer.from(JSON.stringify({ format: wrapper.format, tool: wrapper.tool, source: 'old', entries: [['wrapper', '0.3.1', 0, blob.length]] }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(header.length);
+    writeFileSync(path.join(rules, 'data', 'summaries.bin'), Buffer.concat([Buffer.from('CFSUMS01'), len, header, blob]));
+    const idx = shippedIndex(rules);
+    expect(idx.headOf('wrapper', '0.3')).toMatchObject({ name: 'wrapper', version: '0.3.1', deps: [{ package: 'netfetch', req: '1.2' }] });
+    expect(idx.summaryOf('wrapper', '0.3')?.summary.items.go).toBeDefined();
+  });
+
+  it('reads each summary from the file when first used, and none from a file replaced since', () => {
+    const rules = tempDir('cf-idx-');
+    mkdirSync(path.join(rules, 'data'));
+    const other = summarizeTree(treeFromFiles(crateFiles('other', '0.1.0', 'pub fn x() -> u8 { 1 }\n')));
+    const s = summarizeTree(treeFromFiles(FETCHER));
+    const file = path.join(rules, 'data', 'summaries.bin');
+    writeFileSync(file, encodeSummaryIndex([s, other], { tool: s.tool, source: 'test' }));
+    const idx = shippedIndex(rules);
+    expect(idx.summaryOf('netfetch', '1')?.summary.version).toBe('1.2.0');
+    // Replaced (a new file renamed over it), as an upgrade would: the running process reads nothing at old offsets.
+    writeFileSync(`${file}.new`, encodeSummaryIndex([other], { tool: s.tool, source: 'test' }));
+    execFileSync('mv', [`${file}.new`, file]);
+    expect(idx.summaryOf('other', '0.1')).toBeNull();
+    // What was read before stays as it was.
+    expect(idx.summaryOf('netfetch', '1')?.summary.version).toBe('1.2.0');
+  });
+
   it('is refused when it is a FIFO or a link to /dev/zero', () => {
     const rules = tempDir('cf-idx-');
     mkdirSync(path.join(rules, 'data'));
@@ -78,6 +127,22 @@ describe('gathering dependency summaries on this machine', () => {
     expect(second.stats).toMatchObject({ computed: 0, fromCache: 1 });
     const off = await gatherDependencies([app], { mode: 'off', cargoHome, cacheDir: cache });
     expect(off.source).toBe('off');
+  });
+
+  it('walks through crates only the shipped index knows to their dependencies in the Cargo cache', async () => {
+    // app → wrapper (shipped index only) → netfetch (Cargo cache): netfetch is summarised from its code.
+    const rules = tempDir('cf-rules-');
+    cpSync(DEFAULT_RULES_DIR, rules, { recursive: true });
+    const wrapper: CrateSummary = summarizeTree(treeFromFiles(crateFiles('wrapper', '0.3.1', 'pub fn go() { netfetch::get("x"); }\n', 'netfetch = "1.2"\n')));
+    const bytes = encodeSummaryIndex([wrapper], { tool: wrapper.tool, source: 'test' });
+    bytes[bytes.length - 3] ^= 0xff; // the walk reads the table of contents, never this summary
+    writeFileSync(path.join(rules, 'data', 'summaries.bin'), bytes);
+    const cargoHome = tempDir('cf-cargo-');
+    writeCrate(path.join(cargoHome, 'registry', 'src', 'index.crates.io-1949cf8c6b5b557f', 'netfetch-1.2.0'), FETCHER);
+    const app = treeFromFiles(crateFiles('app', '0.1.0', 'pub fn f() { wrapper::go(); }\n', 'wrapper = "0.3"\n'));
+    const g = await gatherDependencies([app], { mode: 'offline', cargoHome, cacheDir: null, rulesDir: rules });
+    expect(g.stats).toMatchObject({ fromIndex: 1, computed: 1, fromCache: 0, unknown: [] });
+    expect(g.source !== 'off' && g.source.summaryOf('netfetch', '1.2')?.summary.version).toBe('1.2.0');
   });
 
   it('does not take a Cargo cache folder whose manifest claims another release', async () => {

@@ -105,14 +105,37 @@ export class DependencyCaps {
   capsOfMethod(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string, depth = 0): DepCap[] {
     let found: DepCap[] = [];
     let hits = 0;
-    for (const dep of uniqueDeps(deps)) {
-      const rs = this.source.summaryOf(dep.package, dep.req);
-      const e = rs?.summary.methods[name];
-      if (!rs || !e) continue;
+    for (const s of this.methodHolders(deps, name)) {
       hits++;
-      found = this.compose(rs.summary, `.${name}`, e, depth);
+      found = this.compose(s, `.${name}`, s.methods[name], depth);
     }
     return hits === 1 ? found : [];
+  }
+
+  /** Per dependency map: the summary each of its packages selects (null: none), in the map's order. */
+  private summariesMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Array<CrateSummary | null>>();
+  /** Per dependency map and method name: the summaries (in the map's order) that have a public method of that name. */
+  private holdersMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Map<string, CrateSummary[]>>();
+
+  /**
+   * The summaries among `deps` that declare a method `name`. A scan asks this for every method call
+   * it cannot place, thousands of times over the same few dependency maps: looking each package up
+   * again every time was most of what dependency summaries cost a scan.
+   */
+  private methodHolders(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string): CrateSummary[] {
+    let byName = this.holdersMemo.get(deps);
+    if (!byName) this.holdersMemo.set(deps, (byName = new Map()));
+    let out = byName.get(name);
+    if (out) return out;
+    let summaries = this.summariesMemo.get(deps);
+    if (!summaries) {
+      summaries = uniqueDeps(deps).map((dep) => this.source.summaryOf(dep.package, dep.req)?.summary ?? null);
+      this.summariesMemo.set(deps, summaries);
+    }
+    out = [];
+    for (const s of summaries) if (s && s.methods[name]) out.push(s);
+    byName.set(name, out);
+    return out;
   }
 
   private depsOf(s: CrateSummary): Deps {
@@ -202,13 +225,23 @@ export class DependencyCaps {
   }
 }
 
+const buildDepsMemo = new WeakMap<CrateSummary, Map<string, SummaryDep>>();
+
 function buildDeps(s: CrateSummary): Map<string, SummaryDep> {
-  const m = new Map<string, SummaryDep>();
+  let m = buildDepsMemo.get(s);
+  if (m) return m;
+  m = new Map<string, SummaryDep>();
   for (const x of s.deps) if (x.build && !m.has(x.name)) m.set(x.name, x);
+  buildDepsMemo.set(s, m);
   return m;
 }
 
+/** Per dependency map (never changed once built: a resolver's or a summary's): its dependencies, one per package. */
+const uniqueMemo = new WeakMap<ReadonlyMap<string, { package: string; req?: string }>, Array<{ package: string; req?: string }>>();
+
 function uniqueDeps(deps: ReadonlyMap<string, { package: string; req?: string }>): Array<{ package: string; req?: string }> {
+  const hit = uniqueMemo.get(deps);
+  if (hit) return hit;
   const seen = new Set<string>();
   const out: Array<{ package: string; req?: string }> = [];
   for (const d of deps.values()) {
@@ -216,6 +249,7 @@ function uniqueDeps(deps: ReadonlyMap<string, { package: string; req?: string }>
     seen.add(d.package);
     out.push(d);
   }
+  uniqueMemo.set(deps, out);
   return out;
 }
 
@@ -237,6 +271,53 @@ export function cargoRange(req: string | undefined): string | null {
 
 /** The newest of `versions` that `req` (Cargo's syntax) accepts, else the newest below the lowest it accepts, else null. */
 export function pickVersion(versions: string[], req: string | undefined): { version: string; exact: boolean } | null {
+  return plainPick(versions, req) ?? semverPick(versions, req);
+}
+
+const PLAIN_VERSION = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+const PLAIN_REQ = /^\^?(0|[1-9]\d{0,14})(?:\.(0|[1-9]\d{0,14})(?:\.(0|[1-9]\d{0,14}))?)?$/;
+
+/**
+ * `pickVersion` for what almost every look-up is: plain `x.y.z` versions and a bare or caret
+ * requirement (`1.2`, `^0.4.3`) or none. Answers as node-semver's caret ranges do, without building
+ * them: gathering picks a version for every crate of a dependency tree, and building semver's range
+ * objects was most of that cost in a short process. Undefined for anything else (the caller asks
+ * semver). `test/deps-pick.test.ts` holds it equal to semver's answer over generated inputs.
+ */
+export function plainPick(versions: string[], req: string | undefined): { version: string; exact: boolean } | null | undefined {
+  const parsed: Array<[number, number, number, string]> = [];
+  for (const v of versions) {
+    const m = PLAIN_VERSION.exec(v);
+    if (!m) return undefined;
+    parsed.push([Number(m[1]), Number(m[2]), Number(m[3]), v]);
+  }
+  if (parsed.length === 0) return null;
+  let lo: [number, number, number] | null = null;
+  let hi: [number, number, number] | null = null;
+  const r = req === undefined ? '' : req.trim();
+  if (r !== '' && r !== '*') {
+    const m = PLAIN_REQ.exec(r);
+    if (!m) return undefined;
+    const major = Number(m[1]);
+    const minor = m[2] === undefined ? undefined : Number(m[2]);
+    const patch = m[3] === undefined ? undefined : Number(m[3]);
+    lo = [major, minor ?? 0, patch ?? 0];
+    // Caret: the left-most non-zero part may not change (a missing part counts as any).
+    hi = major !== 0 || minor === undefined ? [major + 1, 0, 0] : minor !== 0 || patch === undefined ? [0, minor + 1, 0] : [0, 0, patch + 1];
+  }
+  type Triple = readonly [number, number, number, ...unknown[]];
+  const cmp = (a: Triple, b: Triple) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  let best: [number, number, number, string] | null = null;
+  let newest = parsed[0];
+  for (const p of parsed) {
+    if (cmp(p, newest) > 0) newest = p;
+    if ((!lo || cmp(p, lo) >= 0) && (!hi || cmp(p, hi) < 0) && (!best || cmp(p, best) > 0)) best = p;
+  }
+  return best ? { version: best[3], exact: true } : { version: newest[3], exact: false };
+}
+
+/** `pickVersion` with semver's ranges: any requirement and version Cargo or semver can write. */
+function semverPick(versions: string[], req: string | undefined): { version: string; exact: boolean } | null {
   const valid = versions.filter((v) => semver.valid(v));
   if (valid.length === 0) return null;
   const range = cargoRange(req);

@@ -287,9 +287,8 @@ export class Resolver {
       });
       if (platform) return platform;
       // A dependency's macro under a catalogued path (`duct::cmd!`, `reqwest::…!`): the expansion is that crate's code.
-      const full = this.resolvePath(file, s.text);
+      const { full, cap } = this.pathCap(file, index);
       if (!full.includes('::') || !this.isExternal(full)) return undefined;
-      const cap = capabilityOfPath(this.cat, full);
       return cap && cap !== 'syscall.raw' ? { cap, resolved: `${full}!` } : undefined;
     }
     if (s.kind !== 'call' && s.kind !== 'path' && s.kind !== 'ident') return undefined;
@@ -318,7 +317,7 @@ export class Resolver {
       caps = this.deps.capsOfMethod(this.depsByName, s.text);
       resolved = `.${s.text}`;
     } else if (s.kind === 'call' || s.kind === 'path' || s.kind === 'macro') {
-      const full = s.kind === 'macro' ? this.resolvePath(file, s.text) : this.fullPath(file, index);
+      const full = this.fullPath(file, index);
       const root = full.slice(0, Math.max(0, full.indexOf('::')));
       if (!root || !this.depsByName.has(root)) return undefined;
       caps = this.deps.capsOfPath(this.depsByName, full, s.kind === 'macro');

@@ -2,11 +2,11 @@
  * The shipped summary index: capability summaries of widely used crates that cratefence computed
  * itself from Debian's packaged crate sources (`npm run build:summaries`), stored beside the capability
  * catalogue (`rules/data/summaries.bin`). The file is a small JSON table of contents followed by one
- * deflate-compressed summary per crate release, so a scan reads the table once and inflates only the
- * crates it meets. Also: summary sets in memory, and a source that chains several sources.
+ * deflate-compressed summary per crate release, so a scan reads the table once and reads and inflates
+ * only the crates it meets. Also: summary sets in memory, and a source that chains several sources.
  */
 import { createHash } from 'node:crypto';
-import { readBoundedSyncIfExists } from '../files/read.js';
+import { readBoundedRangeSync, type FileIdentity } from '../files/read.js';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SUMMARY_FORMAT, type CrateSummary } from './summary.js';
@@ -25,8 +25,29 @@ export interface SummaryIndexHeader {
   tool: string;
   /** Where the sources came from (`Debian bookworm librust-*-dev`). */
   source: string;
-  /** name, version, offset and length of each compressed summary (offsets from the end of the header). */
-  entries: Array<[string, string, number, number]>;
+  /**
+   * name, version, offset and length of each compressed summary (offsets from the end of the header),
+   * and its registry dependencies as the JSON text of `[package, requirement?][]` (see {@link DepHead}):
+   * what gathering needs to walk a crate's dependencies without inflating its summary. Parsed only
+   * when walked; an entry without it is inflated instead.
+   */
+  entries: Array<[string, string, number, number] | [string, string, number, number, string]>;
+}
+
+/** A dependency as the table of contents keeps it: package and requirement (a `nonRegistry` one is left out). */
+export type DepHead = [string] | [string, string];
+
+/** What gathering needs of a summary to walk on: the release and its registry dependencies. */
+export interface SummaryHead {
+  name: string;
+  version: string;
+  deps: Array<{ package: string; req?: string }>;
+  approximate?: true;
+}
+
+/** The registry dependencies of a summary, in its order, as the table of contents keeps them. */
+function depHeads(s: CrateSummary): DepHead[] {
+  return s.deps.filter((d) => !d.nonRegistry).map((d): DepHead => (d.req === undefined ? [d.package] : [d.package, d.req]));
 }
 
 /** Serialises summaries as an index file (see the module comment for the layout). */
@@ -37,7 +58,7 @@ export function encodeSummaryIndex(summaries: CrateSummary[], meta: { tool: stri
   const sorted = [...summaries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   for (const s of sorted) {
     const b = deflateRawSync(JSON.stringify(s), { level: 9 });
-    entries.push([s.name, s.version, offset, b.length]);
+    entries.push([s.name, s.version, offset, b.length, JSON.stringify(depHeads(s))]);
     blobs.push(b);
     offset += b.length;
   }
@@ -47,11 +68,42 @@ export function encodeSummaryIndex(summaries: CrateSummary[], meta: { tool: stri
   return Buffer.concat([Buffer.from(MAGIC), len, header, ...blobs]);
 }
 
+/** Requirements whose pick is remembered per package. */
+const MAX_PICKS = 64;
+
 type Slot = CrateSummary | (() => CrateSummary | null);
+
+/** A release's registry dependencies known without its summary: the JSON text of the table of contents, then its parse. */
+type Heads = string | Array<{ package: string; req?: string }>;
+
+/** Parses the dependency list of a table-of-contents entry; null when it is not one cratefence wrote. */
+function parseHeads(text: string): Array<{ package: string; req?: string }> | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(v)) return null;
+  const out: Array<{ package: string; req?: string }> = [];
+  for (const d of v) {
+    if (!Array.isArray(d) || typeof d[0] !== 'string' || (d.length === 2 ? typeof d[1] !== 'string' : d.length !== 1)) return null;
+    out.push(d.length === 2 ? { package: d[0], req: d[1] as string } : { package: d[0] });
+  }
+  return out;
+}
 
 /** Summaries by package name and version, answering requirements as Cargo would pick among them. */
 export class SummarySet implements DependencySource {
   private byName = new Map<string, Map<string, Slot>>();
+  /**
+   * Which version each requirement picked, per package: the same few requirements are asked for
+   * thousands of times in a scan (every method call looks through every dependency), and semver's
+   * range parsing was most of what a look-up cost. Dropped for a package whenever its versions change.
+   */
+  private picks = new Map<string, Map<string | undefined, { version: string; exact: boolean } | null>>();
+  /** Per package and version: the name as stored and the registry dependencies, where known without inflating. */
+  private heads = new Map<string, Map<string, { name: string; deps: Heads }>>();
   readonly id: string;
   private count = 0;
 
@@ -65,13 +117,57 @@ export class SummarySet implements DependencySource {
     this.id = id ?? `${origin}:${h.digest('hex').slice(0, 16)}`;
   }
 
-  /** Adds one release's summary, or a function that reads it when first asked for. */
-  add(name: string, version: string, slot: Slot): void {
+  /**
+   * Adds one release's summary, or a function that reads it when first asked for (then `deps` may
+   * give its registry dependencies as the table of contents holds them, see {@link headOf}).
+   */
+  add(name: string, version: string, slot: Slot, deps?: string): void {
     const key = name.replace(/-/g, '_');
     let m = this.byName.get(key);
     if (!m) this.byName.set(key, (m = new Map()));
     if (!m.has(version)) this.count++;
     m.set(version, slot);
+    this.picks.delete(key);
+    let h = this.heads.get(key);
+    if (deps !== undefined && typeof slot === 'function') {
+      if (!h) this.heads.set(key, (h = new Map()));
+      h.set(version, { name, deps });
+    } else h?.delete(version);
+  }
+
+  /**
+   * The release `req` selects and its registry dependencies, as `summaryOf` would give them, without
+   * inflating the summary when the table of contents lists them: gathering walks the dependencies of
+   * every crate it meets, and most of them it only passes through.
+   */
+  headOf(name: string, req: string | undefined): SummaryHead | null {
+    const key = name.replace(/-/g, '_');
+    const pick = this.byName.has(key) ? this.pick(key, req) : null;
+    const known = pick ? this.heads.get(key)?.get(pick.version) : undefined;
+    if (pick && known && typeof this.byName.get(key)!.get(pick.version) === 'function') {
+      if (typeof known.deps === 'string') {
+        const parsed = parseHeads(known.deps);
+        if (parsed) known.deps = parsed;
+      }
+      if (typeof known.deps !== 'string') return { name: known.name, version: pick.version, deps: known.deps, ...(pick.exact ? {} : { approximate: true as const }) };
+    }
+    const r = this.summaryOf(name, req);
+    if (!r) return null;
+    const s = r.summary;
+    return { name: s.name, version: s.version, deps: s.deps.filter((d) => !d.nonRegistry), ...(r.approximate ? { approximate: true as const } : {}) };
+  }
+
+  /** Which version requirement `req` picks among package `key`'s (remembered, see `picks`). */
+  private pick(key: string, req: string | undefined): { version: string; exact: boolean } | null {
+    let picks = this.picks.get(key);
+    if (!picks) this.picks.set(key, (picks = new Map()));
+    let pick = picks.get(req);
+    if (pick === undefined) {
+      // Requirements come from scanned manifests: a long-lived process keeps a few per package.
+      if (picks.size >= MAX_PICKS) picks.clear();
+      picks.set(req, (pick = pickVersion([...this.byName.get(key)!.keys()], req)));
+    }
+    return pick;
   }
 
   get size(): number {
@@ -79,18 +175,22 @@ export class SummarySet implements DependencySource {
   }
 
   summaryOf(name: string, req: string | undefined): ResolvedSummary | null {
-    const m = this.byName.get(name.replace(/-/g, '_'));
+    const key = name.replace(/-/g, '_');
+    const m = this.byName.get(key);
     if (!m) return null;
-    const pick = pickVersion([...m.keys()], req);
+    const pick = this.pick(key, req);
     if (!pick) return null;
     let slot = m.get(pick.version)!;
     if (typeof slot === 'function') {
       const s = slot();
       if (!s) {
         m.delete(pick.version);
+        this.picks.delete(key);
+        this.heads.get(key)?.delete(pick.version);
         return this.summaryOf(name, req);
       }
       m.set(pick.version, (slot = s));
+      this.heads.get(key)?.delete(pick.version);
     }
     return { summary: slot, origin: this.origin, ...(pick.exact ? {} : { approximate: true }) };
   }
@@ -128,15 +228,21 @@ export function shippedIndex(rulesDir: string): SummarySet {
   const file = summaryIndexFile(rulesDir);
   let set = loaded.get(file);
   if (set) return set;
-  const bytes = readIndexFile(file);
+  // Only the table of contents is read now; each summary is read from the file when first used (a
+  // scan meets a few dozen of the index's crates, and reading all 2 MB cost a short scan more than
+  // the summaries it used).
+  const head = readRange(file, 0, 12);
   let header: SummaryIndexHeader | null = null;
   let dataStart = 0;
-  if (bytes && bytes.length >= 12 && bytes.subarray(0, 8).toString('latin1') === MAGIC) {
-    const len = bytes.readUInt32BE(8);
-    if (12 + len <= bytes.length) {
+  let identity: FileIdentity | undefined;
+  if (head && head.bytes.subarray(0, 8).toString('latin1') === MAGIC) {
+    const len = head.bytes.readUInt32BE(8);
+    const toc = readRange(file, 12, len, head.identity);
+    if (toc) {
       try {
-        header = JSON.parse(bytes.subarray(12, 12 + len).toString('utf8')) as SummaryIndexHeader;
+        header = JSON.parse(toc.bytes.toString('utf8')) as SummaryIndexHeader;
         dataStart = 12 + len;
+        identity = head.identity;
       } catch {
         header = null;
       }
@@ -144,30 +250,36 @@ export function shippedIndex(rulesDir: string): SummarySet {
   }
   const ok = header !== null && header.format === SUMMARY_FORMAT && Array.isArray(header.entries);
   set = new SummarySet([], 'the shipped summary index', `index:${ok ? `${header!.tool}:${header!.entries.length}` : 'none'}`);
-  if (ok && bytes) {
+  if (ok && identity) {
+    const same = identity;
     for (const e of header!.entries) {
-      if (!Array.isArray(e) || e.length !== 4) continue;
-      const [name, version, offset, length] = e;
+      if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) continue;
+      const [name, version, offset, length, deps] = e;
       if (typeof name !== 'string' || typeof version !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) continue;
       const start = dataStart + offset;
-      if (offset < 0 || length < 0 || start + length > bytes.length) continue;
+      if (offset < 0 || length < 0 || start + length > same.size) continue;
       set.add(name, version, () => {
+        // A file replaced since its table of contents was read (cratefence upgraded under a running
+        // service) is not read at the old offsets: its summaries are then unknown to this process.
+        const blob = readRange(file, start, length, same);
+        if (!blob) return null;
         try {
-          const s = JSON.parse(inflateRawSync(bytes.subarray(start, start + length), { maxOutputLength: MAX_SUMMARY_BYTES }).toString('utf8')) as CrateSummary;
+          const s = JSON.parse(inflateRawSync(blob.bytes, { maxOutputLength: MAX_SUMMARY_BYTES }).toString('utf8')) as CrateSummary;
           return s && s.format === SUMMARY_FORMAT && s.version === version ? s : null;
         } catch {
           return null;
         }
-      });
+      }, typeof deps === 'string' ? deps : undefined);
     }
   }
   loaded.set(file, set);
   return set;
 }
 
-function readIndexFile(file: string): Buffer | null {
+/** Part of the index file, read bounded (a link to a device or a FIFO is refused); null when it cannot be read. */
+function readRange(file: string, offset: number, length: number, same?: FileIdentity): { bytes: Buffer; identity: FileIdentity } | null {
   try {
-    return readBoundedSyncIfExists(file, { maxBytes: MAX_INDEX_BYTES, what: 'summary index' });
+    return readBoundedRangeSync(file, offset, length, { maxBytes: MAX_INDEX_BYTES, what: 'summary index', same });
   } catch {
     return null;
   }

@@ -189,7 +189,9 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
     const held = [...(o.trees?.keys() ?? [])].filter((k) => canon(k.slice(0, k.lastIndexOf('@'))) === key).map((k) => k.slice(k.lastIndexOf('@') + 1));
     const candidates = pins && pins.length > 0 ? pins : [...new Set([...held, ...local.map((l: { version: string }) => l.version)])];
     const pick = pickVersion(candidates, req);
-    const indexHit = index.summaryOf(name, req);
+    // The index's release is only walked through here (its summary is inflated when a scan uses it).
+    const indexHit = index.headOf(name, req);
+    let fromIndex = false;
     if (pick && (pick.exact || !indexHit || indexHit.approximate)) {
       const v = pick.version;
       if (have.has(`${key}@${v}`)) continue;
@@ -214,10 +216,10 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
       }
     }
     if (!summary && indexHit && !indexHit.approximate) {
-      summary = indexHit.summary;
+      fromIndex = true;
       stats.fromIndex++;
     }
-    if (!summary && o.mode === 'fetch' && o.registry) {
+    if (!summary && !fromIndex && o.mode === 'fetch' && o.registry) {
       const v = await registryPick(o.registry, name, req, o.warn);
       if (v && !have.has(`${key}@${v}`)) {
         summary = await fromCache(name, v);
@@ -229,19 +231,20 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
         }
       }
     }
-    if (!summary && indexHit) {
-      summary = indexHit.summary;
+    if (!summary && !fromIndex && indexHit) {
+      fromIndex = true;
       stats.fromIndex++;
     }
-    if (!summary) {
+    const head = summary ? { name: summary.name, version: summary.version, deps: summary.deps.filter((d) => !d.nonRegistry) } : fromIndex ? indexHit : null;
+    if (!head) {
       stats.unknown.push(`${name}${req ? ` ${req}` : ''}`);
       continue;
     }
-    const id = `${canon(summary.name)}@${summary.version}`;
+    const id = `${canon(head.name)}@${head.version}`;
     if (have.has(id)) continue;
     have.add(id);
-    if (summary !== indexHit?.summary) found.push(summary);
-    for (const d of summary.deps) if (!d.nonRegistry) ask(d.package, d.req);
+    if (summary) found.push(summary);
+    for (const d of head.deps) ask(d.package, d.req);
   }
   if (queue.length > 0) o.warn?.(`dependency summaries stopped at ${maxCrates} crates; ${queue.length} more were not looked up`);
   return { source: new SummarySet(found, 'this machine'), stats };

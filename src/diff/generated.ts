@@ -103,14 +103,7 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
     const b = view.tree.files.get(p);
     return b && !view.binaries.has(p) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8') : undefined;
   };
-  let evaluation: BuildEvaluation;
-  try {
-    evaluation = evaluateBuildScript(files.map((f) => ({ path: f.path, tree: f.tree })), readShipped);
-  } catch {
-    // The evaluator is bounded and total on valid trees; should anything still fail, the scan goes on
-    // without its results (the OUT_DIR includes then stay opaque) rather than stop.
-    evaluation = { writes: [], prints: [], truncated: true };
-  }
+  const evaluation = evaluateOnce(files, readShipped);
   // Writes under OUT_DIR, by file name; several writes to one name (both branches of a condition) are all kept.
   const byName = new Map<string | null, BuildWrite[]>();
   for (const w of evaluation.writes) {
@@ -146,6 +139,53 @@ export function buildScriptFacts(view: ReleaseView): BuildScriptFacts | undefine
     });
   }
   return { evaluation, generated };
+}
+
+/** One evaluation and everything it read: the build script's files and the shipped files it read. */
+interface EvaluationMemo {
+  /** Each file's path and text, and whether it went unparsed (a time budget): then it has no tree to evaluate. */
+  files: Array<{ path: string; text: string; unparsed: boolean }>;
+  reads: Map<string, string | undefined>;
+  evaluation: BuildEvaluation;
+}
+
+/** The latest evaluations, newest first: consecutive scans share a release, and a release's two sides often share their build script. */
+const evaluations: EvaluationMemo[] = [];
+const KEPT_EVALUATIONS = 8;
+/** The most text (build script files and files they read) an evaluation kept for reuse may have come from. */
+const MAX_KEPT_CHARS = 1024 * 1024;
+
+/**
+ * Evaluates the build script, or reuses an earlier evaluation (the other release's, or an earlier
+ * scan's) made from the same text at the same paths that read the same shipped files: the evaluation
+ * is a function of those alone. Evaluating means parsing the script again (its tree is not kept) and
+ * walking it.
+ */
+function evaluateOnce(files: RustFile[], readShipped: (p: string) => string | undefined): BuildEvaluation {
+  const memo = evaluations.find((m) => m.files.length === files.length
+    && m.files.every((f, i) => f.path === files[i].path && f.text === files[i].text && f.unparsed === (files[i].facts.unparsed === true))
+    && [...m.reads].every(([p, text]) => readShipped(p) === text));
+  if (memo) return memo.evaluation;
+  const reads = new Map<string, string | undefined>();
+  const recording = (p: string) => {
+    const text = readShipped(p);
+    if (!reads.has(p)) reads.set(p, text);
+    return text;
+  };
+  let evaluation: BuildEvaluation;
+  try {
+    evaluation = evaluateBuildScript(files.map((f) => ({ path: f.path, tree: f.tree })), recording);
+  } catch {
+    // The evaluator is bounded and total on valid trees; should anything still fail, the scan goes on
+    // without its results (the OUT_DIR includes then stay opaque) rather than stop.
+    evaluation = { writes: [], prints: [], truncated: true };
+  }
+  // Kept only when small: the memo must not hold a hostile release's megabytes after its scan.
+  if (files.reduce((n, f) => n + f.text.length, 0) + [...reads.values()].reduce((n, t) => n + (t?.length ?? 0), 0) <= MAX_KEPT_CHARS) {
+    evaluations.unshift({ files: files.map((f) => ({ path: f.path, text: f.text, unparsed: f.facts.unparsed === true })), reads, evaluation });
+    evaluations.length = Math.min(evaluations.length, KEPT_EVALUATIONS);
+  }
+  return evaluation;
 }
 
 /** Literals that may name a credential or its file: only then can a print-out carry one. */

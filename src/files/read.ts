@@ -98,6 +98,58 @@ export function readBoundedSync(file: string, o: BoundedReadOptions): Buffer {
   }
 }
 
+/** What {@link readBoundedRangeSync} saw of the file: to tell, on a later read, whether it is still the same file. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+/**
+ * Reads `length` bytes at `offset` of a regular file of at most `maxBytes` bytes, synchronously, with
+ * the same checks as {@link readBoundedSync} (a FIFO, device or link to one is refused at open). When
+ * `same` is given, the file must still be that one (size, modification time, inode): a file replaced
+ * or rewritten since is refused (code 'changed') rather than read at offsets that meant something
+ * else. Returns the bytes and the file's identity. Throws FileReadError, also when the range lies
+ * past the end.
+ */
+export function readBoundedRangeSync(file: string, offset: number, length: number, o: BoundedReadOptions & { same?: FileIdentity }): { bytes: Buffer; identity: FileIdentity } {
+  let fd: number;
+  try {
+    fd = openSync(file, flagsOf(o));
+  } catch (e) {
+    throw openError(file, e, o);
+  }
+  try {
+    const st = fstatSync(fd);
+    checkStat(file, st, o);
+    const identity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    const what = o.what ?? 'file';
+    if (o.same && (o.same.size !== identity.size || o.same.mtimeMs !== identity.mtimeMs || o.same.ino !== identity.ino || o.same.dev !== identity.dev)) {
+      throw new FileReadError(file, `the ${what} changed since it was first read`, 'changed');
+    }
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > st.size) {
+      throw new FileReadError(file, `the ${what} is ${st.size} bytes, shorter than the part to read`, 'limit');
+    }
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, got, length - got, offset + got);
+      } catch (e) {
+        throw openError(file, e, o);
+      }
+      if (n === 0) throw new FileReadError(file, `the ${what} ended before the part to read`, 'changed');
+      got += n;
+    }
+    return { bytes: buf, identity };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a regular file of at most `maxBytes` bytes. Throws FileReadError. */
 export async function readBounded(file: string, o: BoundedReadOptions): Promise<Buffer> {
   let fh;

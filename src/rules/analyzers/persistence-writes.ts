@@ -5,7 +5,7 @@
  */
 import type { Edge } from '../../analysis/graph.js';
 import { sitesByItem } from '../../diff/index.js';
-import type { ItemRef } from '../../diff/types.js';
+import type { ItemRef, RustFile } from '../../diff/types.js';
 import type { ScanContext } from '../context.js';
 import { PARAM_RE, PathEval, argsAt, offsetOf, parenAfter, type Evidence, type Lookup } from './persistence-paths.js';
 
@@ -143,14 +143,31 @@ export function writerItems(ctx: ScanContext): Set<string> {
   for (const [holder, uses] of ctx.newGraph.caps) if (uses.some((u) => u.cap === 'fs.write' || u.cap === 'process.spawn')) out.add(holder);
   for (const file of ctx.delta.new.rust.values()) {
     const keys = ctx.delta.new.keyOf.get(file.path) ?? [];
-    const repoBuilder = file.text.includes('RepoBuilder');
-    for (const s of file.facts.sites) {
-      if (s.item < 0 || (s.kind !== 'call' && s.kind !== 'method')) continue;
-      if (MAYBE_WRITE.test(s.text) || (repoBuilder && s.kind === 'method' && s.text === 'clone')) out.add(keys[s.item]);
-    }
+    for (const item of maybeWriters(file)) out.add(keys[item]);
   }
   writers.set(ctx, out);
   return out;
+}
+
+/** Per file content: the items (in site order, repeats kept) holding a call that may write. */
+const maybeWriterMemo = new WeakMap<object, number[]>();
+
+/**
+ * The items of a file whose calls may write by their name alone. A function of the file's content
+ * (its facts and text), so it is worked out once per content: most files are the same in both
+ * releases and in the scans of a batch.
+ */
+function maybeWriters(file: RustFile): number[] {
+  let items = maybeWriterMemo.get(file.facts);
+  if (items) return items;
+  items = [];
+  const repoBuilder = file.text.includes('RepoBuilder');
+  for (const s of file.facts.sites) {
+    if (s.item < 0 || (s.kind !== 'call' && s.kind !== 'method')) continue;
+    if (MAYBE_WRITE.test(s.text) || (repoBuilder && s.kind === 'method' && s.text === 'clone')) items.push(s.item);
+  }
+  maybeWriterMemo.set(file.facts, items);
+  return items;
 }
 
 /** The crate's own words about its job: name, description, keywords, categories. */
@@ -205,25 +222,31 @@ const reported = new WeakSet<ScanContext>();
 export function lookupOf(ctx: ScanContext): Lookup {
   let l = lookupMemo.get(ctx);
   if (l) return l;
-  const values = new Map<string, ItemRef | null>();
-  const fns = new Map<string, ItemRef[]>();
-  for (const ref of ctx.delta.new.items.values()) {
-    const k = ref.item.kind;
-    if (k === 'const' || k === 'static') values.set(ref.item.name, values.has(ref.item.name) ? null : ref);
-    else if (k === 'fn' && !ref.item.foreign && !ref.item.test) {
-      const list = fns.get(ref.item.name);
-      if (list) list.push(ref);
-      else fns.set(ref.item.name, [ref]);
+  // Built on first use: most scans never evaluate a path.
+  let values: Map<string, ItemRef | null> | undefined;
+  let fns: Map<string, ItemRef[]> | undefined;
+  const index = () => {
+    values = new Map();
+    fns = new Map();
+    for (const ref of ctx.delta.new.items.values()) {
+      const k = ref.item.kind;
+      if (k === 'const' || k === 'static') values.set(ref.item.name, values.has(ref.item.name) ? null : ref);
+      else if (k === 'fn' && !ref.item.foreign && !ref.item.test) {
+        const list = fns.get(ref.item.name);
+        if (list) list.push(ref);
+        else fns.set(ref.item.name, [ref]);
+      }
     }
-  }
+    return { values, fns };
+  };
   l = {
     budget: { left: PATH_BUDGET },
     returns: new Map(),
     defs: new Map(),
     values: new Map(),
-    constant: (n) => values.get(n) ?? undefined,
+    constant: (n) => (values ?? index().values).get(n) ?? undefined,
     fn: (n, file) => {
-      const list = fns.get(n) ?? [];
+      const list = (fns ?? index().fns).get(n) ?? [];
       const here = list.filter((r) => r.file === file);
       return here.length === 1 ? here[0] : list.length === 1 ? list[0] : undefined;
     },
