@@ -92,4 +92,12 @@ describe('capability summaries', () => {
     const r = analyzeTrees(app('1.0.0', '', 'a = "1"\n'), app('1.0.1', '        a::f();\n', 'a = "1"\n'), { dependencies: source }).report;
     expect(r.capabilities.added).toContain('network.connect');
   });
+
+  it('cuts cycles of methods calling each other across crates (summaries from a cache may be hostile)', () => {
+    const a: CrateSummary = { format: 1, name: 'a', version: '1.0.0', tool: 't', deps: [{ name: 'b', package: 'b', req: '1' }], ext: ['.pong_b'], items: {}, methods: { ping_a: { calls: [0] } } };
+    const b: CrateSummary = { format: 1, name: 'b', version: '1.0.0', tool: 't', deps: [{ name: 'a', package: 'a', req: '1' }], ext: ['.ping_a'], items: {}, methods: { pong_b: { calls: [0], caps: [['network.connect', 'std::net::TcpStream::connect (src/lib.rs:3)']] } } };
+    const source = new SummarySet([a, b], 'test');
+    const r = analyzeTrees(app('1.0.0', '', 'a = "1"\n'), app('1.0.1', '        let x = std::env::args(); x.ping_a();\n', 'a = "1"\n'), { dependencies: source }).report;
+    expect(r.capabilities.added).toContain('network.connect');
+  });
 });

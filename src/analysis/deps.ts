@@ -103,13 +103,37 @@ export class DependencyCaps {
    * that name among the crate's dependencies (ambiguous or common names give nothing).
    */
   capsOfMethod(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string, depth = 0): DepCap[] {
+    if (depth > MAX_DEPTH) return [];
     let found: DepCap[] = [];
     let hits = 0;
     for (const s of this.methodHolders(deps, name)) {
       hits++;
-      found = this.compose(s, `.${name}`, s.methods[name], depth);
+      found = this.methodCaps(s, name, depth);
     }
     return hits === 1 ? found : [];
+  }
+
+  /**
+   * A dependency's method, composed once per scan, with the same cycle cut as paths: summaries from a
+   * cache or a registry may be hostile, and methods that call each other across crates must not
+   * recurse without end.
+   */
+  private methodCaps(s: CrateSummary, name: string, depth: number): DepCap[] {
+    const memoKey = `.${name}`;
+    let m = this.memo.get(s);
+    if (!m) this.memo.set(s, (m = new Map()));
+    const hit = m.get(memoKey);
+    if (hit) return hit;
+    const guard = `${s.name}@${s.version}#${memoKey}`;
+    if (this.active.has(guard)) return [];
+    this.active.add(guard);
+    try {
+      const out = this.compose(s, memoKey, s.methods[name], depth);
+      m.set(memoKey, out);
+      return out;
+    } finally {
+      this.active.delete(guard);
+    }
   }
 
   /** Per dependency map: the summary each of its packages selects (null: none), in the map's order. */
