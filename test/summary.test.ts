@@ -100,4 +100,16 @@ describe('capability summaries', () => {
     const r = analyzeTrees(app('1.0.0', '', 'a = "1"\n'), app('1.0.1', '        let x = std::env::args(); x.ping_a();\n', 'a = "1"\n'), { dependencies: source }).report;
     expect(r.capabilities.added).toContain('network.connect');
   });
+
+  it('a method call in an unchanged file goes to the dependency once the crate stops defining that method itself', () => {
+    const dep: CrateSummary = { format: 1, name: 'netdep', version: '1.0.0', tool: 't', deps: [], ext: [], items: {}, methods: { beam_out: { caps: [['network.connect', 'std::net::TcpStream::connect (src/lib.rs:3)']] } } };
+    const manifest = (v: string) => `[package]\nname = "caller"\nversion = "${v}"\n[dependencies]\nnetdep = "1"\n`;
+    const lib = 'mod own;\npub fn go(x: &own::T) { x.beam_out(); }\n';
+    const old = treeFromFiles({ 'Cargo.toml': manifest('1.0.0'), 'src/lib.rs': lib, 'src/own.rs': 'pub struct T;\nimpl T { pub fn beam_out(&self) {} }\n' });
+    const neu = treeFromFiles({ 'Cargo.toml': manifest('1.0.1'), 'src/lib.rs': lib, 'src/own.rs': 'pub struct T;\n' });
+    const source = new SummarySet([dep], 'test');
+    expect(analyzeTrees(old, old, { dependencies: source }).report.capabilities.after).not.toContain('network.connect');
+    const r = analyzeTrees(old, neu, { dependencies: source }).report;
+    expect(r.capabilities.added).toContain('network.connect');
+  });
 });

@@ -168,8 +168,21 @@ export class Resolver {
     }
     let hit = m[index];
     if (hit === undefined) hit = m[index] = this.compute(file, index) ?? null;
+    // The shared cache holds a method's dependency answer whatever this release defines; a method of
+    // the crate's own with that name takes the call (checked per release: the other release sharing
+    // the cache may define other methods).
+    if (hit !== null && hit.viaDependency && file.facts.sites[index].kind === 'method' && this.isOwnMethod(file.facts.sites[index].text)) return undefined;
     if (hit !== null) return hit;
     return this.viaLocalNames(file, index);
+  }
+
+  /** Whether this release defines a method (an `fn` with a self type) of that name. */
+  private isOwnMethod(name: string): boolean {
+    if (!this.ownMethods) {
+      this.ownMethods = new Set();
+      for (const r of this.view.items.values()) if (r.item.kind === 'fn' && r.item.selfType !== undefined) this.ownMethods.add(r.item.name);
+    }
+    return this.ownMethods.has(name);
   }
 
   private localNames: LocalNames | undefined;
@@ -309,11 +322,8 @@ export class Resolver {
     let caps: DepCap[] | null = null;
     let resolved: string;
     if (s.kind === 'method') {
-      if (!this.ownMethods) {
-        this.ownMethods = new Set();
-        for (const r of this.view.items.values()) if (r.item.kind === 'fn' && r.item.selfType !== undefined) this.ownMethods.add(r.item.name);
-      }
-      if (this.ownMethods.has(s.text)) return undefined;
+      // Not filtered by the crate's own methods here: this answer is shared by file content between
+      // the two releases, which may define different methods (capOf filters per release).
       caps = this.deps.capsOfMethod(this.depsByName, s.text);
       resolved = `.${s.text}`;
     } else if (s.kind === 'call' || s.kind === 'path' || s.kind === 'macro') {
