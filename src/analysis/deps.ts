@@ -113,27 +113,9 @@ export class DependencyCaps {
     return hits === 1 ? found : [];
   }
 
-  /**
-   * A dependency's method, composed once per scan, with the same cycle cut as paths: summaries from a
-   * cache or a registry may be hostile, and methods that call each other across crates must not
-   * recurse without end.
-   */
+  /** A dependency's method, composed once per scan with the cycle cut paths have. */
   private methodCaps(s: CrateSummary, name: string, depth: number): DepCap[] {
-    const memoKey = `.${name}`;
-    let m = this.memo.get(s);
-    if (!m) this.memo.set(s, (m = new Map()));
-    const hit = m.get(memoKey);
-    if (hit) return hit;
-    const guard = `${s.name}@${s.version}#${memoKey}`;
-    if (this.active.has(guard)) return [];
-    this.active.add(guard);
-    try {
-      const out = this.compose(s, memoKey, s.methods[name], depth);
-      m.set(memoKey, out);
-      return out;
-    } finally {
-      this.active.delete(guard);
-    }
+    return this.once(s, `.${name}`, depth, () => this.compose(s, `.${name}`, s.methods[name], depth));
   }
 
   /** Per dependency map: the summary each of its packages selects (null: none), in the map's order. */
@@ -183,7 +165,15 @@ export class DependencyCaps {
   }
 
   private entryCaps(s: CrateSummary, key: string, macro: boolean, depth: number): DepCap[] {
-    const memoKey = macro ? `${key}!` : key;
+    return this.once(s, macro ? `${key}!` : key, depth, () => this.lookup(s, key, macro, depth));
+  }
+
+  /**
+   * An item's or method's capabilities, computed once per scan and summary. A key already being
+   * composed (a cycle across crates: summaries from a cache or a registry may be hostile) or a chain
+   * deeper than MAX_DEPTH gives nothing, so composition always ends.
+   */
+  private once(s: CrateSummary, memoKey: string, depth: number, compute: () => DepCap[]): DepCap[] {
     let m = this.memo.get(s);
     if (!m) this.memo.set(s, (m = new Map()));
     const hit = m.get(memoKey);
@@ -192,13 +182,14 @@ export class DependencyCaps {
     if (this.active.has(guard) || depth > MAX_DEPTH) return [];
     this.active.add(guard);
     try {
-      const out = this.lookup(s, key, macro, depth);
+      const out = compute();
       m.set(memoKey, out);
       return out;
     } finally {
       this.active.delete(guard);
     }
   }
+
 
   private lookup(s: CrateSummary, key: string, macro: boolean, depth: number): DepCap[] {
     let k = key;

@@ -210,17 +210,8 @@ function findHits(ctx: ScanContext): Hit[] {
       const where = r.fn ? `in \`${r.fn}\`` : 'at file level';
       if (cap === 'process.spawn') {
         const downloads = DOWNLOADS.test(r.args ?? '') && /\b(curl|wget|sh|bash|powershell|cmd)\b/i.test(r.args ?? '');
-        // A first release has nothing to compare with (a vendored interpreter's `os.execute` is
-        // `system()`): presence alone is medium, as `process-spawn` does for Rust; a download stays critical.
-        const severity: Severity = downloads ? 'critical' : had('process.spawn', ['process.spawn']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
-        const extra = downloads
-          ? 'the command downloads something or pipes it into a shell'
-          : severity === 'low'
-            ? 'the previous release\'s native code already started programs'
-            : severity === 'medium'
-              ? 'a first release has no earlier version to compare with, so presence alone is not a change'
-              : undefined;
-        hits.push({ kind: 'process', file, line: r.line, severity, data: { call, where, what: call }, extra });
+        const severity: Severity = downloads ? 'critical' : had('process.spawn', ['process.spawn']) ? 'low' : 'high';
+        hits.push({ kind: 'process', file, line: r.line, severity, data: { call, where, what: call, download: downloads ? 'yes' : 'no' }, extra: downloads ? 'the command downloads something or pipes it into a shell' : severity === 'low' ? 'the previous release\'s native code already started programs' : undefined });
       } else if (cap === 'network.connect') {
         const severity: Severity = had('network.connect', ['network.connect', 'network.http', 'network.dns', 'network.tls-insecure']) ? 'low' : 'medium';
         hits.push({ kind: 'network', file, line: r.line, severity, data: { call, where, what: call }, extra: severity === 'low' ? 'the previous release already used the network' : undefined });
@@ -230,14 +221,14 @@ function findHits(ctx: ScanContext): Hit[] {
       } else if (cap === 'env.secret' || cap === 'env.read-all') {
         secretHit(g, file, r.line, r.fn, cap === 'env.secret' ? `the secret environment variable read by \`${call}\`` : `the whole environment (\`${r.name}\`)`, hits);
       } else if (cap.startsWith('syscall')) {
-        const severity: Severity = cap === 'syscall.spawn' ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
+        const severity: Severity = cap === 'syscall.spawn' ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : 'high';
         hits.push({ kind: 'syscall', file, line: r.line, severity, data: { what: call, where, how: cap === 'syscall.spawn' ? 'a system call that starts a program' : 'a raw system call' } });
       }
     }
     for (const a of f.asm) {
       if (!isNew(`asm|${a.fn}|${a.text}`)) continue;
       const spawn = SPAWN_SYSCALL.test(a.text);
-      const severity: Severity = spawn ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : ctx.firstRelease ? 'medium' : 'high';
+      const severity: Severity = spawn ? 'high' : had('syscall.raw', ['syscall.raw']) ? 'low' : 'high';
       hits.push({ kind: 'syscall', file, line: a.line, severity, data: { what: short(a.text, 80), where: a.fn ? `in \`${a.fn}\`` : 'at file level', how: spawn ? 'a system call that starts a program' : 'a raw system call' } });
     }
     const getenv = f.refs.some((r) => platformCapability(r.name) === 'env.read' && !/^\(\s*(?:L|u8)?"/.test(r.args ?? ''));
