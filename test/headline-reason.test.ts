@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanReleaseWithHunks } from '../src/index.js';
 import { formatHtml } from '../src/report/html.js';
+import { headlineSuffix } from '../src/serve/mirror-messages.js';
 import { CORPUS, corpusScan } from './helpers/lock-fixture.js';
 
 /** A case as the corpus test reads it: a release pair, or a first release (no `old`) scanned alone. */
@@ -53,8 +54,19 @@ describe('the verdict reason and the HTML headline name the same finding', () =>
       }
       expect(lead, `${name}: the page has a headline`).not.toBeNull();
       expect(report.verdictReason, `${name}: ${report.verdict}`).toContain(`finding ${lead!.ruleId} at ${lead!.place}`);
+      // The line cargo prints when serve holds the release names the same finding.
+      expect(headlineSuffix(JSON.stringify(report)), name).toBe(`: ${lead!.ruleId} at ${lead!.place}`);
       checked.push(name);
     }
     expect(checked.length).toBeGreaterThan(100);
+  });
+
+  it("serve's refusal line skips a suppressed finding, and says nothing of a report it cannot read", () => {
+    const f = (ruleId: string, severity: string, suppressed?: boolean) => ({ ruleId, severity, confidence: 'high', category: 'network', file: 'src/lib.rs', line: 3, message: '', ...(suppressed ? { suppressed: { reason: 'audited', source: 'audits.toml' } } : {}) });
+    expect(headlineSuffix(JSON.stringify({ findings: [f('shell-exec-new', 'critical', true), f('network-new-use', 'medium')] }))).toBe(': network-new-use at src/lib.rs:3');
+    expect(headlineSuffix(JSON.stringify({ findings: [f('x', 'info')] }))).toBe('');
+    expect(headlineSuffix('{')).toBe('');
+    expect(headlineSuffix(null)).toBe('');
+    expect(headlineSuffix(JSON.stringify({ findings: 'no' }))).toBe('');
   });
 });

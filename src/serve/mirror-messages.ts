@@ -1,5 +1,6 @@
 import type { Db } from '../store/index.js';
 import { safeText } from '../report/safe-text.js';
+import { headlineFinding, type Finding } from '../index.js';
 
 /** The columns of a release the registry routes read. */
 export interface ReleaseRow {
@@ -54,12 +55,21 @@ export function heldBackMessage(db: Db, r: ReleaseRow, publicUrl: string | undef
   }
 }
 
-/** `: <rule> at <file>:<line>` for the most severe finding of a release's report, or nothing. */
+/**
+ * `: <rule> at <file>:<line>` for the report's headline finding (the one its verdict reason and HTML
+ * page lead with: unsuppressed, most dangerous first), or nothing.
+ */
 function topFinding(db: Db, id: number): string {
   const row = db.prepare('SELECT report_json FROM serve_releases WHERE id = ?').get(id) as { report_json: string | null } | undefined;
-  if (!row?.report_json) return '';
+  return headlineSuffix(row?.report_json ?? null);
+}
+
+/** {@link topFinding} of a stored report's JSON text; nothing for no report or one that does not parse. */
+export function headlineSuffix(reportJson: string | null): string {
+  if (!reportJson) return '';
   try {
-    const f = (JSON.parse(row.report_json) as { findings?: Array<{ ruleId: string; file: string; line: number; severity: string }> }).findings?.find((x) => x.severity !== 'info');
+    const findings = (JSON.parse(reportJson) as { findings?: unknown }).findings;
+    const f = Array.isArray(findings) ? headlineFinding(findings as Finding[]) : undefined;
     return f ? `: ${f.ruleId} at ${f.file}:${f.line}` : '';
   } catch {
     return '';
