@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scanReleaseWithHunks } from '../src/index.js';
 import { formatHtml } from '../src/report/html.js';
 import { headlineSuffix } from '../src/serve/mirror-messages.js';
+import { loudFindings } from '../src/report/input.js';
 import { CORPUS, corpusScan } from './helpers/lock-fixture.js';
 
 /** A case as the corpus test reads it: a release pair, or a first release (no `old`) scanned alone. */
@@ -56,6 +57,9 @@ describe('the verdict reason and the HTML headline name the same finding', () =>
       expect(report.verdictReason, `${name}: ${report.verdict}`).toContain(`finding ${lead!.ruleId} at ${lead!.place}`);
       // The line cargo prints when serve holds the release names the same finding.
       expect(headlineSuffix(JSON.stringify(report)), name).toBe(`: ${lead!.ruleId} at ${lead!.place}`);
+      // Every list of findings (Markdown, serve's release pages) starts with it.
+      const top = loudFindings(report.findings)[0];
+      expect(`${top.ruleId} at ${top.file}:${top.line}`, name).toBe(`${lead!.ruleId} at ${lead!.place}`);
       checked.push(name);
     }
     expect(checked.length).toBeGreaterThan(100);

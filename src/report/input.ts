@@ -1,4 +1,4 @@
-import { SEVERITY_RANK, type Finding, type LockEntry, type LockReport, type Report, type Verdict } from '../index.js';
+import { byDanger, type Finding, type LockEntry, type LockReport, type Report, type Verdict } from '../index.js';
 
 /** What the SARIF, Markdown and HTML reporters accept: one release's report, or `cratefence lock`'s combined one. */
 export type ReportInput = Report | LockReport;
@@ -33,11 +33,15 @@ export function entryKey(e: { name: string; old: string | null; new: string | nu
   return `${e.name}@${e.new ?? e.old ?? ''}`;
 }
 
-/** Findings worth a reader's attention (above `info`), most severe and highest-scoring first. */
+/**
+ * Findings worth a reader's attention (above `info`), in the core's one ranking (`byDanger`: severity,
+ * then the category that explains an attack best, then points; then place), suppressed ones last: the
+ * first is the headline the verdict reason names whenever that one is not of low confidence.
+ */
 export function loudFindings(findings: Finding[]): Finding[] {
   return findings
     .filter((f) => f.severity !== 'info')
-    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.points ?? 0) - (a.points ?? 0) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    .sort((a, b) => Number(Boolean(a.suppressed)) - Number(Boolean(b.suppressed)) || byDanger(a, b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
 /** `old → new`, `new (first release)`, or `old (removed)`. */
