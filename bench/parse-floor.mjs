@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compares `cratefence diff` with the parsing floor (tree-sitter parsing every .rs file of both
 // sides), as whole processes run side by side and alternating, and prints the median ratio.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadSource } from '../dist/source/index.js';
 import path from 'node:path';
@@ -40,6 +40,7 @@ console.log('');
 const vsCols = other ? ' other ms | other / floor | other warm ms | other warm / changed floor |' : '';
 console.log(`| crate | size | .rs files (both sides) | changed .rs | floor ms | addon floor ms | cratefence ms | ratio to floor | ratio to addon floor | changed floor ms | warm cache ms | warm / changed floor |${vsCols}`);
 console.log(`|---|---|---|---|---|---|---|---|---|---|---|---|${other ? '---|---|---|---|' : ''}`);
+const rows = [];
 for (const c of CASES) {
   const a = checkout(c.repo, c.old);
   const b = checkout(c.repo, c.new);
@@ -84,6 +85,25 @@ for (const c of CASES) {
   const sm = median(s);
   const cm = median(cf);
   const wm = median(w);
+  rows.push({ c, a, b, scan: sm / fm, warm: wm / cm, otherScan: other ? median(os) / fm : undefined, otherWarm: other ? median(ow) / cm : undefined });
   const vs = other ? ` ${median(os).toFixed(0)} | ${(median(os) / fm).toFixed(2)} | ${median(ow).toFixed(0)} | ${(median(ow) / cm).toFixed(2)} |` : '';
   console.log(`| ${c.repo.split('/')[1]} ${c.old} → ${c.new} | ${c.size} | ${list.length} | ${changed} | ${fm.toFixed(0)} | ${nm.toFixed(0)} | ${sm.toFixed(0)} | ${(sm / fm).toFixed(2)} | ${(sm / nm).toFixed(2)} | ${cm.toFixed(0)} | ${wm.toFixed(0)} | ${(wm / cm).toFixed(2)} |${vs}`);
 }
+
+/** Peak RSS (MB) of one cold scan of a pair by a checkout's CLI, read by bench/lib/maxrss.mjs as it exits. */
+function peakMb(bin, a, b) {
+  const r = spawnSync(process.execPath, ['--import', path.join(BENCH, 'lib', 'maxrss.mjs'), bin, 'diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  return Number(/cratefence-bench maxrss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
+}
+
+// The goals of issue 20, from the rows above.
+const goals = (label, scan, warm, bin) => {
+  const ratios = rows.map((r) => scan(r));
+  const worst = rows.reduce((w, r) => (scan(r) > scan(w) ? r : w));
+  const typical = rows.find((r) => r.c.size === 'large, typical');
+  const heavy = rows.find((r) => r.c.size === 'large, heavy');
+  console.log(`- ${label}: median scan / floor **${median(ratios).toFixed(2)}** (goal ≤ 0.8), highest **${scan(worst).toFixed(2)}** (${worst.c.repo.split('/')[1]} ${worst.c.old} → ${worst.c.new}; goal ≤ 1.2); warm / changed floor on ${typical.c.repo.split('/')[1]} ${typical.c.old} → ${typical.c.new} **${warm(typical).toFixed(2)}** (goal ≤ 1.5); peak RSS of a cold scan of ${heavy.c.repo.split('/')[1]} ${heavy.c.old} → ${heavy.c.new} **${peakMb(bin, heavy.a, heavy.b).toFixed(0)} MB** (goal ≤ 400)`);
+};
+console.log('');
+goals('this checkout', (r) => r.scan, (r) => r.warm, cli);
+if (other) goals(`other (${values.vs})`, (r) => r.otherScan, (r) => r.otherWarm, other);

@@ -9,8 +9,9 @@
 //   npm run build:summaries                 # every librust-*-dev package
 //   npm run build:summaries -- --limit 50   # the first 50 (a quick check)
 //   npm run build:summaries -- --jobs 2 --out /tmp/summaries.bin
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { debianCrates } from '../bench/lib/debian.mjs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -24,43 +25,10 @@ const { values } = parseArgs({
   },
 });
 const work = path.resolve(values.work);
-const debs = path.join(work, 'debs');
-const unpacked = path.join(work, 'x');
-mkdirSync(debs, { recursive: true });
-mkdirSync(unpacked, { recursive: true });
-
 const t0 = performance.now();
-const list = execFileSync('apt-cache', ['search', '--names-only', '^librust-.*-dev$'], { encoding: 'utf8', maxBuffer: 64 << 20 })
-  .split('\n').map((l) => l.split(' ')[0]).filter((n) => n && !n.includes('+')).sort();
-const names = values.limit ? list.slice(0, Number(values.limit)) : list;
-console.log(`${names.length} librust-*-dev packages (of ${list.length})`);
-
-// Download what is not here yet, a hundred packages per apt-get call.
-const have = new Set(readdirSync(debs).filter((f) => f.endsWith('.deb')).map((f) => f.split('_')[0]));
-const missing = names.filter((n) => !have.has(n));
-for (let i = 0; i < missing.length; i += 100) {
-  const r = spawnSync('apt-get', ['download', ...missing.slice(i, i + 100)], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) console.log(`apt-get download: ${r.stderr.trim().split('\n').slice(-1)[0]}`);
-}
-const t1 = performance.now();
-
-// Unpack each package once (a marker file per package).
-const marks = path.join(work, 'unpacked');
-mkdirSync(marks, { recursive: true });
-const wanted = new Set(names);
-for (const f of readdirSync(debs).filter((x) => x.endsWith('.deb')).sort()) {
-  const pkg = f.split('_')[0];
-  if (!wanted.has(pkg) || existsSync(path.join(marks, pkg))) continue;
-  execFileSync('dpkg', ['-x', path.join(debs, f), unpacked]);
-  writeFileSync(path.join(marks, pkg), '');
-}
+const { crates, jobsFile, downloadMs, unpackMs } = debianCrates({ work, limit: values.limit });
+console.log(`${crates.length} crate sources; downloads ${(downloadMs / 1000).toFixed(0)} s, unpacking ${(unpackMs / 1000).toFixed(0)} s`);
 const t2 = performance.now();
-
-const registry = path.join(unpacked, 'usr', 'share', 'cargo', 'registry');
-const crates = readdirSync(registry, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-const jobsFile = path.join(work, 'jobs.txt');
-writeFileSync(jobsFile, `${crates.map((c) => path.join(registry, c)).join('\n')}\n`);
-console.log(`${crates.length} crate sources; downloads ${((t1 - t0) / 1000).toFixed(0)} s, unpacking ${((t2 - t1) / 1000).toFixed(0)} s`);
 
 const bin = path.join(root, 'bin', 'cratefence.js');
 const db = path.join(work, 'summaries.sqlite');
