@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from './root.js';
+import { VERSION } from './version.js';
 import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
 import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
 import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
@@ -51,7 +49,7 @@ export { pickVersion, cargoRange } from './analysis/deps.js';
 export { SummarySet, ChainedSource, shippedIndex, encodeSummaryIndex, summaryIndexFile } from './analysis/summary-index.js';
 export type { SummaryIndexHeader } from './analysis/summary-index.js';
 
-export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export interface ScanOptions {
   rulesDir?: string;
