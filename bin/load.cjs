@@ -6,11 +6,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
+const { isAscii } = require('node:buffer');
 
 /** The bundle's exports; `produce` returns the code cache made after the caller has run it. */
 function loadBundle(root, { useCache = true } = {}) {
   const file = path.join(root, 'dist', 'cratefence.cjs');
-  const source = fs.readFileSync(file, 'utf8');
+  // The build makes the bundle pure ASCII (scripts/bundle-cli.mjs): read as Latin-1 it becomes a
+  // one-byte string without UTF-8 decoding (about half the time). A bundle with other bytes is decoded
+  // as UTF-8, as any source is.
+  const bytes = fs.readFileSync(file);
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   let cachedData;
   if (useCache) {
     try {

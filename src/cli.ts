@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeTrees, emptyTree, loadRelease, DiskFactsStore, VERSION, type FileHunks, type Report } from './index.js';
+import type { analyzeTrees, FileHunks, Report } from './index.js';
+import { VERSION } from './version.js';
 import { UsageError, exitCodeFor, parseArgsMessage, parseFailOn } from './usage.js';
-import { FORMATS, reporter, type Format } from './report/index.js';
+import type { Format } from './report/index.js';
 import { OUTPUT_OPTIONS, outputUsage, checkFolder, checkUrl, outputsOf, sarifSettings } from './cli-options.js';
-import { DEFAULT_PARSE_OPTIONS } from './parse/parser.js';
-import { nativeSyntaxProblem } from './parse/syntax.js';
 import { safeText } from './report/safe-text.js';
 
 const USAGE = `cratefence ${VERSION} — diff-aware risk review of Rust crate releases
@@ -121,6 +120,7 @@ async function scanInputs(
   vcs: string | undefined,
   opts: Parameters<typeof analyzeTrees>[2],
 ): Promise<{ report: Report; readonly hunks: FileHunks[] }> {
+  const { analyzeTrees, emptyTree, loadRelease } = await import('./index.js');
   const { classifyInput, loadNamedRelease } = await import('./registry/inputs.js');
   const named = args.map(classifyInput);
   const registry = named.some((n) => n.kind === 'registry') ? await import('./registry/index.js') : null;
@@ -203,6 +203,8 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${VERSION}\n`);
       return;
     }
+    // The reporters' index reaches the core (their shared input types): loaded after --help and --version.
+    const { FORMATS, reporter } = await import('./report/index.js');
     const [cmd, ...args] = positionals;
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
@@ -228,6 +230,10 @@ export async function main(argv: string[]): Promise<void> {
     const audits = loaded ? policyLayer!.readAudits(loaded.config.audits.supplyChain) : null;
     const failOn = parseFailOn(values['fail-on'] ?? loaded?.config.failOn);
     const sarif = await sarifSettings(values, loaded?.config.report, VERSION);
+    // The core is loaded only for a scan: --help, --version and usage errors do without it (its parser,
+    // hashing and native grammar are most of what a process loads).
+    const { DiskFactsStore } = await import('./index.js');
+    const { DEFAULT_PARSE_OPTIONS } = await import('./parse/parser.js');
     const budget = (v: string | undefined, name: string, dflt: number) => {
       if (v === undefined) return dflt;
       const n = Number(v);
@@ -268,7 +274,7 @@ export async function main(argv: string[]): Promise<void> {
     if (factsStore?.refused) process.stderr.write(`cratefence: ${safeText(factsStore.refused)}; the facts cache was not used\n`);
     if (factsStore?.readProblem) process.stderr.write(`cratefence: ${safeText(factsStore.readProblem)}; such entries were treated as misses\n`);
     if (debug) {
-      const problem = nativeSyntaxProblem();
+      const problem = (await import('./parse/syntax.js')).nativeSyntaxProblem();
       process.stderr.write(`cratefence: syntax trees from ${problem ? `the tree-sitter binding (the native addon is ${problem})` : 'the native addon'}\n`);
     }
     if (factsStore && debug) process.stderr.write(`cratefence: facts cache ${factsStore.hits} hits, ${factsStore.misses} misses, ${factsStore.writes} written\n`);

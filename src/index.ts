@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from './root.js';
+import { VERSION } from './version.js';
 import { emptyTree, loadSource, DEFAULT_LIMITS, type CrateTree, type SourceLimits } from './source/index.js';
 import { ParseCache, GRAMMAR_VERSIONS, DEFAULT_PARSE_OPTIONS, type ParseOptions } from './parse/parser.js';
 import { buildRelease, diffReleases as diffViews, type ReleaseDelta } from './diff/index.js';
 import { parseManifest } from './diff/manifest.js';
 import { ScanContext } from './rules/context.js';
-import { loadRules, DEFAULT_RULES_DIR } from './rules/loader.js';
+import { loadRules, catalogueDigest, DEFAULT_RULES_DIR } from './rules/loader.js';
 import { ANALYZERS } from './rules/analyzers/index.js';
 import { runRules } from './rules/engine.js';
 import { scoreFindings } from './score/index.js';
@@ -18,7 +16,6 @@ import { CallGraph } from './analysis/graph.js';
 import { DependencyCaps, type DependencySource } from './analysis/deps.js';
 import { ChainedSource, shippedIndex } from './analysis/summary-index.js';
 import { summarizeView, type CrateSummary } from './analysis/summary.js';
-import { createHash } from 'node:crypto';
 import type { RuleSet } from './rules/loader.js';
 import { attachNative } from './analysis/native.js';
 import { isGenerated } from './diff/generated.js';
@@ -52,7 +49,7 @@ export { pickVersion, cargoRange } from './analysis/deps.js';
 export { SummarySet, ChainedSource, shippedIndex, encodeSummaryIndex, summaryIndexFile } from './analysis/summary-index.js';
 export type { SummaryIndexHeader } from './analysis/summary-index.js';
 
-export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export interface ScanOptions {
   rulesDir?: string;
@@ -189,10 +186,8 @@ export function summaryTool(rulesOrDir?: RuleSet | string): string {
   const rules = typeof rulesOrDir === 'object' ? rulesOrDir : rulesFor(rulesOrDir);
   let t = toolMemo.get(rules);
   if (!t) {
-    const h = createHash('sha256');
-    for (const [k, v] of [...rules.catalogue.paths].sort()) h.update(`${k}=${v}\n`);
-    for (const [k, v] of [...rules.catalogue.methods].sort()) h.update(`.${k}=${v}\n`);
-    t = `cratefence ${VERSION}/${h.digest('hex').slice(0, 12)}`;
+    // The bundled rules carry the digest the build worked out from the same catalogue.
+    t = `cratefence ${VERSION}/${(rules.catalogueDigest ?? catalogueDigest(rules.catalogue)).slice(0, 12)}`;
     toolMemo.set(rules, t);
   }
   return t;
