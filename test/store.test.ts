@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,5 +108,21 @@ describe('facts store', () => {
     // CRATEFENCE_CACHE names the same folder for runs that do not pass --cache.
     const third = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(c, 'old'), path.join(c, 'new'), '--format', 'json', '--debug'], { encoding: 'utf8', env: { ...process.env, CRATEFENCE_CACHE: dir } });
     expect(third.stderr).toMatch(/[1-9]\d* hits, 0 misses/);
+  });
+
+  it('two CLI scans at once on one --cache folder both keep their facts', async () => {
+    const dir = tempDir('cf-store-');
+    const run = (c: string) => new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [path.join(ROOT, 'bin', 'cratefence.js'), 'diff', path.join(CORPUS, c, 'old'), path.join(CORPUS, c, 'new'), '--format', 'json', '--cache', dir, '--debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.on('close', () => resolve(err));
+    });
+    const cases = ['m05-far-jump-payload-in-new-module', 'm03-build-rs-credential-theft'].filter((c) => existsSync(path.join(CORPUS, c, 'old')));
+    expect(cases).toHaveLength(2);
+    const first = await Promise.all(cases.map(run));
+    for (const e of first) expect(e).toMatch(/0 hits, [1-9]\d* misses, [1-9]\d* written/);
+    const again = await Promise.all(cases.map(run));
+    for (const e of again) expect(e).toMatch(/[1-9]\d* hits, 0 misses, 0 written/);
   });
 });
