@@ -28,16 +28,16 @@ function facts(name: string): FileFacts {
   };
 }
 
-/** One store writing the facts of `names` as one pack; returns the pack's path. */
+/** One store writing the facts of `names` as one pack (merged with others if there are many); returns the pack that holds them. */
 function writeOne(dir: string, names: string[]): string {
-  const before = new Set(packFiles(dir));
   const store = new DiskFactsStore(dir);
   for (const n of names) store.put(hashOf(n), facts(n));
   store.flush();
   expect(store.writeError).toBeUndefined();
-  const added = packFiles(dir).filter((f) => !before.has(f));
-  expect(added).toHaveLength(1);
-  return added[0];
+  expect(store.writes).toBe(names.length);
+  const holding = packFiles(dir).filter((f) => packEntries(f).has(hashOf(names[0])));
+  expect(holding).toHaveLength(1);
+  return holding[0];
 }
 
 /** Runs `f` and checks that it returned within two seconds (a read of /dev/zero or a FIFO would not). */
@@ -136,8 +136,9 @@ describe('a pack that changes under a reader', () => {
 
     const second = writeOne(dir, ['gamma', 'delta']);
     expect(store.get(hashOf('gamma'))?.lineCount).toBe(5);
-    // As a merge does: the entries copied into a new pack, then the old one removed.
-    for (let i = 0; i <= MERGE_AT; i++) writeOne(dir, [`filler-${i}`]);
+    // Larger packs after it: the merge that the last of them sets off takes the smallest, `second`
+    // among them, copies their entries into a new pack, then removes them.
+    for (let i = 0; i < MERGE_AT; i++) writeOne(dir, [0, 1, 2].map((k) => `a-longer-filler-name-${i}-${k}`));
     expect(existsSync(second)).toBe(false);
     expect(store.get(hashOf('delta'))?.lineCount).toBe(5);
     expect(store.readProblem).toBeUndefined();

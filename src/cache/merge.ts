@@ -1,8 +1,9 @@
 /**
  * Merging packs, so that a cache written to by scan after scan keeps few packs and a scan reads few
- * indexes. A merge copies the entries of the smallest packs into one new pack, renames it into place,
- * and only then deletes the packs it copied completely: every entry is in some pack at every moment,
- * whatever other scans (reading, writing, merging) do meanwhile. A reader that meets a pack deleted
+ * indexes. Past MERGE_AT packs, a merge copies the entries of the smallest packs (leaving MERGE_AT / 2)
+ * into one new pack, renames it into place, and only then deletes the packs it copied completely:
+ * every entry is in some pack at every moment, whatever other scans (reading, writing, merging) do
+ * meanwhile. A reader that meets a pack deleted
  * under it lists the folder again and finds the merged one (see DiskFactsStore).
  *
  * Two merges at once would only waste work (duplicates are harmless and dropped by the next merge), so
@@ -87,10 +88,13 @@ export function mergePacks(root: string, rel: string, maxEntryBytes: number): nu
       }
     }
     if (packs.length <= MERGE_AT) return 0;
+    // The smallest packs, enough of them to leave half of MERGE_AT: an entry is copied again only
+    // when its pack is among the smallest, so a cache that grows scan after scan does not rewrite
+    // its large packs on every merge.
     packs.sort((a, b) => a.size - b.size);
     const chosen: Pack[] = [];
     let total = 0;
-    for (const p of packs) {
+    for (const p of packs.slice(0, packs.length - MERGE_AT / 2 + 1)) {
       if (total + p.size > MERGED_CAP) break;
       chosen.push(p);
       total += p.size;
