@@ -19,8 +19,11 @@ const HEADER = 16;
 const RECORD = 40;
 const KEY = 32;
 
-/** The largest pack read or written (offsets are 32-bit). A larger file named like a pack is refused. */
-export const MAX_PACK_BYTES = 1024 * 1024 * 1024;
+/**
+ * The largest pack read or written; a larger file named like a pack is refused unread. A scan writes
+ * what it holds back, at most 64 MiB plus one entry (at most 128 MiB), and a merge at most 128 MiB.
+ */
+export const MAX_PACK_BYTES = 256 * 1024 * 1024;
 
 /** What a pack's name looks like; anything else in the folder (temporary files, the merge lock) is not a pack. */
 export const PACK_NAME = /^pack-[0-9a-f]{32}\.pack$/;
