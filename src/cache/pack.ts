@@ -38,26 +38,27 @@ export function keyOf(hash: string): Buffer {
   return Buffer.from(hash, 'hex');
 }
 
-/** Entries to one pack's bytes, sorted by key; the caller has left out duplicate keys. */
-export function encodePack(entries: ReadonlyArray<readonly [Buffer, Uint8Array]>): Buffer {
+/**
+ * Entries to one pack, as the parts to write one after the other: the header and index, then the
+ * entries themselves (not copied into one buffer). The caller has left out duplicate keys.
+ */
+export function encodePack(entries: ReadonlyArray<readonly [Buffer, Uint8Array]>): Uint8Array[] {
   const sorted = [...entries].sort((a, b) => Buffer.compare(a[0], b[0]));
   const start = HEADER + RECORD * sorted.length;
   const size = sorted.reduce((n, [, d]) => n + d.length, start);
   if (size > MAX_PACK_BYTES) throw new Error(`a pack of ${size} bytes is over the ${MAX_PACK_BYTES}-byte limit`);
-  const out = Buffer.allocUnsafe(size);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(sorted.length, 8);
-  out.writeUInt32LE(0, 12);
+  const head = Buffer.alloc(start);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(sorted.length, 8);
   let at = start;
   sorted.forEach(([key, data], i) => {
     const r = HEADER + RECORD * i;
-    key.copy(out, r);
-    out.writeUInt32LE(at, r + KEY);
-    out.writeUInt32LE(data.length, r + KEY + 4);
-    out.set(data, at);
+    key.copy(head, r);
+    head.writeUInt32LE(at, r + KEY);
+    head.writeUInt32LE(data.length, r + KEY + 4);
     at += data.length;
   });
-  return out;
+  return [head, ...sorted.map(([, data]) => data)];
 }
 
 function damaged(file: string, why: string): FileReadError {
