@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { DiskFactsStore, factsFingerprint } from '../src/cache/facts.js';
 import { MERGE_AT } from '../src/cache/merge.js';
+import { encodeFacts } from '../src/cache/compact.js';
 import { MAX_PACK_BYTES } from '../src/cache/pack.js';
 import type { FileFacts } from '../src/parse/types.js';
-import { packEntries, packFiles } from './helpers/packs.js';
+import { packEntries, packFiles, writePack } from './helpers/packs.js';
 import { tempDir } from './helpers/tmp.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -98,6 +100,26 @@ describe('a damaged or hostile pack is a miss with a warning', () => {
     expect(store.get(hashOf('alpha'))).toBeUndefined();
     expect(store.get(hashOf('beta'))?.lineCount).toBe(4);
     expect(store.readProblem).toBeUndefined();
+  });
+
+  it('an unusable entry is written again by the scan that parsed it; lookups and merges keep the good copy', () => {
+    const dir = tempDir('cf-pack-');
+    // alpha's entry holds beta's facts: shaped like facts, but of other content.
+    writePack(dir, [[hashOf('alpha'), serialize(encodeFacts(facts('beta')))]]);
+    const store = new DiskFactsStore(dir);
+    expect(store.get(hashOf('alpha'))).toBeUndefined();
+    store.put(hashOf('alpha'), facts('alpha'));
+    store.put(hashOf('extra'), facts('extra'));
+    expect(store.writes).toBe(2);
+    expect(new DiskFactsStore(dir).get(hashOf('alpha'))?.lineCount).toBe(5);
+    // Larger packs after them, so that the merge takes both copies, the bad one first (it takes
+    // the smallest packs, smallest first).
+    for (let i = 0; i < MERGE_AT; i++) writeOne(dir, [0, 1, 2].map((k) => `a-longer-filler-name-${i}-${k}`));
+    const holding = packFiles(dir).filter((f) => packEntries(f).has(hashOf('alpha')));
+    expect(holding).toHaveLength(1);
+    const later = new DiskFactsStore(dir);
+    expect(later.get(hashOf('alpha'))?.lineCount).toBe(5);
+    expect(later.misses).toBe(0);
   });
 });
 

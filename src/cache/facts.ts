@@ -130,6 +130,8 @@ export class DiskFactsStore implements FactsStore {
   readonly refused: string | undefined;
   /** The packs read so far, by name; undefined until the first lookup. */
   private packs: Map<string, Pack> | undefined;
+  /** Hashes whose stored entry was not usable facts: a put writes them again. */
+  private readonly unusable = new Set<string>();
   /** Names refused once (a pack never changes, so it is not read again). */
   private readonly refusedPacks = new Set<string>();
   /** The folder's identity when it was last listed: a new pack or a merge changes it. */
@@ -178,7 +180,9 @@ export class DiskFactsStore implements FactsStore {
 
   put(hash: string, facts: FileFacts): void {
     if (facts.unparsed || this.refused || this.pending.has(checkHash(hash))) return;
-    if (this.packs && this.locate(keyOf(hash))) return;
+    // Already in a pack, unless what is there was found unusable: then a good copy goes to a new
+    // pack (lookups pass over the bad copy, merges keep the good one).
+    if (!this.unusable.has(hash) && this.packs && [...this.packs.values()].some((p) => p.find(keyOf(hash)))) return;
     let bytes: Buffer;
     try {
       bytes = serialize(encodeFacts(facts));
@@ -220,41 +224,44 @@ export class DiskFactsStore implements FactsStore {
     try {
       writeInsideSync(this.root, `${this.fp}/${newPackName()}`, encodePack(entries));
       this.written += entries.length;
-      if (packNames(this.folder).length > MERGE_AT) mergePacks(this.root, this.fp, MAX_FACTS_ENTRY_BYTES);
+      if (packNames(this.folder).length > MERGE_AT) mergePacks(this.root, this.fp, MAX_FACTS_ENTRY_BYTES, (h, b) => isFacts(decoded(b), h));
     } catch (e) {
       this.firstWriteError ??= (e as Error).message;
     }
   }
 
-  /** The decoded entry for `hash` from the packs, or undefined; a bad pack is noted and passed over. */
-  private fromPacks(hash: string): unknown {
+  /**
+   * The facts for `hash` from the packs, or undefined. An entry that is not facts for this hash is
+   * passed over for another copy; a pack that cannot be read is noted and passed over.
+   */
+  private fromPacks(hash: string): FileFacts | undefined {
     const key = keyOf(hash);
     if (!this.packs) this.list();
     // A pack removed since it was listed (merged into a newer one), or packs added since, send the
     // lookup to a fresh listing once.
     for (let round = 0; round < 2; round++) {
-      const found = this.locate(key);
-      if (found) {
+      let vanished = false;
+      for (const pack of this.packs!.values()) {
+        const at = pack.find(key);
+        if (!at) continue;
+        let bytes: Buffer;
         try {
-          return decoded(found.pack.read(found.at));
+          bytes = pack.read(at);
         } catch (e) {
-          this.packs!.delete(path.basename(found.pack.file));
-          if (!(e instanceof FileReadError)) return undefined; // not facts: a miss
-          if (e.code !== 'ENOENT') {
-            this.readProblem ??= e.message;
-            this.refusedPacks.add(path.basename(found.pack.file));
+          this.packs!.delete(path.basename(pack.file));
+          if (e instanceof FileReadError && e.code === 'ENOENT') vanished = true;
+          else {
+            this.readProblem ??= (e as Error).message;
+            this.refusedPacks.add(path.basename(pack.file));
           }
+          continue;
         }
-      } else if (!this.folderChanged()) return undefined;
-      if (round === 0) this.list();
-    }
-    return undefined;
-  }
-
-  private locate(key: Buffer): { pack: Pack; at: { offset: number; length: number } } | undefined {
-    for (const pack of this.packs!.values()) {
-      const at = pack.find(key);
-      if (at) return { pack, at };
+        const v = decoded(bytes);
+        if (isFacts(v, hash)) return v;
+        this.unusable.add(hash);
+      }
+      if (round === 0 && (vanished || this.folderChanged())) this.list();
+      else break;
     }
     return undefined;
   }

@@ -71,10 +71,10 @@ function removeStaleTemporaries(folder: string): void {
 
 /**
  * Merges the smallest packs of `root`/`rel` when there are more than MERGE_AT of them (and no other
- * merge holds the lock). Returns how many packs were merged into one (0 when nothing was done). Throws
+ * merge holds the lock); `usable` tells which of two copies of an entry to keep. Returns how many packs were merged into one (0 when nothing was done). Throws
  * only what writing the merged pack throws; packs that vanish or fail to read are left out, not deleted.
  */
-export function mergePacks(root: string, rel: string, maxEntryBytes: number): number {
+export function mergePacks(root: string, rel: string, maxEntryBytes: number, usable: (hash: string, entry: Buffer) => boolean): number {
   const folder = path.join(root, rel);
   if (packNames(folder).length <= MERGE_AT || !lock(folder)) return 0;
   try {
@@ -111,7 +111,10 @@ export function mergePacks(root: string, rel: string, maxEntryBytes: number): nu
       }
       for (const [k, b] of entries) {
         const hex = k.toString('hex');
-        if (!byKey.has(hex)) byKey.set(hex, [k, b]);
+        const kept = byKey.get(hex);
+        // Two copies of an entry: written by two scans at once (both good), or again by a scan that
+        // found the first unusable. Only then are they decoded, to keep a good one.
+        if (!kept || (!usable(hex, kept[1]) && usable(hex, b))) byKey.set(hex, [k, b]);
       }
       copied.push(p);
     }
