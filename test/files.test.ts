@@ -83,6 +83,9 @@ describe('reads and writes inside an owned folder', () => {
     writeInsideSync(root, 'crates/ab/abc.crate', 'data');
     expect(readInsideSync(root, 'crates/ab/abc.crate', { maxBytes: 10 })?.toString()).toBe('data');
     expect(readInsideSync(root, 'crates/cd/none.crate', { maxBytes: 10 })).toBeNull();
+    // A list of parts is written one after the other.
+    writeInsideSync(root, 'packs/p.pack', [Buffer.from('he'), new Uint8Array(0), Buffer.from('ad'), Buffer.from('er')]);
+    expect(readInsideSync(root, 'packs/p.pack', { maxBytes: 10 })?.toString()).toBe('header');
   });
 
   it('never writes through a folder link planted inside it', () => {

@@ -118,21 +118,23 @@ describe('hostile cache entries: passed over with a warning, same result', () =>
     expect(readdirSync(outside)).toEqual([]);
   });
 
-  it('diff --cache: a facts entry that is a FIFO is a miss with a warning; the report is the same', async () => {
+  it('diff --cache: a facts pack that is a FIFO is a miss with a warning; the report is the same', async () => {
     const d = repo();
     const cache = tempDir('cf-facts-');
     const args = ['diff', path.join(CORPUS, 'old'), path.join(CORPUS, 'new'), '--format', 'json', '--cache', cache];
     const first = await cli(args, d);
     expect(first.code).toBe(1);
     const fp = readdirSync(cache)[0];
-    const sub = readdirSync(path.join(cache, fp))[0];
-    const entry = path.join(cache, fp, sub, readdirSync(path.join(cache, fp, sub))[0]);
-    execFileSync('rm', [entry]);
-    fifo(entry);
-    const r = await cli(args, d);
+    const packs = readdirSync(path.join(cache, fp)).filter((n) => n.endsWith('.pack'));
+    expect(packs).toHaveLength(1);
+    const pack = path.join(cache, fp, packs[0]);
+    execFileSync('rm', [pack]);
+    fifo(pack);
+    const r = await cli([...args, '--debug'], d);
     expect(r.code).toBe(1);
     const strip = (s: string) => JSON.stringify({ ...JSON.parse(s), timings: undefined });
     expect(strip(r.out)).toBe(strip(first.out));
-    expect(r.err).toMatch(/the facts cache entry is a FIFO; only regular files are read; such entries were treated as misses/);
+    expect(r.err).toMatch(/the facts cache pack is a FIFO; only regular files are read; such entries were treated as misses/);
+    expect(r.err).toMatch(/facts cache 0 hits, [1-9]\d* misses, [1-9]\d* written/);
   });
 });

@@ -20,6 +20,7 @@ import { hashText } from '../src/parse/text.js';
 import { manifest } from './helpers/fixture.js';
 import { startRegistryServer, type RegistryServer } from './helpers/registry-server.js';
 import { tempDir } from './helpers/tmp.js';
+import { packEntries, packFiles } from './helpers/packs.js';
 
 const fifo = (p: string) => execFileSync('mkfifo', [p]);
 const zero = (p: string) => symlinkSync('/dev/zero', p);
@@ -204,40 +205,46 @@ describe('the facts cache', () => {
   const neu = treeFromFiles({ 'Cargo.toml': manifest('0.1.1'), 'src/lib.rs': src });
   const strip = (r: object) => JSON.stringify({ ...r, timings: undefined });
 
-  /** The entry file of `src/lib.rs` after one scan filled the cache. */
+  /** The pack file after one scan filled the cache. */
   function filled(dir: string): string {
-    analyzeTrees(old, neu, { factsStore: new DiskFactsStore(dir) });
-    const hash = hashText(Buffer.from(src));
-    const fp = readdirSync(dir)[0];
-    return path.join(dir, fp, hash.slice(0, 2), hash);
+    const store = new DiskFactsStore(dir);
+    analyzeTrees(old, neu, { factsStore: store });
+    store.flush();
+    const [pack] = packFiles(dir);
+    expect(packEntries(pack).has(hashText(Buffer.from(src)))).toBe(true);
+    return pack;
   }
 
-  it.each([...HOSTILE, ['a link to a real entry', (p: string) => symlinkSync(`${p}.real`, p)] as [string, (p: string) => void]])(
-    'an entry that is %s is a miss, never read; the report is the same',
+  it.each([...HOSTILE, ['a link to a real pack', (p: string) => symlinkSync(`${p}.real`, p)] as [string, (p: string) => void]])(
+    'a file named like a pack that is %s is a miss, never read; the report is the same',
     async (name, make) => {
       const dir = tempDir('cf-facts-');
-      const entry = filled(dir);
+      const pack = filled(dir);
       const plain = strip(analyzeTrees(old, neu).report);
-      execFileSync('mv', [entry, `${entry}.real`]);
-      make(entry);
+      execFileSync('mv', [pack, `${pack}.real`]);
+      make(pack);
       const store = new DiskFactsStore(dir);
       const { value } = await bounded(() => analyzeTrees(old, neu, { factsStore: store }));
       expect(strip(value!.report), name).toBe(plain);
-      expect(store.readProblem).toMatch(/facts cache entry is (a device|a FIFO|a symbolic link)/);
+      expect(store.hits).toBe(0);
+      expect(store.readProblem).toMatch(/facts cache pack is (a device|a FIFO|a symbolic link)/);
     },
   );
 
-  it('a folder link planted below the cache folder is neither read through nor written through', () => {
+  it('a folder link planted as the fingerprint folder is neither read through nor written through', () => {
     const dir = tempDir('cf-facts-');
-    const entry = filled(dir);
+    const pack = filled(dir);
     const outside = tempDir('cf-outside-');
-    const sub = path.dirname(entry);
-    execFileSync('rm', ['-r', sub]);
-    symlinkSync(outside, sub);
+    const sub = path.dirname(pack);
+    // The link leads to a folder holding a real pack: reading through it would be hits.
+    execFileSync('mv', [sub, path.join(outside, 'moved')]);
+    symlinkSync(path.join(outside, 'moved'), sub);
     const store = new DiskFactsStore(dir);
     analyzeTrees(old, neu, { factsStore: store });
-    expect(readdirSync(outside)).toEqual([]);
+    expect(store.hits).toBe(0);
+    expect(store.readProblem).toMatch(/symbolic link inside/);
     expect(store.writeError).toMatch(/symbolic link inside/);
+    expect(readdirSync(path.join(outside, 'moved'))).toEqual([path.basename(pack)]);
   });
 
   it('a cache folder others can write is not used at all', () => {

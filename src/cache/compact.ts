@@ -100,11 +100,14 @@ export function decodeFacts(c: CompactFacts): FileFacts {
     if (p >= nums.length) throw new Error('truncated facts');
     return nums[p++];
   };
+  // Each stored string is made once, however often it is used (an item's name and local name are
+  // often the same, a type or attribute recurs across items): fewer objects for the collector.
+  const made: Array<string | undefined> = new Array(offs.length);
   const str = (): string | undefined => {
     const i = num();
     if (i === NONE) return undefined;
     if (i < 0 || i >= offs.length) throw new Error('bad string index');
-    return strs.slice(i === 0 ? 0 : offs[i - 1], offs[i]);
+    return (made[i] ??= strs.slice(i === 0 ? 0 : offs[i - 1], offs[i]));
   };
   const must = (v: string | undefined) => {
     if (v === undefined) throw new Error('missing string');

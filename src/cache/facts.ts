@@ -9,15 +9,17 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { FileReadError, UnsafePathError, readInsideSync, writeInsideSync } from '../files/index.js';
+import { FileReadError, UnsafePathError, writeInsideSync } from '../files/index.js';
 import { packageRoot } from '../root.js';
 import type { FileFacts } from '../parse/types.js';
 import type { FactsStore } from '../parse/store.js';
 import { decodeFacts, encodeFacts, isCompact } from './compact.js';
+import { MERGE_AT, mergePacks, packNames } from './merge.js';
+import { Pack, encodePack, keyOf, newPackName } from './pack.js';
 
 let fingerprint: string | undefined;
 
@@ -45,8 +47,7 @@ export function computeFingerprint(root: string): string {
     require.resolve('tree-sitter-rust/package.json'),
     path.join(root, 'native', 'syntax.c'),
     // The stored form is these modules': a change to it changes the key too.
-    path.join(root, 'src', 'cache', 'facts.ts'),
-    path.join(root, 'src', 'cache', 'compact.ts'),
+    ...readdirSync(path.join(root, 'src', 'cache')).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(root, 'src', 'cache', f)),
     ...readdirSync(path.join(root, 'src', 'parse')).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(root, 'src', 'parse', f)),
   ];
   for (const f of files) {
@@ -93,38 +94,71 @@ function foreignWriters(dir: string): string | null {
   return null;
 }
 
+/** Entries waiting for their pack past this many bytes are written at once, mid-scan. */
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/** Stores with entries not yet written, so that none is lost when the process ends or another store opens the folder. */
+const unwritten = new Set<DiskFactsStore>();
+let exitHook = false;
+
 /**
- * Facts on disk, one file per content under DIR/<fingerprint>/<2 hex>/<hash>, written to an
- * exclusive temporary file renamed into place (src/files), so that a reader never sees half an
- * entry and a link planted in DIR cannot send a write elsewhere. Entries are read bounded, and a
- * link, FIFO, device or oversized entry is a miss, never followed or waited on.
+ * Facts on disk in pack files under DIR/<fingerprint>/ (src/cache/pack.ts). A store reads the packs'
+ * indexes once, on its first lookup, and each entry by range when asked for it, decoding only that
+ * one. The entries a scan adds are kept until the scan is done (the turn of the event loop that made
+ * them ends, the store is asked how its writes went, or another store opens the same folder) and then
+ * written as one new pack, to an exclusive temporary file renamed into place (src/files): concurrent
+ * scans, threads and processes never write the same file, and a reader never sees half a pack. Past
+ * MERGE_AT packs, the writer merges the smallest (src/cache/merge.ts). A pack that is a link, FIFO,
+ * device, oversized or damaged is a miss with a warning, never followed or waited on; one deleted by a
+ * merge is looked for again in a fresh listing of the folder.
  *
- * Trust: an entry is trusted to describe the content its name says — facts cannot be re-hashed
+ * Trust: an entry is trusted to describe the content its hash says — facts cannot be re-hashed
  * against a file that is not there. DIR must be writable only by whoever runs the scans; a folder
  * owned by someone else or writable by others is not used (see {@link DiskFactsStore.refused}).
  */
 export class DiskFactsStore implements FactsStore {
   private readonly root: string;
   private readonly fp: string;
+  private readonly folder: string;
   hits = 0;
   misses = 0;
-  writes = 0;
-  /** Why the first write failed (a cache that cannot be written only costs speed). */
-  writeError: string | undefined;
-  /** The first entry that was refused on reading (a link, a FIFO, over the limit…), for a warning. */
+  private written = 0;
+  private firstWriteError: string | undefined;
+  /** The first pack that was refused on reading (a link, a FIFO, over the limit, damaged…), for a warning. */
   readProblem: string | undefined;
   /** Why the folder is not used at all (others can write it), or undefined. */
   readonly refused: string | undefined;
+  /** The packs read so far, by name; undefined until the first lookup. */
+  private packs: Map<string, Pack> | undefined;
+  /** Hashes whose stored entry was not usable facts: a put writes them again. */
+  private readonly unusable = new Set<string>();
+  /** Names refused once (a pack never changes, so it is not read again). */
+  private readonly refusedPacks = new Set<string>();
+  /** The folder's identity when it was last listed: a new pack or a merge changes it. */
+  private listedAs = '';
+  private readonly pending = new Map<string, Buffer>();
+  private pendingBytes = 0;
+  private flushQueued = false;
 
   constructor(dir: string) {
     this.root = dir;
     this.fp = factsFingerprint();
+    this.folder = path.join(path.resolve(dir), this.fp);
     this.refused = foreignWriters(dir) ?? undefined;
+    // What another store of this process holds back goes to disk first, so this one can read it.
+    for (const s of unwritten) if (s.folder === this.folder) s.flush();
   }
 
-  private relOf(hash: string): string {
-    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a content hash: ${hash}`);
-    return `${this.fp}/${hash.slice(0, 2)}/${hash}`;
+  /** Entries written to packs so far (entries still held back are written first). */
+  get writes(): number {
+    this.flush();
+    return this.written;
+  }
+
+  /** Why the first write failed (a cache that cannot be written only costs speed); held-back entries are written first. */
+  get writeError(): string | undefined {
+    this.flush();
+    return this.firstWriteError;
   }
 
   get(hash: string): FileFacts | undefined {
@@ -132,20 +166,8 @@ export class DiskFactsStore implements FactsStore {
       this.misses++;
       return undefined;
     }
-    let v: unknown;
-    try {
-      const bytes = readInsideSync(this.root, this.relOf(hash), { maxBytes: MAX_FACTS_ENTRY_BYTES, what: 'facts cache entry' });
-      if (bytes === null) {
-        this.misses++;
-        return undefined;
-      }
-      const c: unknown = deserialize(bytes);
-      v = isCompact(c) ? decodeFacts(c) : undefined;
-    } catch (e) {
-      if (e instanceof FileReadError || e instanceof UnsafePathError) this.readProblem ??= e.message;
-      this.misses++;
-      return undefined;
-    }
+    const held = this.pending.get(checkHash(hash));
+    const v = held ? decoded(held) : this.fromPacks(hash);
     if (!isFacts(v, hash)) {
       this.misses++;
       return undefined;
@@ -157,12 +179,147 @@ export class DiskFactsStore implements FactsStore {
   }
 
   put(hash: string, facts: FileFacts): void {
-    if (facts.unparsed || this.refused) return;
+    if (facts.unparsed || this.refused || this.pending.has(checkHash(hash))) return;
+    // Already in a pack, unless what is there was found unusable: then a good copy goes to a new
+    // pack (lookups pass over the bad copy, merges keep the good one).
+    if (!this.unusable.has(hash) && this.packs && [...this.packs.values()].some((p) => p.find(keyOf(hash)))) return;
+    let bytes: Buffer;
     try {
-      writeInsideSync(this.root, this.relOf(hash), serialize(encodeFacts(facts)));
-      this.writes++;
+      bytes = serialize(encodeFacts(facts));
     } catch (e) {
-      this.writeError ??= (e as Error).message;
+      this.firstWriteError ??= (e as Error).message;
+      return;
     }
+    if (bytes.length > MAX_FACTS_ENTRY_BYTES) return;
+    this.pending.set(hash, bytes);
+    this.pendingBytes += bytes.length;
+    unwritten.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const s of [...unwritten]) s.flush();
+      });
+    }
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      // Puts come from a synchronous scan: this runs once it has returned, before anything awaits it.
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+  }
+
+  /**
+   * Writes the entries held back as one new pack, then merges packs if there are many. Never throws:
+   * a failure is kept in {@link writeError} (a cache that cannot be written only costs speed).
+   */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const entries = [...this.pending].map(([h, b]) => [keyOf(h), b] as const);
+    this.pending.clear();
+    this.pendingBytes = 0;
+    unwritten.delete(this);
+    try {
+      writeInsideSync(this.root, `${this.fp}/${newPackName()}`, encodePack(entries));
+      this.written += entries.length;
+      if (packNames(this.folder).length > MERGE_AT) mergePacks(this.root, this.fp, MAX_FACTS_ENTRY_BYTES, (h, b) => isFacts(decoded(b), h));
+    } catch (e) {
+      this.firstWriteError ??= (e as Error).message;
+    }
+  }
+
+  /**
+   * The facts for `hash` from the packs, or undefined. An entry that is not facts for this hash is
+   * passed over for another copy; a pack that cannot be read is noted and passed over.
+   */
+  private fromPacks(hash: string): FileFacts | undefined {
+    const key = keyOf(hash);
+    if (!this.packs) this.list();
+    // A pack removed since it was listed (merged into a newer one), or packs added since, send the
+    // lookup to a fresh listing once.
+    for (let round = 0; round < 2; round++) {
+      let vanished = false;
+      for (const pack of this.packs!.values()) {
+        const at = pack.find(key);
+        if (!at) continue;
+        let bytes: Buffer;
+        try {
+          bytes = pack.read(at);
+        } catch (e) {
+          this.packs!.delete(path.basename(pack.file));
+          if (e instanceof FileReadError && e.code === 'ENOENT') vanished = true;
+          else {
+            this.readProblem ??= (e as Error).message;
+            this.refusedPacks.add(path.basename(pack.file));
+          }
+          continue;
+        }
+        const v = decoded(bytes);
+        if (isFacts(v, hash)) return v;
+        this.unusable.add(hash);
+      }
+      if (round === 0 && (vanished || this.folderChanged())) this.list();
+      else break;
+    }
+    return undefined;
+  }
+
+  private identityOfFolder(): string {
+    try {
+      const st = lstatSync(this.folder);
+      return `${st.ino}:${st.mtimeMs}:${st.isDirectory()}`;
+    } catch {
+      return 'none';
+    }
+  }
+
+  private folderChanged(): boolean {
+    return this.identityOfFolder() !== this.listedAs;
+  }
+
+  /** Lists the folder's packs and reads the indexes of those not read before. */
+  private list(): void {
+    const packs = (this.packs ??= new Map());
+    this.listedAs = this.identityOfFolder();
+    let names: string[];
+    try {
+      const st = lstatSync(this.folder);
+      if (st.isSymbolicLink()) throw new UnsafePathError(`${this.folder}: a symbolic link inside ${this.root}, refused`);
+      if (!st.isDirectory()) throw new UnsafePathError(`${this.folder}: not a folder`);
+      names = packNames(this.folder);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.readProblem ??= (e as Error).message;
+      packs.clear();
+      return;
+    }
+    const listed = new Set(names);
+    for (const n of packs.keys()) if (!listed.has(n)) packs.delete(n);
+    for (const n of names) {
+      if (packs.has(n) || this.refusedPacks.has(n)) continue;
+      try {
+        packs.set(n, Pack.open(path.join(this.folder, n), MAX_FACTS_ENTRY_BYTES));
+      } catch (e) {
+        if (e instanceof FileReadError && e.code === 'ENOENT') continue; // merged away since the listing
+        this.readProblem ??= (e as Error).message;
+        this.refusedPacks.add(n);
+      }
+    }
+  }
+}
+
+function checkHash(hash: string): string {
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a content hash: ${hash}`);
+  return hash;
+}
+
+/** An entry's bytes to facts, or undefined when they are not a compact form (a damaged entry is a miss). */
+function decoded(bytes: Buffer): unknown {
+  try {
+    const c: unknown = deserialize(bytes);
+    return isCompact(c) ? decodeFacts(c) : undefined;
+  } catch {
+    return undefined;
   }
 }

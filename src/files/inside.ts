@@ -83,17 +83,19 @@ export async function readInside(root: string, rel: string, o: BoundedReadOption
 /**
  * Writes `data` to `rel` under `root` atomically: creates the root and missing folders (mode 0700), refuses links
  * and non-folders on the way, writes a new temporary file opened exclusively without following links,
- * flushes it when `durable`, and renames it over the entry.
+ * flushes it when `durable`, and renames it over the entry. `data` may be a list of parts, written one
+ * after the other (a large file need not be joined in memory first).
  */
-export function writeInsideSync(root: string, rel: string, data: Uint8Array | string, o: { durable?: boolean; mode?: number } = {}): string {
+export function writeInsideSync(root: string, rel: string, data: Uint8Array | string | readonly Uint8Array[], o: { durable?: boolean; mode?: number } = {}): string {
   const file = walk(root, rel, true)!;
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, o.mode ?? 0o600);
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    for (const buf of typeof data === 'string' ? [Buffer.from(data)] : Array.isArray(data) ? data : [data as Uint8Array]) {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    }
     if (o.durable) fsyncSync(fd);
     closeSync(fd);
     fd = null;
