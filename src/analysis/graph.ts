@@ -5,6 +5,7 @@ import { definesFn, foreignDeclarations, type ForeignDecl } from './foreign.js';
 import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 import type { DependencyCaps } from './deps.js';
+import { reusableFiles } from './graph-reuse.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -52,6 +53,16 @@ const UBIQUITOUS = new Set(['new', 'from', 'into', 'len', 'is_empty', 'get', 'it
 
 const MAX_CANDIDATES = 6;
 
+/** What indexing one file's sites adds to a graph: kept per file, so that the next release's graph can copy it. */
+interface FileIndex {
+  edges: Map<string, Edge[]>;
+  caps: Map<string, CapUse[]>;
+  unknown: Map<string, number>;
+  selfCalls: Map<string, number[]>;
+  callers: Map<string, number>;
+  unresolved: number;
+}
+
 /** The call graph of one release: items as nodes, resolved calls and function values as edges. */
 export class CallGraph {
   readonly resolver: Resolver;
@@ -73,12 +84,19 @@ export class CallGraph {
   private localModules = new Set<string>();
   /** True when this graph is the other release's, shared because the Rust code is the same. */
   readonly shared: boolean = false;
+  /** Each file's site index, by path. */
+  private indexes = new Map<string, FileIndex>();
+  /** How many files' site indexes were copied from the other release's graph instead of resolved again. */
+  readonly copiedFiles: number = 0;
 
   /**
    * With `edges` false only capability uses are indexed: no call resolution, no reachability.
    * `shareWith` is the other release's graph: capability look-ups are shared file by file, and when
    * this release's Rust code and everything its resolution depends on are the same as there (a
-   * release that changes no Rust file), the whole graph is shared instead of built again.
+   * release that changes no Rust file), the whole graph is shared instead of built again. Otherwise
+   * the site index of each file whose resolution reads nothing that changed is copied from it (see
+   * `reusableFiles`); the maps come out in the order a full build gives, since they are assembled
+   * file by file in the same order either way.
    */
   constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
     this.resolver = new Resolver(view, cat, deps);
@@ -94,6 +112,7 @@ export class CallGraph {
       this.byName = shareWith.byName;
       this.macros = shareWith.macros;
       this.localModules = shareWith.localModules;
+      this.indexes = shareWith.indexes;
       this.shared = true;
       return;
     }
@@ -107,7 +126,45 @@ export class CallGraph {
       if (e) this.entries.set(ref.key, e);
     }
     this.foreign = foreignDeclarations(view, cat, this.declared);
-    for (const file of view.rust.values()) this.indexFile(file);
+    const reuse = shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? reusableFiles(this.tables(), shareWith.tables()) : undefined;
+    // The re-export tables are the same when reusableFiles says so: built once for both releases.
+    if (reuse) this.resolver.shareLocalNames(shareWith!.resolver);
+    let copied = 0;
+    for (const file of view.rust.values()) {
+      let fi = reuse?.has(file.path) ? shareWith!.indexes.get(file.path) : undefined;
+      if (fi) copied++;
+      else fi = this.indexFile(file);
+      this.indexes.set(file.path, fi);
+      this.merge(fi);
+    }
+    this.copiedFiles = copied;
+  }
+
+  private tables() {
+    return { view: this.view, byName: this.byName, macros: this.macros, localModules: this.localModules, foreign: this.foreign, fullPath: (f: RustFile, i: number) => this.resolver.fullPath(f, i) };
+  }
+
+  /**
+   * Adds one file's index to the graph's maps. Keys are items of that file, so each is new to the
+   * maps (appended after the previous files' keys, as indexing all files in turn would); callers
+   * are counted across files.
+   */
+  private merge(fi: FileIndex): void {
+    for (const [k, v] of fi.edges) {
+      const l = this.edges.get(k);
+      this.edges.set(k, l ? l.concat(v) : v);
+    }
+    for (const [k, v] of fi.caps) {
+      const l = this.caps.get(k);
+      this.caps.set(k, l ? l.concat(v) : v);
+    }
+    for (const [k, v] of fi.selfCalls) {
+      const l = this.selfCalls.get(k);
+      this.selfCalls.set(k, l ? l.concat(v) : v);
+    }
+    for (const [k, n] of fi.unknown) this.unknown.set(k, (this.unknown.get(k) ?? 0) + n);
+    for (const [k, n] of fi.callers) this.callers.set(k, (this.callers.get(k) ?? 0) + n);
+    this.unresolved += fi.unresolved;
   }
 
   /** The crate's own foreign functions and statics that have a capability, by Rust name. */
@@ -118,7 +175,7 @@ export class CallGraph {
    * function at that site, read with its arguments as a `libc::` call would be (`open` with write
    * flags, `dlsym` of a literal name, `syscall` with a number).
    */
-  private foreignUse(file: RustFile, from: string, s: Site, index: number): void {
+  private foreignUse(out: FileIndex, file: RustFile, from: string, s: Site, index: number): void {
     const name = s.text.slice(s.text.lastIndexOf('::') + 1).replace(/^:/, '');
     const decls = this.foreign.get(name);
     if (!decls || (s.text.includes('::') && this.resolver.isExternal(this.resolver.fullPath(file, index)))) return;
@@ -126,7 +183,7 @@ export class CallGraph {
     if (s.inMacro && definesFn(file, s)) return;
     for (const d of decls) {
       const hit = d.asm ? { cap: d.asm.cap, resolved: `extern fn ${d.cName} → ${d.asm.resolved}` } : refineHit(this.cat, file, index, { cap: d.cap, resolved: `extern fn ${d.cName}` });
-      if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
+      if (hit) push(out.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
     }
   }
 
@@ -144,7 +201,8 @@ export class CallGraph {
     return undefined;
   }
 
-  private indexFile(file: RustFile): void {
+  private indexFile(file: RustFile): FileIndex {
+    const out: FileIndex = { edges: new Map(), caps: new Map(), unknown: new Map(), selfCalls: new Map(), callers: new Map(), unresolved: 0 };
     const keys = this.view.keyOf.get(file.path) ?? [];
     const sites = file.facts.sites;
     for (let i = 0; i < sites.length; i++) {
@@ -152,28 +210,28 @@ export class CallGraph {
       if (s.item < 0) continue;
       const from = keys[s.item];
       if (s.kind === 'unsafe' || s.kind === 'extern') {
-        push(this.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i });
+        push(out.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i });
         continue;
       }
       if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
         const hit = this.resolver.capOf(file, i);
         if (hit) {
-          this.pushHit(from, hit, file.path, s.line, i);
+          pushHit(out.caps, from, hit, file.path, s.line, i);
           continue;
         }
-        if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(file, from, s, i);
+        if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(out, file, from, s, i);
       } else if (s.kind === 'macro') {
         // A local macro that builds a capability's path from its arguments, or a dependency's macro
         // whose summary reaches one: the use is at the call.
         const hit = this.resolver.capOf(file, i);
-        if (hit) this.pushHit(from, hit, file.path, s.line, i);
+        if (hit) pushHit(out.caps, from, hit, file.path, s.line, i);
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);
         if (targets === null) {
           if (s.kind === 'call' || s.kind === 'method') {
-            this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
-            this.unresolved++;
+            out.unknown.set(from, (out.unknown.get(from) ?? 0) + 1);
+            out.unresolved++;
           }
           continue;
         }
@@ -182,23 +240,15 @@ export class CallGraph {
         for (const t of targets) {
           if (t.key === from) {
             // Only a direct call is recursion; a function naming itself as a value (a local that shadows it) is not.
-            if (!approx && s.kind === 'call') push(this.selfCalls, from, i);
+            if (!approx && s.kind === 'call') push(out.selfCalls, from, i);
             continue;
           }
-          push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
-          this.callers.set(t.key, (this.callers.get(t.key) ?? 0) + 1);
+          push(out.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
+          out.callers.set(t.key, (out.callers.get(t.key) ?? 0) + 1);
         }
       }
     }
-  }
-
-  /** A site's capability use; a dependency item gives one use per capability it reaches. */
-  private pushHit(from: string, hit: CapHit, file: string, line: number, site: number): void {
-    if (!hit.viaDependency) {
-      push(this.caps, from, { ...hit, file, line, site });
-      return;
-    }
-    for (const d of hit.viaDependency) push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
+    return out;
   }
 
   private params = new Map<string, Set<string>>();
@@ -323,6 +373,15 @@ function sameRust(a: ReleaseView, b: ReleaseView): boolean {
     if (!fb || fb.facts.hash !== fa.facts.hash || fb.module !== fa.module || fb.role !== fa.role) return false;
   }
   return true;
+}
+
+/** A site's capability use; a dependency item gives one use per capability it reaches. */
+function pushHit(caps: Map<string, CapUse[]>, from: string, hit: CapHit, file: string, line: number, site: number): void {
+  if (!hit.viaDependency) {
+    push(caps, from, { ...hit, file, line, site });
+    return;
+  }
+  for (const d of hit.viaDependency) push(caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
 }
 
 function okTarget(r: ItemRef, s: Site): boolean {

@@ -186,6 +186,14 @@ export class Resolver {
   }
 
   private localNames: LocalNames | undefined;
+
+  /**
+   * Takes the other release's re-export tables (when built), for a release whose files give the same
+   * aliases, globs, macros and module paths (see `reusableFiles`) under the same signature.
+   */
+  shareLocalNames(other: Resolver): void {
+    if (other.signature === this.signature) this.localNames ??= other.localNames;
+  }
   private localHits = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
 
   /**
