@@ -91,6 +91,16 @@ describe('the new release call graph built from the old one', () => {
     expect(dump(derived)).toBe(dump(full));
   });
 
+  it('finds the calls of a foreign function a changed file declares', () => {
+    const caller = 'pub fn go(c: *const u8) { unsafe { system(c); } }\n';
+    const { derived, full } = pair(
+      { 'src/helpers.rs': HELPERS, 'src/ffi.rs': caller, 'src/extra.rs': 'extern "C" { pub fn getpid() -> i32; }\n' },
+      { 'src/helpers.rs': HELPERS, 'src/ffi.rs': caller, 'src/extra.rs': 'extern "C" { pub fn getpid() -> i32; pub fn system(c: *const u8) -> i32; }\n' },
+    );
+    expect(dump(derived)).toBe(dump(full));
+    expect(full.caps.get('crate::ffi::go')?.some((u) => u.foreign !== undefined)).toBe(true);
+  });
+
   it('falls back to a full build when a changed file adds a re-export', () => {
     const { derived, full } = pair(
       { 'src/helpers.rs': HELPERS, 'src/extra.rs': '' },

@@ -1,18 +1,63 @@
 import type { ItemRef, ReleaseView, RustFile } from '../diff/types.js';
 import type { ForeignDecl } from './foreign.js';
+import type { DeclaredCap, EntryKind } from './graph.js';
 
 /**
- * What one graph's indexing of a file's sites read from the rest of the crate, besides the file itself
- * and the resolver's signature: the crate-wide name tables (see CallGraph).
+ * Items by name (call-target candidates): a release's own lists over the other release's table, so a
+ * graph derived from the other release's holds only the names its changed files define.
  */
+export class NameTable {
+  private own = new Map<string, ItemRef[]>();
+  constructor(private readonly base?: NameTable) {}
+
+  get(name: string): ItemRef[] | undefined {
+    const l = this.own.get(name);
+    if (l !== undefined) return l.length > 0 ? l : undefined;
+    return this.base?.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  push(name: string, ref: ItemRef): void {
+    const l = this.own.get(name);
+    if (l) l.push(ref);
+    else this.own.set(name, [ref]);
+  }
+
+  /** Replaces a name's list (empty: the name has no candidates). */
+  set(name: string, refs: ItemRef[]): void {
+    this.own.set(name, refs);
+  }
+}
+
+/** The crate-wide tables of a built graph, which the next release's graph may start from. */
 export interface GraphTables {
   view: ReleaseView;
-  byName: Map<string, ItemRef[]>;
-  macros: Map<string, ItemRef[]>;
+  byName: NameTable;
+  macros: NameTable;
   localModules: Set<string>;
+  entries: Map<string, EntryKind>;
   foreign: Map<string, ForeignDecl[]>;
-  /** The resolved full path of a site (shared by file content between releases of equal renames). */
-  fullPath: (file: RustFile, index: number) => string;
+  declared: Map<string, DeclaredCap[]>;
+}
+
+/** The tables of a new release's graph derived from the old release's, and what changed in them. */
+export interface DerivedTables {
+  byName: NameTable;
+  macros: NameTable;
+  localModules: Set<string>;
+  /** Undefined when the changed files give other entry points: then they are listed again in full. */
+  entries?: Map<string, EntryKind>;
+  /** True when the changed files declare the same foreign functions at the same lines (no `global_asm!` involved). */
+  sameForeign: boolean;
+  /** True when the changed files define the same method names. */
+  sameMethods: boolean;
+  /** Names whose meaning to call resolution changed (see reusableFiles). */
+  names: Set<string>;
+  /** Files with the same content, module path, role and item keys in both releases. */
+  keep: RustFile[];
 }
 
 const lastSeg = (p: string): string => {
@@ -33,6 +78,16 @@ function localNamesPart(file: RustFile): string {
   return JSON.stringify([file.facts.aliases, file.facts.globs, macros]);
 }
 
+/** What a file gives the foreign declarations (see foreignDeclarations); null when it holds `global_asm!`, whose labels they read. */
+function foreignPart(file: RustFile, keys: readonly string[]): string | null {
+  if (file.facts.sites.some((s) => s.kind === 'macro' && s.text.endsWith('global_asm'))) return null;
+  const out: unknown[] = [];
+  file.facts.items.forEach((it, i) => {
+    if (it.foreign && (it.kind === 'fn' || it.kind === 'static')) out.push([keys[i], it.kind, it.name, it.attrs, it.span.line]);
+  });
+  return JSON.stringify(out);
+}
+
 /** The parts of by-name candidates that call-target resolution reads. */
 function sameRefs(a: ItemRef[] | undefined, b: ItemRef[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -45,31 +100,23 @@ function sameRefs(a: ItemRef[] | undefined, b: ItemRef[] | undefined): boolean {
   return true;
 }
 
+const CANDIDATE_KINDS = new Set(['fn', 'static', 'const']);
+/** Release item order: files by path, then items in file order (how buildRelease fills `items`). */
+const itemOrder = (x: ItemRef, y: ItemRef): number => (x.file.path < y.file.path ? -1 : x.file.path > y.file.path ? 1 : x.item.id - y.item.id);
+
 /**
- * The files of `now` whose site index (edges, capability uses, unknown calls, callers, self-calls) is
- * the same as in `before`'s graph, so it can be copied instead of resolved again; undefined when a
- * crate-wide table that every site may read differs (then the whole graph is built).
- *
- * A file qualifies when its content, module path, role and item keys are the same on both sides and
- * none of its sites names (by its written or resolved last segment) a name whose meaning changed:
- * an item key added, removed or of another kind, a by-name candidate list (functions, statics,
- * consts, macros) that differs, or a foreign declaration that differs. Call-target resolution finds
- * items only by those names (exact keys end in the site's last segment), so a site naming none of
- * them resolves the same. The re-export tables and local module names must be the same as a whole.
+ * The crate-wide tables of `now`'s graph from `before`'s, touching only the files that differ (content,
+ * role or item keys): by-name candidate lists are rebuilt for the names those files define, in
+ * release item order; local module names, entry points, foreign declarations and method names are
+ * taken over when those files give the same. Undefined when the files, their order or module paths
+ * differ, or when the re-export tables or local module names would (then the graph is built in full).
  */
-export function reusableFiles(now: GraphTables, before: GraphTables): Set<string> | undefined {
-  const a = now.view;
+export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (ref: ItemRef) => EntryKind | undefined): DerivedTables | undefined {
   const b = before.view;
-  if (a.rust.size !== b.rust.size || now.localModules.size !== before.localModules.size) return undefined;
-  for (const m of now.localModules) if (!before.localModules.has(m)) return undefined;
-  if ((now.foreign.size > 0) !== (before.foreign.size > 0)) return undefined;
+  if (a.rust.size !== b.rust.size) return undefined;
   const keep: RustFile[] = [];
-  const oldKinds = new Map<string, string>();
-  const newKinds = new Map<string, string>();
-  const names = new Set<string>();
-  const candidates = new Set<string>();
+  const pairs: Array<{ now: RustFile; was: RustFile; kNow: readonly string[]; kWas: readonly string[] }> = [];
   const others = b.rust.values();
-  // Same files in the same order (the re-export tables are built in this order).
   for (const fa of a.rust.values()) {
     const fb = others.next().value as RustFile | undefined;
     if (!fb || fb.path !== fa.path || fb.module !== fa.module) return undefined;
@@ -77,31 +124,91 @@ export function reusableFiles(now: GraphTables, before: GraphTables): Set<string
     const kb = b.keyOf.get(fb.path);
     if (!ka || !kb) return undefined;
     const sameContent = fa.facts.hash === fb.facts.hash;
-    if (sameContent && sameList(ka, kb)) {
-      if (fa.role === fb.role) keep.push(fa);
+    if (sameContent && fa.role === fb.role && sameList(ka, kb)) {
+      keep.push(fa);
       continue;
     }
     if (!sameContent && localNamesPart(fa) !== localNamesPart(fb)) return undefined;
-    for (const [file, keys, kinds] of [[fa, ka, newKinds], [fb, kb, oldKinds]] as const) {
+    const mods = (f: RustFile) => f.facts.items.filter((it) => it.kind === 'mod').map((it) => it.name).join('\n');
+    if (!sameContent && mods(fa) !== mods(fb)) return undefined;
+    pairs.push({ now: fa, was: fb, kNow: ka, kWas: kb });
+  }
+  const differing = new Set(pairs.map((p) => p.now.path));
+  const names = new Set<string>();
+  const oldKinds = new Map<string, string>();
+  const newKinds = new Map<string, string>();
+  // The differing files' candidates by name, on the new side; names either side defines.
+  const fresh = new Map<string, ItemRef[]>();
+  const freshMacros = new Map<string, ItemRef[]>();
+  const candidates = new Set<string>();
+  let sameEntries = true;
+  let sameForeign = true;
+  let sameMethods = true;
+  for (const p of pairs) {
+    const entries: string[][] = [[], []];
+    const methods: string[][] = [[], []];
+    for (const [side, file, keys, kinds] of [[0, p.now, p.kNow, newKinds], [1, p.was, p.kWas, oldKinds]] as const) {
       const items = file.facts.items;
+      const view = side === 0 ? a : b;
       for (let i = 0; i < items.length; i++) {
-        kinds.set(keys[i], items[i].kind);
-        const k = items[i].kind;
-        if (k === 'fn' || k === 'static' || k === 'const' || k === 'macro') candidates.add(items[i].name);
+        const it = items[i];
+        kinds.set(keys[i], it.kind);
+        if (CANDIDATE_KINDS.has(it.kind) || it.kind === 'macro') {
+          candidates.add(it.name);
+          if (side === 0) push(it.kind === 'macro' ? freshMacros : fresh, it.name, view.items.get(keys[i])!);
+        }
+        if (it.kind === 'fn' && it.selfType !== undefined) methods[side].push(it.name);
+        if (it.kind === 'fn' || it.kind === 'static') {
+          const e = entryKind(view.items.get(keys[i])!);
+          if (e) entries[side].push(keys[i], e);
+        }
       }
+    }
+    if (!sameList(entries[0], entries[1])) sameEntries = false;
+    if (!sameList(methods[0].sort(), methods[1].sort())) sameMethods = false;
+    if (sameForeign) {
+      const f = foreignPart(p.now, p.kNow);
+      if (f === null || f !== foreignPart(p.was, p.kWas)) sameForeign = false;
     }
   }
   // Keys of one side only (or of another kind): an exact path look-up may now find another item.
   for (const [k, kind] of newKinds) if (oldKinds.get(k) !== kind) names.add(lastSeg(k));
   for (const [k, kind] of oldKinds) if (newKinds.get(k) !== kind) names.add(lastSeg(k));
+  const byName = new NameTable(before.byName);
+  const macros = new NameTable(before.macros);
+  const rebuild = (base: ItemRef[] | undefined, own: ItemRef[] | undefined): ItemRef[] => {
+    const out = (base ?? []).filter((r) => !differing.has(r.file.path));
+    if (own) out.push(...own);
+    return out.sort(itemOrder);
+  };
   for (const n of candidates) {
-    if (!sameRefs(now.byName.get(n), before.byName.get(n)) || !sameRefs(now.macros.get(n), before.macros.get(n))) names.add(n);
+    byName.set(n, rebuild(before.byName.get(n), fresh.get(n)));
+    macros.set(n, rebuild(before.macros.get(n), freshMacros.get(n)));
+    if (!sameRefs(byName.get(n), before.byName.get(n)) || !sameRefs(macros.get(n), before.macros.get(n))) names.add(n);
   }
-  for (const n of new Set([...now.foreign.keys(), ...before.foreign.keys()])) {
-    if (JSON.stringify(now.foreign.get(n)) !== JSON.stringify(before.foreign.get(n))) names.add(n);
-  }
+  return { byName, macros, localModules: before.localModules, entries: sameEntries ? before.entries : undefined, sameForeign, sameMethods, names, keep };
+}
+
+/**
+ * The files of the new release whose site index (edges, capability uses, unknown calls, callers,
+ * self-calls) is the same as in the old release's graph, so it can be copied instead of resolved
+ * again: files kept by deriveTables none of whose sites names (by its written or resolved last
+ * segment) a name whose meaning changed — an item key added, removed or of another kind, a by-name
+ * candidate list that differs, a foreign declaration that differs. Call-target resolution finds items
+ * only by those names (exact keys end in the site's last segment), so a site naming none of them
+ * resolves the same.
+ */
+export function reusableFiles(d: DerivedTables, foreignNow: Map<string, ForeignDecl[]>, foreignBefore: Map<string, ForeignDecl[]>, fullPath: (file: RustFile, index: number) => string): Set<string> {
   const out = new Set<string>();
-  for (const file of keep) if (names.size === 0 || !namesAny(file, names, now.fullPath)) out.add(file.path);
+  // Whether a crate declares any foreign function decides whether each call is checked against them.
+  if ((foreignNow.size > 0) !== (foreignBefore.size > 0)) return out;
+  const names = new Set(d.names);
+  if (foreignNow !== foreignBefore) {
+    for (const n of new Set([...foreignNow.keys(), ...foreignBefore.keys()])) {
+      if (JSON.stringify(foreignNow.get(n)) !== JSON.stringify(foreignBefore.get(n))) names.add(n);
+    }
+  }
+  for (const file of d.keep) if (names.size === 0 || !namesAny(file, names, fullPath)) out.add(file.path);
   return out;
 }
 
@@ -117,4 +224,10 @@ function namesAny(file: RustFile, names: Set<string>, fullPath: (file: RustFile,
     if (k !== 'method' && names.has(lastSeg(fullPath(file, i)))) return true;
   }
   return false;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }

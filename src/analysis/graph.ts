@@ -5,7 +5,7 @@ import { definesFn, foreignDeclarations, type ForeignDecl } from './foreign.js';
 import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 import type { DependencyCaps } from './deps.js';
-import { reusableFiles } from './graph-reuse.js';
+import { deriveTables, NameTable, reusableFiles, type GraphTables } from './graph-reuse.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -70,16 +70,16 @@ export class CallGraph {
   readonly unknown = new Map<string, number>();
   readonly caps = new Map<string, CapUse[]>();
   /** Foreign declarations by item key, with the capability of the C function they declare. */
-  readonly declared = new Map<string, DeclaredCap[]>();
-  readonly entries = new Map<string, EntryKind>();
+  readonly declared: Map<string, DeclaredCap[]> = new Map();
+  readonly entries: Map<string, EntryKind> = new Map();
   readonly callers = new Map<string, number>();
   /** Items that call themselves directly, with the site of the call. */
   readonly selfCalls = new Map<string, number[]>();
   /** Calls whose target could not be resolved, in total (kept as unknown edges, not dropped). */
   unresolved = 0;
-  private byName = new Map<string, ItemRef[]>();
+  private byName = new NameTable();
   private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
-  private macros = new Map<string, ItemRef[]>();
+  private macros = new NameTable();
   /** Names of the crate's own modules, inline or file-based. */
   private localModules = new Set<string>();
   /** True when this graph is the other release's, shared because the Rust code is the same. */
@@ -116,19 +116,34 @@ export class CallGraph {
       this.shared = true;
       return;
     }
-    for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
-    for (const ref of view.items.values()) {
-      const it = ref.item;
-      if (it.kind === 'mod') this.localModules.add(it.name);
-      if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(this.byName, it.name, ref);
-      if (it.kind === 'macro') push(this.macros, it.name, ref);
-      const e = this.entryKind(ref);
-      if (e) this.entries.set(ref.key, e);
+    const derived = shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
+    if (derived) {
+      this.byName = derived.byName;
+      this.macros = derived.macros;
+      this.localModules = derived.localModules;
+      if (derived.entries) this.entries = derived.entries;
+      else for (const ref of view.items.values()) this.addEntry(ref);
+    } else {
+      for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
+      for (const ref of view.items.values()) {
+        const it = ref.item;
+        if (it.kind === 'mod') this.localModules.add(it.name);
+        if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') this.byName.push(it.name, ref);
+        if (it.kind === 'macro') this.macros.push(it.name, ref);
+        this.addEntry(ref);
+      }
     }
-    this.foreign = foreignDeclarations(view, cat, this.declared);
-    const reuse = shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? reusableFiles(this.tables(), shareWith.tables()) : undefined;
-    // The re-export tables are the same when reusableFiles says so: built once for both releases.
-    if (reuse) this.resolver.shareLocalNames(shareWith!.resolver);
+    if (derived?.sameForeign) {
+      this.foreign = shareWith!.foreign;
+      this.declared = shareWith!.declared;
+    } else this.foreign = foreignDeclarations(view, cat, this.declared);
+    const reuse = derived ? reusableFiles(derived, this.foreign, shareWith!.foreign, (f, i) => this.resolver.fullPath(f, i)) : undefined;
+    if (derived) {
+      // deriveTables found the same aliases, globs, macros and modules (and method names): the
+      // re-export tables (and the crate's method names) are built once for both releases.
+      this.resolver.shareLocalNames(shareWith!.resolver);
+      if (derived.sameMethods) this.resolver.shareOwnMethods(shareWith!.resolver);
+    }
     let copied = 0;
     for (const file of view.rust.values()) {
       let fi = reuse?.has(file.path) ? shareWith!.indexes.get(file.path) : undefined;
@@ -140,8 +155,13 @@ export class CallGraph {
     this.copiedFiles = copied;
   }
 
-  private tables() {
-    return { view: this.view, byName: this.byName, macros: this.macros, localModules: this.localModules, foreign: this.foreign, fullPath: (f: RustFile, i: number) => this.resolver.fullPath(f, i) };
+  private tables(): GraphTables {
+    return { view: this.view, byName: this.byName, macros: this.macros, localModules: this.localModules, entries: this.entries, foreign: this.foreign, declared: this.declared };
+  }
+
+  private addEntry(ref: ItemRef): void {
+    const e = this.entryKind(ref);
+    if (e) this.entries.set(ref.key, e);
   }
 
   /**
@@ -317,7 +337,8 @@ export class CallGraph {
     if (s.kind === 'ident' && !(this.byName.has(name))) return null;
     const c = (this.byName.get(name) ?? []).filter((r) => r.item.selfType === undefined && okTarget(r, s));
     if (c.length === 0 || c.length > MAX_CANDIDATES) return null;
-    const same = c.filter((r) => r.file === file);
+    // By path: candidates of unchanged files may be the other release's items (see deriveTables).
+    const same = c.filter((r) => r.file.path === file.path);
     return same.length > 0 ? same : c;
   }
 

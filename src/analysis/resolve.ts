@@ -194,6 +194,11 @@ export class Resolver {
   shareLocalNames(other: Resolver): void {
     if (other.signature === this.signature) this.localNames ??= other.localNames;
   }
+
+  /** Takes the other release's set of the crate's method names (when built), for a release that defines the same. */
+  shareOwnMethods(other: Resolver): void {
+    this.ownMethods ??= other.ownMethods;
+  }
   private localHits = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
 
   /**
