@@ -48,8 +48,7 @@ export interface DerivedTables {
   byName: NameTable;
   macros: NameTable;
   localModules: Set<string>;
-  /** Undefined when the changed files give other entry points: then they are listed again in full. */
-  entries?: Map<string, EntryKind>;
+  entries: Map<string, EntryKind>;
   /** True when the changed files declare the same foreign functions at the same lines (no `global_asm!` involved). */
   sameForeign: boolean;
   /** True when the changed files define the same method names. */
@@ -142,6 +141,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
   const freshMacros = new Map<string, ItemRef[]>();
   const candidates = new Set<string>();
   let sameEntries = true;
+  const newEntries: Array<{ path: string; flat: string[] }> = [];
   let sameForeign = true;
   let sameMethods = true;
   for (const p of pairs) {
@@ -165,6 +165,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
       }
     }
     if (!sameList(entries[0], entries[1])) sameEntries = false;
+    newEntries.push({ path: p.now.path, flat: entries[0] });
     if (!sameList(methods[0].sort(), methods[1].sort())) sameMethods = false;
     if (sameForeign) {
       const f = foreignPart(p.now, p.kNow);
@@ -186,7 +187,28 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
     macros.set(n, rebuild(before.macros.get(n), freshMacros.get(n)));
     if (!sameRefs(byName.get(n), before.byName.get(n)) || !sameRefs(macros.get(n), before.macros.get(n))) names.add(n);
   }
-  return { byName, macros, localModules: before.localModules, entries: sameEntries ? before.entries : undefined, sameForeign, sameMethods, names, keep };
+  const entries = sameEntries ? before.entries : spliceEntries(before.entries, b, newEntries, differing);
+  return { byName, macros, localModules: before.localModules, entries, sameForeign, sameMethods, names, keep };
+}
+
+/**
+ * The entry points of the new release from the old release's (`was`, of view `b`): the differing
+ * files' entries replaced by their new ones, at the place of their path in release item order.
+ */
+function spliceEntries(was: Map<string, EntryKind>, b: ReleaseView, fresh: Array<{ path: string; flat: string[] }>, differing: Set<string>): Map<string, EntryKind> {
+  const pending = fresh.sort((x, y) => (x.path < y.path ? -1 : 1));
+  const out = new Map<string, EntryKind>();
+  let p = 0;
+  const flush = (flat: string[]) => {
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], flat[i + 1] as EntryKind);
+  };
+  for (const [key, kind] of was) {
+    const path = b.items.get(key)!.file.path;
+    while (p < pending.length && pending[p].path < path) flush(pending[p++].flat);
+    if (!differing.has(path)) out.set(key, kind);
+  }
+  while (p < pending.length) flush(pending[p++].flat);
+  return out;
 }
 
 /**

@@ -121,8 +121,7 @@ export class CallGraph {
       this.byName = derived.byName;
       this.macros = derived.macros;
       this.localModules = derived.localModules;
-      if (derived.entries) this.entries = derived.entries;
-      else for (const ref of view.items.values()) this.addEntry(ref);
+      this.entries = derived.entries;
     } else {
       for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
       for (const ref of view.items.values()) {
