@@ -53,13 +53,18 @@ const UBIQUITOUS = new Set(['new', 'from', 'into', 'len', 'is_empty', 'get', 'it
 
 const MAX_CANDIDATES = 6;
 
-/** What indexing one file's sites adds to a graph: kept per file, so that the next release's graph can copy it. */
+/**
+ * Where indexing one file's sites wrote in a graph: the item keys (all of that file) in the order it
+ * first gave each an edge, a capability use, an unknown call or a self-call, the target of each edge,
+ * and its unresolved calls. The lists under those keys are the file's alone, so the next release's
+ * graph can copy them in the same order.
+ */
 interface FileIndex {
-  edges: Map<string, Edge[]>;
-  caps: Map<string, CapUse[]>;
-  unknown: Map<string, number>;
-  selfCalls: Map<string, number[]>;
-  callers: Map<string, number>;
+  edges: string[];
+  caps: string[];
+  unknown: string[];
+  selfCalls: string[];
+  targets: string[];
   unresolved: number;
 }
 
@@ -86,6 +91,8 @@ export class CallGraph {
   readonly shared: boolean = false;
   /** Each file's site index, by path. */
   private indexes = new Map<string, FileIndex>();
+  /** False when a site's item had no key (then lists under a key may mix files and are never copied). */
+  private perFile = true;
   /** How many files' site indexes were copied from the other release's graph instead of resolved again. */
   readonly copiedFiles: number = 0;
 
@@ -113,10 +120,11 @@ export class CallGraph {
       this.macros = shareWith.macros;
       this.localModules = shareWith.localModules;
       this.indexes = shareWith.indexes;
+      this.perFile = shareWith.perFile;
       this.shared = true;
       return;
     }
-    const derived = shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
+    const derived = shareWith && shareWith.perFile && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
     if (derived) {
       this.byName = derived.byName;
       this.macros = derived.macros;
@@ -146,10 +154,11 @@ export class CallGraph {
     let copied = 0;
     for (const file of view.rust.values()) {
       let fi = reuse?.has(file.path) ? shareWith!.indexes.get(file.path) : undefined;
-      if (fi) copied++;
-      else fi = this.indexFile(file);
+      if (fi) {
+        this.copy(fi, shareWith!);
+        copied++;
+      } else fi = this.indexFile(file);
       this.indexes.set(file.path, fi);
-      this.merge(fi);
     }
     this.copiedFiles = copied;
   }
@@ -164,25 +173,15 @@ export class CallGraph {
   }
 
   /**
-   * Adds one file's index to the graph's maps. Keys are items of that file, so each is new to the
-   * maps (appended after the previous files' keys, as indexing all files in turn would); callers
-   * are counted across files.
+   * Adds a file's index from `other`'s maps, in the order that indexing the file writes it (its keys
+   * are new to the maps, each after the previous files' keys; callers are counted edge by edge).
    */
-  private merge(fi: FileIndex): void {
-    for (const [k, v] of fi.edges) {
-      const l = this.edges.get(k);
-      this.edges.set(k, l ? l.concat(v) : v);
-    }
-    for (const [k, v] of fi.caps) {
-      const l = this.caps.get(k);
-      this.caps.set(k, l ? l.concat(v) : v);
-    }
-    for (const [k, v] of fi.selfCalls) {
-      const l = this.selfCalls.get(k);
-      this.selfCalls.set(k, l ? l.concat(v) : v);
-    }
-    for (const [k, n] of fi.unknown) this.unknown.set(k, (this.unknown.get(k) ?? 0) + n);
-    for (const [k, n] of fi.callers) this.callers.set(k, (this.callers.get(k) ?? 0) + n);
+  private copy(fi: FileIndex, other: CallGraph): void {
+    for (const k of fi.edges) this.edges.set(k, other.edges.get(k)!);
+    for (const k of fi.caps) this.caps.set(k, other.caps.get(k)!);
+    for (const k of fi.unknown) this.unknown.set(k, other.unknown.get(k)!);
+    for (const k of fi.selfCalls) this.selfCalls.set(k, other.selfCalls.get(k)!);
+    for (const t of fi.targets) this.callers.set(t, (this.callers.get(t) ?? 0) + 1);
     this.unresolved += fi.unresolved;
   }
 
@@ -202,7 +201,7 @@ export class CallGraph {
     if (s.inMacro && definesFn(file, s)) return;
     for (const d of decls) {
       const hit = d.asm ? { cap: d.asm.cap, resolved: `extern fn ${d.cName} → ${d.asm.resolved}` } : refineHit(this.cat, file, index, { cap: d.cap, resolved: `extern fn ${d.cName}` });
-      if (hit) push(out.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
+      if (hit && push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key })) out.caps.push(from);
     }
   }
 
@@ -221,21 +220,22 @@ export class CallGraph {
   }
 
   private indexFile(file: RustFile): FileIndex {
-    const out: FileIndex = { edges: new Map(), caps: new Map(), unknown: new Map(), selfCalls: new Map(), callers: new Map(), unresolved: 0 };
+    const out: FileIndex = { edges: [], caps: [], unknown: [], selfCalls: [], targets: [], unresolved: 0 };
     const keys = this.view.keyOf.get(file.path) ?? [];
     const sites = file.facts.sites;
     for (let i = 0; i < sites.length; i++) {
       const s = sites[i];
       if (s.item < 0) continue;
       const from = keys[s.item];
+      if (from === undefined) this.perFile = false;
       if (s.kind === 'unsafe' || s.kind === 'extern') {
-        push(out.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i });
+        if (push(this.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i })) out.caps.push(from);
         continue;
       }
       if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
         const hit = this.resolver.capOf(file, i);
         if (hit) {
-          pushHit(out.caps, from, hit, file.path, s.line, i);
+          this.pushHit(out, from, hit, file.path, s.line, i);
           continue;
         }
         if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(out, file, from, s, i);
@@ -243,13 +243,16 @@ export class CallGraph {
         // A local macro that builds a capability's path from its arguments, or a dependency's macro
         // whose summary reaches one: the use is at the call.
         const hit = this.resolver.capOf(file, i);
-        if (hit) pushHit(out.caps, from, hit, file.path, s.line, i);
+        if (hit) this.pushHit(out, from, hit, file.path, s.line, i);
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);
         if (targets === null) {
           if (s.kind === 'call' || s.kind === 'method') {
-            out.unknown.set(from, (out.unknown.get(from) ?? 0) + 1);
+            const n = this.unknown.get(from);
+            if (n === undefined) out.unknown.push(from);
+            this.unknown.set(from, (n ?? 0) + 1);
+            this.unresolved++;
             out.unresolved++;
           }
           continue;
@@ -259,15 +262,25 @@ export class CallGraph {
         for (const t of targets) {
           if (t.key === from) {
             // Only a direct call is recursion; a function naming itself as a value (a local that shadows it) is not.
-            if (!approx && s.kind === 'call') push(out.selfCalls, from, i);
+            if (!approx && s.kind === 'call' && push(this.selfCalls, from, i)) out.selfCalls.push(from);
             continue;
           }
-          push(out.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
-          out.callers.set(t.key, (out.callers.get(t.key) ?? 0) + 1);
+          if (push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i })) out.edges.push(from);
+          out.targets.push(t.key);
+          this.callers.set(t.key, (this.callers.get(t.key) ?? 0) + 1);
         }
       }
     }
     return out;
+  }
+
+  /** A site's capability use; a dependency item gives one use per capability it reaches. */
+  private pushHit(out: FileIndex, from: string, hit: CapHit, file: string, line: number, site: number): void {
+    if (!hit.viaDependency) {
+      if (push(this.caps, from, { ...hit, file, line, site })) out.caps.push(from);
+      return;
+    }
+    for (const d of hit.viaDependency) if (push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via })) out.caps.push(from);
   }
 
   private params = new Map<string, Set<string>>();
@@ -395,23 +408,16 @@ function sameRust(a: ReleaseView, b: ReleaseView): boolean {
   return true;
 }
 
-/** A site's capability use; a dependency item gives one use per capability it reaches. */
-function pushHit(caps: Map<string, CapUse[]>, from: string, hit: CapHit, file: string, line: number, site: number): void {
-  if (!hit.viaDependency) {
-    push(caps, from, { ...hit, file, line, site });
-    return;
-  }
-  for (const d of hit.viaDependency) push(caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
-}
-
 function okTarget(r: ItemRef, s: Site): boolean {
   const k = r.item.kind;
   if (s.kind === 'ident' || s.kind === 'path') return k === 'fn' || k === 'static' || k === 'const';
   return k === 'fn';
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+/** Appends to a key's list; true when the key is new to the map. */
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): boolean {
   const l = m.get(k);
   if (l) l.push(v);
   else m.set(k, [v]);
+  return l === undefined;
 }
