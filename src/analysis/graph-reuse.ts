@@ -87,18 +87,6 @@ function foreignPart(file: RustFile, keys: readonly string[]): string | null {
   return JSON.stringify(out);
 }
 
-/** The parts of by-name candidates that call-target resolution reads. */
-function sameRefs(a: ItemRef[] | undefined, b: ItemRef[] | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.key !== y.key || x.item.kind !== y.item.kind || x.item.selfType !== y.item.selfType || x.file.path !== y.file.path) return false;
-  }
-  return true;
-}
-
 const CANDIDATE_KINDS = new Set(['fn', 'static', 'const']);
 /** Release item order: files by path, then items in file order (how buildRelease fills `items`). */
 const itemOrder = (x: ItemRef, y: ItemRef): number => (x.file.path < y.file.path ? -1 : x.file.path > y.file.path ? 1 : x.item.id - y.item.id);
@@ -136,10 +124,11 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
   const names = new Set<string>();
   const oldKinds = new Map<string, string>();
   const newKinds = new Map<string, string>();
-  // The differing files' candidates by name, on the new side; names either side defines.
+  // The differing files' candidates by name, on the new side.
   const fresh = new Map<string, ItemRef[]>();
   const freshMacros = new Map<string, ItemRef[]>();
-  const candidates = new Set<string>();
+  // Per side, for each name those files define: what resolution reads of its items there, in order.
+  const sigs = [new Map<string, string>(), new Map<string, string>()];
   let sameEntries = true;
   const newEntries: Array<{ path: string; flat: string[] }> = [];
   let sameForeign = true;
@@ -154,7 +143,8 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
         const it = items[i];
         kinds.set(keys[i], it.kind);
         if (CANDIDATE_KINDS.has(it.kind) || it.kind === 'macro') {
-          candidates.add(it.name);
+          const sig = sigs[side];
+          sig.set(it.name, `${sig.get(it.name) ?? ''}${file.path}\0${keys[i]}\0${it.kind}\0${it.selfType ?? ''}\n`);
           if (side === 0) push(it.kind === 'macro' ? freshMacros : fresh, it.name, view.items.get(keys[i])!);
         }
         if (it.kind === 'fn' && it.selfType !== undefined) methods[side].push(it.name);
@@ -182,10 +172,14 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
     if (own) out.push(...own);
     return out.sort(itemOrder);
   };
-  for (const n of candidates) {
+  // A name whose items in those files are the same on both sides (keys, kinds, self types, in order)
+  // has the same candidate list, in the same order, as before: the old release's list serves (its
+  // items of those files are the old release's objects, equal in all that resolution reads).
+  for (const n of new Set([...sigs[0].keys(), ...sigs[1].keys()])) {
+    if (sigs[0].get(n) === sigs[1].get(n)) continue;
     byName.set(n, rebuild(before.byName.get(n), fresh.get(n)));
     macros.set(n, rebuild(before.macros.get(n), freshMacros.get(n)));
-    if (!sameRefs(byName.get(n), before.byName.get(n)) || !sameRefs(macros.get(n), before.macros.get(n))) names.add(n);
+    names.add(n);
   }
   const entries = sameEntries ? before.entries : spliceEntries(before.entries, b, newEntries, differing);
   return { byName, macros, localModules: before.localModules, entries, sameForeign, sameMethods, names, keep };
