@@ -7,8 +7,7 @@ import type { DeclaredCap, EntryKind } from './graph.js';
  * graph derived from the other release's holds only the names its changed files define.
  */
 export class NameTable {
-  private own = new Map<string, ItemRef[]>();
-  constructor(private readonly base?: NameTable) {}
+  constructor(private readonly base?: NameTable, private readonly own = new Map<string, ItemRef[]>()) {}
 
   get(name: string): ItemRef[] | undefined {
     const l = this.own.get(name);
@@ -18,12 +17,6 @@ export class NameTable {
 
   has(name: string): boolean {
     return this.get(name) !== undefined;
-  }
-
-  push(name: string, ref: ItemRef): void {
-    const l = this.own.get(name);
-    if (l) l.push(ref);
-    else this.own.set(name, [ref]);
   }
 
   /** Replaces a name's list (empty: the name has no candidates). */

@@ -131,14 +131,19 @@ export class CallGraph {
       this.localModules = derived.localModules;
       this.entries = derived.entries;
     } else {
+      const byName = new Map<string, ItemRef[]>();
+      const macros = new Map<string, ItemRef[]>();
       for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
       for (const ref of view.items.values()) {
         const it = ref.item;
         if (it.kind === 'mod') this.localModules.add(it.name);
-        if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') this.byName.push(it.name, ref);
-        if (it.kind === 'macro') this.macros.push(it.name, ref);
-        this.addEntry(ref);
+        if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(byName, it.name, ref);
+        if (it.kind === 'macro') push(macros, it.name, ref);
+        const e = this.entryKind(ref);
+        if (e) this.entries.set(ref.key, e);
       }
+      this.byName = new NameTable(undefined, byName);
+      this.macros = new NameTable(undefined, macros);
     }
     if (derived?.sameForeign) {
       this.foreign = shareWith!.foreign;
@@ -167,10 +172,6 @@ export class CallGraph {
     return { view: this.view, byName: this.byName, macros: this.macros, localModules: this.localModules, entries: this.entries, foreign: this.foreign, declared: this.declared };
   }
 
-  private addEntry(ref: ItemRef): void {
-    const e = this.entryKind(ref);
-    if (e) this.entries.set(ref.key, e);
-  }
 
   /**
    * Adds a file's index from `other`'s maps, in the order that indexing the file writes it (its keys
