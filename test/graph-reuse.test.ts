@@ -110,6 +110,25 @@ describe('the new release call graph built from the old one', () => {
     expect(dump(derived)).toBe(dump(full));
   });
 
+  it('copies files when a changed file only changes a `use` that re-exports nothing', () => {
+    const { derived, full } = pair(
+      { 'src/helpers.rs': HELPERS, 'src/extra.rs': 'use std::fmt;\npub fn e() {}\n' },
+      { 'src/helpers.rs': HELPERS, 'src/extra.rs': 'use std::fmt::Write;\npub fn e() {}\n' },
+    );
+    expect(derived.copiedFiles).toBeGreaterThan(0);
+    expect(dump(derived)).toBe(dump(full));
+  });
+
+  it('resolves again when a changed file re-exports another capability under the same name', () => {
+    const user = 'pub fn go() { let _ = crate::extra::Job::new("x"); }\n';
+    const { derived, full } = pair(
+      { 'src/helpers.rs': HELPERS, 'src/go.rs': user, 'src/extra.rs': 'pub use std::string::String as Job;\n' },
+      { 'src/helpers.rs': HELPERS, 'src/go.rs': user, 'src/extra.rs': 'pub use std::process::Command as Job;\n' },
+    );
+    expect(dump(derived)).toBe(dump(full));
+    expect(full.caps.get('crate::go::go')?.map((u) => u.cap).join()).toMatch(/process/);
+  });
+
   it('matches a full build on every corpus case', async () => {
     const corpus = path.join(import.meta.dirname, '..', 'corpus');
     let copied = 0;

@@ -46,6 +46,8 @@ export interface DerivedTables {
   sameForeign: boolean;
   /** True when the changed files define the same method names. */
   sameMethods: boolean;
+  /** False when a changed file gives other aliases, globs or `macro_rules!`: the re-export tables must then be compared. */
+  sameLocalNamesInputs: boolean;
   /** Names whose meaning to call resolution changed (see reusableFiles). */
   names: Set<string>;
   /** Files with the same content, module path, role and item keys in both releases. */
@@ -89,12 +91,13 @@ const itemOrder = (x: ItemRef, y: ItemRef): number => (x.file.path < y.file.path
  * role or item keys): by-name candidate lists are rebuilt for the names those files define, in
  * release item order; local module names, entry points, foreign declarations and method names are
  * taken over when those files give the same. Undefined when the files, their order or module paths
- * differ, or when the re-export tables or local module names would (then the graph is built in full).
+ * differ, or when the local module names would (then the graph is built in full).
  */
 export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (ref: ItemRef) => EntryKind | undefined): DerivedTables | undefined {
   const b = before.view;
   if (a.rust.size !== b.rust.size) return undefined;
   const keep: RustFile[] = [];
+  let sameLocalNamesInputs = true;
   const pairs: Array<{ now: RustFile; was: RustFile; kNow: readonly string[]; kWas: readonly string[] }> = [];
   const others = b.rust.values();
   for (const fa of a.rust.values()) {
@@ -108,7 +111,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
       keep.push(fa);
       continue;
     }
-    if (!sameContent && localNamesPart(fa) !== localNamesPart(fb)) return undefined;
+    if (!sameContent && sameLocalNamesInputs && localNamesPart(fa) !== localNamesPart(fb)) sameLocalNamesInputs = false;
     const mods = (f: RustFile) => f.facts.items.filter((it) => it.kind === 'mod').map((it) => it.name).join('\n');
     if (!sameContent && mods(fa) !== mods(fb)) return undefined;
     pairs.push({ now: fa, was: fb, kNow: ka, kWas: kb });
@@ -175,7 +178,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
     names.add(n);
   }
   const entries = sameEntries ? before.entries : spliceEntries(before.entries, b, newEntries, differing);
-  return { byName, macros, localModules: before.localModules, entries, sameForeign, sameMethods, names, keep };
+  return { byName, macros, localModules: before.localModules, entries, sameForeign, sameMethods, sameLocalNamesInputs, names, keep };
 }
 
 /**

@@ -124,7 +124,9 @@ export class CallGraph {
       this.shared = true;
       return;
     }
-    const derived = shareWith && shareWith.perFile && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
+    let derived = shareWith && shareWith.perFile && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
+    // A changed `use` matters to other files only through the re-export tables: compare those.
+    if (derived && !derived.sameLocalNamesInputs && !this.resolver.sameLocalNames(shareWith!.resolver)) derived = undefined;
     if (derived) {
       this.byName = derived.byName;
       this.macros = derived.macros;
@@ -151,9 +153,8 @@ export class CallGraph {
     } else this.foreign = foreignDeclarations(view, cat, this.declared);
     const reuse = derived ? reusableFiles(derived, this.foreign, shareWith!.foreign, (f, i) => this.resolver.fullPath(f, i)) : undefined;
     if (derived) {
-      // deriveTables found the same aliases, globs, macros and modules (and method names): the
-      // re-export tables (and the crate's method names) are built once for both releases.
-      this.resolver.shareLocalNames(shareWith!.resolver);
+      // Same re-export tables (and method names): built once for both releases.
+      if (derived.sameLocalNamesInputs) this.resolver.shareLocalNames(shareWith!.resolver);
       if (derived.sameMethods) this.resolver.shareOwnMethods(shareWith!.resolver);
     }
     let copied = 0;

@@ -195,6 +195,14 @@ export class Resolver {
     if (other.signature === this.signature) this.localNames ??= other.localNames;
   }
 
+  /** True when this release's re-export tables answer as `other`'s (both built if need be) under the same signature. */
+  sameLocalNames(other: Resolver): boolean {
+    if (other.signature !== this.signature) return false;
+    this.localNames ??= new LocalNames(this.view, this.cat, this);
+    other.localNames ??= new LocalNames(other.view, other.cat, other);
+    return this.localNames.sameAs(other.localNames);
+  }
+
   /** Takes the other release's set of the crate's method names (when built), for a release that defines the same. */
   shareOwnMethods(other: Resolver): void {
     this.ownMethods ??= other.ownMethods;
