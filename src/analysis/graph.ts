@@ -5,6 +5,7 @@ import { definesFn, foreignDeclarations, type ForeignDecl } from './foreign.js';
 import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 import type { DependencyCaps } from './deps.js';
+import { deriveTables, NameTable, reusableFiles, type GraphTables } from './graph-reuse.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -52,6 +53,21 @@ const UBIQUITOUS = new Set(['new', 'from', 'into', 'len', 'is_empty', 'get', 'it
 
 const MAX_CANDIDATES = 6;
 
+/**
+ * Where indexing one file's sites wrote in a graph: the item keys (all of that file) in the order it
+ * first gave each an edge, a capability use, an unknown call or a self-call, the target of each edge,
+ * and its unresolved calls. The lists under those keys are the file's alone, so the next release's
+ * graph can copy them in the same order.
+ */
+interface FileIndex {
+  edges: string[];
+  caps: string[];
+  unknown: string[];
+  selfCalls: string[];
+  targets: string[];
+  unresolved: number;
+}
+
 /** The call graph of one release: items as nodes, resolved calls and function values as edges. */
 export class CallGraph {
   readonly resolver: Resolver;
@@ -59,26 +75,35 @@ export class CallGraph {
   readonly unknown = new Map<string, number>();
   readonly caps = new Map<string, CapUse[]>();
   /** Foreign declarations by item key, with the capability of the C function they declare. */
-  readonly declared = new Map<string, DeclaredCap[]>();
-  readonly entries = new Map<string, EntryKind>();
+  readonly declared: Map<string, DeclaredCap[]> = new Map();
+  readonly entries: Map<string, EntryKind> = new Map();
   readonly callers = new Map<string, number>();
   /** Items that call themselves directly, with the site of the call. */
   readonly selfCalls = new Map<string, number[]>();
   /** Calls whose target could not be resolved, in total (kept as unknown edges, not dropped). */
   unresolved = 0;
-  private byName = new Map<string, ItemRef[]>();
+  private byName = new NameTable();
   private reversed: Map<string, Array<Edge & { from: string }>> | undefined;
-  private macros = new Map<string, ItemRef[]>();
+  private macros = new NameTable();
   /** Names of the crate's own modules, inline or file-based. */
   private localModules = new Set<string>();
   /** True when this graph is the other release's, shared because the Rust code is the same. */
   readonly shared: boolean = false;
+  /** Each file's site index, by path. */
+  private indexes = new Map<string, FileIndex>();
+  /** False when a site's item had no key (then lists under a key may mix files and are never copied). */
+  private perFile = true;
+  /** How many files' site indexes were copied from the other release's graph instead of resolved again. */
+  readonly copiedFiles: number = 0;
 
   /**
    * With `edges` false only capability uses are indexed: no call resolution, no reachability.
    * `shareWith` is the other release's graph: capability look-ups are shared file by file, and when
    * this release's Rust code and everything its resolution depends on are the same as there (a
-   * release that changes no Rust file), the whole graph is shared instead of built again.
+   * release that changes no Rust file), the whole graph is shared instead of built again. Otherwise
+   * the site index of each file whose resolution reads nothing that changed is copied from it (see
+   * `reusableFiles`); the maps come out in the order a full build gives, since they are assembled
+   * file by file in the same order either way.
    */
   constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
     this.resolver = new Resolver(view, cat, deps);
@@ -94,20 +119,72 @@ export class CallGraph {
       this.byName = shareWith.byName;
       this.macros = shareWith.macros;
       this.localModules = shareWith.localModules;
+      this.indexes = shareWith.indexes;
+      this.perFile = shareWith.perFile;
       this.shared = true;
       return;
     }
-    for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
-    for (const ref of view.items.values()) {
-      const it = ref.item;
-      if (it.kind === 'mod') this.localModules.add(it.name);
-      if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(this.byName, it.name, ref);
-      if (it.kind === 'macro') push(this.macros, it.name, ref);
-      const e = this.entryKind(ref);
-      if (e) this.entries.set(ref.key, e);
+    let derived = shareWith && shareWith.perFile && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature ? deriveTables(view, shareWith.tables(), (r) => this.entryKind(r)) : undefined;
+    // A changed `use` matters to other files only through the re-export tables: compare those.
+    if (derived && !derived.sameLocalNamesInputs && !this.resolver.sameLocalNames(shareWith!.resolver)) derived = undefined;
+    if (derived) {
+      this.byName = derived.byName;
+      this.macros = derived.macros;
+      this.localModules = derived.localModules;
+      this.entries = derived.entries;
+    } else {
+      const byName = new Map<string, ItemRef[]>();
+      const macros = new Map<string, ItemRef[]>();
+      for (const f of view.rust.values()) this.localModules.add(f.module.split('::').pop()!);
+      for (const ref of view.items.values()) {
+        const it = ref.item;
+        if (it.kind === 'mod') this.localModules.add(it.name);
+        if (it.kind === 'fn' || it.kind === 'static' || it.kind === 'const') push(byName, it.name, ref);
+        if (it.kind === 'macro') push(macros, it.name, ref);
+        const e = this.entryKind(ref);
+        if (e) this.entries.set(ref.key, e);
+      }
+      this.byName = new NameTable(undefined, byName);
+      this.macros = new NameTable(undefined, macros);
     }
-    this.foreign = foreignDeclarations(view, cat, this.declared);
-    for (const file of view.rust.values()) this.indexFile(file);
+    if (derived?.sameForeign) {
+      this.foreign = shareWith!.foreign;
+      this.declared = shareWith!.declared;
+    } else this.foreign = foreignDeclarations(view, cat, this.declared);
+    const reuse = derived ? reusableFiles(derived, this.foreign, shareWith!.foreign, (f, i) => this.resolver.fullPath(f, i)) : undefined;
+    if (derived) {
+      // Same re-export tables (and method names): built once for both releases.
+      if (derived.sameLocalNamesInputs) this.resolver.shareLocalNames(shareWith!.resolver);
+      if (derived.sameMethods) this.resolver.shareOwnMethods(shareWith!.resolver);
+    }
+    let copied = 0;
+    for (const file of view.rust.values()) {
+      let fi = reuse?.has(file.path) ? shareWith!.indexes.get(file.path) : undefined;
+      if (fi) {
+        this.copy(fi, shareWith!);
+        copied++;
+      } else fi = this.indexFile(file);
+      this.indexes.set(file.path, fi);
+    }
+    this.copiedFiles = copied;
+  }
+
+  private tables(): GraphTables {
+    return { view: this.view, byName: this.byName, macros: this.macros, localModules: this.localModules, entries: this.entries, foreign: this.foreign, declared: this.declared };
+  }
+
+
+  /**
+   * Adds a file's index from `other`'s maps, in the order that indexing the file writes it (its keys
+   * are new to the maps, each after the previous files' keys; callers are counted edge by edge).
+   */
+  private copy(fi: FileIndex, other: CallGraph): void {
+    for (const k of fi.edges) this.edges.set(k, other.edges.get(k)!);
+    for (const k of fi.caps) this.caps.set(k, other.caps.get(k)!);
+    for (const k of fi.unknown) this.unknown.set(k, other.unknown.get(k)!);
+    for (const k of fi.selfCalls) this.selfCalls.set(k, other.selfCalls.get(k)!);
+    for (const t of fi.targets) this.callers.set(t, (this.callers.get(t) ?? 0) + 1);
+    this.unresolved += fi.unresolved;
   }
 
   /** The crate's own foreign functions and statics that have a capability, by Rust name. */
@@ -118,7 +195,7 @@ export class CallGraph {
    * function at that site, read with its arguments as a `libc::` call would be (`open` with write
    * flags, `dlsym` of a literal name, `syscall` with a number).
    */
-  private foreignUse(file: RustFile, from: string, s: Site, index: number): void {
+  private foreignUse(out: FileIndex, file: RustFile, from: string, s: Site, index: number): void {
     const name = s.text.slice(s.text.lastIndexOf('::') + 1).replace(/^:/, '');
     const decls = this.foreign.get(name);
     if (!decls || (s.text.includes('::') && this.resolver.isExternal(this.resolver.fullPath(file, index)))) return;
@@ -126,7 +203,7 @@ export class CallGraph {
     if (s.inMacro && definesFn(file, s)) return;
     for (const d of decls) {
       const hit = d.asm ? { cap: d.asm.cap, resolved: `extern fn ${d.cName} → ${d.asm.resolved}` } : refineHit(this.cat, file, index, { cap: d.cap, resolved: `extern fn ${d.cName}` });
-      if (hit) push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key });
+      if (hit && push(this.caps, from, { ...hit, file: file.path, line: s.line, site: index, foreign: d.key })) out.caps.push(from);
     }
   }
 
@@ -144,36 +221,41 @@ export class CallGraph {
     return undefined;
   }
 
-  private indexFile(file: RustFile): void {
+  private indexFile(file: RustFile): FileIndex {
+    const out: FileIndex = { edges: [], caps: [], unknown: [], selfCalls: [], targets: [], unresolved: 0 };
     const keys = this.view.keyOf.get(file.path) ?? [];
     const sites = file.facts.sites;
     for (let i = 0; i < sites.length; i++) {
       const s = sites[i];
       if (s.item < 0) continue;
       const from = keys[s.item];
+      if (from === undefined) this.perFile = false;
       if (s.kind === 'unsafe' || s.kind === 'extern') {
-        push(this.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i });
+        if (push(this.caps, from, { cap: s.kind === 'unsafe' ? 'unsafe.block' : 'ffi.extern', resolved: s.kind, file: file.path, line: s.line, site: i })) out.caps.push(from);
         continue;
       }
       if (s.kind === 'call' || s.kind === 'path' || s.kind === 'ident' || s.kind === 'method') {
         const hit = this.resolver.capOf(file, i);
         if (hit) {
-          this.pushHit(from, hit, file.path, s.line, i);
+          this.pushHit(out, from, hit, file.path, s.line, i);
           continue;
         }
-        if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(file, from, s, i);
+        if (this.foreign.size > 0 && s.kind !== 'method') this.foreignUse(out, file, from, s, i);
       } else if (s.kind === 'macro') {
         // A local macro that builds a capability's path from its arguments, or a dependency's macro
         // whose summary reaches one: the use is at the call.
         const hit = this.resolver.capOf(file, i);
-        if (hit) this.pushHit(from, hit, file.path, s.line, i);
+        if (hit) this.pushHit(out, from, hit, file.path, s.line, i);
       }
       if (this.withEdges && (s.kind === 'call' || s.kind === 'method' || s.kind === 'macro' || s.kind === 'ident' || s.kind === 'path')) {
         const targets = this.targets(file, from, s, i);
         if (targets === null) {
           if (s.kind === 'call' || s.kind === 'method') {
-            this.unknown.set(from, (this.unknown.get(from) ?? 0) + 1);
+            const n = this.unknown.get(from);
+            if (n === undefined) out.unknown.push(from);
+            this.unknown.set(from, (n ?? 0) + 1);
             this.unresolved++;
+            out.unresolved++;
           }
           continue;
         }
@@ -182,23 +264,25 @@ export class CallGraph {
         for (const t of targets) {
           if (t.key === from) {
             // Only a direct call is recursion; a function naming itself as a value (a local that shadows it) is not.
-            if (!approx && s.kind === 'call') push(this.selfCalls, from, i);
+            if (!approx && s.kind === 'call' && push(this.selfCalls, from, i)) out.selfCalls.push(from);
             continue;
           }
-          push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i });
+          if (push(this.edges, from, { to: t.key, kind, file: file.path, line: s.line, approx, site: i })) out.edges.push(from);
+          out.targets.push(t.key);
           this.callers.set(t.key, (this.callers.get(t.key) ?? 0) + 1);
         }
       }
     }
+    return out;
   }
 
   /** A site's capability use; a dependency item gives one use per capability it reaches. */
-  private pushHit(from: string, hit: CapHit, file: string, line: number, site: number): void {
+  private pushHit(out: FileIndex, from: string, hit: CapHit, file: string, line: number, site: number): void {
     if (!hit.viaDependency) {
-      push(this.caps, from, { ...hit, file, line, site });
+      if (push(this.caps, from, { ...hit, file, line, site })) out.caps.push(from);
       return;
     }
-    for (const d of hit.viaDependency) push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via });
+    for (const d of hit.viaDependency) if (push(this.caps, from, { cap: d.cap, resolved: hit.resolved, viaDependency: hit.viaDependency, file, line, site, fromDependency: true, via: d.via })) out.caps.push(from);
   }
 
   private params = new Map<string, Set<string>>();
@@ -267,7 +351,8 @@ export class CallGraph {
     if (s.kind === 'ident' && !(this.byName.has(name))) return null;
     const c = (this.byName.get(name) ?? []).filter((r) => r.item.selfType === undefined && okTarget(r, s));
     if (c.length === 0 || c.length > MAX_CANDIDATES) return null;
-    const same = c.filter((r) => r.file === file);
+    // By path: candidates of unchanged files may be the other release's items (see deriveTables).
+    const same = c.filter((r) => r.file.path === file.path);
     return same.length > 0 ? same : c;
   }
 
@@ -331,8 +416,10 @@ function okTarget(r: ItemRef, s: Site): boolean {
   return k === 'fn';
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+/** Appends to a key's list; true when the key is new to the map. */
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): boolean {
   const l = m.get(k);
   if (l) l.push(v);
   else m.set(k, [v]);
+  return l === undefined;
 }

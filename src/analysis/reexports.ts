@@ -181,6 +181,20 @@ export class LocalNames {
   }
 
   /**
+   * True when `other` answers every look-up as this does: the same names, globs and macros (each
+   * macro's file by path, module and aliases, which resolve the paths it builds).
+   */
+  sameAs(other: LocalNames): boolean {
+    const tables = (t: LocalNames) =>
+      JSON.stringify([
+        [...t.names].map(([m, n]) => [m, [...n]]),
+        [...t.globs],
+        [...t.macros].map(([n, defs]) => [n, defs.map((d) => [d.file.path, d.file.module, d.file.facts.aliases, d.params, d.paths])]),
+      ]);
+    return tables(this) === tables(other);
+  }
+
+  /**
    * Paths a call of macro `name` with argument text `args` builds from its arguments
    * (`mk!(process, Command)` with `std::$a::$b::new` in the body gives `std::process::Command::new`).
    */

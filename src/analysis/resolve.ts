@@ -186,6 +186,27 @@ export class Resolver {
   }
 
   private localNames: LocalNames | undefined;
+
+  /**
+   * Takes the other release's re-export tables (when built), for a release whose files give the same
+   * aliases, globs, macros and module paths (see `reusableFiles`) under the same signature.
+   */
+  shareLocalNames(other: Resolver): void {
+    if (other.signature === this.signature) this.localNames ??= other.localNames;
+  }
+
+  /** True when this release's re-export tables answer as `other`'s (both built if need be) under the same signature. */
+  sameLocalNames(other: Resolver): boolean {
+    if (other.signature !== this.signature) return false;
+    this.localNames ??= new LocalNames(this.view, this.cat, this);
+    other.localNames ??= new LocalNames(other.view, other.cat, other);
+    return this.localNames.sameAs(other.localNames);
+  }
+
+  /** Takes the other release's set of the crate's method names (when built), for a release that defines the same. */
+  shareOwnMethods(other: Resolver): void {
+    this.ownMethods ??= other.ownMethods;
+  }
   private localHits = new WeakMap<RustFile, Array<CapHit | null | undefined>>();
 
   /**

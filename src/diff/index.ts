@@ -226,6 +226,29 @@ function escalatedItem(before: ItemRef, after: ItemRef): boolean {
   return (!shipped(before) && shipped(after)) || (COMPILE_TIME.has(after.file.role) && before.file.role !== after.file.role);
 }
 
+function sameKeys(a: readonly string[], b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The old release's items in `items` order (files by path, then file order), less the files whose
+ * item keys the new release's file of the same path has, all and in order: none of their items is
+ * removed, and none can be the origin of a move (only items whose key the new release lacks are).
+ * On a large crate most files are such files, and their items are not looked at one by one.
+ */
+function itemsNotKept(oldV: ReleaseView, newV: ReleaseView): ItemRef[] {
+  const out: ItemRef[] = [];
+  for (const file of [...oldV.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
+    const keys = oldV.keyOf.get(file.path) ?? [];
+    if (sameKeys(keys, newV.keyOf.get(file.path))) continue;
+    for (const key of keys) out.push(oldV.items.get(key)!);
+  }
+  return out;
+}
+
 /** Compares two parsed releases at the level of files, items, statements, sites and the manifest. */
 export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta {
   const files: FileChange[] = [];
@@ -294,7 +317,8 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
   const items: ItemChange[] = [];
   const oldByHash = new Map<string, ItemRef[]>();
   const oldWork = new Map<RustFile, TextWork>();
-  for (const ref of oldV.items.values()) {
+  const oldItems = itemsNotKept(oldV, newV);
+  for (const ref of oldItems) {
     if (ref.item.container || newV.items.has(ref.key)) continue;
     let w = oldWork.get(ref.file);
     if (!w) oldWork.set(ref.file, (w = textWork(ref.file.text)));
@@ -385,7 +409,8 @@ export function diffReleases(oldV: ReleaseView, newV: ReleaseView): ReleaseDelta
       items.push(change);
     }
   }
-  for (const [key, ref] of oldV.items) {
+  for (const ref of oldItems) {
+    const key = ref.key;
     if (matchedOld.has(key) || newV.items.has(key)) continue;
     items.push({ key, status: 'removed', oldRef: ref, addedStmts: [], removedStmts: ref.item.stmts.length, totalStmts: 0 });
   }
