@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rulesFor } from '../src/index.js';
+import { loadSource, rulesFor } from '../src/index.js';
 import { buildRelease, diffReleases } from '../src/diff/index.js';
 import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
 import { CallGraph } from '../src/analysis/graph.js';
 import { DependencyCaps } from '../src/analysis/deps.js';
 import { shippedIndex } from '../src/analysis/summary-index.js';
-import { treeFromFiles } from '../src/source/index.js';
+import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { tempDir } from './helpers/tmp.js';
 
 // Review of the derived graph (src/analysis/graph-reuse.ts) and the diff's kept-file shortcut: release
@@ -31,16 +31,16 @@ function dump(g: CallGraph): string {
   return JSON.stringify({ edges: [...g.edges], caps: [...g.caps], unknown: [...g.unknown], callers: [...g.callers], selfCalls: [...g.selfCalls], entries: [...g.entries], declared: [...g.declared], unresolved: g.unresolved });
 }
 
-function build(oldFiles: Files, newFiles: Files) {
-  const oldTree = treeFromFiles(oldFiles, 'old');
-  const newTree = treeFromFiles(newFiles, 'new');
+function build(oldFiles: Files | CrateTree, newFiles: Files | CrateTree, withEdges = true) {
+  const oldTree = 'files' in oldFiles && oldFiles.files instanceof Map ? (oldFiles as CrateTree) : treeFromFiles(oldFiles as Files, 'old');
+  const newTree = 'files' in newFiles && newFiles.files instanceof Map ? (newFiles as CrateTree) : treeFromFiles(newFiles as Files, 'new');
   const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
   const oldV = buildRelease(oldTree, cache, undefined, undefined, newTree);
   const newV = buildRelease(newTree, cache, undefined, oldTree);
   const delta = diffReleases(oldV, newV);
-  const oldGraph = new CallGraph(delta.old, rules.catalogue, true, undefined, deps);
-  const derived = new CallGraph(delta.new, rules.catalogue, true, oldGraph, deps);
-  const full = new CallGraph(delta.new, rules.catalogue, true, undefined, deps);
+  const oldGraph = new CallGraph(delta.old, rules.catalogue, withEdges, undefined, deps);
+  const derived = new CallGraph(delta.new, rules.catalogue, withEdges, oldGraph, deps);
+  const full = new CallGraph(delta.new, rules.catalogue, withEdges, undefined, deps);
   return { derived, full, delta };
 }
 
@@ -59,7 +59,7 @@ function writeTree(dir: string, files: Files): void {
   }
 }
 
-const TOML = '[package]\nname = "g"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nureq = "2"\n';
+const TOML = '[package]\nname = "g"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nureq = "2"\ntinyfrob = "1"\n';
 const TOML_NEW = TOML.replace('0.1.0', '0.1.1');
 const LIB = 'pub mod helpers;\npub mod user;\npub mod extra;\n';
 const HELPERS = `pub fn spawn_it() { std::process::Command::new("ls").status().ok(); }
@@ -75,7 +75,7 @@ pub fn cmd() { let _ = std::process::Command::new("ls").spawn(); }
 pub fn via() { let _ = extra::Job::new("x"); let _ = crate::extra::Command::new("sh"); let _ = crate::extra::make(); }
 pub fn mac() { helper_mac!(process, Command); }
 pub fn w(x: &crate::extra::Widget) { x.launch(); x.fetch(); }
-pub fn net() { let _ = ureq::get("http://x").call(); }
+pub fn net() { let _ = ureq::get("http://x").call(); tinyfrob::frob(); }
 pub unsafe fn ff(p: *const u8) { system(p); }
 pub fn rec(n: u32) -> u32 { if n == 0 { 0 } else { rec(n - 1) } }
 `;
@@ -98,7 +98,7 @@ const cases: Case[] = [
   { name: 'a changed file adds a private `use` only it reads', old: { 'src/extra.rs': `use std::string::String as Cmd;\npub fn e() { let _ = Cmd::new(); }\n` }, new: { 'src/extra.rs': `use std::process::Command as Cmd;\npub fn e() { let _ = Cmd::new("x"); }\n` } },
   { name: 'a changed file adds a macro_rules! an unchanged file calls', new: { 'src/extra.rs': `#[macro_export]\nmacro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n${EXTRA}` } },
   { name: 'a changed file rewrites the body of a macro an unchanged file calls', old: { 'src/extra.rs': `macro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = 1; } }\n` }, new: { 'src/extra.rs': `macro_rules! helper_mac { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n` } },
-  { name: 'a changed file adds an inline module', new: { 'src/extra.rs': `pub mod ureq { pub fn get(_u: &str) {} }\n${EXTRA}` } },
+  { name: 'a changed file adds an inline module named like a dependency', new: { 'src/extra.rs': `pub mod tinyfrob { pub fn frob() { ${spawnBody} } }\n${EXTRA}` }, check: ({ full }) => expect(full.edges.get('crate::user::net')?.map((e) => e.to)).toContain('crate::extra::tinyfrob::frob') },
   { name: 'a changed file adds a `mod` declaration and its file', new: { 'src/extra.rs': `pub mod deep;\n${EXTRA}`, 'src/extra/deep.rs': `pub fn quiet() { ${spawnBody} }\n` } },
   { name: 'a changed file declares `system` in an extern block', new: { 'src/extra.rs': `extern "C" { pub fn system(c: *const u8) -> i32; }\n${EXTRA}` }, check: ({ full }) => expect(full.caps.get('crate::user::ff')?.some((u) => u.foreign !== undefined)).toBe(true) },
   { name: 'a changed file gives a foreign function an unchanged file names the link_name system', new: { 'src/extra.rs': `extern "C" { #[link_name = "system"] pub fn on_event(); }\n${EXTRA}` } },
@@ -143,6 +143,8 @@ const cases: Case[] = [
   { name: 'a changed file adds seven methods of one name (too many candidates)', new: { 'src/extra.rs': [1, 2, 3, 4, 5, 6, 7].map((i) => `pub struct S${i};\nimpl S${i} { pub fn launch(&self) { ${spawnBody} } }\n`).join('') } },
   { name: 'a changed file adds global_asm!', new: { 'src/extra.rs': `core::arch::global_asm!(".globl quiet", "quiet:", "mov $59, %eax", "syscall", "ret");\n${EXTRA}` } },
   { name: 'a changed file adds a method named `new` (ubiquitous)', new: { 'src/extra.rs': `pub struct Job;\nimpl Job { pub fn new(_s: &str) -> Self { ${spawnBody} Job } }\n` } },
+  { name: "a foreign declaration's link_name changes while another stays (both releases declare some)", old: { 'src/extra.rs': 'extern "C" { pub fn system(c: *const u8) -> i32; #[link_name = "system"] pub fn on_event(); }\n' }, new: { 'src/extra.rs': 'extern "C" { pub fn system(c: *const u8) -> i32; #[link_name = "dlopen"] pub fn on_event(); }\n' } },
+  { name: 'a changed included file adds a struct whose key a kept file\'s bare call then finds first', old: { 'src/kept.rs': 'use crate::helpers::*;\ninclude!("kept_more.rs");\npub fn k() { quiet(); }\n', 'src/kept_more.rs': 'pub fn other() {}\n', 'src/lib.rs': `${LIB}pub mod kept;\n` }, new: { 'src/kept_more.rs': 'pub fn other() {}\npub struct quiet;\n' } },
   { name: 'diff: an item is removed from a file whose other keys stay', old: { 'src/extra.rs': `${EXTRA}pub fn make() {}\n` }, new: { 'src/extra.rs': EXTRA }, check: ({ delta }) => expect(delta.items.filter((i) => i.status === 'removed').map((i) => i.key)).toContain('crate::extra::make') },
   { name: 'diff: an item moves to an unchanged-keys file', old: { 'src/extra.rs': `${EXTRA}pub fn make() { ${spawnBody} }\n`, 'src/helpers.rs': HELPERS }, new: { 'src/extra.rs': EXTRA, 'src/helpers.rs': `${HELPERS}pub fn make() { ${spawnBody} }\n` } },
   { name: 'diff: same keys in another order', old: { 'src/extra.rs': 'pub fn a() {}\npub fn make() {}\n' }, new: { 'src/extra.rs': `pub fn make() { ${spawnBody} }\npub fn a() {}\n` } },
@@ -165,4 +167,69 @@ describe('derived graph review: one-file releases an attacker might publish', ()
       expect(report(CLI, path.join(dir, 'old'), path.join(dir, 'new'))).toBe(report(BEFORE, path.join(dir, 'old'), path.join(dir, 'new')));
     }, 30_000);
   }
+});
+
+// Seeded mutations of the corpus: one to three snippets (a function, method, const, static, macro,
+// foreign declaration, alias, glob, trait, cfg twins, call) named after names the crate already uses,
+// appended to, prepended to, or replacing a function name in one file (sometimes a second file too);
+// half the pairs the other way round (the snippet removed). Both with and without call edges.
+const SP = 'std::process::Command::new("sh").spawn().ok();';
+const SNIPPETS: Array<(n: string) => string> = [
+  (n) => `pub fn ${n}() { ${SP} }\n`,
+  (n) => `pub struct Zq;\nimpl Zq { pub fn ${n}(&self) { ${SP} } }\n`,
+  (n) => `pub const ${n}: u8 = 1;\n`,
+  (n) => `pub static ${n}: u8 = 1;\n`,
+  (n) => `macro_rules! ${n} { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n`,
+  (n) => `extern "C" { #[link_name = "system"] pub fn ${n}(c: *const u8) -> i32; }\n`,
+  (n) => `pub use std::process::Command as ${n};\n`,
+  () => 'pub use std::process::*;\n',
+  (n) => `pub trait Tq { fn ${n}(&self) { ${SP} } }\n`,
+  (n) => `#[cfg(windows)]\npub fn ${n}() { ${SP} }\n#[cfg(unix)]\npub fn ${n}() {}\n`,
+  (n) => `pub type ${n} = std::process::Command;\n`,
+  (n) => `pub fn helper_q() { ${n}(); crate::${n}(); self::${n}(); }\n`,
+  (n) => `use crate::${n};\n`,
+  () => 'use super::*;\n',
+  (n) => `impl Drop for Zd { fn drop(&mut self) { ${n}(); } }\npub struct Zd;\n`,
+];
+
+describe('derived graph review: seeded one-file mutations of the corpus', () => {
+  it('gives the same graph as a full build on 2000 mutated pairs', async () => {
+    let seed = 20261205;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
+    const corpus = path.join(ROOT, 'corpus');
+    const dirs = readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new'))).sort();
+    let derivedPairs = 0;
+    for (let n = 0; n < 2000; n++) {
+      const c = pick(dirs);
+      const tree = await loadSource(path.join(corpus, c, 'new'));
+      const rs = [...tree.files.keys()].filter((p) => p.endsWith('.rs'));
+      if (rs.length < 2) continue;
+      const text = (p: string) => Buffer.from(tree.files.get(p)!).toString('utf8');
+      const names = [...new Set(rs.flatMap((p) => [...text(p).matchAll(/\b([A-Za-z_]\w*)\s*[(!]/g)].map((m) => m[1])))];
+      if (names.length === 0) continue;
+      const files: Record<string, string | Uint8Array> = Object.fromEntries(tree.files);
+      const mutate = (p: string) => {
+        let add = '';
+        for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) add += pick(SNIPPETS)(pick(names));
+        const orig = text(p);
+        const mode = rnd();
+        const fns = [...orig.matchAll(/fn\s+([A-Za-z_]\w*)/g)];
+        if (mode < 0.4 || fns.length === 0) return `${orig}\n${add}`;
+        if (mode < 0.7) return add + orig;
+        const f = pick(fns);
+        return `${orig.slice(0, f.index)}fn ${f[1]}_zz${orig.slice(f.index + f[0].length)}\n${add}`;
+      };
+      const target = pick(rs);
+      files[target] = mutate(target);
+      const second = pick(rs);
+      if (rnd() < 0.3 && second !== target) files[second] = mutate(second);
+      const mutated = treeFromFiles(files, 'mutated');
+      const swap = rnd() < 0.5;
+      const r = build(swap ? mutated : tree, swap ? tree : mutated, rnd() < 0.8);
+      expect(dump(r.derived), `${c} ${target} #${n}`).toBe(dump(r.full));
+      if (r.derived.copiedFiles > 0) derivedPairs++;
+    }
+    expect(derivedPairs).toBeGreaterThan(200);
+  }, 120_000);
 });
