@@ -20,10 +20,11 @@ const rules = rulesFor();
 const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
 const ROOT = path.join(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'cratefence.js');
-// The build from before the derived graph (a451600), when this machine has one: reports must not change.
-const BEFORE = process.env.CRATEFENCE_BEFORE_BIN ?? '/work/wt/before/bin/cratefence.js';
-const haveBefore = existsSync(BEFORE) && existsSync(path.join(ROOT, 'dist', 'index.js'));
-if (!haveBefore) console.log(`graph-reuse-review: no build of the earlier code at ${BEFORE} (set CRATEFENCE_BEFORE_BIN): reports are not compared, graphs still are`);
+// A build of the code from before the derived graph (a451600), named by CRATEFENCE_BEFORE_BIN: the
+// reports must not change. Without it the graphs are still compared with full builds.
+const BEFORE = process.env.CRATEFENCE_BEFORE_BIN ?? '';
+const haveBefore = BEFORE !== '' && existsSync(BEFORE) && existsSync(path.join(ROOT, 'dist', 'index.js'));
+if (!haveBefore) console.log(`graph-reuse-review: CRATEFENCE_BEFORE_BIN ${BEFORE === '' ? 'is not set' : `names no file (${BEFORE})`}: reports are not compared with the earlier build, graphs still are with full builds`);
 
 type Files = Record<string, string>;
 
