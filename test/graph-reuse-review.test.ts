@@ -3,13 +3,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSource, rulesFor } from '../src/index.js';
-import { buildRelease, diffReleases } from '../src/diff/index.js';
-import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
-import { CallGraph } from '../src/analysis/graph.js';
 import { DependencyCaps } from '../src/analysis/deps.js';
 import { shippedIndex } from '../src/analysis/summary-index.js';
 import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { tempDir } from './helpers/tmp.js';
+import { derivedAndFull, dumpGraph } from './helpers/graph-pair.js';
 
 // Review of the derived graph (src/analysis/graph-reuse.ts) and the diff's kept-file shortcut: release
 // pairs that change one file the way a payload would (a new `use`, glob, re-export, macro, extern
@@ -28,21 +26,12 @@ if (!haveBefore) console.log(`graph-reuse-review: CRATEFENCE_BEFORE_BIN ${BEFORE
 
 type Files = Record<string, string>;
 
-function dump(g: CallGraph): string {
-  return JSON.stringify({ edges: [...g.edges], caps: [...g.caps], unknown: [...g.unknown], callers: [...g.callers], selfCalls: [...g.selfCalls], entries: [...g.entries], declared: [...g.declared], unresolved: g.unresolved });
-}
+const dump = dumpGraph;
 
 function build(oldFiles: Files | CrateTree, newFiles: Files | CrateTree, withEdges = true) {
   const oldTree = 'files' in oldFiles && oldFiles.files instanceof Map ? (oldFiles as CrateTree) : treeFromFiles(oldFiles as Files, 'old');
   const newTree = 'files' in newFiles && newFiles.files instanceof Map ? (newFiles as CrateTree) : treeFromFiles(newFiles as Files, 'new');
-  const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
-  const oldV = buildRelease(oldTree, cache, undefined, undefined, newTree);
-  const newV = buildRelease(newTree, cache, undefined, oldTree);
-  const delta = diffReleases(oldV, newV);
-  const oldGraph = new CallGraph(delta.old, rules.catalogue, withEdges, undefined, deps);
-  const derived = new CallGraph(delta.new, rules.catalogue, withEdges, oldGraph, deps);
-  const full = new CallGraph(delta.new, rules.catalogue, withEdges, undefined, deps);
-  return { derived, full, delta };
+  return derivedAndFull(oldTree, newTree, rules.catalogue, { deps, withEdges });
 }
 
 function report(bin: string, oldDir: string, newDir: string): string {

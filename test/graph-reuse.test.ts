@@ -2,41 +2,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rulesFor, loadSource } from '../src/index.js';
-import { buildRelease, diffReleases } from '../src/diff/index.js';
-import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
-import { CallGraph } from '../src/analysis/graph.js';
 import { DependencyCaps } from '../src/analysis/deps.js';
 import { shippedIndex } from '../src/analysis/summary-index.js';
 import { treeFromFiles, type CrateTree } from '../src/source/index.js';
+import { derivedAndFull, dumpGraph } from './helpers/graph-pair.js';
 
 const rules = rulesFor();
 const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
 
-/** Everything a graph holds that rules and summaries read, in map order (traces and findings follow it). */
-function dump(g: CallGraph): string {
-  return JSON.stringify({
-    edges: [...g.edges],
-    caps: [...g.caps],
-    unknown: [...g.unknown],
-    callers: [...g.callers],
-    selfCalls: [...g.selfCalls],
-    entries: [...g.entries],
-    declared: [...g.declared],
-    unresolved: g.unresolved,
-  });
-}
+const dump = dumpGraph;
 
-/** The new release's graph built from the old one's and in full, both dumped. */
+/** The new release's graph built from the old one's and in full. */
 function graphs(oldTree: CrateTree, newTree: CrateTree, withDeps = false) {
-  const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
-  const oldV = buildRelease(oldTree, cache, undefined, undefined, newTree);
-  const newV = buildRelease(newTree, cache, undefined, oldTree);
-  const delta = diffReleases(oldV, newV);
-  const d = withDeps ? deps : undefined;
-  const oldGraph = new CallGraph(delta.old, rules.catalogue, true, undefined, d);
-  const derived = new CallGraph(delta.new, rules.catalogue, true, oldGraph, d);
-  const full = new CallGraph(delta.new, rules.catalogue, true, undefined, d);
-  return { derived, full, files: newV.rust.size };
+  return derivedAndFull(oldTree, newTree, rules.catalogue, { deps: withDeps ? deps : undefined });
 }
 
 const toml = '[package]\nname = "g"\nversion = "0.1.0"\nedition = "2021"\n';

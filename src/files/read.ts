@@ -67,8 +67,11 @@ function grewError(file: string, o: BoundedReadOptions): FileReadError {
   return new FileReadError(file, `the ${o.what ?? 'file'} grew while it was read; read it again once it is complete`, 'changed');
 }
 
-/** Reads a regular file of at most `maxBytes` bytes, synchronously. Throws FileReadError. */
-export function readBoundedSync(file: string, o: BoundedReadOptions): Buffer {
+/**
+ * Opens `file` once, non-blocking, checks on the open descriptor that it is a regular file within the
+ * limit, and hands the descriptor to `read`; the descriptor is closed whatever happens.
+ */
+function withCheckedFile<T>(file: string, o: BoundedReadOptions, read: (fd: number, st: Stats) => T): T {
   let fd: number;
   try {
     fd = openSync(file, flagsOf(o));
@@ -78,6 +81,15 @@ export function readBoundedSync(file: string, o: BoundedReadOptions): Buffer {
   try {
     const st = fstatSync(fd);
     checkStat(file, st, o);
+    return read(fd, st);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a regular file of at most `maxBytes` bytes, synchronously. Throws FileReadError. */
+export function readBoundedSync(file: string, o: BoundedReadOptions): Buffer {
+  return withCheckedFile(file, o, (fd, st) => {
     // One byte more than the size: a file that grows after fstat is noticed, never read without end.
     const buf = Buffer.allocUnsafe(st.size + 1);
     let got = 0;
@@ -93,9 +105,7 @@ export function readBoundedSync(file: string, o: BoundedReadOptions): Buffer {
       if (got === buf.length) throw grewError(file, o);
     }
     return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** What {@link readBoundedRangeSync} saw of the file: to tell, on a later read, whether it is still the same file. */
@@ -115,15 +125,7 @@ export interface FileIdentity {
  * past the end.
  */
 export function readBoundedRangeSync(file: string, offset: number, length: number, o: BoundedReadOptions & { same?: FileIdentity }): { bytes: Buffer; identity: FileIdentity } {
-  let fd: number;
-  try {
-    fd = openSync(file, flagsOf(o));
-  } catch (e) {
-    throw openError(file, e, o);
-  }
-  try {
-    const st = fstatSync(fd);
-    checkStat(file, st, o);
+  return withCheckedFile(file, o, (fd, st) => {
     const identity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     const what = o.what ?? 'file';
     if (o.same && (o.same.size !== identity.size || o.same.mtimeMs !== identity.mtimeMs || o.same.ino !== identity.ino || o.same.dev !== identity.dev)) {
@@ -145,9 +147,7 @@ export function readBoundedRangeSync(file: string, offset: number, length: numbe
       got += n;
     }
     return { bytes: buf, identity };
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** Reads a regular file of at most `maxBytes` bytes. Throws FileReadError. */
