@@ -106,6 +106,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const newV = buildRelease(newTree, cache, progress('new'), oldTree);
   // C, C++ and assembly the build scripts compile, read with the same parse budgets.
   attachNative(oldV, newV, cache);
+  options.factsStore?.flush?.();
   const t1 = performance.now();
   options.onPhase?.('diffing');
   const delta = diffViews(oldV, newV);
@@ -201,6 +202,7 @@ export function summarizeTree(tree: CrateTree, options: Pick<ScanOptions, 'rules
   const rules = rulesFor(options.rulesDir);
   const cache = new ParseCache(options.parse ?? DEFAULT_PARSE_OPTIONS, options.factsStore);
   const view = buildRelease(tree, cache);
+  options.factsStore?.flush?.();
   return summarizeView(view, new CallGraph(view, rules.catalogue, true), summaryTool(rules));
 }
 

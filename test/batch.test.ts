@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,11 @@ function pairsFolder(name: string, cases: string[]): string {
   mkdirSync(dir, { recursive: true });
   for (const c of cases) symlinkSync(path.join(CORPUS, c), path.join(dir, c));
   return dir;
+}
+
+/** The .rs files under a folder. */
+function rustFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.rs')).map((e) => path.join(e.parentPath, e.name));
 }
 
 function storeRows(db: string) {
@@ -269,6 +275,18 @@ describe('compact stored facts', () => {
 });
 
 describe('cratefence batch (end to end, real pool)', () => {
+  it('with --cache, the worker threads write the facts of every Rust file they parsed to the facts cache', () => {
+    const cases = CASES.slice(0, 4);
+    const dir = pairsFolder('corpus-cached', cases);
+    const cache = path.join(tmp, 'facts-cache');
+    const r = cli(['batch', dir, '--db', path.join(tmp, 'cached.sqlite'), '--jobs', '2', '--cache', cache]);
+    expect(r.status, r.stderr).toBeLessThanOrEqual(1);
+    const store = new DiskFactsStore(cache);
+    const rs = cases.flatMap((c) => ['old', 'new'].flatMap((side) => rustFiles(path.join(CORPUS, c, side))));
+    expect(rs.length).toBeGreaterThan(4);
+    for (const f of rs) expect(store.get(createHash('sha256').update(readFileSync(f)).digest('hex')), f).toBeDefined();
+  });
+
   it('scans the corpus pairs with --jobs 2 into the store, the reports as `diff` gives them; a rerun skips every job', () => {
     const dir = pairsFolder('corpus-all', CASES);
     const db = path.join(tmp, 'corpus.sqlite');

@@ -104,8 +104,8 @@ let exitHook = false;
 /**
  * Facts on disk in pack files under DIR/<fingerprint>/ (src/cache/pack.ts). A store reads the packs'
  * indexes once, on its first lookup, and each entry by range when asked for it, decoding only that
- * one. The entries a scan adds are kept until the scan is done (the turn of the event loop that made
- * them ends, the store is asked how its writes went, or another store opens the same folder) and then
+ * one. The entries a scan adds are kept until the scan is done (the scan calls `flush`, the store is
+ * asked how its writes went, another store opens the same folder, or the process exits) and then
  * written as one new pack, to an exclusive temporary file renamed into place (src/files): concurrent
  * scans, threads and processes never write the same file, and a reader never sees half a pack. Past
  * MERGE_AT packs, the writer merges the smallest (src/cache/merge.ts). A pack that is a link, FIFO,
@@ -138,7 +138,6 @@ export class DiskFactsStore implements FactsStore {
   private listedAs = '';
   private readonly pending = new Map<string, Buffer>();
   private pendingBytes = 0;
-  private flushQueued = false;
 
   constructor(dir: string) {
     this.root = dir;
@@ -200,15 +199,9 @@ export class DiskFactsStore implements FactsStore {
         for (const s of [...unwritten]) s.flush();
       });
     }
+    // The scan calls flush() once it has parsed everything (FactsStore.flush); a large batch of puts
+    // goes out at once.
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.flushQueued) {
-      // Puts come from a synchronous scan: this runs once it has returned, before anything awaits it.
-      this.flushQueued = true;
-      queueMicrotask(() => {
-        this.flushQueued = false;
-        this.flush();
-      });
-    }
   }
 
   /**

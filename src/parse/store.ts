@@ -9,4 +9,6 @@ export interface FactsStore {
   /** Facts stored for this content hash, or undefined (never throws: a bad entry is a miss). */
   get(hash: string): FileFacts | undefined;
   put(hash: string, facts: FileFacts): void;
+  /** Called once a scan has parsed everything it will: a store that holds puts back writes them now. */
+  flush?(): void;
 }

@@ -38,6 +38,11 @@ export class MemoryFactsStore implements FactsStore {
     this.behind?.put(hash, facts);
   }
 
+  /** Passes the end of a scan on to the store behind, which may hold its puts back until then. */
+  flush(): void {
+    this.behind?.flush?.();
+  }
+
   /** Items and sites held now. */
   get weight(): number {
     return this.total;
