@@ -65,9 +65,6 @@ function fresh(ctx: ScanContext): ItemChange[] {
 /** `#[global_allocator]` statics: the allocator's methods run on every allocation of every binary that links the crate. */
 function globalAllocator(ctx: ScanContext): Match[] {
   const out: Match[] = [];
-  // A finding needs an added or changed allocator static or GlobalAlloc method: without one, the
-  // walk over every item of the release (tens of thousands in a bindings crate) is skipped.
-  if (!ctx.delta.items.some((c) => (c.status === 'added' || c.status === 'changed') && allocatorPart(ctx.delta.new.items.get(c.key)?.item))) return out;
   for (const ref of ctx.delta.new.items.values()) {
     const it = ref.item;
     if (it.kind !== 'static' || !it.attrs.some((a) => /^global_allocator\b/.test(a)) || !ctx.isProduct(ref.file, it.id)) continue;
@@ -88,13 +85,6 @@ function globalAllocator(ctx: ScanContext): Match[] {
     out.push(entryMatch(ref, key, `#[global_allocator] ${it.name}: ${ty}, whose GlobalAlloc methods run on every allocation of every program that links the crate`, best, severity, via));
   }
   return out;
-}
-
-/** True for a `#[global_allocator]` static or a method of a `GlobalAlloc` impl. */
-function allocatorPart(it: ItemRef['item'] | undefined): boolean {
-  if (!it) return false;
-  if (it.kind === 'static') return it.attrs.some((a) => /^global_allocator\b/.test(a));
-  return it.kind === 'fn' && it.trait?.split('::').pop() === 'GlobalAlloc';
 }
 
 /** The symbol name an item exports under, when it is `#[no_mangle]` or `#[export_name = "…"]`. */

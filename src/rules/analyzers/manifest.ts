@@ -123,14 +123,12 @@ export function manifestAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] 
       }
       break;
     case 'typosquat': {
-      const own = ctx.delta.new.name;
-      // The list is read only when there is a name to compare: most releases add no dependency.
-      if (md.added.length === 0 && !(ctx.firstRelease && own)) break;
       const popular = popularCrates(ctx.rules.dir);
       for (const d of md.added) {
         const target = typosquatOf(d.package, popular);
         if (target) out.push(manifestMatch(ctx, depLine(d), { ...depData(d), target }, { role: role(d), text: d.package }));
       }
+      const own = ctx.delta.new.name;
       const ownTarget = ctx.firstRelease && own ? typosquatOf(own, popular) : undefined;
       if (ownTarget) out.push(manifestMatch(ctx, /^\s*name\s*=/, { dep: own!, package: own!, target: ownTarget, where: 'the crate name', source: '', section: 'package', version: '' }, { text: own }));
       break;

@@ -94,11 +94,10 @@ export function persistenceAnalyzer(ctx: ScanContext, _rule: CompiledRule): Matc
   };
   // Each write's own sketches are evaluated once; parameters are filled in per call chain.
   const base = new Map<string, { sketches: string[]; evidence: Evidence[] }>();
-  // Listed when a changed item needs them: a release that changes no item pays nothing for them.
-  let writers: Set<string> | undefined;
+  const writers = writerItems(ctx);
   for (const ch of changedItems(ctx)) {
     const reached = ctx.reachFrom(ch.key);
-    for (const holder of (writers ??= writerItems(ctx))) {
+    for (const holder of writers) {
       if (!reached.has(holder)) continue;
       const ref = ctx.delta.new.items.get(holder);
       if (!ref || ref.item.kind !== 'fn' || !ctx.isProduct(ref.file, ref.item.id)) continue;

@@ -11,11 +11,9 @@ const WATCHED = ['network', 'process.spawn', 'fs.write', 'fs.delete', 'fs.permis
 /** Entry points (in the new graph) from which any added or changed item can be reached. */
 export function affectedEntries(ctx: ScanContext): Set<string> {
   const g = ctx.newGraph;
+  const rev = g.reverse();
   const seen = new Set<string>();
   let frontier = ctx.delta.items.filter((c) => c.newRef && (c.status === 'added' || c.status === 'changed')).map((c) => c.key);
-  // Nothing added or changed reaches nothing: the whole graph's reverse edges are not built for it.
-  if (frontier.length === 0) return seen;
-  const rev = g.reverse();
   for (const k of frontier) seen.add(k);
   for (let d = 0; d < 12 && frontier.length > 0 && seen.size < 20_000; d++) {
     const next: string[] = [];

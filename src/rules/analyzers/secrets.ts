@@ -78,23 +78,13 @@ function dynamicReads(ctx: ScanContext, ref: ItemRef): Array<{ index: number; ho
  */
 export function secretNamesAnalyzer(ctx: ScanContext, rule: CompiledRule): Match[] {
   const allSinks = (rule.spec.match.params?.sinks as string[] | undefined) ?? ['network', 'process.spawn', 'fs.write'];
-  // Findings start at changed items: without any, the release's strings are not read at all.
-  const changed = changedItems(ctx);
-  if (changed.length === 0) return [];
   const names = secretNames(ctx);
   const listNames = [...names.lists.keys()];
   const out = new Map<string, Match>();
   // Without secret names as data, only the whole environment filtered by a fragment is left to find.
   if (names.byItem.size === 0 && !ctx.has('env.read-all')) return [];
   const reads = new Map<string, Array<{ index: number; how: string }>>();
-  // A list's name as a word, compiled once per scan rather than for each item that reaches it.
-  const listWords = new Map<string, RegExp>();
-  const wordOf = (l: string) => {
-    let re = listWords.get(l);
-    if (!re) listWords.set(l, (re = new RegExp(`\\b${l}\\b`)));
-    return re;
-  };
-  for (const ch of changed) {
+  for (const ch of changedItems(ctx)) {
     const reached = ctx.reachFrom(ch.key);
     let held: string[] = [];
     let read: { ref: ItemRef; index: number; how: string } | undefined;
@@ -105,7 +95,7 @@ export function secretNamesAnalyzer(ctx: ScanContext, rule: CompiledRule): Match
       if (own) held = held.concat(own);
       if (listNames.length > 0 && ref.item.kind === 'fn') {
         const text = ctx.itemText(holder);
-        for (const l of listNames) if (wordOf(l).test(text)) held = held.concat(names.lists.get(l)!);
+        for (const l of listNames) if (new RegExp(`\\b${l}\\b`).test(text)) held = held.concat(names.lists.get(l)!);
       }
       if (!read) {
         let rs = reads.get(holder);
