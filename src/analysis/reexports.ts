@@ -34,11 +34,7 @@ export class LocalNames {
   readonly empty: boolean;
 
   constructor(private readonly view: ReleaseView, private readonly cat: Catalogue, private readonly res: PathResolution) {
-    this.prefixes = new Set();
-    for (const p of cat.paths.keys()) {
-      const segs = p.split('::');
-      for (let i = 1; i <= segs.length; i++) this.prefixes.add(segs.slice(0, i).join('::'));
-    }
+    this.prefixes = catalogPrefixes(cat);
     const local: Array<{ mod: string; name: string; target: string }> = [];
     for (const file of view.rust.values()) {
       const mod = moduleOf(file);
@@ -216,6 +212,22 @@ export class LocalNames {
     }
     return out;
   }
+}
+
+const prefixMemo = new WeakMap<Catalogue, Set<string>>();
+
+/** Every prefix of a catalogued path, once per catalogue (both releases of a scan build their own tables). */
+function catalogPrefixes(cat: Catalogue): Set<string> {
+  let out = prefixMemo.get(cat);
+  if (!out) {
+    out = new Set();
+    for (const p of cat.paths.keys()) {
+      const segs = p.split('::');
+      for (let i = 1; i <= segs.length; i++) out.add(segs.slice(0, i).join('::'));
+    }
+    prefixMemo.set(cat, out);
+  }
+  return out;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
