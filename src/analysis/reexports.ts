@@ -34,7 +34,11 @@ export class LocalNames {
   readonly empty: boolean;
 
   constructor(private readonly view: ReleaseView, private readonly cat: Catalogue, private readonly res: PathResolution) {
-    this.prefixes = catalogPrefixes(cat);
+    this.prefixes = new Set();
+    for (const p of cat.paths.keys()) {
+      const segs = p.split('::');
+      for (let i = 1; i <= segs.length; i++) this.prefixes.add(segs.slice(0, i).join('::'));
+    }
     const local: Array<{ mod: string; name: string; target: string }> = [];
     for (const file of view.rust.values()) {
       const mod = moduleOf(file);
@@ -63,12 +67,6 @@ export class LocalNames {
       if (!grew) break;
     }
     this.collectMacros();
-    this.heads = new Set();
-    for (const k of [...this.names.keys(), ...this.globs.keys()]) {
-      const i1 = k.indexOf('::');
-      const i2 = i1 < 0 ? -1 : k.indexOf('::', i1 + 2);
-      this.heads.add(i2 < 0 ? k : k.slice(0, i2));
-    }
     this.expanded = new Map();
     this.empty = this.names.size === 0 && this.globs.size === 0 && this.macros.size === 0;
   }
@@ -89,22 +87,6 @@ export class LocalNames {
     m.set(name, target);
   }
 
-  /**
-   * Once the tables are complete: each module key of `names` and `globs` as it can start a path, whole
-   * when it has one or two segments, else its first two. A path none of whose leading modules is here
-   * goes through no re-export, which most paths of a crate are.
-   */
-  private heads: Set<string> | undefined;
-
-  /** False when no module prefix of `p` (ending before one of its separators) is a key of `names` or `globs`. */
-  private mayExpand(p: string): boolean {
-    const i1 = p.indexOf('::');
-    if (i1 < 0) return false;
-    if (this.heads!.has(p.slice(0, i1))) return true;
-    const i2 = p.indexOf('::', i1 + 2);
-    return i2 >= 0 && this.heads!.has(p.slice(0, i2));
-  }
-
   /** expand's results once the names are complete (during construction they still grow). */
   private expanded: Map<string, string> | undefined;
   /** Each file's glob imports of crate-local modules, resolved and made absolute once. */
@@ -113,7 +95,6 @@ export class LocalNames {
   /** Rewrites the longest module prefix that re-exports the next segment, repeatedly. */
   private expand(full: string): string {
     if (!full.startsWith('crate::')) return full;
-    if (this.heads !== undefined && !this.mayExpand(full)) return full;
     const hit = this.expanded?.get(full);
     if (hit !== undefined) return hit;
     const out = this.expandUncached(full);
@@ -235,22 +216,6 @@ export class LocalNames {
     }
     return out;
   }
-}
-
-const prefixMemo = new WeakMap<Catalogue, Set<string>>();
-
-/** Every prefix of a catalogued path, once per catalogue (both releases of a scan build their own tables). */
-function catalogPrefixes(cat: Catalogue): Set<string> {
-  let out = prefixMemo.get(cat);
-  if (!out) {
-    out = new Set();
-    for (const p of cat.paths.keys()) {
-      const segs = p.split('::');
-      for (let i = 1; i <= segs.length; i++) out.add(segs.slice(0, i).join('::'));
-    }
-    prefixMemo.set(cat, out);
-  }
-  return out;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

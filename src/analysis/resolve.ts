@@ -303,18 +303,7 @@ export class Resolver {
     return hit ?? undefined;
   }
 
-  /** What a method call by each name resolves to in this release (null: nothing). */
-  private methodHits = new Map<string, CapHit | null>();
-
   private compute(file: RustFile, index: number): CapHit | undefined {
-    const s = file.facts.sites[index];
-    if (s.kind === 'method') {
-      // A method call resolves by its name alone (the catalogue's methods, then the one dependency
-      // that has it): worked out once per name, not again at each of its thousands of sites.
-      let hit = this.methodHits.get(s.text);
-      if (hit === undefined) this.methodHits.set(s.text, (hit = this.fromCatalogue(file, index) ?? this.fromDependencies(file, index) ?? null));
-      return hit ?? undefined;
-    }
     return this.fromCatalogue(file, index) ?? this.fromDependencies(file, index);
   }
 
