@@ -68,6 +68,11 @@ export function encodeSummaryIndex(summaries: CrateSummary[], meta: { tool: stri
   return Buffer.concat([Buffer.from(MAGIC), len, header, ...blobs]);
 }
 
+/** A package name as code writes it (`-` as `_`); most names have no `-`, and those skip the regex. */
+function canon(name: string): string {
+  return name.includes('-') ? name.replace(/-/g, '_') : name;
+}
+
 /** Requirements whose pick is remembered per package. */
 const MAX_PICKS = 64;
 
@@ -106,15 +111,38 @@ export class SummarySet implements DependencySource {
   private heads = new Map<string, Map<string, { name: string; deps: Heads }>>();
   readonly id: string;
   private count = 0;
+  /** Entries not added yet, by package key: each key's are added, in order, when the key is first looked up. */
+  private deferred: { byKey: Map<string, number[]>; add: (entry: number) => void } | undefined;
 
   constructor(summaries: Iterable<CrateSummary>, readonly origin: string, id?: string) {
-    const h = createHash('sha256');
+    const h = id === undefined ? createHash('sha256') : null;
     for (const s of summaries) {
       if (s.format !== SUMMARY_FORMAT) continue;
       this.add(s.name, s.version, s);
-      if (!id) h.update(`${s.name}@${s.version}/${s.tool}\n`);
+      h?.update(`${s.name}@${s.version}/${s.tool}\n`);
     }
-    this.id = id ?? `${origin}:${h.digest('hex').slice(0, 16)}`;
+    this.id = id ?? `${origin}:${h!.digest('hex').slice(0, 16)}`;
+  }
+
+  /**
+   * Takes entries to add later: `add(entry)` is called for each entry listed under a package key, in
+   * list order, the first time that key is looked up (or the set's size is asked). A scan looks up a
+   * few hundred of the shipped index's 1 500 packages at most; adding them all cost every scan more
+   * than the look-ups did. Keys must be as {@link canon} gives them.
+   */
+  defer(byKey: Map<string, number[]>, add: (entry: number) => void): void {
+    if (this.deferred) throw new Error('entries were already deferred');
+    this.deferred = { byKey, add };
+  }
+
+  /** Adds the deferred entries of a package key, if any are left. */
+  private settle(key: string): void {
+    const d = this.deferred;
+    if (d === undefined) return;
+    const list = d.byKey.get(key);
+    if (list === undefined) return;
+    d.byKey.delete(key);
+    for (const entry of list) d.add(entry);
   }
 
   /**
@@ -122,7 +150,8 @@ export class SummarySet implements DependencySource {
    * give its registry dependencies as the table of contents holds them, see {@link headOf}).
    */
   add(name: string, version: string, slot: Slot, deps?: string): void {
-    const key = name.replace(/-/g, '_');
+    const key = canon(name);
+    this.settle(key);
     let m = this.byName.get(key);
     if (!m) this.byName.set(key, (m = new Map()));
     if (!m.has(version)) this.count++;
@@ -141,7 +170,8 @@ export class SummarySet implements DependencySource {
    * every crate it meets, and most of them it only passes through.
    */
   headOf(name: string, req: string | undefined): SummaryHead | null {
-    const key = name.replace(/-/g, '_');
+    const key = canon(name);
+    this.settle(key);
     const pick = this.byName.has(key) ? this.pick(key, req) : null;
     const known = pick ? this.heads.get(key)?.get(pick.version) : undefined;
     if (pick && known && typeof this.byName.get(key)!.get(pick.version) === 'function') {
@@ -149,7 +179,11 @@ export class SummarySet implements DependencySource {
         const parsed = parseHeads(known.deps);
         if (parsed) known.deps = parsed;
       }
-      if (typeof known.deps !== 'string') return { name: known.name, version: pick.version, deps: known.deps, ...(pick.exact ? {} : { approximate: true as const }) };
+      if (typeof known.deps !== 'string') {
+        const head: SummaryHead = { name: known.name, version: pick.version, deps: known.deps };
+        if (!pick.exact) head.approximate = true;
+        return head;
+      }
     }
     const r = this.summaryOf(name, req);
     if (!r) return null;
@@ -171,11 +205,14 @@ export class SummarySet implements DependencySource {
   }
 
   get size(): number {
+    const d = this.deferred;
+    if (d) for (const key of [...d.byKey.keys()]) this.settle(key);
     return this.count;
   }
 
   summaryOf(name: string, req: string | undefined): ResolvedSummary | null {
-    const key = name.replace(/-/g, '_');
+    const key = canon(name);
+    this.settle(key);
     const m = this.byName.get(key);
     if (!m) return null;
     const pick = this.pick(key, req);
@@ -252,13 +289,31 @@ export function shippedIndex(rulesDir: string): SummarySet {
   set = new SummarySet([], 'the shipped summary index', `index:${ok ? `${header!.tool}:${header!.entries.length}` : 'none'}`);
   if (ok && identity) {
     const same = identity;
-    for (const e of header!.entries) {
-      if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) continue;
-      const [name, version, offset, length, deps] = e;
-      if (typeof name !== 'string' || typeof version !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) continue;
+    const entries = header!.entries;
+    // Only grouped by package here (indexed, not destructured: this loop runs in every scan, mostly
+    // before the optimizing compiler sees it); an entry is checked and added when its package is first
+    // looked up, in the order the table lists it, as adding them all here would.
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5) || typeof e[0] !== 'string') continue;
+      const key = canon(e[0]);
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    }
+    const target = set;
+    set.defer(byKey, (i) => {
+      const e = entries[i];
+      const name = e[0];
+      const version = e[1];
+      const offset = e[2];
+      const length = e[3];
+      const deps = e[4];
+      if (typeof version !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length)) return;
       const start = dataStart + offset;
-      if (offset < 0 || length < 0 || start + length > same.size) continue;
-      set.add(name, version, () => {
+      if (offset < 0 || length < 0 || start + length > same.size) return;
+      target.add(name, version, () => {
         // A file replaced since its table of contents was read (cratefence upgraded under a running
         // service) is not read at the old offsets: its summaries are then unknown to this process.
         const blob = readRange(file, start, length, same);
@@ -270,7 +325,7 @@ export function shippedIndex(rulesDir: string): SummarySet {
           return null;
         }
       }, typeof deps === 'string' ? deps : undefined);
-    }
+    });
   }
   loaded.set(file, set);
   return set;

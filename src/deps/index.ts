@@ -58,7 +58,7 @@ export interface GatherStats {
 const PLATFORM = new Set(['libc', 'winapi', 'windows_sys', 'windows', 'nix', 'rustix', 'windows_targets', 'core_foundation_sys', 'linux_raw_sys']);
 
 function canon(name: string): string {
-  return name.replace(/-/g, '_');
+  return name.includes('-') ? name.replace(/-/g, '_') : name;
 }
 
 /** Folders and `.crate` files of the Cargo cache, by package name: what this machine has built before. */
@@ -186,8 +186,9 @@ export async function gatherDependencies(roots: CrateTree[], o: GatherOptions): 
     // Candidates on this machine, exact versions first: held trees, a lockfile's pins, the Cargo cache.
     const pins = o.pinned?.get(key) ?? o.pinned?.get(name);
     const local = listing.get(key) ?? [];
-    const held = [...(o.trees?.keys() ?? [])].filter((k) => canon(k.slice(0, k.lastIndexOf('@'))) === key).map((k) => k.slice(k.lastIndexOf('@') + 1));
-    const candidates = pins && pins.length > 0 ? pins : [...new Set([...held, ...local.map((l: { version: string }) => l.version)])];
+    const held = o.trees && o.trees.size > 0 ? [...o.trees.keys()].filter((k) => canon(k.slice(0, k.lastIndexOf('@'))) === key).map((k) => k.slice(k.lastIndexOf('@') + 1)) : [];
+    // Most crates of a tree are on this machine in no form (the walk only passes through the index's).
+    const candidates = pins && pins.length > 0 ? pins : held.length === 0 && local.length === 0 ? [] : [...new Set([...held, ...local.map((l: { version: string }) => l.version)])];
     const pick = pickVersion(candidates, req);
     // The index's release is only walked through here (its summary is inflated when a scan uses it).
     const indexHit = index.headOf(name, req);
