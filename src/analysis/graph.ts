@@ -59,13 +59,31 @@ const MAX_CANDIDATES = 6;
  * and its unresolved calls. The lists under those keys are the file's alone, so the next release's
  * graph can copy them in the same order.
  */
-interface FileIndex {
+export interface FileIndex {
   edges: string[];
   caps: string[];
   unknown: string[];
   selfCalls: string[];
   targets: string[];
   unresolved: number;
+}
+
+/** Everything a built graph holds besides its view and resolver: what a stored model gives back (src/analysis/graph-model.ts). */
+export interface GraphState {
+  edges: Map<string, Edge[]>;
+  unknown: Map<string, number>;
+  caps: Map<string, CapUse[]>;
+  declared: Map<string, DeclaredCap[]>;
+  entries: Map<string, EntryKind>;
+  callers: Map<string, number>;
+  selfCalls: Map<string, number[]>;
+  unresolved: number;
+  byName: NameTable;
+  macros: NameTable;
+  localModules: Set<string>;
+  foreign: Map<string, ForeignDecl[]>;
+  indexes: Map<string, FileIndex>;
+  perFile: boolean;
 }
 
 /** The call graph of one release: items as nodes, resolved calls and function values as edges. */
@@ -103,10 +121,16 @@ export class CallGraph {
    * release that changes no Rust file), the whole graph is shared instead of built again. Otherwise
    * the site index of each file whose resolution reads nothing that changed is copied from it (see
    * `reusableFiles`); the maps come out in the order a full build gives, since they are assembled
-   * file by file in the same order either way.
+   * file by file in the same order either way. `restored` is the state of a full build of this same
+   * release under the same resolver signature (a stored model, checked by its key): taken as it is.
    */
-  constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
+  constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps, restored?: GraphState) {
     this.resolver = new Resolver(view, cat, deps);
+    if (restored) {
+      ({ edges: this.edges, unknown: this.unknown, caps: this.caps, declared: this.declared, entries: this.entries, callers: this.callers, selfCalls: this.selfCalls } = restored);
+      ({ unresolved: this.unresolved, byName: this.byName, macros: this.macros, localModules: this.localModules, foreign: this.foreign, indexes: this.indexes, perFile: this.perFile } = restored);
+      return;
+    }
     if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
       this.edges = shareWith.edges;
       this.unknown = shareWith.unknown;
@@ -167,6 +191,17 @@ export class CallGraph {
       this.indexes.set(file.path, fi);
     }
     this.copiedFiles = copied;
+  }
+
+  /** The resolver signature a graph of `view` would have (part of a stored model's key). */
+  static signatureOf(view: ReleaseView, cat: Catalogue, deps?: DependencyCaps): string {
+    return new Resolver(view, cat, deps).signature;
+  }
+
+  /** What a stored model keeps of this graph (see graph-model.ts). */
+  state(): GraphState {
+    const { edges, unknown, caps, declared, entries, callers, selfCalls, unresolved, byName, macros, localModules, foreign, indexes, perFile } = this;
+    return { edges, unknown, caps, declared, entries, callers, selfCalls, unresolved, byName, macros, localModules, foreign, indexes, perFile };
   }
 
   private tables(): GraphTables {
