@@ -53,31 +53,57 @@ interface Stored {
 
 const KINDS: EntryKind[] = ['public', 'build', 'proc-macro', 'ctor', 'bin', 'implicit', 'test'];
 
-/** Candidate lists by name, sorted by name: the names, where each one's list starts in `flat`, and the item positions. */
+/**
+ * Candidate lists by name: where each list starts in `flat`, the item positions (in the view's item
+ * order), and an open-addressing hash table of list numbers by name (-1: empty slot). A list's name is
+ * its first item's, so no name is stored; neither sorting nor a map of every name is needed.
+ */
 interface PackedLists {
-  names: string[];
   starts: Int32Array;
   flat: Int32Array;
+  table: Int32Array;
 }
 
-function packLists(lists: Iterable<ItemRef[]>, at: Map<string, number>): PackedLists {
-  const sorted = [...lists].sort((a, b) => (a[0].item.name < b[0].item.name ? -1 : 1));
-  const starts = new Int32Array(sorted.length + 1);
+/** FNV-1a over UTF-16 code units. */
+function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The lists packed, or undefined when an item is not this view's item of that name (see encodeModel). */
+function packLists(lists: Iterable<ItemRef[]>, at: Map<string, number>, items: ItemRef[]): PackedLists | undefined {
+  const all = [...lists];
+  const starts = new Int32Array(all.length + 1);
   let n = 0;
-  sorted.forEach((l, i) => {
+  for (let i = 0; i < all.length; i++) {
     starts[i] = n;
-    n += l.length;
-  });
-  starts[sorted.length] = n;
+    n += all[i].length;
+  }
+  starts[all.length] = n;
   const flat = new Int32Array(n);
+  let size = 8;
+  while (size < all.length * 2) size *= 2;
+  const table = new Int32Array(size).fill(-1);
   let j = 0;
-  for (const l of sorted) for (const r of l) flat[j++] = at.get(r.key)!;
-  return { names: sorted.map((l) => l[0].item.name), starts, flat };
+  for (let i = 0; i < all.length; i++) {
+    const name = all[i][0].item.name;
+    for (const r of all[i]) {
+      const pos = at.get(r.key);
+      // A derived graph's lists may hold the other release's refs: they must name this view's item of that name.
+      if (pos === undefined || items[pos].item.name !== name) return undefined;
+      flat[j++] = pos;
+    }
+    let h = hashName(name) & (size - 1);
+    while (table[h] !== -1) h = (h + 1) & (size - 1);
+    table[h] = i;
+  }
+  return { starts, flat, table };
 }
 
 /**
- * A stored by-name table, answered by binary search over its sorted names without building a map of
- * every name (a warm scan asks the older release's table only for the names its changed files use).
+ * A stored by-name table, answered through its hash table: a warm scan asks the older release's table
+ * only for the names its changed files use, so no map of every name is built.
  */
 class PackedNames extends NameTable {
   private readonly memo = new Map<string, ItemRef[] | undefined>();
@@ -88,19 +114,15 @@ class PackedNames extends NameTable {
 
   override get(name: string): ItemRef[] | undefined {
     if (this.memo.has(name)) return this.memo.get(name);
-    const { names } = this.p;
-    let lo = 0;
-    let hi = names.length - 1;
+    const { table, flat, starts } = this.p;
+    const mask = table.length - 1;
     let found: ItemRef[] | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = names[mid];
-      if (m === name) {
-        found = this.list(mid);
+    // A table always has an empty slot (checked on reading); the bound is for certainty.
+    for (let h = hashName(name) & mask, k = 0; k < table.length && table[h] !== -1; h = (h + 1) & mask, k++) {
+      if (this.items[flat[starts[table[h]]]].item.name === name) {
+        found = this.list(table[h]);
         break;
       }
-      if (m < name) lo = mid + 1;
-      else hi = mid - 1;
     }
     this.memo.set(name, found);
     return found;
@@ -113,25 +135,34 @@ class PackedNames extends NameTable {
   }
 
   override *lists(): Generator<ItemRef[]> {
-    for (let i = 0; i < this.p.names.length; i++) yield this.list(i);
+    for (let i = 0; i < this.p.starts.length - 1; i++) yield this.list(i);
   }
 }
 
 /**
- * The packed lists when they fit the view: names strictly sorted, each list non-empty and of items of
- * this view. (That each item bears its list's name is what the checksum and the key vouch for: checking
- * it touched every candidate and cost as much as the rest of reading the model.)
+ * The packed lists when they fit the view: each list non-empty, of items of this view, each listed
+ * once in a table of a power-of-two size at least twice the lists. (That each item bears its list's
+ * name is what the checksum and the key vouch for: checking it touched every candidate and cost as
+ * much as the rest of reading the model.)
  */
 function checkLists(p: unknown, items: ItemRef[]): PackedLists | undefined {
-  if (!isObject(p) || !Array.isArray(p.names) || !(p.starts instanceof Int32Array) || !(p.flat instanceof Int32Array)) return undefined;
-  const { names, starts, flat } = p as unknown as PackedLists;
-  if (starts.length !== names.length + 1 || starts[0] !== 0 || starts[names.length] !== flat.length) return undefined;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (typeof name !== 'string' || (i > 0 && !(names[i - 1] < name)) || starts[i + 1] <= starts[i]) return undefined;
-  }
+  if (!isObject(p) || !(p.starts instanceof Int32Array) || !(p.flat instanceof Int32Array) || !(p.table instanceof Int32Array)) return undefined;
+  const { starts, flat, table } = p as unknown as PackedLists;
+  const count = starts.length - 1;
+  if (count < 0 || starts[0] !== 0 || starts[count] !== flat.length) return undefined;
+  if (table.length < 8 || (table.length & (table.length - 1)) !== 0 || table.length < count * 2) return undefined;
+  for (let i = 0; i < count; i++) if (starts[i + 1] <= starts[i]) return undefined;
   for (let j = 0; j < flat.length; j++) if (!(flat[j] >= 0 && flat[j] < items.length)) return undefined;
-  return { names, starts, flat };
+  const seen = new Uint8Array(count);
+  let filled = 0;
+  for (let h = 0; h < table.length; h++) {
+    const i = table[h];
+    if (i === -1) continue;
+    if (!(i >= 0 && i < count) || seen[i]) return undefined;
+    seen[i] = 1;
+    filled++;
+  }
+  return filled === count ? { starts, flat, table } : undefined;
 }
 
 /** The stored bytes of a built graph (undefined when it cannot be stored faithfully). */
@@ -141,12 +172,20 @@ export function encodeModel(g: CallGraph, key: string): Uint8Array | undefined {
   if (!s.perFile) return undefined;
   const at = new Map<string, number>();
   for (const k of g.view.items.keys()) at.set(k, at.size);
-  // A derived graph's lists may hold the other release's refs: stored by key, they must name this view's item of that name.
-  for (const l of [...s.byName.lists(), ...s.macros.lists()]) for (const r of l) if (g.view.items.get(r.key)?.item.name !== r.item.name) return undefined;
-  const entries: number[] = [];
-  for (const [k, kind] of s.entries) entries.push(at.get(k)!, KINDS.indexOf(kind));
-  const { byName, macros, ...rest } = s;
-  const stored: Stored = { format: MODEL_FORMAT, key, state: { ...rest, entries: new Map() }, byName: packLists(byName.lists(), at), macros: packLists(macros.lists(), at), entries: Int32Array.from(entries), entryKinds: KINDS };
+  const items = [...g.view.items.values()];
+  const byName = packLists(s.byName.lists(), at, items);
+  const macros = packLists(s.macros.lists(), at, items);
+  if (!byName || !macros) return undefined;
+  const entries = new Int32Array(s.entries.size * 2);
+  let i = 0;
+  for (const [k, kind] of s.entries) {
+    entries[i++] = at.get(k)!;
+    entries[i++] = KINDS.indexOf(kind);
+  }
+  const rest: Omit<GraphState, 'byName' | 'macros'> = { ...s, entries: new Map() };
+  delete (rest as Partial<GraphState>).byName;
+  delete (rest as Partial<GraphState>).macros;
+  const stored: Stored = { format: MODEL_FORMAT, key, state: rest, byName, macros, entries, entryKinds: KINDS };
   const body = serialize(stored);
   return Buffer.concat([createHash('sha256').update(body).digest(), body]);
 }
