@@ -64,15 +64,45 @@ interface PackedLists {
   table: Int32Array;
 }
 
-/** FNV-1a over UTF-16 code units. */
+/** FNV-1a over the length and at most the first and last 8 UTF-16 code units (enough to spread names). */
 function hashName(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ s.length, 0x01000193);
+  const n = s.length;
+  if (n <= 16) for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  else {
+    for (let i = 0; i < 8; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  }
   return h >>> 0;
 }
 
+/**
+ * Positions of items in the view's item order (files by path, items in file order: how buildRelease
+ * fills `items`), worked out from the file and the item's number; checked against the key, with a map
+ * of every key only as a fallback. A derived graph's lists hold the other release's refs of unchanged
+ * files: same path, same number, same key.
+ */
+function positions(view: ReleaseView, items: ItemRef[]): (r: ItemRef) => number | undefined {
+  const first = new Map<string, number>();
+  let n = 0;
+  for (const f of [...view.rust.values()].sort((x, y) => (x.path < y.path ? -1 : 1))) {
+    first.set(f.path, n);
+    n += f.facts.items.length;
+  }
+  let at: Map<string, number> | undefined;
+  return (r) => {
+    const guess = (first.get(r.file.path) ?? -1) + r.item.id;
+    if (items[guess]?.key === r.key) return guess;
+    if (!at) {
+      at = new Map();
+      for (const k of view.items.keys()) at.set(k, at.size);
+    }
+    return at.get(r.key);
+  };
+}
+
 /** The lists packed, or undefined when an item is not this view's item of that name (see encodeModel). */
-function packLists(lists: Iterable<ItemRef[]>, at: Map<string, number>, items: ItemRef[]): PackedLists | undefined {
+function packLists(lists: Iterable<ItemRef[]>, posOf: (r: ItemRef) => number | undefined, items: ItemRef[]): PackedLists | undefined {
   const all = [...lists];
   const starts = new Int32Array(all.length + 1);
   let n = 0;
@@ -89,7 +119,7 @@ function packLists(lists: Iterable<ItemRef[]>, at: Map<string, number>, items: I
   for (let i = 0; i < all.length; i++) {
     const name = all[i][0].item.name;
     for (const r of all[i]) {
-      const pos = at.get(r.key);
+      const pos = posOf(r);
       // A derived graph's lists may hold the other release's refs: they must name this view's item of that name.
       if (pos === undefined || items[pos].item.name !== name) return undefined;
       flat[j++] = pos;
@@ -170,16 +200,17 @@ export function encodeModel(g: CallGraph, key: string): Uint8Array | undefined {
   const s = g.state();
   // A site whose item had no key leaves lists that mix files; such graphs are built every time.
   if (!s.perFile) return undefined;
-  const at = new Map<string, number>();
-  for (const k of g.view.items.keys()) at.set(k, at.size);
   const items = [...g.view.items.values()];
-  const byName = packLists(s.byName.lists(), at, items);
-  const macros = packLists(s.macros.lists(), at, items);
+  const posOf = positions(g.view, items);
+  const byName = packLists(s.byName.lists(), posOf, items);
+  const macros = packLists(s.macros.lists(), posOf, items);
   if (!byName || !macros) return undefined;
   const entries = new Int32Array(s.entries.size * 2);
   let i = 0;
   for (const [k, kind] of s.entries) {
-    entries[i++] = at.get(k)!;
+    const pos = posOf(g.view.items.get(k)!);
+    if (pos === undefined) return undefined;
+    entries[i++] = pos;
     entries[i++] = KINDS.indexOf(kind);
   }
   const rest: Omit<GraphState, 'byName' | 'macros'> = { ...s, entries: new Map() };
