@@ -15,8 +15,12 @@ import { computeFingerprint } from './facts.js';
 /** The largest model read or written (libc's, 1 400 files, is a few MiB). */
 export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 
-/** Models kept per folder; past it, the oldest written are removed. */
-const KEEP_MODELS = 24;
+/**
+ * Models kept per folder: past KEEP_MODELS, the oldest written are removed down to PRUNE_TO (so the
+ * folder is listed with sizes and times only now and then, not on every write).
+ */
+const KEEP_MODELS = 1024;
+const PRUNE_TO = 768;
 
 const MODEL_NAME = /^[0-9a-f]{64}\.model$/;
 
@@ -79,5 +83,5 @@ export function writeModel(root: string, folder: string, key: string, bytes: Uin
       return { n, t: Infinity };
     }
   }).sort((a, b) => a.t - b.t);
-  for (const { n } of aged.slice(0, names.length - KEEP_MODELS)) if (existsSync(path.join(dir, n))) rmSync(path.join(dir, n), { force: true });
+  for (const { n } of aged.slice(0, names.length - PRUNE_TO)) if (existsSync(path.join(dir, n))) rmSync(path.join(dir, n), { force: true });
 }
