@@ -309,7 +309,14 @@ export function loadGraph(store: ModelStore, fingerprint: string, catalogue: str
   const signature = CallGraph.signatureOf(view, cat, deps);
   const key = modelKey(view, fingerprint, catalogue, withEdges, signature);
   const bytes = store.getModel(key);
-  return { graph: bytes ? decodeModel(bytes, key, view, cat, withEdges, deps) : undefined, key };
+  let graph: CallGraph | undefined;
+  try {
+    graph = bytes ? decodeModel(bytes, key, view, cat, withEdges, deps) : undefined;
+  } catch {
+    // Whatever a model holds, a scan never fails on it: the graph is built instead.
+    graph = undefined;
+  }
+  return { graph, key };
 }
 
 /**
@@ -319,6 +326,11 @@ export function loadGraph(store: ModelStore, fingerprint: string, catalogue: str
 export function saveGraph(store: ModelStore, fingerprint: string, catalogue: string, g: CallGraph, fresh = true): void {
   const key = modelKey(g.view, fingerprint, catalogue, g.withEdges, g.resolver.signature);
   if (fresh && store.hasModel(key)) return;
-  const bytes = encodeModel(g, key);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = encodeModel(g, key);
+  } catch {
+    return; // a graph that cannot be stored is built again next time
+  }
   if (bytes) store.putModel(key, bytes);
 }
