@@ -9,6 +9,7 @@ import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { buildRelease, diffReleases } from '../src/diff/index.js';
 import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
 import { CallGraph } from '../src/analysis/graph.js';
+import { Resolver } from '../src/analysis/resolve.js';
 import { DependencyCaps } from '../src/analysis/deps.js';
 import { shippedIndex } from '../src/analysis/summary-index.js';
 import { decodeModel, encodeModel, loadGraph, modelKey } from '../src/analysis/graph-model.js';
@@ -91,7 +92,7 @@ describe('a stored release model', () => {
     const key = modelKey(delta.old, FP, CAT, true, g.resolver.signature);
     const other = (files: Record<string, string>) => {
       const v = views(treeFromFiles({ 'Cargo.toml': toml(), 'src/lib.rs': LIB, 'src/net.rs': NET, 'src/run.rs': RUN, ...files }, 'old'), newTree).old;
-      return modelKey(v, FP, CAT, true, CallGraph.signatureOf(v, rules.catalogue, deps));
+      return modelKey(v, FP, CAT, true, new Resolver(v, rules.catalogue, deps).signature);
     };
     expect(other({})).toBe(key);
     expect(other({ 'Cargo.toml': toml('\n[dependencies]\nrunproc = "0.3"\n') })).not.toBe(key);
@@ -102,7 +103,7 @@ describe('a stored release model', () => {
     expect(modelKey(delta.old, FP, 'another catalogue', true, g.resolver.signature)).not.toBe(key);
     expect(modelKey(delta.old, FP, CAT, false, g.resolver.signature)).not.toBe(key);
     expect(modelKey(delta.old, `${FP}x`, CAT, true, g.resolver.signature)).not.toBe(key);
-    expect(modelKey(delta.old, FP, CAT, true, CallGraph.signatureOf(delta.old, rules.catalogue, undefined))).not.toBe(key);
+    expect(modelKey(delta.old, FP, CAT, true, new Resolver(delta.old, rules.catalogue, undefined).signature)).not.toBe(key);
     // A model read against another release (another key, or the right key and another view) is refused.
     const bytes = encodeModel(g, key)!;
     expect(decodeModel(bytes, other({ 'src/net.rs': `${NET}\n` }), delta.old, rules.catalogue, true, deps)).toBeUndefined();

@@ -15,8 +15,28 @@ import { deserialize, serialize } from 'node:v8';
 import type { ItemRef, ReleaseView } from '../diff/types.js';
 import type { Catalogue } from './catalogue.js';
 import type { DependencyCaps } from './deps.js';
-import { CallGraph, type EntryKind, type FileIndex, type GraphState } from './graph.js';
+import { CallGraph, type CapUse, type DeclaredCap, type Edge, type EntryKind, type FileIndex } from './graph.js';
+import type { ForeignDecl } from './foreign.js';
+import { Resolver } from './resolve.js';
 import { NameTable } from './graph-reuse.js';
+
+/** Everything a built graph holds besides its view and resolver: what a stored model gives back. */
+export interface GraphState {
+  edges: Map<string, Edge[]>;
+  unknown: Map<string, number>;
+  caps: Map<string, CapUse[]>;
+  declared: Map<string, DeclaredCap[]>;
+  entries: Map<string, EntryKind>;
+  callers: Map<string, number>;
+  selfCalls: Map<string, number[]>;
+  unresolved: number;
+  byName: NameTable;
+  macros: NameTable;
+  localModules: Set<string>;
+  foreign: Map<string, ForeignDecl[]>;
+  indexes: Map<string, FileIndex>;
+  perFile: boolean;
+}
 
 /** Bumped whenever the stored form changes. */
 const MODEL_FORMAT = 1;
@@ -306,7 +326,7 @@ function fits(s: GraphState, view: ReleaseView): boolean {
  */
 export function loadGraph(store: ModelStore, fingerprint: string, catalogue: string, view: ReleaseView, cat: Catalogue, withEdges: boolean, deps?: DependencyCaps): { graph?: CallGraph; key: string } {
   // The resolver's signature is part of the key: a probe graph is not built, only its resolver's signature read.
-  const signature = CallGraph.signatureOf(view, cat, deps);
+  const signature = new Resolver(view, cat, deps).signature;
   const key = modelKey(view, fingerprint, catalogue, withEdges, signature);
   const bytes = store.getModel(key);
   let graph: CallGraph | undefined;

@@ -6,6 +6,7 @@ import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 import type { DependencyCaps } from './deps.js';
 import { deriveTables, NameTable, reusableFiles, type GraphTables } from './graph-reuse.js';
+import type { GraphState } from './graph-model.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -66,24 +67,6 @@ export interface FileIndex {
   selfCalls: string[];
   targets: string[];
   unresolved: number;
-}
-
-/** Everything a built graph holds besides its view and resolver: what a stored model gives back (src/analysis/graph-model.ts). */
-export interface GraphState {
-  edges: Map<string, Edge[]>;
-  unknown: Map<string, number>;
-  caps: Map<string, CapUse[]>;
-  declared: Map<string, DeclaredCap[]>;
-  entries: Map<string, EntryKind>;
-  callers: Map<string, number>;
-  selfCalls: Map<string, number[]>;
-  unresolved: number;
-  byName: NameTable;
-  macros: NameTable;
-  localModules: Set<string>;
-  foreign: Map<string, ForeignDecl[]>;
-  indexes: Map<string, FileIndex>;
-  perFile: boolean;
 }
 
 /** The call graph of one release: items as nodes, resolved calls and function values as edges. */
@@ -191,11 +174,6 @@ export class CallGraph {
       this.indexes.set(file.path, fi);
     }
     this.copiedFiles = copied;
-  }
-
-  /** The resolver signature a graph of `view` would have (part of a stored model's key). */
-  static signatureOf(view: ReleaseView, cat: Catalogue, deps?: DependencyCaps): string {
-    return new Resolver(view, cat, deps).signature;
   }
 
   /** What a stored model keeps of this graph (see graph-model.ts). */
