@@ -130,8 +130,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
   const fresh = new Map<string, ItemRef[]>();
   const freshMacros = new Map<string, ItemRef[]>();
   // Per side, for each name those files define: what resolution reads of its items there, in order.
-  // (Flat tuples compared field by field: building one string per name cost most of this function.)
-  const sigs = [new Map<string, Array<string | undefined>>(), new Map<string, Array<string | undefined>>()];
+  const sigs = [new Map<string, string>(), new Map<string, string>()];
   let sameEntries = true;
   const newEntries: Array<{ path: string; flat: string[] }> = [];
   let sameForeign = true;
@@ -146,9 +145,8 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
         const it = items[i];
         kinds.set(keys[i], it.kind);
         if (CANDIDATE_KINDS.has(it.kind) || it.kind === 'macro') {
-          const sig = sigs[side].get(it.name);
-          if (sig) sig.push(file.path, keys[i], it.kind, it.selfType);
-          else sigs[side].set(it.name, [file.path, keys[i], it.kind, it.selfType]);
+          const sig = sigs[side];
+          sig.set(it.name, `${sig.get(it.name) ?? ''}${file.path}\0${keys[i]}\0${it.kind}\0${it.selfType ?? ''}\n`);
           if (side === 0) push(it.kind === 'macro' ? freshMacros : fresh, it.name, view.items.get(keys[i])!);
         }
         if (it.kind === 'fn' && it.selfType !== undefined) methods[side].push(it.name);
@@ -180,9 +178,7 @@ export function deriveTables(a: ReleaseView, before: GraphTables, entryKind: (re
   // has the same candidate list, in the same order, as before: the old release's list serves (its
   // items of those files are the old release's objects, equal in all that resolution reads).
   for (const n of new Set([...sigs[0].keys(), ...sigs[1].keys()])) {
-    const x = sigs[0].get(n);
-    const y = sigs[1].get(n);
-    if (x && y && sameList(x, y)) continue;
+    if (sigs[0].get(n) === sigs[1].get(n)) continue;
     byName.set(n, rebuild(before.byName.get(n), fresh.get(n)));
     macros.set(n, rebuild(before.macros.get(n), freshMacros.get(n)));
     names.add(n);
