@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeFingerprint } from '../dist/cache/facts.js';
+import { computeModelFingerprint } from '../dist/cache/model.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 writeFileSync(path.join(root, 'dist', 'facts-fingerprint.txt'), `${computeFingerprint(root)}\n`);
+writeFileSync(path.join(root, 'dist', 'model-fingerprint.txt'), `${computeModelFingerprint(root)}\n`);

@@ -19,6 +19,8 @@ import { summarizeView, type CrateSummary } from './analysis/summary.js';
 import type { RuleSet } from './rules/loader.js';
 import { attachNative } from './analysis/native.js';
 import { isGenerated } from './diff/generated.js';
+import { loadGraph, saveGraph, type ModelStore } from './analysis/graph-model.js';
+import { modelFingerprint } from './cache/model.js';
 
 // The output contract: what every report carries, whichever layer made it and whichever format shows it.
 export type { Report, PolicyNote, PolicyResult, Verdict, BreakdownEntry } from './contract/report.js';
@@ -113,7 +115,10 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t2 = performance.now();
   options.onPhase?.('analysing');
   const deps = dependencyCaps(rules, options.dependencies);
-  const ctx = new ScanContext(delta, rules, options.reachability ?? true, deps);
+  const models = modelsOf(options.factsStore, rules);
+  const withEdges = options.reachability ?? true;
+  const stored = models && oldTree.files.size > 0 ? loadGraph(models.store, models.fp, models.catalogue, oldV, rules.catalogue, withEdges, deps).graph : undefined;
+  const ctx = new ScanContext(delta, rules, withEdges, deps, stored);
   if (options.provenance) attachVcs(ctx, options.provenance);
   const t3 = performance.now();
   options.onPhase?.('applying rules');
@@ -159,6 +164,11 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     scoreBreakdown: scored.breakdown,
     timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
   };
+  if (models) {
+    // The newer release is the older side of the next scan; the older one's model is kept when it was built here.
+    if (!stored && oldTree.files.size > 0) saveGraph(models.store, models.fp, models.catalogue, ctx.oldGraph, false);
+    saveGraph(models.store, models.fp, models.catalogue, ctx.newGraph);
+  }
   let hunks: FileHunks[] | undefined;
   let summary: CrateSummary | undefined;
   return {
@@ -171,6 +181,13 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       return (summary ??= summarizeView(newV, ctx.newGraph, summaryTool(rules)));
     },
   };
+}
+
+/** Where release models are kept: the facts store's folder when it keeps them and the build named its code. */
+function modelsOf(store: FactsStore | undefined, rules: RuleSet): { store: ModelStore; fp: string; catalogue: string } | undefined {
+  const fp = store?.getModel && store.putModel && store.hasModel ? modelFingerprint() : null;
+  if (!fp) return undefined;
+  return { store: store as ModelStore, fp, catalogue: rules.catalogueDigest ?? catalogueDigest(rules.catalogue) };
 }
 
 function dependencyCaps(rules: RuleSet, source: DependencySource | 'off' | undefined): DependencyCaps | undefined {

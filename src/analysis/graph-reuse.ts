@@ -19,6 +19,12 @@ export class NameTable {
     return this.get(name) !== undefined;
   }
 
+  /** Every name with candidates and its list, this table's own over the base's (for a stored model). */
+  *lists(): Generator<ItemRef[]> {
+    for (const l of this.own.values()) if (l.length > 0) yield l;
+    if (this.base) for (const l of this.base.lists()) if (!this.own.has(l[0].item.name)) yield l;
+  }
+
   /** Replaces a name's list (empty: the name has no candidates). */
   set(name: string, refs: ItemRef[]): void {
     this.own.set(name, refs);

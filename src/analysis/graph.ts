@@ -6,6 +6,7 @@ import { refineHit } from './platform.js';
 import { Resolver, type CapHit } from './resolve.js';
 import type { DependencyCaps } from './deps.js';
 import { deriveTables, NameTable, reusableFiles, type GraphTables } from './graph-reuse.js';
+import type { GraphState } from './graph-model.js';
 
 export type EdgeKind = 'call' | 'method' | 'value' | 'macro';
 
@@ -59,7 +60,7 @@ const MAX_CANDIDATES = 6;
  * and its unresolved calls. The lists under those keys are the file's alone, so the next release's
  * graph can copy them in the same order.
  */
-interface FileIndex {
+export interface FileIndex {
   edges: string[];
   caps: string[];
   unknown: string[];
@@ -103,10 +104,16 @@ export class CallGraph {
    * release that changes no Rust file), the whole graph is shared instead of built again. Otherwise
    * the site index of each file whose resolution reads nothing that changed is copied from it (see
    * `reusableFiles`); the maps come out in the order a full build gives, since they are assembled
-   * file by file in the same order either way.
+   * file by file in the same order either way. `restored` is the state of a full build of this same
+   * release under the same resolver signature (a stored model, checked by its key): taken as it is.
    */
-  constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps) {
+  constructor(readonly view: ReleaseView, private readonly cat: Catalogue, readonly withEdges = true, shareWith?: CallGraph, deps?: DependencyCaps, restored?: GraphState) {
     this.resolver = new Resolver(view, cat, deps);
+    if (restored) {
+      ({ edges: this.edges, unknown: this.unknown, caps: this.caps, declared: this.declared, entries: this.entries, callers: this.callers, selfCalls: this.selfCalls } = restored);
+      ({ unresolved: this.unresolved, byName: this.byName, macros: this.macros, localModules: this.localModules, foreign: this.foreign, indexes: this.indexes, perFile: this.perFile } = restored);
+      return;
+    }
     if (shareWith && shareWith.withEdges === withEdges && this.resolver.signature === shareWith.resolver.signature && sameRust(view, shareWith.view)) {
       this.edges = shareWith.edges;
       this.unknown = shareWith.unknown;
@@ -167,6 +174,12 @@ export class CallGraph {
       this.indexes.set(file.path, fi);
     }
     this.copiedFiles = copied;
+  }
+
+  /** What a stored model keeps of this graph (see graph-model.ts). */
+  state(): GraphState {
+    const { edges, unknown, caps, declared, entries, callers, selfCalls, unresolved, byName, macros, localModules, foreign, indexes, perFile } = this;
+    return { edges, unknown, caps, declared, entries, callers, selfCalls, unresolved, byName, macros, localModules, foreign, indexes, perFile };
   }
 
   private tables(): GraphTables {

@@ -20,6 +20,7 @@ import type { FactsStore } from '../parse/store.js';
 import { decodeFacts, encodeFacts, isCompact } from './compact.js';
 import { MERGE_AT, mergePacks, packNames } from './merge.js';
 import { Pack, encodePack, keyOf, newPackName } from './pack.js';
+import { hasModel, readModel, writeModel } from './model.js';
 
 let fingerprint: string | undefined;
 
@@ -218,6 +219,26 @@ export class DiskFactsStore implements FactsStore {
       writeInsideSync(this.root, `${this.fp}/${newPackName()}`, encodePack(entries));
       this.written += entries.length;
       if (packNames(this.folder).length > MERGE_AT) mergePacks(this.root, this.fp, MAX_FACTS_ENTRY_BYTES, (h, b) => isFacts(decoded(b), h));
+    } catch (e) {
+      this.firstWriteError ??= (e as Error).message;
+    }
+  }
+
+  /** A stored release model (src/analysis/graph-model.ts) for this key, or undefined; never throws. */
+  getModel(key: string): Uint8Array | undefined {
+    return this.refused ? undefined : readModel(this.root, this.fp, key);
+  }
+
+  /** True when a release model is stored under this key. */
+  hasModel(key: string): boolean {
+    return !this.refused && hasModel(this.root, this.fp, key);
+  }
+
+  /** Stores a release model; never throws (a failure is kept in {@link writeError}). */
+  putModel(key: string, bytes: Uint8Array): void {
+    if (this.refused) return;
+    try {
+      writeModel(this.root, this.fp, key, bytes);
     } catch (e) {
       this.firstWriteError ??= (e as Error).message;
     }

@@ -115,7 +115,11 @@ export function buildRelease(tree: CrateTree, cache: ParseCache, progress?: (don
     // A changed file is parsed incrementally from its version in the earlier release.
     const parsed = cache.parse(bytes ?? tree.files.get(path)!, earlier?.files.get(path), keepTree(path));
     const file: RustFile = {
-      path, role, module, facts: parsed.facts, text: parsed.text, lineDiff: parsed.lineDiff,
+      path, role, module, facts: parsed.facts, lineDiff: parsed.lineDiff,
+      // Read from the content's entry: a stored file's text is decoded on first use (see ParseCache.parse).
+      get text() {
+        return parsed.text;
+      },
       // The tree belongs to the content, which other files may share; it can be handed on to an
       // incremental parse later, so it is read from the content's entry, never copied.
       get tree() {

@@ -229,7 +229,14 @@ export class ParseCache {
     this.parsedBytes += bytes.length;
     const stored = this.store?.get(hash);
     if (stored) {
-      const hit: ParsedFile = { facts: stored, text: decodeSource(bytes).text, syntax: null, tree: null };
+      // The text is made when first read: most of a warm scan's files are never read as text.
+      let text: string | undefined;
+      const hit: ParsedFile = {
+        facts: stored, syntax: null, tree: null,
+        get text() {
+          return (text ??= decodeSource(bytes).text);
+        },
+      };
       this.byHash.set(hash, hit);
       this.spentMs += performance.now() - t0;
       return hit;

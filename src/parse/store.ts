@@ -11,4 +11,10 @@ export interface FactsStore {
   put(hash: string, facts: FileFacts): void;
   /** Called once a scan has parsed everything it will: a store that holds puts back writes them now. */
   flush?(): void;
+  /** A stored release model by key (see src/analysis/graph-model.ts), or undefined; never throws. */
+  getModel?(key: string): Uint8Array | undefined;
+  /** True when a release model is stored under this key. */
+  hasModel?(key: string): boolean;
+  /** Stores a release model; never throws. */
+  putModel?(key: string, bytes: Uint8Array): void;
 }

@@ -101,8 +101,9 @@ export class ScanContext {
    * `deps` composes dependency summaries: calls into dependencies carry what the dependency's code
    * reaches. Without it only the catalogue names capabilities.
    */
-  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true, readonly deps?: DependencyCaps) {
-    this.oldGraph = new CallGraph(delta.old, rules.catalogue, reachability, undefined, deps);
+  constructor(readonly delta: ReleaseDelta, readonly rules: RuleSet, reachability = true, readonly deps?: DependencyCaps, oldGraph?: CallGraph) {
+    // `oldGraph`: the older release's graph from a stored model (src/analysis/graph-model.ts), the same as this build.
+    this.oldGraph = oldGraph ?? new CallGraph(delta.old, rules.catalogue, reachability, undefined, deps);
     this.newGraph = new CallGraph(delta.new, rules.catalogue, reachability, this.oldGraph, deps);
     this.capsBefore = crateCaps(this.oldGraph);
     this.capsAfter = crateCaps(this.newGraph);

@@ -1,0 +1,87 @@
+/**
+ * Stored release models (src/analysis/graph-model.ts) in the facts cache folder: one file per key,
+ * DIR/<facts fingerprint>/models/<key>.model, written whole to a temporary file renamed into place
+ * and read back with the bounded reader (no links, regular files only, size-capped). A model that is
+ * missing, cut, damaged or of another key is a miss: the scan builds the graph as without a cache.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readInsideSync, writeInsideSync } from '../files/index.js';
+import { packageRoot } from '../root.js';
+import { computeFingerprint } from './facts.js';
+
+/** The largest model read or written (libc's, 1 400 files, is a few MiB). */
+export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Models kept per folder: past KEEP_MODELS, the oldest written are removed down to PRUNE_TO (so the
+ * folder is listed with sizes and times only now and then, not on every write).
+ */
+const KEEP_MODELS = 1024;
+const PRUNE_TO = 768;
+
+const MODEL_NAME = /^[0-9a-f]{64}\.model$/;
+
+let fingerprint: string | null | undefined;
+
+/**
+ * What a stored model depends on besides its key's inputs: the facts' code and the code that builds
+ * release views and call graphs (src/diff, src/analysis). From dist/, the build's; null when missing
+ * (then no model is read or written).
+ */
+export function modelFingerprint(): string | null {
+  if (fingerprint !== undefined) return fingerprint;
+  const root = packageRoot();
+  const fromDist = fileURLToPath(import.meta.url).split(path.sep).includes('dist');
+  try {
+    fingerprint = fromDist ? readFileSync(path.join(root, 'dist', 'model-fingerprint.txt'), 'utf8').trim() : computeModelFingerprint(root);
+  } catch {
+    fingerprint = null;
+  }
+  return fingerprint;
+}
+
+/** The model fingerprint from the sources (the build writes it to dist/model-fingerprint.txt). */
+export function computeModelFingerprint(root: string): string {
+  const h = createHash('sha256').update(computeFingerprint(root)).update('\0');
+  for (const dir of ['src/analysis', 'src/diff']) {
+    for (const f of readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.ts')).sort()) {
+      h.update(`${dir}/${f}\0`).update(readFileSync(path.join(root, dir, f))).update('\0');
+    }
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Reads the model stored under `key` in `folder` (relative to `root`); undefined when missing or unreadable. */
+export function readModel(root: string, folder: string, key: string): Uint8Array | undefined {
+  if (!/^[0-9a-f]{64}$/.test(key)) return undefined;
+  try {
+    return readInsideSync(root, `${folder}/models/${key}.model`, { maxBytes: MAX_MODEL_BYTES, what: 'stored model' }) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a model file is stored under `key` (whatever it holds: reading it checks that). */
+export function hasModel(root: string, folder: string, key: string): boolean {
+  return /^[0-9a-f]{64}$/.test(key) && existsSync(path.join(path.resolve(root), folder, 'models', `${key}.model`));
+}
+
+/** Writes a model atomically, then removes the oldest past KEEP_MODELS. Throws on a write error. */
+export function writeModel(root: string, folder: string, key: string, bytes: Uint8Array): void {
+  if (!/^[0-9a-f]{64}$/.test(key) || bytes.length > MAX_MODEL_BYTES) return;
+  const file = writeInsideSync(root, `${folder}/models/${key}.model`, bytes);
+  const dir = path.dirname(file);
+  const names = readdirSync(dir).filter((n) => MODEL_NAME.test(n));
+  if (names.length <= KEEP_MODELS) return;
+  const aged = names.map((n) => {
+    try {
+      return { n, t: statSync(path.join(dir, n)).mtimeMs };
+    } catch {
+      return { n, t: Infinity };
+    }
+  }).sort((a, b) => a.t - b.t);
+  for (const { n } of aged.slice(0, names.length - PRUNE_TO)) if (existsSync(path.join(dir, n))) rmSync(path.join(dir, n), { force: true });
+}
