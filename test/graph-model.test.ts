@@ -220,3 +220,27 @@ describe('scans with stored models', () => {
     expect(cases).toBeGreaterThan(30);
   });
 });
+
+describe('the models folder', () => {
+  it('keeps within its count and byte bounds, removing the oldest written first', async () => {
+    const { pruneModels } = await import('../src/cache/model.js');
+    const { utimesSync } = await import('node:fs');
+    const dir = tempDir();
+    const name = (i: number) => `${createHash('sha256').update(String(i)).digest('hex')}.model`;
+    // Ten models of 1 000 bytes, written one second apart (oldest first), and a file that is no model.
+    for (let i = 0; i < 10; i++) {
+      writeFileSync(path.join(dir, name(i)), Buffer.alloc(1000));
+      utimesSync(path.join(dir, name(i)), 1_000_000 + i, 1_000_000 + i);
+    }
+    writeFileSync(path.join(dir, 'notes.txt'), 'kept');
+    // Within both bounds: nothing removed.
+    pruneModels(dir, { count: 10, bytes: 10_000, toCount: 5, toBytes: 5_000 });
+    expect(readdirSync(dir).length).toBe(11);
+    // Over the count: down to toCount, the oldest first.
+    pruneModels(dir, { count: 8, bytes: 1e9, toCount: 6, toBytes: 1e9 });
+    expect(readdirSync(dir).sort()).toEqual([...[4, 5, 6, 7, 8, 9].map(name), 'notes.txt'].sort());
+    // Over the bytes: down to toBytes, the oldest first; other files are never touched.
+    pruneModels(dir, { count: 100, bytes: 5_500, toCount: 100, toBytes: 3_000 });
+    expect(readdirSync(dir).sort()).toEqual([...[7, 8, 9].map(name), 'notes.txt'].sort());
+  });
+});

@@ -5,7 +5,7 @@
  * missing, cut, damaged or of another key is a miss: the scan builds the graph as without a cache.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readInsideSync, writeInsideSync } from '../files/index.js';
@@ -16,11 +16,14 @@ import { computeFingerprint } from './facts.js';
 export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 
 /**
- * Models kept per folder: past KEEP_MODELS, the oldest written are removed down to PRUNE_TO (so the
- * folder is listed with sizes and times only now and then, not on every write).
+ * Models kept per folder: past KEEP_MODELS models or MAX_FOLDER_BYTES in all, the oldest written are
+ * removed down to PRUNE_TO models and PRUNE_TO_BYTES (a margin, so that pruning runs now and then, not
+ * on every write). Sizes are read on each write only when the count alone cannot settle it.
  */
 const KEEP_MODELS = 1024;
 const PRUNE_TO = 768;
+export const MAX_FOLDER_BYTES = 1024 * 1024 * 1024;
+const PRUNE_TO_BYTES = 768 * 1024 * 1024;
 
 const MODEL_NAME = /^[0-9a-f]{64}\.model$/;
 
@@ -69,19 +72,33 @@ export function hasModel(root: string, folder: string, key: string): boolean {
   return /^[0-9a-f]{64}$/.test(key) && existsSync(path.join(path.resolve(root), folder, 'models', `${key}.model`));
 }
 
-/** Writes a model atomically, then removes the oldest past KEEP_MODELS. Throws on a write error. */
+/** Writes a model atomically, then removes the oldest past the folder's bounds (count and bytes). Throws on a write error. */
 export function writeModel(root: string, folder: string, key: string, bytes: Uint8Array): void {
   if (!/^[0-9a-f]{64}$/.test(key) || bytes.length > MAX_MODEL_BYTES) return;
   const file = writeInsideSync(root, `${folder}/models/${key}.model`, bytes);
-  const dir = path.dirname(file);
+  pruneModels(path.dirname(file));
+}
+
+/** Removes the oldest models of a folder once it holds more than KEEP_MODELS or MAX_FOLDER_BYTES. */
+export function pruneModels(dir: string, limits = { count: KEEP_MODELS, bytes: MAX_FOLDER_BYTES, toCount: PRUNE_TO, toBytes: PRUNE_TO_BYTES }): void {
   const names = readdirSync(dir).filter((n) => MODEL_NAME.test(n));
-  if (names.length <= KEEP_MODELS) return;
+  // Fewer models than the byte bound could ever hold at the largest size: nothing to measure.
+  if (names.length <= limits.count && names.length * MAX_MODEL_BYTES <= limits.bytes) return;
   const aged = names.map((n) => {
     try {
-      return { n, t: statSync(path.join(dir, n)).mtimeMs };
+      const st = lstatSync(path.join(dir, n));
+      return { n, t: st.mtimeMs, size: st.size };
     } catch {
-      return { n, t: Infinity };
+      return { n, t: Infinity, size: 0 };
     }
   }).sort((a, b) => a.t - b.t);
-  for (const { n } of aged.slice(0, names.length - PRUNE_TO)) if (existsSync(path.join(dir, n))) rmSync(path.join(dir, n), { force: true });
+  let total = aged.reduce((s, x) => s + x.size, 0);
+  if (aged.length <= limits.count && total <= limits.bytes) return;
+  let count = aged.length;
+  for (const { n, size } of aged) {
+    if (count <= limits.toCount && total <= limits.toBytes) break;
+    rmSync(path.join(dir, n), { force: true });
+    count--;
+    total -= size;
+  }
 }
