@@ -373,7 +373,8 @@ export class CallGraph {
   reverse(): Map<string, Array<Edge & { from: string }>> {
     if (!this.reversed) {
       this.reversed = new Map();
-      for (const [from, list] of this.edges) for (const e of list) push(this.reversed, e.to, { ...e, from });
+      // Object literals with the edge's own properties in its order: a spread copies through a slow generic path.
+      for (const [from, list] of this.edges) for (const e of list) push(this.reversed, e.to, { to: e.to, kind: e.kind, file: e.file, line: e.line, approx: e.approx, site: e.site, from });
     }
     return this.reversed;
   }
@@ -390,7 +391,7 @@ export class CallGraph {
       for (const k of frontier) {
         for (const e of this.edges.get(k) ?? []) {
           if (seen.has(e.to)) continue;
-          seen.set(e.to, { ...e, to: e.to, file: e.file, line: e.line, kind: e.kind, approx: e.approx, site: e.site, from: k } as Edge & { from: string });
+          seen.set(e.to, { to: e.to, kind: e.kind, file: e.file, line: e.line, approx: e.approx, site: e.site, from: k } as Edge & { from: string });
           next.push(e.to);
         }
       }
