@@ -1,0 +1,272 @@
+/**
+ * Review of the stored release models (src/analysis/graph-model.ts): a release publisher's attempts to
+ * make a scan that reads the older release's graph from a model report otherwise than a cold scan.
+ * Each case fills a cache with some scans, then compares a scan through that cache with the same scan
+ * without one. Cases that pass document what the model key covers.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeTrees, DiskFactsStore, type ScanOptions } from '../src/index.js';
+import { treeFromFiles, type CrateTree } from '../src/source/index.js';
+import { buildRelease } from '../src/diff/index.js';
+import { ParseCache, DEFAULT_PARSE_OPTIONS } from '../src/parse/parser.js';
+import { factsFingerprint } from '../src/cache/facts.js';
+import { MemoryFactsStore } from '../src/runner/memory-store.js';
+import { SummarySet } from '../src/analysis/summary-index.js';
+import type { CrateSummary } from '../src/analysis/summary.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'cf-model-review-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A facts store that counts the models it was asked for and had. */
+class Spy extends DiskFactsStore {
+  modelHits = 0;
+  override getModel(key: string): Uint8Array | undefined {
+    const b = super.getModel(key);
+    if (b) this.modelHits++;
+    return b;
+  }
+}
+
+type Opts = Omit<ScanOptions, 'factsStore'>;
+type Scan = [CrateTree, CrateTree, Opts?];
+
+const text = (r: ReturnType<typeof analyzeTrees>['report']) => JSON.stringify({ ...r, timings: undefined });
+
+/** The report of a scan, through the cache at `dir` when given, and whether a model was read. */
+function scan([a, b, o = {}]: Scan, dir?: string): { report: string; fromModel: boolean } {
+  const store = dir ? new Spy(dir) : undefined;
+  const r = analyzeTrees(a, b, { ...o, factsStore: store });
+  return { report: text(r.report), fromModel: (store?.modelHits ?? 0) > 0 };
+}
+
+/**
+ * Fills a fresh cache with `fills`, then scans `target` through it twice: each report must be the cold
+ * scan's. Returns whether the first warm scan read a model (to tell "covered by the key" from "used").
+ */
+function warmAsCold(fills: Scan[], target: Scan): { fromModel: boolean; cold: string } {
+  const dir = tempDir();
+  for (const f of fills) scan(f, dir);
+  const cold = scan(target).report;
+  const warm = scan(target, dir);
+  expect(warm.report).toBe(cold);
+  expect(scan(target, dir).report).toBe(cold);
+  return { fromModel: warm.fromModel, cold };
+}
+
+const toml = (extra = '', name = 'victim') => `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n${extra}`;
+const tree = (files: Record<string, string>, label: string) => treeFromFiles(files, label);
+
+/** A newer release that touches one unrelated file, so that the older release's graph is what matters. */
+function bump(t: CrateTree, label = 'next'): CrateTree {
+  const files: Record<string, string | Uint8Array> = Object.fromEntries(t.files);
+  files['src/zz_unrelated.rs'] = `pub fn unrelated_${label.replace(/\W/g, '_')}() {}\n`;
+  return treeFromFiles(files, label);
+}
+
+describe('the model key covers what the graph reads besides .rs files', () => {
+  it('include! of a non-.rs file with other content', () => {
+    const lib = 'include!("payload.inc");\npub fn go() { p(); }\n';
+    const x1 = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/payload.inc': 'fn p() {}\n' }, 'x1');
+    const x2 = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/payload.inc': 'fn p() { std::process::Command::new("sh").spawn().ok(); }\n' }, 'x2');
+    // The benign release's model is stored (as newer and as older side), then the other is scanned.
+    const r = warmAsCold([[x1, bump(x1)], [bump(x1, 'prev'), x1]], [x2, bump(x2)]);
+    expect(r.fromModel).toBe(false);
+    expect(r.cold).toContain('process');
+    // And the other way round: its own model is used and reports the same.
+    expect(warmAsCold([[x2, bump(x2)]], [x2, bump(x2)]).fromModel).toBe(true);
+  });
+
+  it('a #[path] module in a non-.rs file with other content', () => {
+    const lib = '#[path = "imp.txt"]\nmod imp;\npub fn go() { imp::p(); }\n';
+    const x1 = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/imp.txt': 'pub fn p() {}\n' }, 'x1');
+    const x2 = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/imp.txt': 'pub fn p() { std::fs::remove_file("/etc/passwd").ok(); }\n' }, 'x2');
+    expect(warmAsCold([[x1, bump(x1)], [bump(x1, 'prev'), x1]], [x2, bump(x2)]).fromModel).toBe(false);
+  });
+
+  it('OUT_DIR code a build script writes from a shipped non-.rs file with other content', () => {
+    const build = 'use std::{env, fs, path::Path};\nfn main() {\n  let s = fs::read_to_string("tpl.txt").unwrap();\n  fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("gen.rs"), s).unwrap();\n}\n';
+    const lib = 'include!(concat!(env!("OUT_DIR"), "/gen.rs"));\npub fn go() { gen(); }\n';
+    const x1 = tree({ 'Cargo.toml': toml(), 'build.rs': build, 'src/lib.rs': lib, 'tpl.txt': 'fn gen() {}\n' }, 'x1');
+    const x2 = tree({ 'Cargo.toml': toml(), 'build.rs': build, 'src/lib.rs': lib, 'tpl.txt': 'fn gen() { std::process::Command::new("curl").spawn().ok(); }\n' }, 'x2');
+    // The case is real: the generated code is part of the release view.
+    const v = buildRelease(x2, new ParseCache(DEFAULT_PARSE_OPTIONS));
+    expect([...v.rust.values()].some((f) => f.path.includes('gen.rs') && f.facts.sites.some((s) => s.text.includes('Command')))).toBe(true);
+    const r = warmAsCold([[x1, bump(x1)], [bump(x1, 'prev'), x1]], [x2, bump(x2)]);
+    expect(r.fromModel).toBe(false);
+  });
+
+  it('Cargo.toml fields outside the dependencies: lib path, proc-macro, build, features, targets, renames, workspace, patch', () => {
+    const files = { 'src/lib.rs': 'pub mod a;\npub fn go() { a::run(); }\n', 'src/a.rs': 'pub fn run() { std::process::Command::new("sh").spawn().ok(); }\n', 'other.rs': 'fn main() { std::net::TcpStream::connect("h:1").ok(); }\n', 'build.rs': 'fn main() {}\n' };
+    const variants = [
+      '',
+      '\n[lib]\npath = "other.rs"\n',
+      '\n[lib]\nproc-macro = true\n',
+      'build = "other.rs"\n',
+      'build = false\n',
+      '\n[features]\ndefault = ["x"]\nx = []\n',
+      '\n[target.\'cfg(unix)\'.dependencies]\nlibc = "0.2"\n',
+      '\n[dependencies]\nstd_process = { package = "duct", version = "0.13" }\n',
+      '\n[dependencies]\nduct = "0.13"\n',
+      '\n[build-dependencies]\ncc = "1"\n',
+      'license.workspace = true\n',
+      '\n[patch.crates-io]\nlibc = { path = "../libc" }\n',
+    ];
+    const trees = variants.map((v, i) => tree({ ...files, 'Cargo.toml': toml(v) }, `v${i}`));
+    // Every variant's model is stored; each variant scanned warm reports as cold.
+    const dir = tempDir();
+    for (const t of trees) scan([t, bump(t)], dir);
+    for (const [i, t] of trees.entries()) {
+      const cold = scan([t, bump(t)]).report;
+      expect(scan([t, bump(t)], dir).report, variants[i]).toBe(cold);
+    }
+  });
+
+  it('a renamed package (same .rs, the Cargo.toml name differs)', () => {
+    const files = { 'src/lib.rs': 'pub fn go() { victim::x(); other::y(); }\npub fn x() {}\n' };
+    const a = tree({ ...files, 'Cargo.toml': toml('', 'victim') }, 'a');
+    const b = tree({ ...files, 'Cargo.toml': toml('', 'other') }, 'b');
+    expect(warmAsCold([[a, bump(a)]], [b, bump(b)]).fromModel).toBe(false);
+  });
+});
+
+describe('scan settings that change the graph', () => {
+  const lib = 'pub mod a;\npub fn go() { a::run(); }\n';
+  const a = 'pub fn run() { duct::cmd("sh", ["-c", "x"]).run().ok(); helper(); }\nfn helper() { std::process::Command::new("sh").spawn().ok(); }\n';
+  const x = tree({ 'Cargo.toml': toml('\n[dependencies]\nduct = "0.13"\n'), 'src/lib.rs': lib, 'src/a.rs': a }, 'x');
+  const y = bump(x);
+
+  it('dependency summaries off, then on, and on, then off', () => {
+    expect(warmAsCold([[x, y, { dependencies: 'off' }]], [x, y]).fromModel).toBe(false);
+    expect(warmAsCold([[x, y]], [x, y, { dependencies: 'off' }]).fromModel).toBe(false);
+  });
+
+  it('reachability off, then on, and on, then off', () => {
+    expect(warmAsCold([[x, y, { reachability: false }]], [x, y]).fromModel).toBe(false);
+    expect(warmAsCold([[x, y]], [x, y, { reachability: false }]).fromModel).toBe(false);
+  });
+
+  it('another dependency source (a lock\'s summaries) than the shipped index', () => {
+    const summary = (caps: Array<[string, string]>): CrateSummary => ({
+      format: 1, name: 'duct', version: '0.13.7', tool: 'test', items: { cmd: { caps } }, methods: {}, deps: [], ext: [],
+    } as unknown as CrateSummary);
+    const quiet = new SummarySet([summary([])], 'lock', 'lock:quiet');
+    const loud = new SummarySet([summary([['process', 'duct::cmd → std::process::Command::spawn']])], 'lock', 'lock:loud');
+    expect(warmAsCold([[x, y, { dependencies: quiet }]], [x, y, { dependencies: loud }]).fromModel).toBe(false);
+    expect(warmAsCold([[x, y]], [x, y, { dependencies: loud }]).fromModel).toBe(false);
+  });
+
+  it('a parse budget that left files unanalysed in one scan and not in the other', () => {
+    const many: Record<string, string> = { 'Cargo.toml': toml(), 'src/lib.rs': Array.from({ length: 12 }, (_, i) => `pub mod m${i};`).join('\n') };
+    for (let i = 0; i < 12; i++) many[`src/m${i}.rs`] = `pub fn f${i}() { std::process::Command::new("x${i}").spawn().ok(); }\n`;
+    const t = tree(many, 'many');
+    const next = bump(t);
+    // No cache folder in the filling scan can hold unanalysed files' facts; the model key names them.
+    const tight: Opts = { parse: { ...DEFAULT_PARSE_OPTIONS, crateBudgetMs: 0 } };
+    expect(warmAsCold([[t, next, tight]], [t, next]).fromModel).toBe(false);
+    expect(warmAsCold([[next, t, tight]], [t, next]).fromModel).toBe(false);
+  });
+});
+
+describe('sides and orders', () => {
+  const x = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'pub mod n;\npub fn go() { n::f(); }\n', 'src/n.rs': 'pub fn f() { g(); }\nfn g() { std::net::TcpStream::connect("h:1").ok(); }\n' }, 'x');
+  const y = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'pub mod n;\npub fn go() { n::f(); }\n', 'src/n.rs': 'pub fn f() { g(); }\nfn g() { std::process::Command::new("sh").spawn().ok(); }\n' }, 'y');
+
+  it('a release scanned as the newer side, then as the older side, and against itself', () => {
+    expect(warmAsCold([[y, x]], [x, y]).fromModel).toBe(true);
+    expect(warmAsCold([[x, x]], [x, y]).fromModel).toBe(true);
+    expect(warmAsCold([[x, y]], [x, x]).fromModel).toBe(true);
+    expect(warmAsCold([[x, y], [y, x]], [y, y]).fromModel).toBe(true);
+  });
+
+  it('a chain of releases, each graph derived from a restored one', () => {
+    const chain = [x, y, bump(y, 'c'), x, bump(x, 'd'), y];
+    const dir = tempDir();
+    for (let i = 1; i < chain.length; i++) {
+      const cold = scan([chain[i - 1], chain[i]]).report;
+      expect(scan([chain[i - 1], chain[i]], dir).report, `step ${i}`).toBe(cold);
+    }
+    // Again, every older side from a model now.
+    for (let i = 1; i < chain.length; i++) {
+      const cold = scan([chain[i - 1], chain[i]]).report;
+      expect(scan([chain[i - 1], chain[i]], dir), `step ${i}`).toEqual({ report: cold, fromModel: true });
+    }
+  });
+
+  it('the same content under several paths (the lazily decoded text is shared by content)', () => {
+    const asm = 'core::arch::global_asm!(".globl spawn_it\\nspawn_it:\\n mov rax, 59\\n syscall\\n ret");\nextern "C" { fn spawn_it(); }\npub fn go() { unsafe { spawn_it() } }\nmacro_rules! mk { () => { fn clone(&self) -> Self { todo!() } } }\n';
+    const a = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': asm, 'src/b.rs': asm, 'src/c.txt': asm }, 'a');
+    const b = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'pub mod a;\npub mod b;\n#[path = "c.txt"]\nmod c;\n', 'src/a.rs': asm, 'src/b.rs': asm, 'src/c.txt': asm }, 'b');
+    const r = warmAsCold([[a, b], [b, a]], [a, b]);
+    expect(r.fromModel).toBe(true);
+    expect(r.cold).toContain('syscall');
+    expect(warmAsCold([[a, b], [b, a]], [b, a]).fromModel).toBe(true);
+  });
+});
+
+describe('where models are not used', () => {
+  it('a batch worker\'s in-memory store in front of the disk store keeps no models (scans as cold)', () => {
+    const dir = tempDir();
+    const x = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'pub fn go() { std::process::Command::new("sh").spawn().ok(); }\n' }, 'x');
+    const y = bump(x);
+    const cold = text(analyzeTrees(x, y).report);
+    const store = new MemoryFactsStore(new DiskFactsStore(dir));
+    expect(text(analyzeTrees(x, y, { factsStore: store }).report)).toBe(cold);
+    expect(text(analyzeTrees(x, y, { factsStore: store }).report)).toBe(cold);
+    expect(existsSync(path.join(dir, factsFingerprint(), 'models'))).toBe(false);
+  });
+});
+
+describe('the rules a scan runs with', () => {
+  /** A copy of the bundled rules folder whose capabilities.yaml gets `symbols` added (paths and methods as they are). */
+  function rulesWith(symbols: string): string {
+    const dir = tempDir();
+    cpSync(path.join(import.meta.dirname, '..', 'rules'), dir, { recursive: true });
+    const file = path.join(dir, 'capabilities.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^symbols:\n/m, `symbols:\n${symbols}`));
+    return dir;
+  }
+
+  it('a rules folder whose catalogue differs only in its C symbols (paths and methods the same)', () => {
+    const plain = rulesWith('');
+    const more = rulesWith('  cf_magic_launch: process.spawn\n');
+    const x = tree({ 'Cargo.toml': toml(), 'src/lib.rs': 'extern "C" { fn cf_magic_launch(); }\npub fn go() { unsafe { cf_magic_launch() } }\n' }, 'x');
+    const y = bump(x);
+    // The case is real: the two folders report differently.
+    const a = scan([x, y, { rulesDir: plain }]).report;
+    const b = scan([x, y, { rulesDir: more }]).report;
+    expect(a).not.toBe(b);
+    expect(JSON.parse(b).capabilities.before).toContain('process.spawn');
+    expect(JSON.parse(a).capabilities.before).not.toContain('process.spawn');
+    expect(warmAsCold([[x, y, { rulesDir: plain }]], [x, y, { rulesDir: more }]).fromModel).toBe(false);
+    expect(warmAsCold([[x, y, { rulesDir: more }]], [x, y, { rulesDir: plain }]).fromModel).toBe(false);
+    expect(warmAsCold([[x, y, { rulesDir: more }]], [x, y, { rulesDir: more }]).fromModel).toBe(true);
+  });
+});
+
+describe('a model from another build', () => {
+  it('is not read when the shipped summary index differs (its name in the signature is only its tool and size)', async () => {
+    const { computeModelFingerprint } = await import('../src/cache/model.js');
+    const here = path.join(import.meta.dirname, '..');
+    const root = tempDir();
+    for (const p of ['package.json', 'native/syntax.c', 'src/cache', 'src/parse', 'src/analysis', 'src/diff', 'rules/data/summaries.bin']) cpSync(path.join(here, p), path.join(root, p), { recursive: true });
+    cpSync(path.join(here, 'node_modules', 'tree-sitter', 'package.json'), path.join(root, 'node_modules', 'tree-sitter', 'package.json'));
+    cpSync(path.join(here, 'node_modules', 'tree-sitter-rust', 'package.json'), path.join(root, 'node_modules', 'tree-sitter-rust', 'package.json'));
+    const before = computeModelFingerprint(root);
+    expect(computeModelFingerprint(root)).toBe(before);
+    const index = path.join(root, 'rules', 'data', 'summaries.bin');
+    const bytes = readFileSync(index);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(index, bytes);
+    expect(computeModelFingerprint(root)).not.toBe(before);
+  });
+});
