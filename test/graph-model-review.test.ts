@@ -4,7 +4,7 @@
  * Each case fills a cache with some scans, then compares a scan through that cache with the same scan
  * without one. Cases that pass document what the model key covers.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -269,4 +269,140 @@ describe('a model from another build', () => {
     writeFileSync(index, bytes);
     expect(computeModelFingerprint(root)).not.toBe(before);
   });
+});
+
+// A model of the newer release's graph is stored as it was derived from the older one's, and read
+// back as the older side of the next scan, where a cold scan builds it in full: any way a derived
+// graph differs from a full build (its by-name tables, foreign declarations and file indexes too,
+// which the next derivation reads) is now a warm/cold difference. Seeded corpus mutations, as in
+// graph-reuse-review, checked through the model and one derivation further.
+const SP = 'std::process::Command::new("sh").spawn().ok();';
+const SNIPPETS: Array<(n: string) => string> = [
+  (n) => `pub fn ${n}() { ${SP} }\n`,
+  (n) => `pub struct Zq;\nimpl Zq { pub fn ${n}(&self) { ${SP} } }\n`,
+  (n) => `pub const ${n}: u8 = 1;\n`,
+  (n) => `pub static ${n}: u8 = 1;\n`,
+  (n) => `macro_rules! ${n} { ($a:ident, $b:ident) => { let _ = std::$a::$b::new("x"); } }\n`,
+  (n) => `extern "C" { #[link_name = "system"] pub fn ${n}(c: *const u8) -> i32; }\n`,
+  (n) => `pub use std::process::Command as ${n};\n`,
+  () => 'pub use std::process::*;\n',
+  (n) => `#[cfg(windows)]\npub fn ${n}() { ${SP} }\n#[cfg(unix)]\npub fn ${n}() {}\n`,
+  (n) => `pub fn helper_q() { ${n}(); crate::${n}(); self::${n}(); }\n`,
+  (n) => `use crate::${n};\n`,
+  () => 'use super::*;\n',
+  (n) => `impl Drop for Zd { fn drop(&mut self) { ${n}(); } }\npub struct Zd;\n`,
+  (n) => `core::arch::global_asm!(".globl ${n}\\n${n}:\\n mov rax, 59\\n syscall");\nextern "C" { fn ${n}(); }\n`,
+  () => '#[cfg(test)]\nmod tests_q { #[test] fn t() {} }\n',
+];
+
+describe('models of derived graphs', () => {
+  it('read back as the older side of the next scan, equal a full build there, and derive the same graph', async () => {
+    const { rulesFor, loadSource } = await import('../src/index.js');
+    const { DependencyCaps } = await import('../src/analysis/deps.js');
+    const { shippedIndex } = await import('../src/analysis/summary-index.js');
+    const { CallGraph } = await import('../src/analysis/graph.js');
+    const { diffReleases } = await import('../src/diff/index.js');
+    const { decodeModel, encodeModel, modelKey } = await import('../src/analysis/graph-model.js');
+    const { dumpGraph } = await import('./helpers/graph-pair.js');
+    type Graph = InstanceType<typeof CallGraph>;
+    const rules = rulesFor();
+    const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
+    const dumpAll = (g: Graph): string => {
+      const s = g.state();
+      const names = (t: typeof s.byName) => [...t.lists()].map((l) => [l[0].item.name, l.map((r) => r.key)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      return JSON.stringify({ graph: dumpGraph(g), byName: names(s.byName), macros: names(s.macros), localModules: [...s.localModules].sort(), foreign: [...s.foreign], indexes: [...s.indexes] });
+    };
+    const views = (a: CrateTree, b: CrateTree) => {
+      const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
+      return diffReleases(buildRelease(a, cache, undefined, undefined, b), buildRelease(b, cache, undefined, a));
+    };
+    let seed = 20261206;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
+    const corpus = path.join(import.meta.dirname, '..', 'corpus');
+    const cases = readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new'))).sort();
+    let stored = 0;
+    for (let n = 0; n < 400; n++) {
+      const c = pick(cases);
+      const t = await loadSource(path.join(corpus, c, 'new'));
+      const rs = [...t.files.keys()].filter((p) => p.endsWith('.rs'));
+      if (rs.length < 2) continue;
+      const src = (p: string) => Buffer.from(t.files.get(p)!).toString('utf8');
+      const names = [...new Set(rs.flatMap((p) => [...src(p).matchAll(/\b([A-Za-z_]\w*)\s*[(!]/g)].map((m) => m[1])))];
+      if (names.length === 0) continue;
+      const files: Record<string, string | Uint8Array> = Object.fromEntries(t.files);
+      for (const p of [pick(rs), ...(rnd() < 0.3 ? [pick(rs)] : [])]) {
+        let add = '';
+        for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) add += pick(SNIPPETS)(pick(names));
+        files[p] = rnd() < 0.5 ? `${src(p)}\n${add}` : add + src(p);
+      }
+      const m = treeFromFiles(files, 'mutated');
+      const [a, b] = rnd() < 0.5 ? [t, m] : [m, t];
+      const withEdges = rnd() < 0.8;
+      const d = views(a, b);
+      const derived = new CallGraph(d.new, rules.catalogue, withEdges, new CallGraph(d.old, rules.catalogue, withEdges, undefined, deps), deps);
+      // The next scan: b is the older side.
+      const next = views(b, a);
+      const key = modelKey(next.old, 'fp', 'cat', withEdges, derived.resolver.signature);
+      expect(modelKey(derived.view, 'fp', 'cat', withEdges, derived.resolver.signature), `${c} #${n}`).toBe(key);
+      const bytes = encodeModel(derived, key);
+      if (!bytes) continue;
+      const restored = decodeModel(bytes, key, next.old, rules.catalogue, withEdges, deps);
+      expect(restored, `${c} #${n}`).toBeDefined();
+      const full = new CallGraph(next.old, rules.catalogue, withEdges, undefined, deps);
+      expect(dumpAll(restored!), `${c} #${n}`).toBe(dumpAll(full));
+      // And the next scan's newer graph, derived from the restored graph and from the full one.
+      const again = views(b, a);
+      const fromFull = new CallGraph(again.new, rules.catalogue, withEdges, new CallGraph(again.old, rules.catalogue, withEdges, undefined, deps), deps);
+      expect(dumpAll(new CallGraph(next.new, rules.catalogue, withEdges, restored, deps)), `${c} #${n}`).toBe(dumpAll(fromFull));
+      stored++;
+    }
+    expect(stored).toBeGreaterThan(100);
+  }, 300_000);
+});
+
+describe('through the command line', () => {
+  it('scans writing the same models at once, then warm scans, report as a cold scan', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const root = path.join(import.meta.dirname, '..');
+    const cli = path.join(root, 'bin', 'cratefence.js');
+    const write = (dir: string, t: CrateTree) => {
+      for (const [p, b] of t.files) {
+        mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+        writeFileSync(path.join(dir, p), b);
+      }
+      return dir;
+    };
+    const lib = 'pub mod n;\npub mod m;\npub fn go() { n::f(); m::g(); }\n';
+    const x = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/n.rs': 'pub fn f() { std::net::TcpStream::connect("h:1").ok(); }\n', 'src/m.rs': 'pub fn g() {}\n' }, 'x');
+    const y = tree({ 'Cargo.toml': toml(), 'src/lib.rs': lib, 'src/n.rs': 'pub fn f() { std::net::TcpStream::connect("h:1").ok(); }\n', 'src/m.rs': 'pub fn g() { std::process::Command::new("sh").spawn().ok(); }\n' }, 'y');
+    const a = write(tempDir(), x);
+    const b = write(tempDir(), y);
+    const cache = tempDir();
+    const run = (extra: string[]) => new Promise<string>((resolve, reject) => {
+      const p = spawn(process.execPath, [cli, 'diff', a, b, '--format', 'json', '--no-progress', '--fail-on', 'never', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      p.on('error', reject);
+      p.on('close', () => {
+        try {
+          const j = JSON.parse(out) as Record<string, unknown>;
+          delete j.timings;
+          resolve(JSON.stringify(j));
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+    });
+    const cold = await run([]);
+    expect(cold).toContain('process');
+    const together = await Promise.all([1, 2, 3].map(() => run(['--cache', cache])));
+    for (const r of together) expect(r).toBe(cold);
+    const models = path.join(cache, readdirSync(cache).find((n) => existsSync(path.join(cache, n, 'models')))!, 'models');
+    // Two models (one per release), whole; no temporary file left behind.
+    expect(readdirSync(models).sort()).toEqual(readdirSync(models).filter((n) => /^[0-9a-f]{64}\.model$/.test(n)).sort());
+    expect(readdirSync(models).length).toBe(2);
+    for (const r of await Promise.all([1, 2].map(() => run(['--cache', cache])))) expect(r).toBe(cold);
+  }, 60_000);
 });
