@@ -19,7 +19,7 @@ import { summarizeView, type CrateSummary } from './analysis/summary.js';
 import type { RuleSet } from './rules/loader.js';
 import { attachNative } from './analysis/native.js';
 import { isGenerated } from './diff/generated.js';
-import { loadGraph, saveGraph, type ModelStore } from './analysis/graph-model.js';
+import { compositionMayCut, loadGraph, saveGraph, type ModelStore } from './analysis/graph-model.js';
 import { modelFingerprint } from './cache/model.js';
 
 // The output contract: what every report carries, whichever layer made it and whichever format shows it.
@@ -115,7 +115,9 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t2 = performance.now();
   options.onPhase?.('analysing');
   const deps = dependencyCaps(rules, options.dependencies);
-  const models = modelsOf(options.factsStore, rules);
+  let models = modelsOf(options.factsStore, rules);
+  // Not read or written where dependency composition may be cut: its answers then depend on the order of the scan's calls.
+  if (models && deps && compositionMayCut(deps, [oldV, newV])) models = undefined;
   const withEdges = options.reachability ?? true;
   const stored = models && oldTree.files.size > 0 ? loadGraph(models.store, models.fp, models.catalogue, oldV, rules.catalogue, withEdges, deps).graph : undefined;
   const ctx = new ScanContext(delta, rules, withEdges, deps, stored);

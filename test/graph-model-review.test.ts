@@ -406,3 +406,62 @@ describe('through the command line', () => {
     for (const r of await Promise.all([1, 2].map(() => run(['--cache', cache])))) expect(r).toBe(cold);
   }, 60_000);
 });
+
+/**
+ * Dependency summaries c0 → c1 → … → c{n-1}, each `f` calling the next one's; the last spawns a
+ * process. Composition stops past a depth bound and at cycles, and keeps what it found per item
+ * whatever the depth it was asked at: what a call into the chain reaches depends on which calls were
+ * composed first (`cycle` closes the chain back to c0).
+ */
+function chain(n: number, cycle = false): SummarySet {
+  const out: CrateSummary[] = [];
+  for (let i = 0; i < n; i++) {
+    const next = i + 1 < n ? `c${i + 1}` : cycle ? 'c0' : undefined;
+    out.push({
+      format: 1, name: `c${i}`, version: '1.0.0', tool: 'test',
+      deps: next ? [{ name: next, package: next, req: '1' }] : [], ext: next ? [`${next}::f`] : [],
+      items: { f: { ...(next ? { calls: [0] } : {}), ...(i === n - 1 ? { caps: [['process.spawn', 'std::process::Command::spawn (src/lib.rs:1)']] } : {}) } },
+      methods: {},
+    } as unknown as CrateSummary);
+  }
+  return new SummarySet(out, 'lock', `lock:chain${n}${cycle ? 'c' : ''}`);
+}
+
+describe('dependency summaries whose composition is cut (depth bound, cycles)', () => {
+  const manifest = toml('\n[dependencies]\nc0 = "1"\nc4 = "1"\n');
+  // The older release calls into the middle of the chain; the newer one adds a call at its start in a
+  // file both releases have (so the unchanged file's index is copied, not resolved, in the newer graph).
+  const x = tree({ 'Cargo.toml': manifest, 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() { c4::f(); }\n', 'src/b.rs': 'pub fn b() {}\n' }, 'x');
+  const y = tree({ 'Cargo.toml': manifest, 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() { c4::f(); }\n', 'src/b.rs': 'pub fn b() { c0::f(); }\n' }, 'y');
+
+  it('a chain deeper than the bound: the newer release\'s call reaches what the older one\'s composition found', () => {
+    const deep = chain(13);
+    const r = warmAsCold([[bump(x, 'w'), x, { dependencies: deep }]], [x, y, { dependencies: deep }]);
+    expect(r.fromModel).toBe(false);
+  });
+
+  it('a cycle through the chain', () => {
+    const ring = chain(4, true);
+    const m = toml('\n[dependencies]\nc0 = "1"\nc2 = "1"\n');
+    const a = tree({ 'Cargo.toml': m, 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() { c2::f(); }\n', 'src/b.rs': 'pub fn b() {}\n' }, 'a');
+    const b = tree({ 'Cargo.toml': m, 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() { c2::f(); }\n', 'src/b.rs': 'pub fn b() { c0::f(); }\n' }, 'b');
+    const r = warmAsCold([[bump(a, 'w'), a, { dependencies: ring }]], [a, b, { dependencies: ring }]);
+    expect(r.fromModel).toBe(false);
+  });
+
+  it('a graph built in a scan whose other release reaches deep into the chain is not stored for a later scan', () => {
+    const deep = chain(13);
+    // The older release composes c0's chain first (c4 then only as deep as the bound lets it go), the
+    // newer one declares only c4 and calls it: in that scan its graph holds the cut answer.
+    const w = tree({ 'Cargo.toml': toml('\n[dependencies]\nc0 = "1"\nc4 = "1"\n'), 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() { c0::f(); }\n', 'src/b.rs': 'pub fn b() { c4::f(); }\n' }, 'w');
+    const v = tree({ 'Cargo.toml': toml('\n[dependencies]\nc4 = "1"\n'), 'src/lib.rs': 'pub mod a;\npub mod b;\n', 'src/a.rs': 'pub fn a() {}\n', 'src/b.rs': 'pub fn b() { c4::f(); }\n' }, 'v');
+    const r = warmAsCold([[w, v, { dependencies: deep }]], [v, bump(v), { dependencies: deep }]);
+    expect(r.fromModel).toBe(false);
+    expect(JSON.parse(r.cold).capabilities.before).toContain('process.spawn');
+  });
+
+  it('a shallow chain without cycles: the model is used', () => {
+    const shallow = chain(6);
+    expect(warmAsCold([[bump(x, 'w'), x, { dependencies: shallow }]], [x, y, { dependencies: shallow }]).fromModel).toBe(true);
+  });
+});

@@ -39,7 +39,8 @@ export interface DepCap {
   origin: string;
 }
 
-const MAX_DEPTH = 8;
+/** How deep composition follows calls across dependency summaries (graph-model.ts reads it too). */
+export const MAX_DEPTH = 8;
 const MAX_ALIAS_HOPS = 8;
 
 /** Capabilities ranked for picking the one a finding names first. */
