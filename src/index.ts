@@ -19,7 +19,7 @@ import { summarizeView, type CrateSummary } from './analysis/summary.js';
 import type { RuleSet } from './rules/loader.js';
 import { attachNative } from './analysis/native.js';
 import { isGenerated } from './diff/generated.js';
-import { compositionMayCut, loadGraph, saveGraph, type ModelStore } from './analysis/graph-model.js';
+import { loadGraph, saveGraph, type ModelStore } from './analysis/graph-model.js';
 import { modelFingerprint } from './cache/model.js';
 
 // The output contract: what every report carries, whichever layer made it and whichever format shows it.
@@ -115,9 +115,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
   const t2 = performance.now();
   options.onPhase?.('analysing');
   const deps = dependencyCaps(rules, options.dependencies);
-  let models = modelsOf(options.factsStore, rules);
-  // Not read or written where dependency composition may be cut: its answers then depend on the order of the scan's calls.
-  if (models && deps && compositionMayCut(deps, [oldV, newV])) models = undefined;
+  const models = modelsOf(options.factsStore, rules);
   const withEdges = options.reachability ?? true;
   const stored = models && oldTree.files.size > 0 ? loadGraph(models.store, models.fp, models.catalogue, oldV, rules.catalogue, withEdges, deps).graph : undefined;
   const ctx = new ScanContext(delta, rules, withEdges, deps, stored);
@@ -166,7 +164,11 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     scoreBreakdown: scored.breakdown,
     timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
   };
-  if (models) {
+  // Composition cut short (deps.ts `cuts`) answers by the order of the scan's calls, which a model
+  // changes: a scan that read one is made again without, and no graph of such a scan is kept.
+  if (models && deps && deps.cuts > 0) {
+    if (stored) return analyzeTrees(oldTree, newTree, { ...options, factsStore: withoutModels(options.factsStore!) });
+  } else if (models) {
     // The newer release is the older side of the next scan; the older one's model is kept when it was built here.
     if (!stored && oldTree.files.size > 0) saveGraph(models.store, models.fp, models.catalogue, ctx.oldGraph, false);
     saveGraph(models.store, models.fp, models.catalogue, ctx.newGraph);
@@ -183,6 +185,11 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       return (summary ??= summarizeView(newV, ctx.newGraph, summaryTool(rules)));
     },
   };
+}
+
+/** The facts of `store` without its release models. */
+function withoutModels(store: FactsStore): FactsStore {
+  return { get: (hash) => store.get(hash), put: (hash, facts) => store.put(hash, facts), flush: () => store.flush?.() };
 }
 
 /** Where release models are kept: the facts store's folder when it keeps them and the build named its code. */

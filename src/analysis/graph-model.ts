@@ -15,8 +15,7 @@ import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import type { ItemRef, ReleaseView } from '../diff/types.js';
 import type { Catalogue } from './catalogue.js';
-import { MAX_DEPTH, type DependencyCaps } from './deps.js';
-import type { CrateSummary } from './summary.js';
+import type { DependencyCaps } from './deps.js';
 import { CallGraph, type CapUse, type DeclaredCap, type Edge, type EntryKind, type FileIndex } from './graph.js';
 import type { ForeignDecl } from './foreign.js';
 import { Resolver } from './resolve.js';
@@ -346,46 +345,6 @@ function fits(s: GraphState, view: ReleaseView): boolean {
     if (!keysIn(s.edges)(fi.edges) || !keysIn(s.caps)(fi.caps) || !keysIn(s.unknown)(fi.unknown) || !keysIn(s.selfCalls)(fi.selfCalls) || !Array.isArray(fi.targets) || !fi.targets.every((t) => view.items.has(t))) return false;
   }
   return s.indexes.size === view.rust.size;
-}
-
-/**
- * True when composing the dependency summaries these releases reach may be cut short: a cycle between
- * summaries, or a chain of more than MAX_DEPTH + 1 of them from a dependency either release declares
- * (any section: rules ask about build and dev dependencies too). Composition keeps what it found for
- * an item whatever depth it was asked at, so a cut makes what a call into a dependency reaches depend
- * on which calls were composed first in the scan; a scan that takes the older graph from a model
- * composes in another order than one that builds it (and a graph built in such a scan may hold cut
- * answers). Then no model is read or written. Walks each summary once.
- */
-export function compositionMayCut(deps: DependencyCaps, views: ReleaseView[]): boolean {
-  const source = deps.source;
-  const height = new Map<CrateSummary, number>();
-  const onPath = new Set<CrateSummary>();
-  // Chain length from `s` (itself included), or Infinity past the bound or on a cycle; depth-bounded recursion.
-  const walk = (s: CrateSummary, depth: number): number => {
-    const known = height.get(s);
-    if (known !== undefined) return known;
-    if (onPath.has(s) || depth > MAX_DEPTH) return Infinity;
-    onPath.add(s);
-    let h = 1;
-    for (const d of Array.isArray(s.deps) ? s.deps : []) {
-      const next = source.summaryOf(d.package, d.req)?.summary;
-      if (next) h = Math.max(h, 1 + walk(next, depth + 1));
-      if (h > MAX_DEPTH + 1) break;
-    }
-    onPath.delete(s);
-    if (h > MAX_DEPTH + 1) h = Infinity;
-    // A cut found below is final: nothing is kept for a summary on the path of one.
-    if (h !== Infinity) height.set(s, h);
-    return h;
-  };
-  for (const v of views) {
-    for (const d of v.manifest?.deps ?? []) {
-      const s = source.summaryOf(d.package, d.version)?.summary;
-      if (s && walk(s, 0) === Infinity) return true;
-    }
-  }
-  return false;
 }
 
 /**
