@@ -460,6 +460,25 @@ describe('dependency summaries whose composition is cut (depth bound, cycles)', 
     expect(JSON.parse(r.cold).capabilities.before).toContain('process.spawn');
   });
 
+  it('are counted whatever the order, a kept answer asked too deep included', async () => {
+    const { DependencyCaps } = await import('../src/analysis/deps.js');
+    const { rulesFor } = await import('../src/index.js');
+    const cat = rulesFor().catalogue;
+    const direct = new Map([['c0', { package: 'c0', req: '1' }], ['c4', { package: 'c4', req: '1' }]]);
+    const run = (source: SummarySet, paths: string[]) => {
+      const d = new DependencyCaps(source, cat);
+      const caps = paths.map((p) => (d.capsOfPath(direct, p, false) ?? []).map((c) => c.cap).join());
+      return { caps, cuts: d.cuts };
+    };
+    // The middle first: whole; then the start reaches it deeper than its chain allows (kept answer used).
+    expect(run(chain(13), ['c4::f', 'c0::f'])).toEqual({ caps: ['process.spawn', 'process.spawn'], cuts: 1 });
+    // The start first: cut at the bound, and the middle's kept answer is the cut one.
+    expect(run(chain(13), ['c0::f', 'c4::f'])).toEqual({ caps: ['', ''], cuts: 1 });
+    expect(run(chain(6), ['c0::f', 'c4::f']).cuts).toBe(0);
+    expect(run(chain(6), ['c4::f', 'c0::f']).cuts).toBe(0);
+    expect(run(chain(4, true), ['c0::f']).cuts).toBe(1);
+  });
+
   it('a shallow chain without cycles: the model is used', () => {
     const shallow = chain(6);
     expect(warmAsCold([[bump(x, 'w'), x, { dependencies: shallow }]], [x, y, { dependencies: shallow }]).fromModel).toBe(true);
