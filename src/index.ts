@@ -164,7 +164,11 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
     scoreBreakdown: scored.breakdown,
     timings: { totalMs: Math.round(t4 - t0), parseMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), analysisMs: Math.round(t3 - t2), rulesMs: Math.round(t4 - t3) },
   };
-  if (models) {
+  // Composition cut short (deps.ts `cuts`) answers by the order of the scan's calls, which a model
+  // changes: a scan that read one is made again without, and no graph of such a scan is kept.
+  if (models && deps && deps.cuts > 0) {
+    if (stored) return analyzeTrees(oldTree, newTree, { ...options, factsStore: withoutModels(options.factsStore!) });
+  } else if (models) {
     // The newer release is the older side of the next scan; the older one's model is kept when it was built here.
     if (!stored && oldTree.files.size > 0) saveGraph(models.store, models.fp, models.catalogue, ctx.oldGraph, false);
     saveGraph(models.store, models.fp, models.catalogue, ctx.newGraph);
@@ -181,6 +185,11 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       return (summary ??= summarizeView(newV, ctx.newGraph, summaryTool(rules)));
     },
   };
+}
+
+/** The facts of `store` without its release models. */
+function withoutModels(store: FactsStore): FactsStore {
+  return { get: (hash) => store.get(hash), put: (hash, facts) => store.put(hash, facts), flush: () => store.flush?.() };
 }
 
 /** Where release models are kept: the facts store's folder when it keeps them and the build named its code. */

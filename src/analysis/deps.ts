@@ -73,6 +73,17 @@ export class DependencyCaps {
   private active = new Set<string>();
   /** Dependencies of the scanned crate nothing is known about, by package name. */
   readonly unknown = new Set<string>();
+  /**
+   * How many times composition was, or would have been, cut short: a cycle, the depth bound, or a
+   * kept answer asked deeper than the chain it was composed from allows. Kept answers do not depend
+   * on depth, so after a cut what a call reaches depends on the order calls were composed in; while
+   * this is 0 every answer is the whole composition, in any order (a stored model relies on it).
+   */
+  cuts = 0;
+  /** Per summary and key: the length of the chain an answer was composed from (itself included). */
+  private heights = new WeakMap<CrateSummary, Map<string, number>>();
+  /** The deepest depth the composition under way has reached. */
+  private reached = 0;
 
   constructor(readonly source: DependencySource, private readonly cat: Catalogue) {}
 
@@ -103,7 +114,10 @@ export class DependencyCaps {
    * that name among the crate's dependencies (ambiguous or common names give nothing).
    */
   capsOfMethod(deps: ReadonlyMap<string, { package: string; req?: string }>, name: string, depth = 0): DepCap[] {
-    if (depth > MAX_DEPTH) return [];
+    if (depth > MAX_DEPTH) {
+      this.cuts++;
+      return [];
+    }
     let found: DepCap[] = [];
     let hits = 0;
     for (const s of this.methodHolders(deps, name)) {
@@ -177,15 +191,29 @@ export class DependencyCaps {
     let m = this.memo.get(s);
     if (!m) this.memo.set(s, (m = new Map()));
     const hit = m.get(memoKey);
-    if (hit) return hit;
+    if (hit) {
+      const h = this.heights.get(s)?.get(memoKey) ?? 1;
+      if (depth + h - 1 > MAX_DEPTH) this.cuts++;
+      this.reached = Math.max(this.reached, depth + h - 1);
+      return hit;
+    }
     const guard = `${s.name}@${s.version}#${memoKey}`;
-    if (this.active.has(guard) || depth > MAX_DEPTH) return [];
+    if (this.active.has(guard) || depth > MAX_DEPTH) {
+      this.cuts++;
+      return [];
+    }
     this.active.add(guard);
+    const outer = this.reached;
+    this.reached = depth;
     try {
       const out = compute();
       m.set(memoKey, out);
+      let hs = this.heights.get(s);
+      if (!hs) this.heights.set(s, (hs = new Map()));
+      hs.set(memoKey, this.reached - depth + 1);
       return out;
     } finally {
+      this.reached = Math.max(outer, this.reached);
       this.active.delete(guard);
     }
   }

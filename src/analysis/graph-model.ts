@@ -4,7 +4,8 @@
  * instead of resolving every site of it again.
  *
  * The key is everything the graph is a function of: the model format and the code that builds graphs
- * (`modelFingerprint`), the capability catalogue, reachability on or off, the resolver's signature
+ * (`modelFingerprint`), the capability catalogue (every table of it, see tablesDigest), reachability
+ * on or off, the resolver's signature
  * (dependency roots, renames, which summary each dependency resolves to), the manifest's dependencies
  * and Cargo.toml's bytes, and for each Rust file of the view in order its path, module path, role,
  * content hash and whether its facts are complete. A model whose key, checksum or shape does not
@@ -49,6 +50,32 @@ export interface ModelStore {
   getModel(key: string): Uint8Array | undefined;
   /** Stores bytes under a key; never throws (a model that cannot be written only costs speed). */
   putModel(key: string, bytes: Uint8Array): void;
+}
+
+const tableDigests = new WeakMap<Catalogue, string>();
+
+/**
+ * The catalogue's tables besides its paths and methods (which the caller's `catalogue` digest names):
+ * C symbols, file openers, wrapper-crate names and system call tables, which foreign declarations,
+ * `dlsym` look-ups, open flags and system calls are read with. A rules folder that differs only there
+ * gives other graphs; worked out once per catalogue object.
+ */
+function tablesDigest(cat: Catalogue): string {
+  let d = tableDigests.get(cat);
+  if (d === undefined) {
+    const sorted = <V>(m: Map<string, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const tables = [
+      sorted(cat.symbols), [...cat.opens].sort(), sorted(cat.wrapperNames).map(([k, v]) => [k, sorted(v)]),
+      sorted(cat.syscalls.names), sorted(cat.syscalls.arches).map(([k, v]) => [k, [...v].sort((a, b) => a[0] - b[0])]),
+    ];
+    tableDigests.set(cat, (d = createHash('sha256').update(JSON.stringify(tables)).digest('hex')));
+  }
+  return d;
+}
+
+/** The catalogue part of a model key: the caller's digest of paths and methods, and the other tables. */
+function catalogueKey(catalogue: string, cat: Catalogue): string {
+  return `${catalogue}/${tablesDigest(cat)}`;
 }
 
 /** What the graph of `view` depends on, as a 64-hex-digit key (see the module comment). */
@@ -327,7 +354,7 @@ function fits(s: GraphState, view: ReleaseView): boolean {
 export function loadGraph(store: ModelStore, fingerprint: string, catalogue: string, view: ReleaseView, cat: Catalogue, withEdges: boolean, deps?: DependencyCaps): { graph?: CallGraph; key: string } {
   // The resolver's signature is part of the key: a probe graph is not built, only its resolver's signature read.
   const signature = new Resolver(view, cat, deps).signature;
-  const key = modelKey(view, fingerprint, catalogue, withEdges, signature);
+  const key = modelKey(view, fingerprint, catalogueKey(catalogue, cat), withEdges, signature);
   const bytes = store.getModel(key);
   let graph: CallGraph | undefined;
   try {
@@ -344,7 +371,7 @@ export function loadGraph(store: ModelStore, fingerprint: string, catalogue: str
  * faithfully, or when `fresh` and a model is there already (a damaged one is replaced by passing false).
  */
 export function saveGraph(store: ModelStore, fingerprint: string, catalogue: string, g: CallGraph, fresh = true): void {
-  const key = modelKey(g.view, fingerprint, catalogue, g.withEdges, g.resolver.signature);
+  const key = modelKey(g.view, fingerprint, catalogueKey(catalogue, g.resolver.cat), g.withEdges, g.resolver.signature);
   if (fresh && store.hasModel(key)) return;
   let bytes: Uint8Array | undefined;
   try {

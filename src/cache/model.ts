@@ -30,9 +30,11 @@ const MODEL_NAME = /^[0-9a-f]{64}\.model$/;
 let fingerprint: string | null | undefined;
 
 /**
- * What a stored model depends on besides its key's inputs: the facts' code and the code that builds
- * release views and call graphs (src/diff, src/analysis). From dist/, the build's; null when missing
- * (then no model is read or written).
+ * What a stored model depends on besides its key's inputs: the facts' code, the code that builds
+ * release views and call graphs (src/diff, src/analysis) and the shipped summary index (whose name in
+ * the resolver's signature is only its tool and size, and whose summaries of a dependency's own
+ * dependencies the graph reads). From dist/, the build's; null when missing (then no model is read or
+ * written).
  */
 export function modelFingerprint(): string | null {
   if (fingerprint !== undefined) return fingerprint;
@@ -54,6 +56,8 @@ export function computeModelFingerprint(root: string): string {
       h.update(`${dir}/${f}\0`).update(readFileSync(path.join(root, dir, f))).update('\0');
     }
   }
+  const index = path.join(root, 'rules', 'data', 'summaries.bin');
+  h.update('rules/data/summaries.bin\0').update(existsSync(index) ? readFileSync(index) : 'missing');
   return h.digest('hex').slice(0, 32);
 }
 
