@@ -13,7 +13,7 @@ import type { FactsStore } from './parse/store.js';
 import { fileHunks, type FileHunks } from './diff/hunks.js';
 import { attachVcs, type VcsSnapshot } from './analysis/provenance.js';
 import { CallGraph } from './analysis/graph.js';
-import { DependencyCaps, type DependencySource } from './analysis/deps.js';
+import { DependencyCaps, MAX_DEPTH as COMPOSITION_DEPTH, type DependencySource } from './analysis/deps.js';
 import { ChainedSource, shippedIndex } from './analysis/summary-index.js';
 import { summarizeView, type CrateSummary } from './analysis/summary.js';
 import type { RuleSet } from './rules/loader.js';
@@ -156,7 +156,7 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       rustFilesParsed: cache.parsedFiles,
       unresolvedCalls: ctx.newGraph.unresolved,
       partialFiles,
-      notes: sideNotes.map((n) => n.message),
+      notes: [...sideNotes.map((n) => n.message), ...compositionNotes(deps)],
       ...(sideNotes.some((n) => n.paths) ? { leftOut: sideNotes.flatMap((n) => (n.paths ? [{ side: n.side, message: n.message, paths: n.paths }] : [])) } : {}),
     },
     capabilities: { before, after, added: after.filter((c) => !ctx.capsBefore.has(c)) },
@@ -185,6 +185,15 @@ export function analyzeTrees(oldTree: CrateTree, newTree: CrateTree, options: Sc
       return (summary ??= summarizeView(newV, ctx.newGraph, summaryTool(rules)));
     },
   };
+}
+
+/**
+ * Composition of dependency summaries stops at a cycle and past COMPOSITION_DEPTH crates: what a call
+ * reaches beyond is not counted, so the report says so rather than passing over it in silence.
+ */
+function compositionNotes(deps: DependencyCaps | undefined): string[] {
+  if (!deps || deps.cuts === 0) return [];
+  return [`dependency summaries: following calls into dependencies stopped ${deps.cuts} time(s) at a cycle between summaries or past ${COMPOSITION_DEPTH} crates deep; what those calls reach beyond that point is not counted in this report`];
 }
 
 /** The facts of `store` without its release models. */

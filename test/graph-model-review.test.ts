@@ -479,6 +479,17 @@ describe('dependency summaries whose composition is cut (depth bound, cycles)', 
     expect(run(chain(4, true), ['c0::f']).cuts).toBe(1);
   });
 
+  it('a cut is said in the report\'s notes, never passed over in silence', () => {
+    const said = (source: SummarySet, a: CrateTree, b: CrateTree) => analyzeTrees(a, b, { dependencies: source }).report.summary.notes.filter((n) => n.startsWith('dependency summaries:'));
+    // c0's chain is 13 crates deep: the process it ends in is past the bound, and the report says a call stopped.
+    const deep = said(chain(13), x, y);
+    expect(deep).toHaveLength(1);
+    expect(deep[0]).toMatch(/stopped \d+ time\(s\) at a cycle between summaries or past 8 crates deep/);
+    expect(said(chain(4, true), x, y)).toHaveLength(1);
+    // Within the bound and without cycles: nothing to say.
+    expect(said(chain(6), x, y)).toEqual([]);
+  });
+
   it('a shallow chain without cycles: the model is used', () => {
     const shallow = chain(6);
     expect(warmAsCold([[bump(x, 'w'), x, { dependencies: shallow }]], [x, y, { dependencies: shallow }]).fromModel).toBe(true);

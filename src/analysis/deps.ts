@@ -39,7 +39,7 @@ export interface DepCap {
   origin: string;
 }
 
-const MAX_DEPTH = 8;
+export const MAX_DEPTH = 8;
 const MAX_ALIAS_HOPS = 8;
 
 /** Capabilities ranked for picking the one a finding names first. */
