@@ -4,10 +4,11 @@
  * Each case fills a cache with some scans, then compares a scan through that cache with the same scan
  * without one. Cases that pass document what the model key covers.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir as freshDir } from './helpers/tmp.js';
+import { corpusCases, mutationBase, seeded } from './helpers/corpus-mutations.js';
 import { analyzeTrees, DiskFactsStore, type ScanOptions } from '../src/index.js';
 import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { buildRelease } from '../src/diff/index.js';
@@ -17,15 +18,7 @@ import { MemoryFactsStore } from '../src/runner/memory-store.js';
 import { SummarySet } from '../src/analysis/summary-index.js';
 import type { CrateSummary } from '../src/analysis/summary.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'cf-model-review-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => freshDir('cf-model-review-');
 
 /** A facts store that counts the models it was asked for and had. */
 class Spy extends DiskFactsStore {
@@ -297,39 +290,27 @@ const SNIPPETS: Array<(n: string) => string> = [
 
 describe('models of derived graphs', () => {
   it('read back as the older side of the next scan, equal a full build there, and derive the same graph', async () => {
-    const { rulesFor, loadSource } = await import('../src/index.js');
+    const { rulesFor } = await import('../src/index.js');
     const { DependencyCaps } = await import('../src/analysis/deps.js');
     const { shippedIndex } = await import('../src/analysis/summary-index.js');
     const { CallGraph } = await import('../src/analysis/graph.js');
     const { diffReleases } = await import('../src/diff/index.js');
     const { decodeModel, encodeModel, modelKey } = await import('../src/analysis/graph-model.js');
-    const { dumpGraph } = await import('./helpers/graph-pair.js');
-    type Graph = InstanceType<typeof CallGraph>;
+    const { dumpGraphState: dumpAll } = await import('./helpers/graph-pair.js');
     const rules = rulesFor();
     const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
-    const dumpAll = (g: Graph): string => {
-      const s = g.state();
-      const names = (t: typeof s.byName) => [...t.lists()].map((l) => [l[0].item.name, l.map((r) => r.key)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      return JSON.stringify({ graph: dumpGraph(g), byName: names(s.byName), macros: names(s.macros), localModules: [...s.localModules].sort(), foreign: [...s.foreign], indexes: [...s.indexes] });
-    };
     const views = (a: CrateTree, b: CrateTree) => {
       const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
       return diffReleases(buildRelease(a, cache, undefined, undefined, b), buildRelease(b, cache, undefined, a));
     };
-    let seed = 20261206;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
-    const corpus = path.join(import.meta.dirname, '..', 'corpus');
-    const cases = readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new'))).sort();
+    const { rnd, pick } = seeded(20261206);
+    const cases = corpusCases();
     let stored = 0;
     for (let n = 0; n < 400; n++) {
       const c = pick(cases);
-      const t = await loadSource(path.join(corpus, c, 'new'));
-      const rs = [...t.files.keys()].filter((p) => p.endsWith('.rs'));
-      if (rs.length < 2) continue;
-      const src = (p: string) => Buffer.from(t.files.get(p)!).toString('utf8');
-      const names = [...new Set(rs.flatMap((p) => [...src(p).matchAll(/\b([A-Za-z_]\w*)\s*[(!]/g)].map((m) => m[1])))];
-      if (names.length === 0) continue;
+      const base = await mutationBase(c);
+      if (!base) continue;
+      const { tree: t, rs, text: src, names } = base;
       const files: Record<string, string | Uint8Array> = Object.fromEntries(t.files);
       for (const p of [pick(rs), ...(rnd() < 0.3 ? [pick(rs)] : [])]) {
         let add = '';

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeTrees, DiskFactsStore, loadSource, rulesFor, type Report } from '../src/index.js';
 import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { buildRelease, diffReleases } from '../src/diff/index.js';
@@ -17,28 +16,14 @@ import { modelFingerprint } from '../src/cache/model.js';
 import { factsFingerprint } from '../src/cache/facts.js';
 import { catalogueDigest } from '../src/rules/loader.js';
 import type { ReleaseView } from '../src/diff/types.js';
-import { dumpGraph } from './helpers/graph-pair.js';
+import { dumpGraphState } from './helpers/graph-pair.js';
+import { tempDir as freshDir } from './helpers/tmp.js';
 
 const rules = rulesFor();
 const deps = new DependencyCaps(shippedIndex(rules.dir), rules.catalogue);
 const FP = modelFingerprint()!;
 const CAT = rules.catalogueDigest ?? catalogueDigest(rules.catalogue);
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'cf-model-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** Everything of a graph a later graph or a rule reads, the by-name tables included (as name → keys, in list order). */
-function dumpAll(g: CallGraph): string {
-  const s = g.state();
-  const names = (t: typeof s.byName) => [...t.lists()].map((l) => [l[0].item.name, l.map((r) => r.key)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return JSON.stringify({ graph: dumpGraph(g), byName: names(s.byName), macros: names(s.macros), localModules: [...s.localModules].sort(), foreign: [...s.foreign].sort(), indexes: [...s.indexes] });
-}
+const tempDir = () => freshDir('cf-model-');
 
 function views(oldTree: CrateTree, newTree: CrateTree) {
   const cache = new ParseCache(DEFAULT_PARSE_OPTIONS);
@@ -74,15 +59,15 @@ describe('a stored release model', () => {
     const again = views(oldTree, newTree);
     const restoredOld = roundTrip(old, again.old)!;
     expect(restoredOld).toBeDefined();
-    expect(dumpAll(restoredOld)).toBe(dumpAll(new CallGraph(again.old, rules.catalogue, true, undefined, deps)));
+    expect(dumpGraphState(restoredOld)).toBe(dumpGraphState(new CallGraph(again.old, rules.catalogue, true, undefined, deps)));
     // The newer release's (derived) model, read back when it is the older side of the next scan.
     const next = views(newTree, oldTree);
     const restoredNew = roundTrip(derived, next.old)!;
-    expect(dumpAll(restoredNew)).toBe(dumpAll(full));
-    expect(dumpAll(restoredNew)).toBe(dumpAll(new CallGraph(next.old, rules.catalogue, true, undefined, deps)));
+    expect(dumpGraphState(restoredNew)).toBe(dumpGraphState(full));
+    expect(dumpGraphState(restoredNew)).toBe(dumpGraphState(new CallGraph(next.old, rules.catalogue, true, undefined, deps)));
     // A graph derived from a restored one is the one derived from a built one.
     const fromRestored = new CallGraph(again.new, rules.catalogue, true, restoredOld, deps);
-    expect(dumpAll(fromRestored)).toBe(dumpAll(derived));
+    expect(dumpGraphState(fromRestored)).toBe(dumpGraphState(derived));
     expect(fromRestored.copiedFiles).toBe(derived.copiedFiles);
   });
 

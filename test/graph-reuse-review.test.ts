@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSource, rulesFor } from '../src/index.js';
+import { rulesFor } from '../src/index.js';
 import { DependencyCaps } from '../src/analysis/deps.js';
 import { shippedIndex } from '../src/analysis/summary-index.js';
 import { treeFromFiles, type CrateTree } from '../src/source/index.js';
 import { tempDir } from './helpers/tmp.js';
 import { derivedAndFull, dumpGraph } from './helpers/graph-pair.js';
+import { corpusCases, mutationBase, seeded } from './helpers/corpus-mutations.js';
 
 // Review of the derived graph (src/analysis/graph-reuse.ts) and the diff's kept-file shortcut: release
 // pairs that change one file the way a payload would (a new `use`, glob, re-export, macro, extern
@@ -186,20 +187,14 @@ const SNIPPETS: Array<(n: string) => string> = [
 
 describe('derived graph review: seeded one-file mutations of the corpus', () => {
   it('gives the same graph as a full build on 2000 mutated pairs', async () => {
-    let seed = 20261205;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
-    const corpus = path.join(ROOT, 'corpus');
-    const dirs = readdirSync(corpus).filter((c) => existsSync(path.join(corpus, c, 'new'))).sort();
+    const { rnd, pick } = seeded(20261205);
+    const dirs = corpusCases();
     let derivedPairs = 0;
     for (let n = 0; n < 2000; n++) {
       const c = pick(dirs);
-      const tree = await loadSource(path.join(corpus, c, 'new'));
-      const rs = [...tree.files.keys()].filter((p) => p.endsWith('.rs'));
-      if (rs.length < 2) continue;
-      const text = (p: string) => Buffer.from(tree.files.get(p)!).toString('utf8');
-      const names = [...new Set(rs.flatMap((p) => [...text(p).matchAll(/\b([A-Za-z_]\w*)\s*[(!]/g)].map((m) => m[1])))];
-      if (names.length === 0) continue;
+      const base = await mutationBase(c);
+      if (!base) continue;
+      const { tree, rs, text, names } = base;
       const files: Record<string, string | Uint8Array> = Object.fromEntries(tree.files);
       const mutate = (p: string) => {
         let add = '';

@@ -19,6 +19,16 @@ export function dumpGraph(g: CallGraph): string {
   });
 }
 
+/**
+ * Everything of a graph that a later graph or a rule reads: `dumpGraph` plus the by-name tables (as
+ * name → keys, in list order), local module names, foreign declarations and per-file site indexes.
+ */
+export function dumpGraphState(g: CallGraph): string {
+  const s = g.state();
+  const names = (t: typeof s.byName) => [...t.lists()].map((l) => [l[0].item.name, l.map((r) => r.key)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return JSON.stringify({ graph: dumpGraph(g), byName: names(s.byName), macros: names(s.macros), localModules: [...s.localModules].sort(), foreign: [...s.foreign], indexes: [...s.indexes] });
+}
+
 /** The newer release's graph built from the older one's (`derived`) and in full (`full`), as a scan builds them. */
 export function derivedAndFull(oldTree: CrateTree, newTree: CrateTree, catalogue: Catalogue, options: { deps?: DependencyCaps; withEdges?: boolean } = {}) {
   const withEdges = options.withEdges ?? true;
